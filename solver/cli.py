@@ -1,0 +1,84 @@
+"""The ``solver`` command. Imports stay inside the handlers so ``solver --help`` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="solver",
+        description="Solve a pixi manifest (pixi.toml or pyproject.toml with [tool.pixi]) into a pixi.lock.",
+    )
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("solve", help="solve the manifest's environments into a lock file")
+    s.add_argument("manifest", nargs="?", help="pixi.toml, pyproject.toml or a folder (default: discover)")
+    s.add_argument("-e", "--environment", action="append", default=[], help="solve only this environment (repeatable)")
+    s.add_argument("-p", "--platform", action="append", default=[], help="solve only this platform (repeatable)")
+    s.add_argument("--lock-file", help="the lock file to read and write (default: pixi.lock beside the manifest)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--locked", action="store_true", help="fail if the lock file is out of date; solve nothing")
+    g.add_argument("--frozen", action="store_true", help="use the lock file as it is")
+    s.add_argument("--update", nargs="*", metavar="NAME", help="re-solve only these packages (all if none named)")
+    s.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
+    s.add_argument("--backend", choices=["native", "pycosat"], default=None, help="SAT backend (default: native)")
+    s.add_argument("--concurrency", type=int, default=None, help="maximum parallel downloads")
+    s.add_argument("--timeout", type=float, default=None, help="request timeout in seconds")
+    s.add_argument("--tls-no-verify", action="store_true", help="do not verify TLS certificates (development only)")
+    s.add_argument("-v", "--verbose", action="count", default=0)
+    s.add_argument("-q", "--quiet", action="store_true")
+
+    i = sub.add_parser("inspect", help="show what each environment resolves to, without solving")
+    i.add_argument("manifest", nargs="?", help="pixi.toml, pyproject.toml or a folder (default: discover)")
+    i.add_argument("-e", "--environment", action="append", default=[])
+    i.add_argument("-p", "--platform", action="append", default=[])
+    i.add_argument("--json", action="store_true", help="print the documented JSON form")
+    i.add_argument("-v", "--verbose", action="count", default=0)
+    return p
+
+
+def _run_solve(args) -> int:
+    from .commands import solve_command
+
+    return solve_command(args)
+
+
+def _run_inspect(args) -> int:
+    from .manifest.inspect import inspect_command
+
+    return inspect_command(args)
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(f"solver {__version__}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    handler = {"solve": _run_solve, "inspect": _run_inspect}[args.command]
+    from .errors import SolverError
+
+    try:
+        return handler(args)
+    except SolverError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if getattr(args, "verbose", 0) > 1:
+            import traceback
+
+            traceback.print_exc()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

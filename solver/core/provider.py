@@ -1,0 +1,72 @@
+"""The contract between a stage and the solver core.
+
+Ids are non-negative ints allocated by the provider:
+
+* a *name* id per package name;
+* a *solvable* id per candidate (one record, one version of one name);
+* a *version set* id per requirement (a name plus a condition on its candidates). The same text
+  should be interned to the same id, so the core can cache what it matched.
+
+Preferences are the provider's: ``candidates(name)`` returns candidates best first (highest
+version, higher build, newer; locked first; lowest first under a ``lowest`` strategy). The core
+decides names in the order they are reached from the problem's requirements (breadth first), and
+for each picks the first candidate that does not conflict, which is how resolvo and libsolv give
+"the highest version of what the user asked for first, then of its dependencies".
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+import msgspec
+
+
+class Dependencies(msgspec.Struct, frozen=True):
+    """What choosing a solvable implies: every ``requires`` version set must be met by a chosen
+    candidate; for every ``constrains`` version set, a chosen candidate of its name (if any)
+    must match it."""
+
+    requires: Sequence[int] = ()
+    constrains: Sequence[int] = ()
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """``requirements`` must be met; ``constraints`` restrict without requiring (as ``constrains``)."""
+
+    requirements: Sequence[int]
+    constraints: Sequence[int] = ()
+
+
+class Provider(Protocol):
+    def candidates(self, name: int) -> Sequence[int]:
+        """All solvables of ``name``, best first. May fetch lazily (the PyPI stage does)."""
+
+    def name_of(self, solvable: int) -> int:
+        ...
+
+    def version_set_name(self, version_set: int) -> int:
+        ...
+
+    def matching(self, version_set: int) -> Sequence[int]:
+        """The candidates of the version set's name that satisfy it, in ``candidates`` order."""
+
+    def dependencies(self, solvable: int) -> Dependencies:
+        ...
+
+    def excluded(self, solvable: int) -> str | None:
+        """Why this candidate may not be chosen at all (hidden by channel priority, newer than
+        exclude-newer, yanked, a virtual package not present ...), or None. Used for explanations."""
+
+    def prefetch(self, names: Sequence[int]) -> None:
+        """A hint that these names will likely be asked for soon (the PyPI stage fetches them
+        concurrently). Optional: a provider may ignore it."""
+
+    # -- text for explanations -------------------------------------------------------------
+    def display_name(self, name: int) -> str:
+        ...
+
+    def display_solvable(self, solvable: int) -> str:
+        ...
+
+    def display_version_set(self, version_set: int) -> str:
+        ...

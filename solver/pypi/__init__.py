@@ -1,0 +1,1 @@
+"""The PyPI stage: indexes, the target environment, and the resolution on top of the conda result."""

@@ -1,0 +1,78 @@
+"""Typed records of the PyPI stage: requests (built by the manifest) and resolved packages (for the lock)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class PyPIIndex(msgspec.Struct, frozen=True, kw_only=True):
+    """An index the stage may read. ``priority``: ``primary`` (the default index and ``index-url``),
+    ``extra`` (``extra-index-urls``, consulted before the primary one as pixi orders them),
+    ``supplemental`` (only for names no primary index has), ``explicit`` (only for dependencies
+    that name it). URLs may carry credentials; they are stripped before anything is written."""
+
+    url: str
+    name: str | None = None
+    priority: str = "primary"
+
+
+class PyPIRequirement(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One ``[pypi-dependencies]`` entry (or a PEP 508 string from ``[project.dependencies]``).
+
+    Exactly one source: ``specifier`` (index), ``git`` (+``rev``/``branch``/``tag``,
+    ``subdirectory``), ``path`` (+``editable``), or ``url``. ``index`` is a URL or the name of a
+    declared index, pinning this requirement (only it) there. ``marker`` is a PEP 508 marker string.
+    """
+
+    name: str
+    specifier: str = ""
+    extras: list[str] = []
+    marker: str | None = None
+    index: str | None = None
+    git: str | None = None
+    rev: str | None = None
+    branch: str | None = None
+    tag: str | None = None
+    subdirectory: str | None = None
+    path: str | None = None
+    editable: bool = False
+    url: str | None = None
+
+
+class PyPIRequest(msgspec.Struct, kw_only=True):
+    """One PyPI resolution: one environment (or solve group) on one platform.
+
+    ``indexes`` are in pixi's order of consultation. ``glibc``/``macos`` come from the
+    system requirements and bound the wheel tags.
+    """
+
+    platform: str
+    requirements: list[PyPIRequirement]
+    indexes: list[PyPIIndex] = []
+    find_links: list[str] = []
+    index_strategy: str = "first-index"  # first-index | unsafe-first-match | unsafe-best-match
+    prerelease_mode: str = "if-necessary"
+    no_build_isolation: list[str] | bool = False
+    no_build: bool = False
+    exclude_newer: int | None = None  # milliseconds since the epoch
+    glibc: str | None = None
+    macos: str | None = None
+    conda_pypi_map: dict[str, str] = {}  # channel -> mapping file/URL
+    project_root: str | None = None  # for relative paths
+    locked: list["PyPIPackage"] = []
+    update: list[str] | None = None
+
+
+class PyPIPackage(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A resolved PyPI distribution, as the lock records it. ``url`` or ``path`` (never with
+    credentials); ``index`` is the (credential-free) index URL that served it."""
+
+    name: str
+    version: str
+    url: str | None = None
+    path: str | None = None
+    hashes: dict[str, str] = {}  # {"sha256": ..., "md5": ...}
+    requires_dist: list[str] = []
+    requires_python: str | None = None
+    editable: bool = False
+    index: str | None = None
