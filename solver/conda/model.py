@@ -35,6 +35,7 @@ class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     features: str | None = None
     purls: list[str] | None = None
     python_site_packages_path: str | None = None
+    run_exports: dict[str, list[str]] | None = None  # kept for the lock (v7 records it); {} = known empty
     # Filled by the loader:
     fn: str = ""
     channel: str = ""

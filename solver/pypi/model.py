@@ -61,6 +61,10 @@ class PyPIRequest(msgspec.Struct, kw_only=True):
     project_root: str | None = None  # for relative paths
     locked: list["PyPIPackage"] = []
     update: list[str] | None = None
+    # [pypi-options] the manifest also carries (added by the manifest layer):
+    dependency_overrides: list[PyPIRequirement] = []  # replace what any package requires of these names
+    no_build_packages: list[str] = []  # no-build = [names]: no sdists for these (no_build: for all)
+    no_binary: list[str] | bool = False  # no-binary: no wheels (for these names, or all when True)
 
 
 class PyPIPackage(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -76,3 +80,13 @@ class PyPIPackage(msgspec.Struct, kw_only=True, omit_defaults=True):
     requires_python: str | None = None
     editable: bool = False
     index: str | None = None
+
+
+class PyPISolution(msgspec.Struct, kw_only=True):
+    """The result of :func:`solver.pypi.solve_pypi`: resolved packages sorted by name (conda-provided
+    distributions are not repeated here) and timings in seconds: ``total`` and ``solve`` are wall
+    clock; ``index`` and ``metadata`` sum the time fetch threads spent (they overlap)."""
+
+    packages: list[PyPIPackage] = []
+    conda_provided: dict[str, str] = {}  # pypi name -> version, satisfied by conda records
+    timings: dict[str, float] = {}

@@ -1,0 +1,878 @@
+# cython: language_level=3
+"""Conda version strings -> byte keys (the hot path of version handling).
+
+Two encodings come out of one parse:
+
+* the *order key*: plain ``bytes`` comparison (memcmp) of two keys equals the conda/rattler
+  order of the versions, and equal versions (``1.0``, ``1.0.0``, ``1.0+0``) give identical keys.
+* the *raw form*: every component as written (implicit zeros included, nothing trimmed), each
+  one self-delimiting, so that "version ``a`` starts with version ``b``" (the ``1.2.*`` matcher)
+  is ``raw(a).startswith(prefix(b))``.
+
+Parsing follows rattler's grammar: optional ``N!`` epoch, segments separated by ``.``, ``-`` or
+``_`` (dashes and underscores not mixed), each segment a run of components (numbers, letter runs,
+``post``/``dev`` special), an optional trailing ``_``/``-``, an optional ``+local`` part.
+
+Order key layout (why: conda pads missing components with the integer 0 at both the component and
+the segment level, so a run of zeros has to be folded into whatever follows it):
+
+    epoch: len(digits) digits
+    per non-zero segment: SIGN k body   (k = number of all-zero segments before it)
+        SIGN 0x02 (segment sorts below an all-zero one) then k, or 0x04 then 255-k
+        body: per non-zero component: SIGN k atom, (k = zero components before it), then 0x03
+    0x03, then the local part encoded the same way, then 0x03
+
+Atoms: dev 0x01, ``_``/``-`` 0x02, letters 0x03+text+0x00 (all below zero: "negative"); numbers
+len+digits, post 0xFF (above zero: "positive").
+"""
+
+cimport cython
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcmp
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_GET_SIZE, PyBytes_AS_STRING
+from cpython.object cimport PyObject_RichCompare
+
+cdef enum Kind:
+    K_NUM = 0
+    K_DEV = 1
+    K_POST = 2
+    K_IDEN = 3
+    K_UND = 4
+
+DEF MAX_ATOMS = 512
+DEF MAX_SEGS = 256
+
+cdef struct Atom:
+    int kind
+    int start   # for numbers: first significant digit; for idents: first letter
+    int length  # for numbers: significant digits (0 for zero)
+
+cdef struct Parsed:
+    int natoms
+    int nsegs
+    int local_seg       # index of the first local segment, or -1
+    int epoch_start
+    int epoch_len       # significant digits of the epoch (0: epoch 0 or none)
+    Atom atoms[MAX_ATOMS]
+    int seg_first[MAX_SEGS + 1]  # seg i = atoms[seg_first[i]:seg_first[i+1]]
+
+
+class VersionParseError(ValueError):
+    """Raised with a short reason; the Python layer wraps it into InvalidVersion."""
+
+
+cdef inline bint is_digit(unsigned char c) nogil:
+    return c >= 48 and c <= 57
+
+cdef inline bint is_alpha(unsigned char c) nogil:
+    return (c >= 97 and c <= 122) or (c >= 65 and c <= 90)
+
+cdef inline unsigned char lower(unsigned char c) nogil:
+    if c >= 65 and c <= 90:
+        return c + 32
+    return c
+
+cdef inline bint has_prefix_ci(const unsigned char* s, int pos, int n, const char* word, int wl) nogil:
+    cdef int i
+    if pos + wl > n:
+        return False
+    for i in range(wl):
+        if lower(s[pos + i]) != <unsigned char>word[i]:
+            return False
+    return True
+
+
+cdef int _err(str msg) except -1:
+    raise VersionParseError(msg)
+
+
+cdef int push_atom(Parsed* p, int kind, int start, int length) except -1:
+    if p.natoms >= MAX_ATOMS:
+        _err("too many version components")
+    p.atoms[p.natoms].kind = kind
+    p.atoms[p.natoms].start = start
+    p.atoms[p.natoms].length = length
+    p.natoms += 1
+    return 0
+
+
+cdef int open_segment(Parsed* p) except -1:
+    if p.nsegs >= MAX_SEGS:
+        _err("too many version segments")
+    p.seg_first[p.nsegs] = p.natoms
+    p.nsegs += 1
+    p.seg_first[p.nsegs] = p.natoms
+    return 0
+
+
+cdef int parse_segment(Parsed* p, const unsigned char* s, int pos, int n) except -2:
+    """Parses one segment at ``pos``; returns the new position, or -1 if none starts there."""
+    cdef int start, z
+    cdef bint first = True
+    if pos >= n or not (is_digit(s[pos]) or is_alpha(s[pos])):
+        return -1
+    open_segment(p)
+    while pos < n:
+        if is_digit(s[pos]):
+            start = pos
+            while pos < n and is_digit(s[pos]):
+                pos += 1
+            z = start
+            while z < pos and s[z] == 48:
+                z += 1
+            if pos - z > 20 or (pos - z == 20 and _gt_u64(s, z)):
+                _err("number too large")
+            push_atom(p, K_NUM, z, pos - z)
+        elif is_alpha(s[pos]):
+            if first:
+                # segments always start with a number: an implicit 0 keeps
+                # numbers and strings in phase ('1.1.a1' == '1.1.0a1')
+                push_atom(p, K_NUM, pos, 0)
+            start = pos
+            while pos < n and is_alpha(s[pos]):
+                pos += 1
+            if pos - start == 4 and has_prefix_ci(s, start, n, b"post", 4):
+                push_atom(p, K_POST, start, 4)
+            elif pos - start == 3 and has_prefix_ci(s, start, n, b"dev", 3):
+                push_atom(p, K_DEV, start, 3)
+            else:
+                push_atom(p, K_IDEN, start, pos - start)
+        else:
+            break
+        first = False
+    p.seg_first[p.nsegs] = p.natoms
+    return pos
+
+
+cdef bint _gt_u64(const unsigned char* s, int z):
+    cdef bytes lim = b"18446744073709551615"
+    cdef int i
+    for i in range(20):
+        if s[z + i] != lim[i]:
+            return s[z + i] > lim[i]
+    return False
+
+
+cdef int parse_part(Parsed* p, const unsigned char* s, int pos, int n, int* dash_us) except -2:
+    """Parses segments separated by . - _ ; returns the position after them."""
+    cdef int r, p2
+    cdef unsigned char sep, c2
+    r = parse_segment(p, s, pos, n)
+    if r < 0:
+        _err("expected a version component at position %d" % pos)
+    pos = r
+    while pos < n:
+        sep = s[pos]
+        if sep != 46 and sep != 45 and sep != 95:  # . - _
+            return pos
+        if sep != 46:
+            if dash_us[0] == 0:
+                dash_us[0] = sep
+            elif dash_us[0] != sep:
+                _err("cannot mix '-' and '_' as separators")
+        p2 = pos + 1
+        r = parse_segment(p, s, p2, n)
+        if r >= 0:
+            pos = r
+            continue
+        # no segment after the separator: a trailing '_' / '-' (openssl-style '1.0.1_')
+        if p2 < n and (s[p2] == 45 or s[p2] == 95):
+            c2 = s[p2]
+            if dash_us[0] == 0:
+                dash_us[0] = c2
+            elif dash_us[0] != c2:
+                _err("cannot mix '-' and '_' as separators")
+            open_segment(p)
+            push_atom(p, K_NUM, p2, 0)
+            push_atom(p, K_UND, p2, 1)
+            p.seg_first[p.nsegs] = p.natoms
+            return p2 + 1
+        if sep != 46:
+            push_atom(p, K_UND, pos, 1)
+            p.seg_first[p.nsegs] = p.natoms
+            return p2
+        return pos
+    return pos
+
+
+cdef int parse(Parsed* p, const unsigned char* s, int n) except -1:
+    cdef int pos = 0, i, z
+    cdef int dash_us = 0
+    p.natoms = 0
+    p.nsegs = 0
+    p.local_seg = -1
+    p.epoch_start = 0
+    p.epoch_len = 0
+    p.seg_first[0] = 0
+    if n == 0:
+        _err("empty version")
+    i = 0
+    while i < n and is_digit(s[i]):
+        i += 1
+    if i > 0 and i < n and s[i] == 33:  # '!'
+        z = 0
+        while z < i and s[z] == 48:
+            z += 1
+        if i - z > 20 or (i - z == 20 and _gt_u64(s, z)):
+            _err("epoch too large")
+        p.epoch_start = z
+        p.epoch_len = i - z
+        pos = i + 1
+    pos = parse_part(p, s, pos, n, &dash_us)
+    if pos < n and s[pos] == 43:  # '+'
+        p.local_seg = p.nsegs
+        pos = parse_part(p, s, pos + 1, n, &dash_us)
+    if pos != n:
+        _err("unexpected character %r at position %d" % (chr(s[pos]), pos))
+    return 0
+
+
+cdef inline bint atom_is_zero(Atom* a) nogil:
+    return a.kind == K_NUM and a.length == 0
+
+cdef inline bint atom_negative(Atom* a) nogil:
+    return a.kind == K_DEV or a.kind == K_UND or a.kind == K_IDEN
+
+
+cdef int emit_atom_body(Atom* a, const unsigned char* s, unsigned char* out, int o) nogil:
+    cdef int i
+    if a.kind == K_DEV:
+        out[o] = 0x01
+        return o + 1
+    if a.kind == K_UND:
+        out[o] = 0x02
+        return o + 1
+    if a.kind == K_IDEN:
+        out[o] = 0x03
+        o += 1
+        for i in range(a.length):
+            out[o] = lower(s[a.start + i])
+            o += 1
+        out[o] = 0x00
+        return o + 1
+    if a.kind == K_POST:
+        out[o] = 0xFF
+        return o + 1
+    out[o] = <unsigned char>a.length
+    o += 1
+    for i in range(a.length):
+        out[o] = s[a.start + i]
+        o += 1
+    return o
+
+
+cdef int emit_segments(Parsed* p, const unsigned char* s, int first, int last,
+                       unsigned char* out, int o) except -1:
+    cdef int zero_segs = 0, seg, i, lo, hi, zr
+    cdef Atom* a
+    cdef bint neg
+    for seg in range(first, last):
+        lo = p.seg_first[seg]
+        hi = p.seg_first[seg + 1]
+        while hi > lo and atom_is_zero(&p.atoms[hi - 1]):
+            hi -= 1
+        if hi == lo:
+            zero_segs += 1
+            continue
+        if zero_segs > 250:
+            _err("too many zero segments")
+        i = lo
+        while atom_is_zero(&p.atoms[i]):
+            i += 1
+        neg = atom_negative(&p.atoms[i])
+        if neg:
+            out[o] = 0x02
+            out[o + 1] = <unsigned char>zero_segs
+        else:
+            out[o] = 0x04
+            out[o + 1] = <unsigned char>(255 - zero_segs)
+        o += 2
+        zero_segs = 0
+        zr = 0
+        for i in range(lo, hi):
+            a = &p.atoms[i]
+            if atom_is_zero(a):
+                zr += 1
+                continue
+            if zr > 250:
+                _err("too many zero components")
+            if atom_negative(a):
+                out[o] = 0x02
+                out[o + 1] = <unsigned char>zr
+            else:
+                out[o] = 0x04
+                out[o + 1] = <unsigned char>(255 - zr)
+            o = emit_atom_body(a, s, out, o + 2)
+            zr = 0
+        out[o] = 0x03
+        o += 1
+    out[o] = 0x03
+    return o + 1
+
+
+cdef bytes make_key(Parsed* p, const unsigned char* s, int n):
+    cdef int cap = 8 * n + 32, o, i, vend
+    cdef unsigned char* out = <unsigned char*>malloc(cap)
+    if out == NULL:
+        raise MemoryError()
+    try:
+        out[0] = <unsigned char>p.epoch_len
+        o = 1
+        for i in range(p.epoch_len):
+            out[o] = s[p.epoch_start + i]
+            o += 1
+        vend = p.local_seg if p.local_seg >= 0 else p.nsegs
+        o = emit_segments(p, s, 0, vend, out, o)
+        o = emit_segments(p, s, vend, p.nsegs, out, o)
+        return PyBytes_FromStringAndSize(<char*>out, o)
+    finally:
+        free(out)
+
+
+cdef int emit_raw_atom(Atom* a, const unsigned char* s, unsigned char* out, int o) nogil:
+    cdef int i
+    if a.kind == K_NUM:
+        out[o] = 78  # 'N'
+        out[o + 1] = <unsigned char>a.length
+        o += 2
+        for i in range(a.length):
+            out[o] = s[a.start + i]
+            o += 1
+        return o
+    if a.kind == K_IDEN:
+        out[o] = 73  # 'I'
+        o += 1
+        for i in range(a.length):
+            out[o] = lower(s[a.start + i])
+            o += 1
+        out[o] = 0
+        return o + 1
+    out[o] = 68 if a.kind == K_DEV else (80 if a.kind == K_POST else 85)  # D P U
+    return o + 1
+
+
+cdef bytes make_raw(Parsed* p, const unsigned char* s, int n, int nsegs_version, bint with_local):
+    """Epoch, then 0x01 + atoms per segment; 0x02 + local segments when ``with_local``."""
+    cdef int cap = 8 * n + 32, o, i, seg, vend
+    cdef unsigned char* out = <unsigned char*>malloc(cap)
+    if out == NULL:
+        raise MemoryError()
+    try:
+        out[0] = <unsigned char>p.epoch_len
+        o = 1
+        for i in range(p.epoch_len):
+            out[o] = s[p.epoch_start + i]
+            o += 1
+        vend = p.local_seg if p.local_seg >= 0 else p.nsegs
+        for seg in range(nsegs_version):
+            out[o] = 0x01
+            o += 1
+            for i in range(p.seg_first[seg], p.seg_first[seg + 1]):
+                o = emit_raw_atom(&p.atoms[i], s, out, o)
+        if with_local and p.local_seg >= 0:
+            out[o] = 0x02
+            o += 1
+            for seg in range(vend, p.nsegs):
+                out[o] = 0x01
+                o += 1
+                for i in range(p.seg_first[seg], p.seg_first[seg + 1]):
+                    o = emit_raw_atom(&p.atoms[i], s, out, o)
+        return PyBytes_FromStringAndSize(<char*>out, o)
+    finally:
+        free(out)
+
+
+cdef Parsed _scratch
+
+
+cdef bytes _ascii(str text):
+    try:
+        return text.encode("ascii")
+    except UnicodeEncodeError:
+        raise VersionParseError("non-ASCII character")
+
+
+def version_key(str text):
+    """Order key of one version (see module docstring); raises VersionParseError."""
+    cdef bytes b = _ascii(text)
+    cdef const unsigned char* s = <const unsigned char*>b
+    parse(&_scratch, s, len(b))
+    return make_key(&_scratch, s, len(b))
+
+
+def version_keys(list texts):
+    """Order keys of many versions (one list, same order); raises on the first bad one."""
+    cdef list out = []
+    cdef bytes b
+    cdef const unsigned char* s
+    for t in texts:
+        b = _ascii(t)
+        s = <const unsigned char*>b
+        parse(&_scratch, s, len(b))
+        out.append(make_key(&_scratch, s, len(b)))
+    return out
+
+
+def parse_version(str text):
+    """``(key, raw, epoch, has_local, n_segments)`` of one version."""
+    cdef bytes b = _ascii(text)
+    cdef const unsigned char* s = <const unsigned char*>b
+    cdef int n = len(b), vend
+    parse(&_scratch, s, n)
+    vend = _scratch.local_seg if _scratch.local_seg >= 0 else _scratch.nsegs
+    epoch = int(b[_scratch.epoch_start:_scratch.epoch_start + _scratch.epoch_len]) if _scratch.epoch_len else 0
+    return (make_key(&_scratch, s, n), make_raw(&_scratch, s, n, vend, True), epoch,
+            _scratch.local_seg >= 0, vend)
+
+
+def raw_prefix(str text, int drop_last_segments=0):
+    """Raw form of ``text`` cut to its first segments (local part kept only when nothing is
+    dropped): version ``v`` starts with ``text`` iff ``raw(v).startswith(raw_prefix(text))``."""
+    cdef bytes b = _ascii(text)
+    cdef const unsigned char* s = <const unsigned char*>b
+    cdef int n = len(b), vend, keep
+    parse(&_scratch, s, n)
+    vend = _scratch.local_seg if _scratch.local_seg >= 0 else _scratch.nsegs
+    keep = vend - drop_last_segments
+    if keep < 0:
+        keep = 0
+    return make_raw(&_scratch, s, n, keep, drop_last_segments == 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Version objects
+
+cdef object _error_factory = None  # set by solver.conda.version: (text, reason) -> exception
+
+
+def set_error_factory(factory):
+    """``factory(text, reason)`` builds the exception raised for a bad version."""
+    global _error_factory
+    _error_factory = factory
+
+
+cdef object _bad(object text, str reason):
+    if _error_factory is None:
+        return VersionParseError(f"invalid version {text!r}: {reason}")
+    return _error_factory(text, reason)
+
+
+cdef dict _cache = {}
+cdef Py_ssize_t CACHE_LIMIT = 500000
+
+
+@cython.final
+@cython.no_gc  # only str/bytes/int fields: a Version can never be part of a cycle
+cdef class Version:
+    """One parsed conda version: ordered, hashable; ``str()`` is the text as written.
+
+    ``key`` is the order key (bytes; equal versions have equal keys), ``raw`` the as-written
+    component form used for prefix tests, ``epoch``, ``has_local``, ``segment_count``.
+    """
+
+    cdef readonly bytes key
+    cdef readonly bytes raw
+    cdef readonly str text
+    cdef readonly object epoch
+    cdef readonly bint has_local
+    cdef readonly int segment_count
+    cdef bytes _prefix   # raw prefix without trailing all-zero segments (see _sw)
+    cdef int _prefix_zeros
+    cdef bytes _compat   # same, with the last segment dropped (the ~= test)
+    cdef int _compat_zeros
+
+    def __cinit__(self, text):
+        cdef bytes b
+        cdef const unsigned char* s
+        cdef int n, vend
+        if not isinstance(text, str):
+            raise _bad(repr(text), "a version must be a string")
+        try:
+            b = (<str>text).encode("ascii")
+        except UnicodeEncodeError:
+            raise _bad(text, "non-ASCII character")
+        s = <const unsigned char*>b
+        n = len(b)
+        try:
+            parse(&_scratch, s, n)
+        except VersionParseError as exc:
+            raise _bad(text, str(exc))
+        vend = _scratch.local_seg if _scratch.local_seg >= 0 else _scratch.nsegs
+        self.text = text
+        self.key = make_key(&_scratch, s, n)
+        self.raw = make_raw(&_scratch, s, n, vend, True)
+        if _scratch.epoch_len:
+            self.epoch = int(b[_scratch.epoch_start:_scratch.epoch_start + _scratch.epoch_len])
+        else:
+            self.epoch = 0
+        self.has_local = _scratch.local_seg >= 0
+        self.segment_count = vend
+
+    @staticmethod
+    def parse(text):
+        """Parsed and cached version; a ``Version`` passes through."""
+        if type(text) is Version:
+            return text
+        v = _cache.get(text)
+        if v is None:
+            v = Version(text)
+            if len(_cache) >= CACHE_LIMIT:
+                _cache.clear()
+            _cache[text] = v
+        return v
+
+    def __str__(self):
+        return self.text
+
+    def __repr__(self):
+        return f"Version({self.text!r})"
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __reduce__(self):
+        return (Version, (self.text,))
+
+    def __richcmp__(self, other, int op):
+        if type(other) is not Version:
+            return NotImplemented
+        return PyObject_RichCompare(self.key, (<Version>other).key, op)
+
+    cdef _ensure_prefixes(self):
+        if self._prefix is None:
+            self._prefix, self._prefix_zeros = _strip_zero_segments(raw_prefix(self.text, 0), self.has_local)
+            self._compat, self._compat_zeros = _strip_zero_segments(raw_prefix(self.text, 1), False)
+
+    def starts_with(self, Version other):
+        """True if this version begins with ``other`` (the ``.*`` test): ``1.2.5``, ``1.2a`` and
+        ``1.2`` start with ``1.2``; ``1.2`` starts with ``1.2.0`` (missing parts count as 0);
+        ``1.20`` and ``1.3`` do not."""
+        other._ensure_prefixes()
+        return _sw(self.raw, other._prefix, other._prefix_zeros)
+
+    def compatible_with(self, Version other):
+        """The ``~=`` test: ``self >= other`` and starting with ``other`` minus its last segment."""
+        other._ensure_prefixes()
+        return self.key >= other.key and _sw(self.raw, other._compat, other._compat_zeros)
+
+
+cdef tuple _strip_zero_segments(bytes prefix, bint keep):
+    """Drops trailing all-zero segments (0x01 'N' 0x00) from a raw prefix; returns (prefix, n)."""
+    cdef int k = 0
+    if keep:
+        return prefix, 0
+    while prefix.endswith(b"\x01N\x00"):
+        prefix = prefix[:len(prefix) - 3]
+        k += 1
+    return prefix, k
+
+
+cdef bint _sw(bytes raw, bytes p, int zeros):
+    """``raw`` starts with ``p`` followed by ``zeros`` all-zero segments, where a version that
+    runs out of segments is padded with zeros (conda: '1.2' starts with '1.2.0')."""
+    cdef Py_ssize_t lp = PyBytes_GET_SIZE(p), n = PyBytes_GET_SIZE(raw), pos
+    cdef const unsigned char* r = <const unsigned char*>PyBytes_AS_STRING(raw)
+    cdef int i
+    if n < lp or memcmp(r, PyBytes_AS_STRING(p), lp) != 0:
+        return False
+    pos = lp
+    for i in range(zeros):
+        if pos >= n or r[pos] == 0x02:
+            return True
+        if not (r[pos] == 0x01 and pos + 2 < n and r[pos + 1] == 78 and r[pos + 2] == 0):
+            return False
+        pos += 3
+        if i < zeros - 1 and pos < n and r[pos] != 0x01 and r[pos] != 0x02:
+            return False
+    return True
+
+
+def clear_cache():
+    _cache.clear()
+
+
+cdef inline int _keycmp(bytes a, bytes b):
+    cdef Py_ssize_t la = PyBytes_GET_SIZE(a), lb = PyBytes_GET_SIZE(b)
+    cdef int c = memcmp(PyBytes_AS_STRING(a), PyBytes_AS_STRING(b), la if la < lb else lb)
+    if c != 0:
+        return c
+    return (la > lb) - (la < lb)
+
+
+# ---------------------------------------------------------------------------------------------
+# Version spec programs: an OR of ANDs of (op, a, b) terms, evaluated on (key, raw)
+
+OP_ANY = 0
+OP_EQ = 1
+OP_NE = 2
+OP_LT = 3
+OP_LE = 4
+OP_GT = 5
+OP_GE = 6
+OP_SW = 7    # (7, prefix, zeros): starts with (see _sw)
+OP_NSW = 8   # (8, prefix, zeros): does not start with
+OP_COMPAT = 9  # (9, key, prefix, zeros): key >= key and starts with prefix
+
+
+cdef bint _term(tuple t, bytes key, bytes raw):
+    cdef int op = t[0]
+    cdef bytes a = t[1]
+    if op == 1:
+        return _keycmp(key, a) == 0
+    if op == 6:
+        return _keycmp(key, a) >= 0
+    if op == 3:
+        return _keycmp(key, a) < 0
+    if op == 7:
+        return _sw(raw, a, <int>t[2])
+    if op == 4:
+        return _keycmp(key, a) <= 0
+    if op == 5:
+        return _keycmp(key, a) > 0
+    if op == 2:
+        return _keycmp(key, a) != 0
+    if op == 8:
+        return not _sw(raw, a, <int>t[2])
+    if op == 9:
+        return _keycmp(key, a) >= 0 and _sw(raw, <bytes>t[2], <int>t[3])
+    return True
+
+
+cdef bint _eval(tuple prog, bytes key, bytes raw):
+    cdef tuple group, t
+    cdef bint ok
+    for group in prog:
+        ok = True
+        for t in group:
+            if not _term(t, key, raw):
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+def program_matches(tuple prog, Version v):
+    """Does version ``v`` satisfy the compiled spec ``prog``?"""
+    return _eval(prog, v.key, v.raw)
+
+
+def program_filter(tuple prog, list versions):
+    """``[program_matches(prog, v) for v in versions]`` (every item a ``Version``)."""
+    cdef list out = []
+    cdef Version v
+    for v in versions:
+        out.append(_eval(prog, v.key, v.raw))
+    return out
+
+
+def program_select(tuple prog, list versions):
+    """Indexes of the versions that satisfy ``prog``."""
+    cdef list out = []
+    cdef Version v
+    cdef Py_ssize_t i = 0
+    for v in versions:
+        if _eval(prog, v.key, v.raw):
+            out.append(i)
+        i += 1
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Spec text: one constraint, a whole ',' / '|' spec without parentheses, the simple MatchSpec form
+
+class SpecParseError(ValueError):
+    """A version constraint that cannot be parsed; ``str()`` is the reason (no spec text)."""
+
+
+cdef inline bint _is_ws(Py_UCS4 c):
+    return c == u' ' or c == u'\t' or c == u'\n' or c == u'\r' or c == u'\f' or c == u'\v'
+
+
+cdef inline bint _is_opchar(Py_UCS4 c):
+    return c == u'=' or c == u'<' or c == u'>' or c == u'!' or c == u'~'
+
+
+cdef tuple ANY_LEAF = ("any", "*", (OP_ANY, b"", b""))
+cdef dict _leaf_cache = {}
+
+
+cdef tuple _parse_leaf(str token):
+    cdef str t = token.strip()
+    cdef Py_ssize_t n, i
+    cdef str op, ver, s
+    cdef bint glob = False
+    cdef Version v
+    n = len(t)
+    if n == 0:
+        raise SpecParseError("empty version constraint")
+    if t[0] == u'^' or t[n - 1] == u'$':
+        raise SpecParseError(f"regular expressions are not supported ({t!r})")
+    if n >= 2 and t[1] == u'=' and (t[0] == u'=' or t[0] == u'!' or t[0] == u'<' or t[0] == u'>' or t[0] == u'~'):
+        op = t[:2]
+        ver = t[2:]
+    elif t[0] == u'<' or t[0] == u'>' or t[0] == u'=':
+        op = t[:1]
+        ver = t[1:]
+    else:
+        op = None
+        ver = t
+    if ver and _is_opchar(ver[0]):
+        raise SpecParseError(f"invalid operator in {t!r}")
+    for i in range(len(ver)):
+        if _is_ws(ver[i]):
+            raise SpecParseError(f"unexpected whitespace in {t!r}")
+    while ver.endswith("*"):
+        glob = True
+        ver = ver[:len(ver) - 2] if ver.endswith(".*") else ver[:len(ver) - 1]
+    if "*" in ver:
+        raise SpecParseError(f"'*' is only allowed at the end of a version ({t!r})")
+    if not ver:
+        if not glob:
+            raise SpecParseError(f"missing version after {op!r}")
+        if op is None or op == "=" or op == "==" or op == ">=" or op == "<=" or op == "~=":
+            return ANY_LEAF
+        raise SpecParseError(f"'*' cannot follow {op!r}")
+    try:
+        v = Version.parse(ver)
+    except Exception as exc:
+        raise SpecParseError(getattr(exc, "reason", str(exc)) + f" (in {ver!r})")
+    s = v.text
+    if glob:
+        if op is None or op == "=" or op == "==":
+            op = "="
+        elif op == "!=":
+            op = "!=*"
+        elif op == ">":
+            op = ">="
+    elif op is None:
+        op = "=="
+    if op == "=" or op == "!=*" or op == "~=":
+        v._ensure_prefixes()
+    if op == "=":
+        return ("leaf", s + ".*", (OP_SW, v._prefix, v._prefix_zeros))
+    if op == "!=*":
+        return ("leaf", "!=" + s + ".*", (OP_NSW, v._prefix, v._prefix_zeros))
+    if op == "~=":
+        if v.has_local:
+            raise SpecParseError("'~=' cannot take a local version (after '+')")
+        return ("leaf", "~=" + s, (OP_COMPAT, v.key, v._compat, v._compat_zeros))
+    if op == "==":
+        return ("leaf", "==" + s, (OP_EQ, v.key, b""))
+    if op == ">=":
+        return ("leaf", ">=" + s, (OP_GE, v.key, b""))
+    if op == "<":
+        return ("leaf", "<" + s, (OP_LT, v.key, b""))
+    if op == "<=":
+        return ("leaf", "<=" + s, (OP_LE, v.key, b""))
+    if op == ">":
+        return ("leaf", ">" + s, (OP_GT, v.key, b""))
+    return ("leaf", "!=" + s, (OP_NE, v.key, b""))
+
+
+def parse_leaf(str token):
+    """One constraint (``>=1.2``, ``1.2.*``, ``~=1.2``...) -> ``("leaf", canonical, term)`` or
+    ``ANY_LEAF``; cached. Raises ``SpecParseError`` with the reason."""
+    node = _leaf_cache.get(token)
+    if node is None:
+        node = _parse_leaf(token)
+        if len(_leaf_cache) >= CACHE_LIMIT:
+            _leaf_cache.clear()
+        _leaf_cache[token] = node
+    return node
+
+
+def clear_spec_cache():
+    _leaf_cache.clear()
+
+
+def compile_flat_spec(str text):
+    """A spec without parentheses (``a,b|c``) -> ``(canonical, is_any, program)``.
+
+    ``,`` binds tighter than ``|``; ``*`` inside an AND is dropped, inside an OR wins.
+    Raises ``SpecParseError``."""
+    cdef list groups = []
+    cdef list texts = []
+    cdef list terms, parts
+    cdef str part, tok
+    cdef tuple leaf
+    cdef bint any_or = False
+    for part in text.split("|"):
+        terms = []
+        parts = []
+        for tok in part.split(","):
+            if not tok.strip():
+                raise SpecParseError("empty constraint next to ',' or '|'")
+            leaf = parse_leaf(tok)
+            if leaf[0] == "any":
+                continue
+            terms.append(leaf[2])
+            parts.append(leaf[1])
+        if not terms:
+            any_or = True
+        else:
+            groups.append(tuple(terms))
+            texts.append(",".join(parts))
+    if any_or:
+        return ("*", True, ((ANY_LEAF[2],),))
+    return ("|".join(texts), False, tuple(groups))
+
+
+cdef inline bint _name_char(Py_UCS4 c):
+    return (u'a' <= c <= u'z') or (u'A' <= c <= u'Z') or (u'0' <= c <= u'9') or c == u'_' or c == u'.' or c == u'-'
+
+
+def split_simple_matchspec(str text):
+    """``name``, ``name 1.2``, ``name >=1.2,<2 py*``, ``name=1.2=py_0`` -> ``(name, version,
+    build)`` (lowercased name; version/build text or None, conda's ``=1.2`` -> ``1.2*`` applied).
+    Returns None when the text needs the full parser (brackets, channel, comment, URL, errors)."""
+    cdef str s = text.strip()
+    cdef Py_ssize_t n = len(s), i = 0, j
+    cdef Py_UCS4 c
+    cdef str name, rest, version, build, body, tail
+    cdef list groups
+    cdef str tok, last
+    for j in range(n):
+        c = s[j]
+        if c == u'[' or c == u']' or c == u':' or c == u'/' or c == u'#':
+            return None
+    while i < n and _name_char(s[i]):
+        i += 1
+    if i == 0:
+        return None
+    name = s[:i].lower()
+    if i == n:
+        return (name, None, None)
+    c = s[i]
+    if _is_ws(c):
+        rest = s[i:].strip()
+    elif _is_opchar(c):
+        rest = s[i:]
+    else:
+        return None
+    groups = []
+    for tok in rest.split():
+        if groups:
+            last = groups[len(groups) - 1]
+            c = last[len(last) - 1]
+            if _is_opchar(c) or c == u',' or c == u'|' or _is_opchar(tok[0]) or tok[0] == u',' or tok[0] == u'|':
+                groups[len(groups) - 1] = last + tok
+                continue
+        groups.append(tok)
+    version = groups[0]
+    build = " ".join(groups[1:]) if len(groups) > 1 else None
+    if build is None:
+        j = version.rfind("=")
+        if j > 0 and j < len(version) - 1:
+            c = version[j - 1]
+            tail = version[j + 1:]
+            if not (_is_opchar(c) or c == u',' or c == u'|') and not any(
+                ch in tail for ch in ",|<>~"
+            ):
+                build = tail
+                version = version[:j]
+    if version[0] == u'=' and not version.startswith("=="):
+        body = version[1:]
+        if body and "=" not in body and "," not in body and "|" not in body:
+            version = body + "*" if build is None and not body.endswith("*") else body
+    return (name, version, build)

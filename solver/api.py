@@ -1,0 +1,364 @@
+"""The library API: load a manifest, solve it into a lock, read/write/check locks.
+
+    import solver
+
+    manifest = solver.load_manifest("fixtures/demo")
+    lock = solver.read_lock("pixi.lock") if Path("pixi.lock").exists() else None
+    result = solver.solve(manifest, lock=lock)          # -> SolveResult
+    for env in result.environments:                     # one per (environment, platform)
+        print(env.environment, env.platform, [r.name for r in env.conda], [p.name for p in env.pypi])
+    solver.write_lock(result.lock, "pixi.lock")
+    reasons = solver.check_lock(manifest, result.lock)  # [] when the lock satisfies the manifest
+
+Errors are typed (:mod:`solver.errors`): ``InputError`` (bad manifest, spec, lock), ``NetworkError``,
+``UnsolvableError`` (``str()`` explains the conflict), ``LockOutdatedError`` (``reasons``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import msgspec
+
+from .conda.model import PackageRecord
+from .errors import InputError, LockOutdatedError, SolverError, UnsolvableError
+from .lock.model import LockFile
+from .pypi.model import PyPIPackage
+
+__all__ = [
+    "EnvironmentResult",
+    "HttpSettings",
+    "SolveResult",
+    "build_requests",
+    "check_lock",
+    "load_manifest",
+    "read_lock",
+    "solve",
+    "write_lock",
+]
+
+
+class EnvironmentResult(msgspec.Struct, kw_only=True):
+    """What one environment resolves to on one platform. ``solved``: re-solved by this call
+    (False: taken as it was from the given lock, which still satisfied the manifest)."""
+
+    environment: str
+    platform: str
+    conda: list[PackageRecord]
+    pypi: list[PyPIPackage] = []
+    solved: bool = True
+
+
+class SolveResult(msgspec.Struct, kw_only=True):
+    """The outcome of :func:`solve`: the new lock, and per (environment, platform) what it holds
+    for the selection that was asked. ``solved_units``/``reused_units`` count solve units (an
+    environment or a solve group on one platform) re-solved or kept from the lock."""
+
+    lock: LockFile
+    environments: list[EnvironmentResult]
+    solved_units: int = 0
+    reused_units: int = 0
+    seconds: float = 0.0
+
+    def get(self, environment: str, platform: str) -> EnvironmentResult | None:
+        for e in self.environments:
+            if e.environment == environment and e.platform == platform:
+                return e
+        return None
+
+
+class HttpSettings(msgspec.Struct, kw_only=True):
+    """Network settings for the stages. ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are honoured by the
+    HTTP client itself; ``verify=False`` is for development against self-signed servers only."""
+
+    timeout: float = 30.0
+    concurrency: int = 8
+    verify: bool = True
+
+
+# -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
+
+
+def load_manifest(path=None, cwd=None):
+    """Find and read a manifest (``pixi.toml`` or ``pyproject.toml`` with ``[tool.pixi]``)."""
+    from .manifest import load_manifest as _load
+
+    return _load(path, cwd)
+
+
+def build_requests(manifest, environments=None, platforms=None):
+    """One solve unit per (environment or solve group, platform) of the selection."""
+    from .manifest import build_requests as _build
+
+    return _build(_as_manifest(manifest), environments, platforms)
+
+
+def read_lock(path) -> LockFile:
+    """Read ``pixi.lock`` (versions 4 to 7)."""
+    from .lock import read_lock as _read
+
+    return _read(path)
+
+
+def write_lock(lock: LockFile, path, version: int | None = None) -> Path:
+    """Write ``lock`` atomically (version 7 unless ``version`` says 6); credentials are stripped."""
+    from .lock import write_lock as _write
+
+    return _write(lock, path, version)
+
+
+def check_lock(manifest, lock: LockFile | None, environments=None, platforms=None, *, channel_alias: str | None = None) -> list[str]:
+    """Why ``lock`` does not satisfy the manifest (an empty list: it does). Offline."""
+    from .lock.satisfy import check_lock as _check
+
+    manifest = _as_manifest(manifest)
+    units = build_requests(manifest, environments, platforms)
+    alias = channel_alias if channel_alias is not None else os.environ.get("SOLVER_CHANNEL_ALIAS")
+    every = list(manifest.environments) if not environments else None
+    return _check(units, lock, all_environments=every, channel_alias=alias)
+
+
+# -- solving ------------------------------------------------------------------------------------------
+
+
+def _as_manifest(manifest):
+    if isinstance(manifest, (str, os.PathLike)) or manifest is None:
+        return load_manifest(manifest)
+    return manifest
+
+
+def _unit_label(unit) -> str:
+    return unit.environment if unit.solve_group is None else f"solve-group {unit.solve_group}"
+
+
+def _locked_for(unit, lock: LockFile | None) -> tuple[list[PackageRecord], list[PyPIPackage]]:
+    """The records a lock holds for a unit's environments on its platform (a group's members share
+    one solution, so their union is that solution)."""
+    if lock is None:
+        return [], []
+    conda: dict[str, PackageRecord] = {}
+    pypi: dict[str, PyPIPackage] = {}
+    for name in unit.environments:
+        env = lock.environment(name)
+        if env is None:
+            continue
+        for r in env.conda_records(unit.platform):
+            conda.setdefault(r.url, r)
+        for p in env.pypi_packages(unit.platform):
+            pypi.setdefault(p.url or p.path or p.name, p)
+    return list(conda.values()), list(pypi.values())
+
+
+def solve(
+    manifest,
+    environments: Iterable[str] | None = None,
+    platforms: Iterable[str] | None = None,
+    lock: LockFile | None = None,
+    update: Iterable[str] | None = None,
+    backend: str = "native",
+    *,
+    cache_dir=None,
+    channel_alias: str | None = None,
+    http: HttpSettings | None = None,
+    max_workers: int | None = None,
+    reuse: bool = True,
+    progress: Callable[[str, dict], None] | None = None,
+) -> SolveResult:
+    """Solve the manifest's environments (all, or ``environments``) on its platforms (all, or
+    ``platforms``) into a lock.
+
+    ``lock``: an existing lock. Units it still satisfies are kept as they are (unless ``reuse`` is
+    False); the others are re-solved preferring its records. Environments and platforms outside the
+    selection keep what ``lock`` holds for them. ``update``: names to re-solve freely (the rest stay
+    locked where still valid); an empty list re-solves everything from scratch. ``progress(event,
+    info)`` is called from worker threads with ``"start"``/``"done"`` events.
+    """
+    from .lock.build import UnitResult, assemble_lock, member_shares
+    from .lock.satisfy import check_unit
+
+    t0 = time.perf_counter()
+    manifest = _as_manifest(manifest)
+    environments = list(environments) if environments else None
+    platforms = list(platforms) if platforms else None
+    units = build_requests(manifest, environments, platforms)
+    all_units = build_requests(manifest)
+    wanted: dict[str, set[str]] = {}
+    for u in all_units:
+        for name in u.environments:
+            wanted.setdefault(name, set()).add(u.platform)
+    alias = channel_alias if channel_alias is not None else os.environ.get("SOLVER_CHANNEL_ALIAS") or None
+    update_names = None if update is None else sorted({str(n) for n in update})
+    if update_names and lock is not None:
+        known = set()
+        for u in units:
+            c, p = _locked_for(u, lock)
+            known.update(r.name for r in c)
+            known.update(x.name.lower() for x in p)
+        from .lock.urls import normalize_pypi_name
+
+        unknown = [n for n in update_names if n not in known and normalize_pypi_name(n) not in {normalize_pypi_name(k) for k in known}]
+        if unknown:
+            raise InputError(f"--update: {', '.join(unknown)} is not locked in the selected environments")
+
+    todo = []
+    reused = []
+    for unit in units:
+        if reuse and update is None and lock is not None and not check_unit(unit, lock, channel_alias=alias):
+            reused.append(unit)
+        else:
+            todo.append(unit)
+
+    http = http or HttpSettings()
+    cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+    results = _solve_units(todo, lock, update_names, backend, cache, alias, http, max_workers, progress)
+
+    new_lock = assemble_lock(results, lock, wanted=wanted, channel_alias=alias)
+    env_results: list[EnvironmentResult] = []
+    for result in results:
+        for member, conda, pypi in member_shares(result):
+            env_results.append(EnvironmentResult(environment=member.environment, platform=result.unit.platform, conda=conda, pypi=pypi))
+    for unit in reused:
+        for name in unit.environments:
+            env = new_lock.environment(name)
+            env_results.append(
+                EnvironmentResult(
+                    environment=name, platform=unit.platform, conda=env.conda_records(unit.platform),
+                    pypi=env.pypi_packages(unit.platform), solved=False,
+                )
+            )
+    env_results.sort(key=lambda e: (e.environment, e.platform))
+    return SolveResult(
+        lock=new_lock, environments=env_results, solved_units=len(todo), reused_units=len(reused),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _default_cache_dir() -> Path:
+    env = os.environ.get("SOLVER_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "solver"
+
+
+def _solve_units(units, lock, update_names, backend, cache, alias, http_settings, max_workers, progress) -> list:
+    """Solve each unit (in a thread pool); the results come back in unit order, so the outcome
+    does not depend on which finished first."""
+    from .lock.build import UnitResult
+
+    if not units:
+        return []
+    from .http import HttpClient
+
+    conda_http = HttpClient(cache, timeout=http_settings.timeout, concurrency=http_settings.concurrency, verify=http_settings.verify)
+    cancelled = threading.Event()
+
+    def one(index: int, unit) -> UnitResult:
+        if cancelled.is_set():
+            raise _Cancelled()
+        info = {"index": index, "total": len(units), "unit": _unit_label(unit), "platform": unit.platform}
+        if progress:
+            progress("start", info)
+        t = time.perf_counter()
+        try:
+            result = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http)
+        except UnsolvableError as exc:
+            cancelled.set()
+            raise UnsolvableError(f"cannot solve {_unit_label(unit)} on {unit.platform}: {exc}", getattr(exc, "explanation", None)) from None
+        except SolverError:
+            cancelled.set()
+            raise
+        if progress:
+            progress("done", {**info, "seconds": time.perf_counter() - t, "conda": len(result.conda), "pypi": len(result.pypi)})
+        return result
+
+    workers = max_workers or min(len(units), max(2, os.cpu_count() or 2), 8)
+    try:
+        if workers <= 1 or len(units) == 1:
+            return [one(i, u) for i, u in enumerate(units)]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="solve") as pool:
+            futures = [pool.submit(one, i, u) for i, u in enumerate(units)]
+            results = []
+            error = None
+            for f in futures:
+                try:
+                    results.append(f.result())
+                except _Cancelled:
+                    continue
+                except BaseException as exc:  # keep the first failure in unit order
+                    cancelled.set()
+                    if error is None:
+                        error = exc
+            if error is not None:
+                raise error
+            return results
+    finally:
+        conda_http.close()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http):
+    from .conda.gateway import Gateway
+    from .conda.solve import solve_conda
+    from .lock.build import UnitResult
+
+    locked_conda, locked_pypi = _locked_for(unit, lock)
+    full_update = update_names is not None and not update_names
+    conda_req = msgspec.structs.replace(
+        unit.conda,
+        locked=[] if full_update else locked_conda,
+        update=update_names if update_names else None,
+    )
+    gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http)
+    conda = solve_conda(conda_req, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records
+    pypi: list[PyPIPackage] = []
+    if unit.pypi is not None and unit.pypi.requirements:
+        from .http import HttpClient
+        from .pypi.auth import CredentialProvider
+        from .pypi.resolve import solve_pypi
+
+        pypi_req = msgspec.structs.replace(
+            unit.pypi,
+            locked=[] if full_update else locked_pypi,
+            update=update_names if update_names else None,
+        )
+        auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes])
+        client = HttpClient(cache, timeout=http_settings.timeout, concurrency=http_settings.concurrency, verify=http_settings.verify, auth=auth)
+        try:
+            pypi = list(solve_pypi(pypi_req, conda, http=client, cache_dir=cache, backend=backend).packages)
+            pypi = [_relative_path(p, pypi_req.project_root) for p in pypi]
+        finally:
+            client.close()
+    return UnitResult(unit=unit, conda=list(conda), pypi=pypi)
+
+
+def _relative_path(package: PyPIPackage, project_root: str | None) -> PyPIPackage:
+    from .lock.build import relative_to_project
+
+    if not package.path:
+        return package
+    rel = relative_to_project(package.path, project_root)
+    return package if rel == package.path else msgspec.structs.replace(package, path=rel)
+
+
+def lock_outdated(reasons: list[str]) -> LockOutdatedError:
+    """The error ``--locked`` raises: the first reason up front, the others listed after it."""
+    head = reasons[0] if reasons else "the lock file is out of date"
+    rest = reasons[1:]
+    text = f"the lock file is out of date: {head}"
+    if rest:
+        shown = rest[:9]
+        text += "\n" + "\n".join(f"  - {r}" for r in shown)
+        if len(rest) > len(shown):
+            text += f"\n  ... and {len(rest) - len(shown)} more"
+    err = LockOutdatedError(text)
+    err.reasons = list(reasons)  # type: ignore[attr-defined]
+    return err

@@ -1,0 +1,295 @@
+"""``solver solve``: the manifest's environments into ``pixi.lock``.
+
+Flow: read the manifest and the existing lock; with ``--frozen`` report the lock as it is; with
+``--locked`` only check it (exit 1 with the reasons when it no longer satisfies the manifest);
+otherwise re-solve the (environment, platform) units the lock no longer satisfies (all selected
+ones with ``--update``), keep the rest, and write the lock atomically when it changed.
+
+Exit codes: 0 solved / up to date, 1 unsatisfiable or lock out of date, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .errors import SolverError
+
+JSON_SCHEMA_VERSION = 1
+
+
+class Progress:
+    """Status on stderr: one in-place line on a terminal, plain lines otherwise, nothing with -q."""
+
+    def __init__(self, stream=None, quiet: bool = False, verbose: int = 0):
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.verbose = verbose
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._lock = threading.Lock()
+        self._running: dict[int, str] = {}
+        self._done = 0
+        self._total = 0
+        self._line = False
+
+    def line(self, text: str) -> None:
+        if self.quiet:
+            return
+        with self._lock:
+            self._clear()
+            print(text, file=self.stream, flush=True)
+            self._draw()
+
+    def _clear(self) -> None:
+        if self.tty and self._line:
+            self.stream.write("\r\033[K")
+            self._line = False
+
+    def _draw(self) -> None:
+        if self.tty and self._running and not self.quiet:
+            names = ", ".join(sorted(self._running.values()))
+            text = f"[{self._done}/{self._total}] solving {names}"
+            width = 100
+            self.stream.write(text[:width])
+            self.stream.flush()
+            self._line = True
+
+    def __call__(self, event: str, info: dict) -> None:
+        if self.quiet:
+            return
+        label = f"{info['unit']} on {info['platform']}"
+        with self._lock:
+            self._total = info["total"]
+            if event == "start":
+                self._running[info["index"]] = label
+                if not self.tty and self.verbose > 0:
+                    print(f"solving {label}", file=self.stream, flush=True)
+            elif event == "done":
+                self._running.pop(info["index"], None)
+                self._done += 1
+                if not self.tty or self.verbose > 0:
+                    self._clear()
+                    print(
+                        f"solved {label}: {info['conda']} conda, {info['pypi']} PyPI packages in {info['seconds']:.2f}s",
+                        file=self.stream, flush=True,
+                    )
+            self._clear()
+            self._draw()
+
+    def finish(self) -> None:
+        with self._lock:
+            self._clear()
+
+
+def _settings(args):
+    from .api import HttpSettings
+
+    from .errors import InputError
+
+    try:
+        timeout = args.timeout if getattr(args, "timeout", None) is not None else float(os.environ.get("SOLVER_TIMEOUT", "30"))
+    except ValueError:
+        raise InputError(f"SOLVER_TIMEOUT={os.environ.get('SOLVER_TIMEOUT')!r} is not a number of seconds") from None
+    try:
+        concurrency = args.concurrency if getattr(args, "concurrency", None) is not None else int(os.environ.get("SOLVER_CONCURRENCY", "8"))
+    except ValueError:
+        raise InputError(f"SOLVER_CONCURRENCY={os.environ.get('SOLVER_CONCURRENCY')!r} is not a whole number") from None
+
+    if timeout <= 0:
+        raise InputError("--timeout must be a positive number of seconds")
+    if concurrency < 1:
+        raise InputError("--concurrency must be at least 1")
+    return HttpSettings(timeout=timeout, concurrency=concurrency, verify=not getattr(args, "tls_no_verify", False))
+
+
+def _lock_path(args, manifest) -> Path:
+    if getattr(args, "lock_file", None):
+        return Path(args.lock_file)
+    return Path(manifest.root) / "pixi.lock"
+
+
+def _package_json(record) -> dict:
+    return {
+        "name": record.name,
+        "version": record.version,
+        "build": record.build,
+        "subdir": record.subdir,
+        "url": record.url,
+    }
+
+
+def _pypi_json(package) -> dict:
+    out = {"name": package.name, "version": package.version}
+    if package.url:
+        out["url"] = package.url
+    if package.path:
+        out["path"] = package.path
+    if package.editable:
+        out["editable"] = True
+    return out
+
+
+def _environments_json(entries) -> dict:
+    out: dict = {}
+    for e in entries:
+        out.setdefault(e.environment, {})[e.platform] = {
+            "solved": e.solved,
+            "conda": [_package_json(r) for r in sorted(e.conda, key=lambda r: r.name)],
+            "pypi": [_pypi_json(p) for p in sorted(e.pypi, key=lambda p: p.name.lower())],
+        }
+    return out
+
+
+def _lock_entries(lock, environments, platforms):
+    from .api import EnvironmentResult
+
+    entries = []
+    for name, env in sorted(lock.environments.items()):
+        if environments and name not in environments:
+            continue
+        for platform in env.platforms():
+            if platforms and platform not in platforms:
+                continue
+            entries.append(
+                EnvironmentResult(environment=name, platform=platform, conda=env.conda_records(platform),
+                                  pypi=env.pypi_packages(platform), solved=False)
+            )
+    return entries
+
+
+def _emit_json(payload: dict) -> None:
+    payload = {"schema": JSON_SCHEMA_VERSION, **payload}
+    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def _summary(entries, seconds: float) -> str:
+    envs = sorted({e.environment for e in entries})
+    plats = sorted({e.platform for e in entries})
+    conda = len({r.url for e in entries for r in e.conda})
+    pypi = len({(p.url or p.path or p.name) for e in entries for p in e.pypi})
+    return (
+        f"{len(envs)} environment{'s' * (len(envs) != 1)} ({', '.join(envs)}) x {len(plats)} platform"
+        f"{'s' * (len(plats) != 1)} ({', '.join(plats)}): {conda} conda and {pypi} PyPI packages in {seconds:.2f}s"
+    )
+
+
+def solve_command(args) -> int:
+    from . import api
+    from .errors import InputError, UnsolvableError
+
+    t0 = time.perf_counter()
+    progress = Progress(quiet=args.quiet, verbose=args.verbose)
+    environments = list(dict.fromkeys(args.environment)) or None
+    platforms = list(dict.fromkeys(args.platform)) or None
+    try:
+        if args.update is not None and (args.locked or args.frozen):
+            raise InputError("--update cannot be combined with --locked or --frozen")
+        manifest = api.load_manifest(args.manifest)
+        lock_path = _lock_path(args, manifest)
+        existing = None
+        if lock_path.exists():
+            from .lock import LockFileError
+
+            try:
+                existing = api.read_lock(lock_path)
+            except LockFileError as exc:
+                if args.locked or args.frozen:
+                    raise
+                progress.line(f"warning: ignoring the existing lock file: {exc}")
+
+        if args.frozen:
+            if existing is None:
+                raise InputError(f"--frozen: there is no lock file at {lock_path}")
+            entries = _lock_entries(existing, environments, platforms)
+            if args.json:
+                _emit_json({"status": "frozen", "lock_file": str(lock_path), "lock_written": False,
+                            "seconds": round(time.perf_counter() - t0, 3), "reasons": [],
+                            "environments": _environments_json(entries)})
+            else:
+                progress.line(f"using {lock_path} as it is: {_summary(entries, time.perf_counter() - t0)}")
+            return 0
+
+        if args.locked:
+            reasons = api.check_lock(manifest, existing, environments, platforms)
+            if existing is None:
+                reasons = [f"there is no lock file at {lock_path}"]
+            if reasons:
+                if args.json:
+                    _emit_json({"status": "outdated", "lock_file": str(lock_path), "lock_written": False,
+                                "seconds": round(time.perf_counter() - t0, 3), "reasons": reasons, "environments": {}})
+                raise api.lock_outdated(reasons)
+            entries = _lock_entries(existing, environments, platforms)
+            if args.json:
+                _emit_json({"status": "up-to-date", "lock_file": str(lock_path), "lock_written": False,
+                            "seconds": round(time.perf_counter() - t0, 3), "reasons": [],
+                            "environments": _environments_json(entries)})
+            else:
+                progress.line(f"{lock_path} is up to date")
+            return 0
+
+        result = api.solve(
+            manifest,
+            environments=environments,
+            platforms=platforms,
+            lock=existing,
+            update=args.update,
+            backend=args.backend or "native",
+            http=_settings(args),
+            progress=progress,
+        )
+        progress.finish()
+        from .lock import dumps_lock
+
+        text = dumps_lock(result.lock)
+        old = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
+        written = old != text
+        if written:
+            try:
+                api.write_lock(result.lock, lock_path)
+            except OSError as exc:
+                raise InputError(f"cannot write the lock file {lock_path}: {exc.strerror or exc}") from None
+        status = "solved" if result.solved_units else "up-to-date"
+        seconds = time.perf_counter() - t0
+        if args.json:
+            _emit_json({"status": status, "lock_file": str(lock_path), "lock_written": written,
+                        "seconds": round(seconds, 3), "reasons": [],
+                        "environments": _environments_json(result.environments)})
+        if not args.quiet:
+            if result.solved_units == 0:
+                progress.line(f"{lock_path} is up to date ({_summary(result.environments, seconds)})")
+            else:
+                verb = "wrote" if written else "unchanged"
+                progress.line(f"{verb} {lock_path}: {_summary(result.environments, seconds)}")
+        return 0
+    except UnsolvableError as exc:
+        progress.finish()
+        if args.json:
+            _emit_json({"status": "unsolvable", "lock_file": None, "lock_written": False,
+                        "seconds": round(time.perf_counter() - t0, 3), "reasons": [str(exc)], "environments": {}})
+        raise
+    except SolverError as exc:
+        progress.finish()
+        if args.json and not getattr(exc, "reasons", None):
+            _emit_json({"status": "error", "lock_file": None, "lock_written": False,
+                        "seconds": round(time.perf_counter() - t0, 3), "reasons": [str(exc)], "environments": {}})
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug, not bad input: still one message (the traceback with -vv)
+        progress.finish()
+        message = f"internal error: {type(exc).__name__}: {exc} (run with -vv for the traceback)"
+        if args.json:
+            _emit_json({"status": "error", "lock_file": None, "lock_written": False,
+                        "seconds": round(time.perf_counter() - t0, 3), "reasons": [message], "environments": {}})
+        raise InternalError(message) from exc
+
+
+class InternalError(SolverError):
+    """An unexpected failure inside the solver (a bug); exit code 2 like other failures to run."""
+
+    exit_code = 2

@@ -1,0 +1,158 @@
+"""Conda channels: how a channel the user wrote (a name, a URL, a path) becomes a base URL.
+
+A channel *name* (``conda-forge``, ``my-org/label/dev``) is resolved against a channel alias that
+comes from configuration only: the ``SOLVER_CHANNEL_ALIAS`` environment variable, else the alias
+the caller passes (e.g. from the manifest). There is deliberately no built-in default host.
+
+``base_url`` keeps any credentials the user gave (they are needed to fetch); everything meant for
+people or files (``display``, ``canonical_url``, ``__repr__``) has them removed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import msgspec
+
+from solver.errors import InputError
+
+CHANNEL_ALIAS_ENV = "SOLVER_CHANNEL_ALIAS"
+
+# conda-style token in the path: https://host/t/<token>/channel
+_TOKEN_SEGMENT = re.compile(r"/t/[^/]+")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class Channel(msgspec.Struct, frozen=True):
+    """One channel. ``name`` is what the user wrote for names, else the credential-free URL;
+    ``base_url`` is the URL the subdirs live under (``file://`` for local channels), no trailing
+    slash, credentials kept."""
+
+    name: str
+    base_url: str
+
+    def subdir_url(self, subdir: str) -> str:
+        """URL of one subdir (credentials kept: this is what gets fetched)."""
+        return f"{self.base_url}/{subdir}"
+
+    @property
+    def canonical_url(self) -> str:
+        """``base_url`` without user/password, ``/t/<token>`` segment, query or fragment: what
+        records and lock files name the channel by."""
+        return strip_credentials(self.base_url)
+
+    @property
+    def display(self) -> str:
+        """Credential-free form for messages: the name for named channels, else the URL."""
+        return self.name if not self.is_url_name else strip_credentials(self.base_url)
+
+    @property
+    def is_url_name(self) -> bool:
+        return "://" in self.name
+
+    @property
+    def is_local(self) -> bool:
+        return self.base_url.startswith("file://")
+
+    @property
+    def local_path(self) -> Path | None:
+        """The folder of a ``file://`` channel, else ``None``."""
+        if not self.is_local:
+            return None
+        return file_url_to_path(self.base_url)
+
+    def __repr__(self) -> str:  # never leak credentials through logs or tracebacks
+        return f"Channel({self.display!r})"
+
+    def __str__(self) -> str:
+        return self.display
+
+    @classmethod
+    def parse(cls, spec: str | Channel, channel_alias: str | None = None) -> Channel:
+        """A ``Channel`` from what the user wrote; see the module docstring for the rules."""
+        if isinstance(spec, Channel):
+            return spec
+        return parse_channel(spec, channel_alias)
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without ``user:password@``, a conda ``/t/<token>`` path segment, query or fragment."""
+    parts = urlsplit(url)
+    if not parts.scheme or parts.scheme == "file":
+        return url
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    path = _TOKEN_SEGMENT.sub("", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
+def path_to_file_url(path: Path) -> str:
+    posix = path.resolve().as_posix()
+    if not posix.startswith("/"):  # Windows: C:/x -> file:///C:/x
+        posix = "/" + posix
+    return "file://" + quote(posix, safe="/:~")
+
+
+def file_url_to_path(url: str) -> Path:
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if re.match(r"^/[A-Za-z]:/", path):
+        path = path[1:]
+    return Path(path)
+
+
+def looks_like_path(spec: str) -> bool:
+    """Local paths: absolute, ``./``, ``../``, ``~``, ``.``, Windows drive or UNC paths.
+    Anything else without a scheme is a channel name (``org/label/dev`` included)."""
+    return (
+        spec.startswith(("/", "./", "../", "~", ".\\", "..\\", "\\\\"))
+        or spec in (".", "..")
+        or bool(_WINDOWS_DRIVE.match(spec))
+    )
+
+
+def resolve_alias(channel_alias: str | None) -> str | None:
+    """The channel alias in effect: ``SOLVER_CHANNEL_ALIAS``, else the caller's, else ``None``."""
+    alias = os.environ.get(CHANNEL_ALIAS_ENV, "").strip() or (channel_alias or "").strip()
+    return alias.rstrip("/") or None
+
+
+def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
+    raw = spec
+    spec = spec.strip()
+    if not spec:
+        raise InputError("empty channel name")
+    lower = spec.lower()
+    if lower.startswith(("http://", "https://")):
+        url = spec.rstrip("/")
+        if not urlsplit(url).hostname:
+            raise InputError(f"channel URL {strip_credentials(url)!r} has no host")
+        return Channel(name=strip_credentials(url), base_url=url)
+    if lower.startswith("file://"):
+        path = file_url_to_path(spec.rstrip("/") or spec)
+        return Channel(name=path_to_file_url(path), base_url=path_to_file_url(path))
+    if "://" in spec:
+        scheme = spec.split("://", 1)[0]
+        raise InputError(f"channel {strip_credentials(spec)!r}: unsupported URL scheme {scheme!r} "
+                         "(use http://, https://, file:// or a local path)")
+    if looks_like_path(spec):
+        path = Path(spec).expanduser()
+        url = path_to_file_url(path)
+        return Channel(name=url, base_url=url)
+    alias = resolve_alias(channel_alias)
+    if alias is None:
+        raise InputError(
+            f"channel {raw!r} is a name, but no channel alias is configured to resolve it: set the "
+            f"{CHANNEL_ALIAS_ENV} environment variable (e.g. {CHANNEL_ALIAS_ENV}="
+            "https://conda.example.invalid) or the channel alias in your configuration, or give the "
+            "channel as a URL (https://..., file://...) or a local path (./channel)"
+        )
+    if not alias.lower().startswith(("http://", "https://", "file://")):
+        raise InputError(f"channel alias {strip_credentials(alias)!r} must be an http(s):// or file:// URL")
+    name = spec.strip("/")
+    return Channel(name=name, base_url=f"{alias}/{name}")

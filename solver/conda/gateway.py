@@ -1,0 +1,187 @@
+"""The gateway: every channel of a request, ``platform`` + ``noarch``, behind one ``records(name)``.
+
+Local channels (paths, ``file://``) are read in place. HTTP channels are fetched through
+``solver.http.HttpClient`` into the cache dir (``repodata.json.zst`` first, ``repodata.json`` when
+the server has no ``.zst``; which one exists is remembered per subdir URL), concurrently. Each
+subdir is then opened as a lazy ``SubdirData``; records of a name are decoded the first time the
+name is asked for and kept.
+
+A missing ``noarch`` subdir means the channel does not exist (or the URL is wrong): that is an
+``InputError``. A missing platform subdir is normal (not every channel builds for every platform):
+it counts as empty and is listed in ``Gateway.missing_subdirs``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from solver.conda.channel import Channel, strip_credentials
+from solver.conda.model import PackageRecord
+from solver.conda.repodata import RepodataNotFound, SubdirData, default_cache_dir
+from solver.errors import InputError, NetworkError
+
+_FORMATS_FILE = "repodata-formats.json"
+
+
+def subdirs_for(platform: str) -> list[str]:
+    return ["noarch"] if platform == "noarch" else [platform, "noarch"]
+
+
+class Gateway:
+    """Loads ``platform`` + ``noarch`` of every channel (priority = position in ``channels``)."""
+
+    def __init__(self, channels: list[str | Channel], platform: str, cache_dir=None, channel_alias=None,
+                 http=None):
+        if not platform:
+            raise InputError("no platform given for the conda channels")
+        self.channels: list[Channel] = [Channel.parse(c, channel_alias) for c in channels]
+        self.platform = platform
+        self.subdirs = subdirs_for(platform)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self._http = http
+        self._own_http = False
+        self.missing_subdirs: list[tuple[Channel, str, str]] = []  # (channel, subdir, where looked)
+        self._data: list[list[SubdirData]] = [[] for _ in self.channels]
+        self._cache: dict[str, list[tuple[int, PackageRecord]]] = {}
+        self._lock = threading.Lock()
+        self._names: list[str] | None = None
+        try:
+            self._load()
+        finally:
+            if self._own_http and self._http is not None:
+                self._http.close()
+                self._http = None
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        remote = [(ci, sd) for ci, ch in enumerate(self.channels) if not ch.is_local for sd in self.subdirs]
+        fetched: dict[tuple[int, str], Path | None] = self._fetch_remote(remote) if remote else {}
+        for ci, ch in enumerate(self.channels):
+            root = ch.local_path if ch.is_local else None
+            if root is not None and not root.is_dir():
+                raise InputError(f"channel {ch.display!r} not found: {root} is not a folder")
+            for sd in self.subdirs:
+                if root is not None:
+                    path = root / sd / "repodata.json"
+                    where = str(path)
+                else:
+                    path = fetched[(ci, sd)]
+                    where = f"{strip_credentials(ch.subdir_url(sd))}/repodata.json"
+                try:
+                    if path is None:
+                        raise RepodataNotFound(where)
+                    self._data[ci].append(SubdirData.open(path, ch, sd, self.cache_dir))
+                except RepodataNotFound:
+                    if sd == "noarch":
+                        raise InputError(
+                            f"channel {ch.display!r} has no 'noarch' subdir (looked for {where}): "
+                            "is the channel name, URL or path right?") from None
+                    self.missing_subdirs.append((ch, sd, where))
+
+    def _client(self):
+        if self._http is None:
+            from solver.http import HttpClient
+
+            self._http = HttpClient(self.cache_dir)
+            self._own_http = True
+        return self._http
+
+    def _fetch_remote(self, jobs: list[tuple[int, str]]) -> dict[tuple[int, str], Path | None]:
+        """Downloads (or revalidates) every remote subdir concurrently. ``None``: not on the server."""
+        from solver.http import NotFoundError
+
+        client = self._client()
+        formats = self._read_formats()
+
+        def fetch(job):
+            ci, sd = job
+            ch = self.channels[ci]
+            base = ch.subdir_url(sd)
+            key = strip_credentials(base)
+            order = ["repodata.json.zst", "repodata.json"]
+            if formats.get(key) == "repodata.json":
+                order.reverse()
+            for fname in order:
+                try:
+                    resp = client.fetch_to_cache(f"{base}/{fname}")
+                except NotFoundError:
+                    continue
+                except NetworkError as exc:
+                    raise NetworkError(f"channel {ch.display!r}, subdir {sd!r}: {exc}") from None
+                formats[key] = fname
+                return resp.path  # SubdirData tells zstd from JSON by the content
+            formats.pop(key, None)
+            return None
+
+        results = client.fetch_many(jobs, fetch)
+        out = {}
+        for job, res in zip(jobs, results):
+            if isinstance(res, BaseException):
+                raise res
+            out[job] = res
+        self._write_formats(formats)
+        return out
+
+    def _read_formats(self) -> dict[str, str]:
+        try:
+            data = json.loads((self.cache_dir / _FORMATS_FILE).read_text())
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _write_formats(self, formats: dict[str, str]) -> None:
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=_FORMATS_FILE, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                json.dump(formats, f, sort_keys=True)
+            os.replace(tmp, self.cache_dir / _FORMATS_FILE)
+        except OSError:
+            pass
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def records(self, name: str) -> list[tuple[int, PackageRecord]]:
+        """``(channel index, record)`` for ``name`` over all channels in priority order (for each
+        channel: the platform subdir, then noarch). Decoded once, then served from memory."""
+        hit = self._cache.get(name)
+        if hit is not None:
+            return hit
+        out: list[tuple[int, PackageRecord]] = []
+        for ci, subdirs in enumerate(self._data):
+            for sd in subdirs:
+                out.extend((ci, rec) for rec in sd.records(name))
+        with self._lock:
+            return self._cache.setdefault(name, out)
+
+    def names(self) -> list[str]:
+        """Every package name of every loaded subdir, sorted."""
+        if self._names is None:
+            names: set[str] = set()
+            for subdirs in self._data:
+                for sd in subdirs:
+                    names.update(sd.names())
+            self._names = sorted(names)
+        return list(self._names)
+
+    def subdir_data(self) -> list[list[SubdirData]]:
+        """Per channel, the opened subdirs (platform first, then noarch when present)."""
+        return [list(s) for s in self._data]
+
+    @property
+    def record_count(self) -> int:
+        return sum(sd.record_count for subdirs in self._data for sd in subdirs)
+
+    def close(self) -> None:
+        for subdirs in self._data:
+            for sd in subdirs:
+                sd.close()
+
+    def __repr__(self) -> str:
+        return f"Gateway({[c.display for c in self.channels]!r}, {self.platform!r})"
+

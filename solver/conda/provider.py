@@ -1,0 +1,621 @@
+"""``CondaProvider``: the solver core's Provider over conda records from a gateway.
+
+Everything is lazy per name: a name's records are asked of the gateway the first time the core
+(or a preference computation) reaches it, so a solve only decodes what it touches.
+
+Candidate order (best first), mirroring rattler's resolvo provider:
+
+1. records that are not excluded (channel priority, exclude-newer, unparsable dependencies) go
+   before excluded ones (the core never picks those; they stay listed so explanations can say why);
+   among the rest, a still-valid locked record of the name goes first unless the name is updated;
+2. records without ``track_features`` before records with them;
+3. highest version first (lowest first under ``strategy="lowest"``, and for the user's own names
+   under ``"lowest-direct"``);
+4. with ``channel_priority="disabled"``: the higher-priority channel first among equal versions
+   (conda's "version first, channel breaks ties"; rattler ignores the channel here);
+5. higher build number first;
+6. among records equal so far (typically the builds of one version for different pythons): the one
+   whose dependencies allow the highest versions of the dependencies they all share (and state
+   differently), names compared alphabetically, as rattler does (the lowest under ``lowest``);
+7. newer timestamp first, then file name (so equal input always gives equal order).
+
+Differences from rattler on purpose: (4) above; a locked record is *favoured* (tried first), never
+forced, so a lock that no longer fits is silently re-solved; with strict priority a name required
+by a channel-qualified user spec (``conda-forge::numpy``) takes that channel as its highest
+priority channel, so the qualifier never conflicts with priority.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable, Sequence
+
+from ..core.provider import Dependencies, Problem
+from ..errors import InputError
+from .matchspec import InvalidMatchSpec, MatchSpec
+from .model import CondaRequest, PackageRecord
+from .version import version_key
+from .virtual import is_virtual_name, missing_virtual_reason, virtual_records
+
+_NO_DEPS = Dependencies()
+KNOWN_SUBDIRS = frozenset(
+    "noarch linux-32 linux-64 linux-aarch64 linux-armv6l linux-armv7l linux-ppc64le linux-ppc64 "
+    "linux-s390x linux-riscv64 osx-64 osx-arm64 win-32 win-64 win-arm64 emscripten-wasm32 "
+    "wasi-wasm32 zos-z freebsd-64".split()
+)
+_ANY, _VERSION_ONLY, _GENERAL = 0, 1, 2
+
+
+def _spec_kind(spec, pinned: bool = False) -> int:
+    """How ``matching`` can test a spec: by name alone, by version string alone, or in full.
+    (A channel resolved to a channel index is checked by the provider itself.)"""
+    if (
+        spec.build is not None
+        or spec.build_number is not None
+        or spec.subdir is not None
+        or spec.md5 is not None
+        or spec.sha256 is not None
+        or spec.license is not None
+        or spec.license_family is not None
+        or spec.track_features is not None
+        or spec.features is not None
+        or spec.fn is not None
+        or spec.url is not None
+        or (spec.channel is not None and not pinned)
+    ):
+        return _GENERAL
+    return _ANY if spec.version is None else _VERSION_ONLY
+
+
+VIRTUAL_PRIORITY = -1  # channel index of given virtual packages
+MISSING_PRIORITY = -2  # channel index of the placeholder for an absent virtual package
+
+
+def redact_url(url: str) -> str:
+    """Channel text safe for messages: no ``user:password@`` and no ``/t/TOKEN/`` segment."""
+    if "://" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    if "@" in host:
+        host = "***@" + host.rsplit("@", 1)[1]
+    parts = path.split("/")
+    for i in range(len(parts) - 1):
+        if parts[i] == "t" and parts[i + 1]:
+            parts[i + 1] = "***"
+    return f"{scheme}://{host}{slash}{'/'.join(parts)}"
+
+
+def _channel_tail(channel: str) -> str:
+    """The last path part of a channel (its name), for matching ``conda-forge::x`` to a URL."""
+    return channel.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _parse_spec(text: str, *, where: str):
+    try:
+        return MatchSpec.parse(text)
+    except InvalidMatchSpec as exc:
+        raise InputError(f"{where}: {exc}" if where else str(exc)) from None
+    except (ValueError, TypeError) as exc:
+        prefix = f"{where}: " if where else ""
+        raise InputError(f"{prefix}invalid match spec {text!r}: {exc}") from None
+
+
+class CondaProvider:
+    """Implements ``solver.core.provider.Provider`` for one ``CondaRequest`` over a gateway.
+
+    ``gateway.records(name)`` returns ``[(channel_index, PackageRecord), ...]`` where the index
+    is the channel's position in ``request.channels`` (0 = highest priority).
+    """
+
+    def __init__(self, request: CondaRequest, gateway: Any):
+        self.request = request
+        self._gateway = gateway
+        self._version_key = version_key
+        self._vkey_cache: dict[str, bytes] = {}
+        self.load_seconds = 0.0
+        self.strict = request.channel_priority != "disabled"
+
+        # names
+        self._name_ids: dict[str, int] = {}
+        self._names: list[str] = []
+        self._loaded: list[list[int] | None] = []  # solvables of a name, load order
+        self._sorted: list[list[int] | None] = []
+        self._best_channel: list[int] = []
+
+        # solvables
+        self._records: list[PackageRecord] = []
+        self._sv_name: list[int] = []
+        self._sv_channel: list[int] = []
+        self._sv_excluded: list[str | None] = []
+        self._sv_deps: list[Dependencies | None] = []
+
+        # version sets
+        self._vs_ids: dict[str, int] = {}
+        self._vs_text: list[str] = []
+        self._vs_spec: list[Any] = []
+        self._vs_name: list[int] = []
+        self._vs_channel: list[int | None] = []
+        self._vs_kind: list[int] = []
+        self._vs_matching: list[list[int] | None] = []
+        self._vs_highest: dict[int, tuple[bool, bytes] | None] = {}
+        self._by_version: dict[int, list[tuple[bytes, int]]] = {}
+
+        self._virtual = {r.name: r for r in virtual_records(list(request.virtual_packages))}
+
+        # user input: specs, constraints, channel pins, locked records
+        self.spec_ids = [self._intern_user(t, "spec") for t in request.specs]
+        self.constraint_ids = [self._intern_user(t, "constraint") for t in request.constraints]
+        self.direct_names = {self._vs_name[v] for v in self.spec_ids}
+        self._pinned_channel: dict[int, int] = {}
+        for vs in self.spec_ids + self.constraint_ids:
+            ch = self._vs_channel[vs]
+            if ch is not None:
+                self._pinned_channel.setdefault(self._vs_name[vs], ch)
+        update = request.update
+        self._locked: dict[str, PackageRecord] = {}
+        if update is None or len(update) > 0:
+            skip = set(update or ())
+            for rec in request.locked:
+                if rec.name not in skip:
+                    self._locked.setdefault(rec.name, rec)
+        strategy = request.strategy
+        if strategy not in ("highest", "lowest", "lowest-direct"):
+            raise InputError(f"unknown strategy {strategy!r} (expected highest, lowest or lowest-direct)")
+        if request.channel_priority not in ("strict", "disabled"):
+            raise InputError(
+                f"unknown channel priority {request.channel_priority!r} (expected strict or disabled)"
+            )
+
+    # -- problem ------------------------------------------------------------------------------
+
+    def problem(self) -> Problem:
+        return Problem(requirements=list(self.spec_ids), constraints=list(self.constraint_ids))
+
+    # -- interning ----------------------------------------------------------------------------
+
+    def name_id(self, name: str) -> int:
+        nid = self._name_ids.get(name)
+        if nid is None:
+            nid = len(self._names)
+            self._name_ids[name] = nid
+            self._names.append(name)
+            self._loaded.append(None)
+            self._sorted.append(None)
+            self._best_channel.append(0)
+        return nid
+
+    def _channel_index(self, channel: str, text: str) -> int:
+        channels = self.request.channels
+        for i, ch in enumerate(channels):
+            if ch == channel or ch.rstrip("/") == channel.rstrip("/"):
+                return i
+        tail = _channel_tail(channel)
+        for i, ch in enumerate(channels):
+            if _channel_tail(ch) == tail:
+                return i
+        raise InputError(
+            f"spec {text!r} names channel {redact_url(channel)!r}, which is not one of the channels "
+            f"of this environment ({', '.join(redact_url(c) for c in channels) or 'none'})"
+        )
+
+    def _intern(self, text: str, spec=None, *, where: str = "") -> int:
+        vs = self._vs_ids.get(text)
+        if vs is not None:
+            return vs
+        if spec is None:
+            spec = _parse_spec(text, where=where)
+        name = getattr(spec, "name", None)
+        if not name or name == "*":
+            raise InputError(f"{where + ': ' if where else ''}match spec {text!r} names no package")
+        vs = len(self._vs_text)
+        self._vs_ids[text] = vs
+        self._vs_text.append(text)
+        self._vs_spec.append(spec)
+        self._vs_name.append(self.name_id(name))
+        self._vs_channel.append(None)
+        self._vs_matching.append(None)
+        self._vs_kind.append(_spec_kind(spec))
+        return vs
+
+    def _intern_user(self, text: str, kind: str) -> int:
+        spec = _parse_spec(text, where=kind)
+        vs = self._intern(text, spec, where=kind)
+        channel = getattr(spec, "channel", None)
+        if channel:
+            channel = str(channel)
+            try:
+                self._vs_channel[vs] = self._channel_index(channel, text)
+            except InputError:
+                head, _, last = channel.rstrip("/").rpartition("/")
+                if head and last in KNOWN_SUBDIRS:  # "channel/subdir::name"
+                    self._vs_channel[vs] = self._channel_index(head, text)
+                else:
+                    raise
+            self._vs_kind[vs] = _spec_kind(spec, pinned=True)
+        return vs
+
+    def _vkey(self, version: str) -> bytes:
+        key = self._vkey_cache.get(version)
+        if key is None:
+            try:
+                key = self._version_key(version)
+            except InputError:
+                key = b""  # sorts last; _load excludes such records
+            self._vkey_cache[version] = key
+        return key
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def _add_solvable(self, nid: int, channel: int, record: PackageRecord, excluded: str | None) -> int:
+        sid = len(self._records)
+        self._records.append(record)
+        self._sv_name.append(nid)
+        self._sv_channel.append(channel)
+        self._sv_excluded.append(excluded)
+        self._sv_deps.append(None)
+        return sid
+
+    def _load(self, nid: int) -> list[int]:
+        ids = self._loaded[nid]
+        if ids is not None:
+            return ids
+        name = self._names[nid]
+        ids = []
+        if is_virtual_name(name):
+            rec = self._virtual.get(name)
+            if rec is not None:
+                ids.append(self._add_solvable(nid, VIRTUAL_PRIORITY, rec, None))
+            else:
+                placeholder = PackageRecord(name=name, version="0", build="0", channel="@virtual")
+                ids.append(self._add_solvable(nid, MISSING_PRIORITY, placeholder, missing_virtual_reason(name)))
+            self._loaded[nid] = ids
+            return ids
+        t0 = time.perf_counter()
+        entries = self._gateway.records(name)
+        self.load_seconds += time.perf_counter() - t0
+        exclude_newer = self.request.exclude_newer
+        for channel, record in entries:
+            reason = None
+            if exclude_newer is not None and record.timestamp is not None and record.timestamp > exclude_newer:
+                reason = (
+                    f"published after the exclude-newer date ({_fmt_ms(record.timestamp)} > "
+                    f"{_fmt_ms(exclude_newer)})"
+                )
+            if reason is None and not self._vkey(record.version):
+                reason = f"its version {record.version!r} cannot be parsed"
+            ids.append(self._add_solvable(nid, channel, record, reason))
+        if self.strict and ids:
+            best = self._pinned_channel.get(nid)
+            present = {self._sv_channel[s] for s in ids}
+            if best is None or best not in present:
+                best = min(present)
+            self._best_channel[nid] = best
+            why = None
+            for s in ids:
+                if self._sv_channel[s] != best and self._sv_excluded[s] is None:
+                    if why is None:
+                        why = (
+                            f"hidden by channel priority: {name} is available in "
+                            f"{redact_url(self.request.channels[best])} with higher priority"
+                        )
+                    self._sv_excluded[s] = why
+        self._loaded[nid] = ids
+        return ids
+
+    # -- Provider -----------------------------------------------------------------------------
+
+    def candidates(self, name: int) -> Sequence[int]:
+        ids = self._sorted[name]
+        if ids is None:
+            ids = self._sort(name, list(self._load(name)))
+            self._sorted[name] = ids
+        return ids
+
+    def name_of(self, solvable: int) -> int:
+        return self._sv_name[solvable]
+
+    def version_set_name(self, version_set: int) -> int:
+        return self._vs_name[version_set]
+
+    def matching(self, version_set: int) -> Sequence[int]:
+        found = self._vs_matching[version_set]
+        if found is None:
+            nid = self._vs_name[version_set]
+            cands = self.candidates(nid)
+            kind = self._vs_kind[version_set]
+            pinned = self._vs_channel[version_set]
+            chans = self._sv_channel
+            if self._names[nid] not in self._virtual and is_virtual_name(self._names[nid]):
+                found = list(cands)  # the absent-virtual placeholder "matches" to explain itself
+            elif kind == _ANY:
+                found = [s for s in cands if pinned is None or chans[s] == pinned]
+            elif kind == _VERSION_ONLY:
+                vspec = self._vs_spec[version_set].version
+                seen: dict[str, bool] = {}
+                found = []
+                recs = self._records
+                for s in cands:
+                    v = recs[s].version
+                    ok = seen.get(v)
+                    if ok is None:
+                        try:
+                            ok = seen[v] = vspec.matches(v)
+                        except InputError:
+                            ok = seen[v] = False
+                    if ok and (pinned is None or chans[s] == pinned):
+                        found.append(s)
+            else:
+                found = [s for s in cands if self._matches(version_set, s)]
+            self._vs_matching[version_set] = found
+        return found
+
+    def dependencies(self, solvable: int) -> Dependencies:
+        deps = self._sv_deps[solvable]
+        if deps is None:
+            record = self._records[solvable]
+            if not record.depends and not record.constrains:
+                deps = _NO_DEPS
+            else:
+                known = self._vs_ids
+                try:
+                    deps = Dependencies(
+                        requires=[known[t] if t in known else self._intern(t) for t in record.depends],
+                        constrains=[known[t] if t in known else self._intern(t) for t in record.constrains],
+                    )
+                except InputError as exc:
+                    # A broken record must not break the solve: it just cannot be chosen.
+                    if self._sv_excluded[solvable] is None:
+                        self._sv_excluded[solvable] = f"its dependencies cannot be read: {exc}"
+                    deps = _NO_DEPS
+            self._sv_deps[solvable] = deps
+        return deps
+
+    def excluded(self, solvable: int) -> str | None:
+        if self._sv_excluded[solvable] is None and self._sv_deps[solvable] is None:
+            self.dependencies(solvable)  # may exclude a record whose metadata does not parse
+        return self._sv_excluded[solvable]
+
+    def prefetch(self, names: Sequence[int]) -> None:
+        return None
+
+    # -- display ------------------------------------------------------------------------------
+
+    def display_name(self, name: int) -> str:
+        return self._names[name]
+
+    def display_solvable(self, solvable: int) -> str:
+        rec = self._records[solvable]
+        channel = self._sv_channel[solvable]
+        if channel == MISSING_PRIORITY:
+            return rec.name  # the exclusion reason says it is absent
+        if channel == VIRTUAL_PRIORITY:
+            return f"{rec.name} {rec.version}" + ("" if rec.build in ("0", "") else f" ({rec.build})")
+        text = f"{rec.name} {rec.version} ({rec.build})"
+        if len(self.request.channels) > 1:
+            text += f" from {self._where(solvable)}"
+        return text
+
+    def display_version(self, solvable: int) -> str:
+        """The solvable without its name, for lists of one name's candidates: ``1.26.4 (py311h_0)``."""
+        rec = self._records[solvable]
+        if self._sv_channel[solvable] < 0:
+            return rec.version
+        return f"{rec.version} ({rec.build})"
+
+    def display_version_set(self, version_set: int) -> str:
+        return self._vs_text[version_set]
+
+    def display_candidates(self, solvables: Iterable[int]) -> str:
+        """Several candidates in one short text: ``numpy 1.26.4 (3 builds) | 1.26.3 | 1.25.2``,
+        versions in candidate order, builds of one version counted instead of listed."""
+        by_name: dict[int, list[str]] = {}
+        counts: dict[tuple[int, str], int] = {}
+        for s in solvables:
+            nid = self._sv_name[s]
+            ver = self._records[s].version
+            if (nid, ver) not in counts:
+                by_name.setdefault(nid, []).append(ver)
+                counts[(nid, ver)] = 0
+            counts[(nid, ver)] += 1
+        parts = []
+        for nid, versions in by_name.items():
+            shown = [v if counts[(nid, v)] == 1 else f"{v} ({counts[(nid, v)]} builds)" for v in versions]
+            if len(shown) > 6:
+                shown = shown[:3] + [f"... {len(shown) - 5} more ..."] + shown[-2:]
+            parts.append(f"{self._names[nid]} {' | '.join(shown)}")
+        return ", ".join(parts)
+
+    # -- for the stage ------------------------------------------------------------------------
+
+    def record(self, solvable: int) -> PackageRecord:
+        return self._records[solvable]
+
+    def is_virtual(self, solvable: int) -> bool:
+        return self._sv_channel[solvable] < 0
+
+    def channel_index(self, solvable: int) -> int:
+        return self._sv_channel[solvable]
+
+    def reached(self) -> list[tuple[int, PackageRecord]]:
+        """Every non-virtual record the solve loaded, as ``(channel index, record)``: replaying a
+        solve over exactly these gives the same answer (see ``snapshot``)."""
+        return [
+            (self._sv_channel[s], self._records[s])
+            for s in range(len(self._records))
+            if self._sv_channel[s] >= 0
+        ]
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _where(self, solvable: int) -> str:
+        ch = self._sv_channel[solvable]
+        if ch < 0:
+            return "the system"
+        return redact_url(self.request.channels[ch]) if ch < len(self.request.channels) else f"channel {ch}"
+
+    def _matches(self, version_set: int, solvable: int) -> bool:
+        pinned = self._vs_channel[version_set]
+        if pinned is not None and self._sv_channel[solvable] != pinned:
+            return False
+        try:
+            return self._vs_spec[version_set].matches(self._records[solvable])
+        except InputError:  # a record whose version does not parse matches no versioned spec
+            return False
+
+    def _is_lowest(self, nid: int) -> bool:
+        strategy = self.request.strategy
+        return strategy == "lowest" or (strategy == "lowest-direct" and nid in self.direct_names)
+
+    def _sort(self, nid: int, ids: list[int]) -> list[int]:
+        if len(ids) <= 1:
+            return ids
+        recs = self._records
+        chans = self._sv_channel
+        vkey = self._vkey
+        lowest = self._is_lowest(nid)
+        # Stable passes, least significant key first.
+        ids.sort(key=lambda s: (recs[s].fn, recs[s].subdir, chans[s]))
+        ids.sort(key=lambda s: recs[s].timestamp or 0, reverse=True)
+        ids.sort(key=lambda s: recs[s].build_number, reverse=True)
+        if not self.strict:
+            ids.sort(key=lambda s: chans[s])
+        ids.sort(key=lambda s: vkey(recs[s].version), reverse=not lowest)
+        ids.sort(key=lambda s: bool(recs[s].track_features))
+
+        def group_key(s):
+            r = recs[s]
+            return (bool(r.track_features), vkey(r.version), r.build_number, 0 if self.strict else chans[s])
+
+        out: list[int] = []
+        i = 0
+        n = len(ids)
+        while i < n:
+            j = i + 1
+            k = group_key(ids[i])
+            while j < n and group_key(ids[j]) == k:
+                j += 1
+            group = ids[i:j]
+            if len(group) > 1:
+                group = self._sort_by_dependency_versions(group, self.request.strategy == "lowest")
+            out.extend(group)
+            i = j
+
+        locked = self._locked.get(self._names[nid])
+        if locked is not None:
+            pick = self._find_locked(out, locked)
+            if pick is not None:
+                out.remove(pick)
+                out.insert(0, pick)
+        excluded = self._sv_excluded
+        return [s for s in out if excluded[s] is None] + [s for s in out if excluded[s] is not None]
+
+    def _find_locked(self, ids: list[int], locked: PackageRecord) -> int | None:
+        same = [
+            s
+            for s in ids
+            if self._records[s].version == locked.version
+            and self._records[s].build == locked.build
+            and (not locked.subdir or self._records[s].subdir == locked.subdir)
+            and self._sv_excluded[s] is None
+        ]
+        if not same:
+            return None
+        for s in same:
+            if locked.channel and _channel_tail(self._records[s].channel or "") == _channel_tail(locked.channel):
+                return s
+        return same[0]
+
+    def _highest_matching(self, vs: int) -> tuple[bool, bytes] | None:
+        """(has track_features, version key) of the highest version the version set allows among
+        the name's usable records, without sorting that name (avoids cycles)."""
+        if vs in self._vs_highest:
+            return self._vs_highest[vs]
+        nid = self._vs_name[vs]
+        by_version = self._by_version.get(nid)
+        if by_version is None:
+            self._load(nid)
+            recs = self._records
+            by_version = sorted(
+                ((self._vkey(recs[s].version), s) for s in self._loaded[nid] if self._sv_excluded[s] is None),
+                reverse=True,
+            )
+            self._by_version[nid] = by_version
+        kind = self._vs_kind[vs]
+        pinned = self._vs_channel[vs]
+        best = None
+        if kind == _VERSION_ONLY and pinned is None:
+            vspec = self._vs_spec[vs].version
+            last, ok = None, False
+            for key, s in by_version:
+                version = self._records[s].version
+                if version != last:
+                    last = version
+                    try:
+                        ok = vspec.matches(version)
+                    except InputError:
+                        ok = False
+                if ok:
+                    best = (bool(self._records[s].track_features), key)
+                    break
+        else:
+            for key, s in by_version:
+                if (kind == _ANY and (pinned is None or self._sv_channel[s] == pinned)) or self._matches(vs, s):
+                    best = (bool(self._records[s].track_features), key)
+                    break
+        self._vs_highest[vs] = best
+        return best
+
+    def _sort_by_dependency_versions(self, group: list[int], lowest: bool) -> list[int]:
+        per: list[dict[int, list[int]]] = []
+        vs_name = self._vs_name
+        for s in group:
+            by_name: dict[int, list[int]] = {}
+            for vs in self.dependencies(s).requires:
+                n = vs_name[vs]
+                if n in by_name:
+                    by_name[n].append(vs)
+                else:
+                    by_name[n] = [vs]
+            per.append(by_name)
+        shared = set(per[0])
+        for d in per[1:]:
+            shared &= d.keys()
+        # a dependency every member states the same way cannot tell them apart
+        shared = {n for n in shared if any(d[n] != per[0][n] for d in per)}
+        if not shared:
+            return sorted(group, key=lambda s: -(self._records[s].timestamp or 0))
+        names = sorted(shared, key=lambda n: self._names[n])
+        # For every shared name: the best version each member allows, as a rank.
+        columns = []
+        for n in names:
+            values = []
+            for d in per:
+                best = None
+                for vs in d[n]:
+                    h = self._highest_matching(vs)
+                    if h is not None and (best is None or (not h[0], h[1]) > (not best[0], best[1])):
+                        best = h
+                values.append(best)
+            distinct = sorted({v[1] for v in values if v is not None})
+            rank = {k: i for i, k in enumerate(distinct)}
+            col = []
+            for v in values:
+                if v is None:
+                    col.append((1, 0, 0))
+                else:
+                    r = rank[v[1]]
+                    col.append((0, int(v[0]), r if lowest else -r))
+            columns.append(col)
+        keyed = [
+            (tuple(col[i] for col in columns), -(self._records[s].timestamp or 0), i, s)
+            for i, s in enumerate(group)
+        ]
+        keyed.sort()
+        return [k[-1] for k in keyed]
+
+
+def _fmt_ms(ms: int) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -1,0 +1,712 @@
+"""Lazy ``repodata.json`` loading: index the byte ranges of every record once, decode by name on demand.
+
+Opening a subdir runs a streaming Cython scan (``solver._ext.repodata_scan``) over the raw bytes and
+keeps, per record, where its file-name key and its JSON object are in the file, grouped by package
+name. The index is stored on disk (compact binary, memory-mapped on load) so later processes skip
+the scan. ``records(name)`` then reads back only the byte ranges of that name (``os.pread``) and
+decodes them with msgspec into ``PackageRecord``. Nothing of a name the solve never reaches is
+decoded, and the JSON itself is never held in memory as a whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import re
+import stat
+import tempfile
+import threading
+import zlib
+from pathlib import Path
+from urllib.parse import urljoin
+
+import msgspec
+
+from solver.conda.channel import Channel
+from solver.conda.model import PackageRecord
+from solver.errors import InputError
+
+INDEX_MAGIC = b"SLVRIDX\x01"
+INDEX_FORMAT = 1
+INDEX_DIR = "repodata-index"
+JSON_DIR = "repodata-json"
+
+# Smaller files are not given an on-disk index: scanning 1 MiB takes well under a millisecond,
+# less than creating, writing and later validating an index file costs.
+INDEX_MIN_BYTES = 1 << 20
+
+FLAG_CONDA = 1  # the record comes from "packages.conda"
+FLAG_SHADOWED = 2  # a .tar.bz2 whose .conda twin (same file stem) exists: never returned
+
+# Reads of neighbouring records closer than this are merged into one pread.
+_MERGE_GAP = 16 * 1024
+_MERGE_MAX = 4 << 20
+
+_record_decoder = msgspec.json.Decoder(PackageRecord)
+_info_decoder = msgspec.json.Decoder(dict)
+_BYTE_RE = re.compile(r"\(byte (\d+)\)")
+
+
+def default_cache_dir() -> Path:
+    """``SOLVER_CACHE_DIR``, else ``$XDG_CACHE_HOME/solver``, else ``~/.cache/solver``."""
+    env = os.environ.get("SOLVER_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "solver"
+
+
+class IndexHeader(msgspec.Struct):
+    """The JSON header of an index file; arrays follow it at the offsets it gives."""
+
+    format: int
+    source: str
+    source_size: int
+    source_mtime_ns: int
+    n_records: int
+    n_names: int
+    record_count: int
+    base_url: str | None
+    repodata_version: int | None
+    names_len: int
+    names_crc: int
+    arrays_offset: int
+
+
+class RepodataIndex:
+    """Per-name CSR index of record byte ranges. Records of name ``i`` are rows
+    ``name_offsets[i]:name_offsets[i+1]`` of the per-record arrays, in file order."""
+
+    __slots__ = ("names", "name_pos", "name_offsets", "key_start", "key_len", "obj_len", "flags",
+                 "record_count", "base_url", "repodata_version", "_mmap")
+
+    def __init__(self, names, name_offsets, key_start, key_len, obj_len, flags, record_count,
+                 base_url, repodata_version, mm=None):
+        self.names: list[str] = names
+        self.name_pos = {n: i for i, n in enumerate(names)}
+        self.name_offsets = name_offsets
+        self.key_start = key_start
+        self.key_len = key_len
+        self.obj_len = obj_len
+        self.flags = flags
+        self.record_count = record_count
+        self.base_url = base_url
+        self.repodata_version = repodata_version
+        self._mmap = mm
+
+    @property
+    def entry_count(self) -> int:
+        """Entries in ``packages`` + ``packages.conda`` (before the .conda-over-.tar.bz2 rule)."""
+        return len(self.key_start)
+
+
+# --------------------------------------------------------------------------------------------
+# Building the index
+
+
+def _decode_json_string(raw: bytes) -> str:
+    """Contents of a JSON string given without its quotes."""
+    if b"\\" not in raw:
+        return raw.decode("utf-8")
+    return msgspec.json.decode(b'"' + raw + b'"', type=str)
+
+
+def _decode_names(raw_names: list[bytes], path: Path, channel: Channel, subdir: str) -> list[str]:
+    """Package names as str; each must be non-empty, without line breaks or NUL (the index stores
+    them newline-separated)."""
+    joined = b"\n".join(raw_names)
+    try:
+        if b"\\" not in joined:  # the usual case: no escapes, decode all at once
+            decoded = joined.decode("utf-8").split("\n") if raw_names else []
+        else:
+            decoded = [_decode_json_string(n) for n in raw_names]
+    except (UnicodeDecodeError, msgspec.DecodeError):
+        raise InputError(f"repodata {path} ({_where(channel, subdir)}): a package name is not valid "
+                         "UTF-8 / JSON") from None
+    if not decoded:
+        return decoded
+    check = "\n".join(decoded)
+    if "\r" in check or "\0" in check or check.count("\n") != len(decoded) - 1 or "" in decoded:
+        bad = next(n for n in decoded if not n or any(c in n for c in "\n\r\0"))
+        raise InputError(f"repodata {path} ({_where(channel, subdir)}): invalid package name {bad!r}")
+    return decoded
+
+
+def _line_of(path: Path, offset: int) -> int:
+    line = 1
+    remaining = offset
+    with open(path, "rb") as f:
+        while remaining > 0:
+            chunk = f.read(min(remaining, 1 << 20))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return line
+
+
+def _where(channel: Channel, subdir: str) -> str:
+    return f"channel {channel.display!r}, subdir {subdir!r}"
+
+
+def build_index(path: Path, channel: Channel, subdir: str, fd: int | None = None) -> RepodataIndex:
+    """Scans ``path`` (a decompressed repodata.json; read through ``fd`` when given) and builds
+    its index (no numpy needed)."""
+    from solver._ext.repodata_scan import ScanError, scan_file
+
+    try:
+        scanner = scan_file(fd if fd is not None else str(path))
+    except ScanError as exc:
+        raise InputError(
+            f"malformed repodata in {path} ({_where(channel, subdir)}) at byte {exc.offset} "
+            f"(line {_line_of(path, exc.offset)}): {exc}"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read repodata {path} ({_where(channel, subdir)}): {exc.strerror}") from None
+    decoded = _decode_names(scanner.raw_names(), path, channel, subdir)
+    # Sorted name table; two raw spellings of one name (escapes) merge into one id.
+    names = sorted(set(decoded))
+    pos = {n: i for i, n in enumerate(names)}
+    out = scanner.finish([pos[n] for n in decoded])
+    if fd is not None:
+        info_base_url, version = _read_info(path, fd, scanner, channel, subdir)
+    else:
+        with open(path, "rb") as f:
+            info_base_url, version = _read_info(path, f.fileno(), scanner, channel, subdir)
+    return RepodataIndex(
+        names=names,
+        name_offsets=memoryview(out["name_offsets"]).cast("q"),
+        key_start=memoryview(out["key_start"]).cast("q"),
+        key_len=memoryview(out["key_len"]).cast("I"),
+        obj_len=memoryview(out["obj_len"]).cast("I"),
+        flags=memoryview(out["flags"]).cast("B"),
+        record_count=out["record_count"],
+        base_url=info_base_url,
+        repodata_version=version,
+    )
+
+
+def _pread_exact(fd: int, length: int, offset: int) -> bytes:
+    data = os.pread(fd, length, offset)
+    while len(data) < length:
+        more = os.pread(fd, length - len(data), offset + len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def _read_info(path: Path, fd: int, scanner, channel: Channel, subdir: str) -> tuple[str | None, int | None]:
+    """``info.base_url`` and ``repodata_version`` from the byte ranges the scan found."""
+    base_url = None
+    version = None
+    if scanner.info_start >= 0:
+        raw = _pread_exact(fd, scanner.info_end - scanner.info_start, scanner.info_start)
+        try:
+            info = _info_decoder.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise InputError(f"repodata {path} ({_where(channel, subdir)}): malformed \"info\" at byte "
+                             f"{scanner.info_start}: {exc}") from None
+        if isinstance(info, dict) and isinstance(info.get("base_url"), str):
+            base_url = info["base_url"]
+    if scanner.version_start >= 0:
+        raw = _pread_exact(fd, scanner.version_end - scanner.version_start, scanner.version_start)
+        try:
+            value = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            value = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            version = value
+    return base_url, version
+
+
+# --------------------------------------------------------------------------------------------
+# The on-disk index
+
+
+def _index_path(cache_dir: Path, source: Path) -> Path:
+    key = hashlib.sha256(str(source).encode()).hexdigest()[:32]
+    return cache_dir / INDEX_DIR / f"{key}.idx"
+
+
+def write_index(index: RepodataIndex, target: Path, source: Path, st: os.stat_result) -> None:
+    """Writes ``index`` atomically (temp file + ``os.replace``); failures leave no partial file."""
+    names_blob = "\n".join(index.names).encode("utf-8")
+    n = len(index.key_start)
+    header = IndexHeader(
+        format=INDEX_FORMAT,
+        source=str(source),
+        source_size=st.st_size,
+        source_mtime_ns=st.st_mtime_ns,
+        n_records=n,
+        n_names=len(index.names),
+        record_count=index.record_count,
+        base_url=index.base_url,
+        repodata_version=index.repodata_version,
+        names_len=len(names_blob),
+        names_crc=zlib.crc32(names_blob) ^ zlib.crc32(memoryview(index.name_offsets).cast("B")),
+        arrays_offset=0,
+    )
+    # The header length depends on arrays_offset; fix it with generous padding.
+    probe = msgspec.json.encode(header)
+    header.arrays_offset = (len(INDEX_MAGIC) + 4 + len(probe) + 32 + 7) // 8 * 8
+    head = msgspec.json.encode(header)
+    prefix = INDEX_MAGIC + len(head).to_bytes(4, "little") + head
+    prefix += b"\0" * (header.arrays_offset - len(prefix))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(prefix)
+            # 8-byte arrays first, so every array stays aligned.
+            for arr in (index.key_start, index.name_offsets, index.key_len, index.obj_len, index.flags):
+                f.write(memoryview(arr).cast("B"))
+            f.write(names_blob)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_index(target: Path, source: Path, st: os.stat_result) -> RepodataIndex | None:
+    """The index at ``target`` if it is intact and describes ``source`` as it is now, else None.
+
+    The arrays are typed memoryviews over a read-only mmap: nothing is read until a name is asked
+    for, and the warm path needs no numpy import (CLI start-up time)."""
+    try:
+        with open(target, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < len(INDEX_MAGIC) + 4:
+                return None
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    try:
+        if mm[: len(INDEX_MAGIC)] != INDEX_MAGIC:
+            return None
+        hlen = int.from_bytes(mm[len(INDEX_MAGIC): len(INDEX_MAGIC) + 4], "little")
+        start = len(INDEX_MAGIC) + 4
+        header = msgspec.json.decode(mm[start: start + hlen], type=IndexHeader)
+        if (header.format != INDEX_FORMAT or header.source != str(source)
+                or header.source_size != st.st_size or header.source_mtime_ns != st.st_mtime_ns):
+            return None
+        n, m = header.n_records, header.n_names
+        off = header.arrays_offset
+        expected = off + 8 * n + 8 * (m + 1) + 4 * n + 4 * n + n + header.names_len
+        if expected != size or off % 8:
+            return None
+        view = memoryview(mm)
+
+        def take(fmt: str, count: int, width: int):
+            nonlocal off
+            arr = view[off: off + count * width].cast(fmt)
+            off += count * width
+            return arr
+
+        key_start = take("q", n, 8)
+        name_offsets = take("q", m + 1, 8)
+        key_len = take("I", n, 4)
+        obj_len = take("I", n, 4)
+        flags = take("B", n, 1)
+        names_blob = mm[off: off + header.names_len]
+        if zlib.crc32(names_blob) ^ zlib.crc32(name_offsets) != header.names_crc:
+            return None
+        names = names_blob.decode("utf-8").split("\n") if m else []
+        if len(names) != m or name_offsets[0] != 0 or name_offsets[m] != n:
+            return None
+        return RepodataIndex(names, name_offsets, key_start, key_len, obj_len, flags,
+                             header.record_count, header.base_url, header.repodata_version, mm)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, TypeError):
+        return None
+
+
+# Index files are written by one background thread: this process already has the index in
+# memory, so it need not wait for the disk (file creation is slow on some file systems). The
+# executor's thread is joined at interpreter exit, so writes finish; each one is atomic anyway.
+_writer = None
+_pending: dict[Path, object] = {}
+_writer_lock = threading.Lock()
+
+
+def _write_job(index: RepodataIndex, target: Path, source: Path, st: os.stat_result) -> None:
+    try:
+        write_index(index, target, source, st)
+    except OSError:
+        pass  # a read-only or full cache only costs the next process a rescan
+
+
+def _write_in_background(index: RepodataIndex, target: Path, source: Path, st: os.stat_result) -> None:
+    global _writer
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _writer_lock:
+        if _writer is None:
+            _writer = ThreadPoolExecutor(1, thread_name_prefix="solver-index-writer")
+        fut = _writer.submit(_write_job, index, target, source, st)
+        _pending[target] = fut
+
+    def forget(done, target=target):
+        with _writer_lock:
+            if _pending.get(target) is done:
+                del _pending[target]
+
+    fut.add_done_callback(forget)
+
+
+def _wait_for_write(target: Path) -> None:
+    with _writer_lock:
+        fut = _pending.get(target)
+    if fut is not None:
+        fut.result()
+
+
+def flush_index_writes() -> None:
+    """Blocks until every index this process built is on disk."""
+    with _writer_lock:
+        futures = list(_pending.values())
+    for fut in futures:
+        fut.result()
+
+
+# --------------------------------------------------------------------------------------------
+# .zst
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _zstd_stream(zstandard, src, out) -> None:
+    """Decompresses every frame of ``src`` into ``out``; a truncated frame is an error."""
+    dobj = zstandard.ZstdDecompressor().decompressobj()
+    pending = False
+    while True:
+        chunk = src.read(1 << 20)
+        if not chunk:
+            break
+        while chunk:
+            out.write(dobj.decompress(chunk))
+            pending = not dobj.eof
+            if dobj.eof:
+                chunk = dobj.unused_data
+                dobj = zstandard.ZstdDecompressor().decompressobj()
+                pending = False
+            else:
+                chunk = b""
+    if pending:
+        raise zstandard.ZstdError("truncated zstd frame")
+
+
+def decompress_zst(source: Path, cache_dir: Path, channel: Channel, subdir: str) -> Path:
+    """Streams ``source`` (zstd) into a cache file once per version of ``source``; returns its path."""
+    import zstandard
+
+    st = source.stat()
+    path_key = hashlib.sha256(str(source).encode()).hexdigest()[:24]
+    version_key = hashlib.sha256(f"{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    folder = cache_dir / JSON_DIR
+    target = folder / f"{path_key}-{version_key}.json"
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=target.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            _zstd_stream(zstandard, src, out)
+        os.replace(tmp, target)
+    except zstandard.ZstdError as exc:
+        os.unlink(tmp)
+        raise InputError(f"repodata {source} ({_where(channel, subdir)}) is not valid zstd: {exc}") from None
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    for old in folder.glob(f"{path_key}-*.json"):  # earlier versions of the same source
+        if old != target:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# SubdirData
+
+
+class _StaleIndex(Exception):
+    pass
+
+
+class RepodataNotFound(InputError):
+    """The subdir has no repodata file (``.json`` nor ``.json.zst``)."""
+
+
+def _open_repodata(path: Path, channel: Channel, subdir: str) -> tuple[Path, int]:
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    candidates = [path]
+    if path.name.endswith(".json"):
+        candidates.append(path.with_name(path.name + ".zst"))
+    for candidate in candidates:
+        try:
+            fd = os.open(candidate, flags)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise InputError(f"{_where(channel, subdir)}: cannot read {candidate}: {exc.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InputError(f"{_where(channel, subdir)}: {candidate} is not a file")
+        return candidate, fd
+    raise RepodataNotFound(f"{_where(channel, subdir)}: no repodata at {path} (file does not exist)")
+
+
+class SubdirData:
+    """One subdir of one channel, decoded lazily by package name."""
+
+    def __init__(self, path: Path, fd: int, channel: Channel, subdir: str, index: RepodataIndex,
+                 cache_dir: Path | None, index_path: Path | None):
+        self.path = path
+        self.channel = channel
+        self.subdir = subdir
+        self._fd = fd
+        self._index = index
+        self._cache_dir = cache_dir
+        self._index_path = index_path
+        self._channel_id = channel.canonical_url
+        self._url_base = self._record_url_base(index.base_url)
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path, channel: Channel, subdir: str, cache_dir=None) -> SubdirData:
+        """Opens ``path`` (``repodata.json``, or ``repodata.json.zst``; a missing ``.json`` next to
+        an existing ``.json.zst`` uses the latter; zstd is recognised by content). ``cache_dir``
+        (default: ``default_cache_dir()``) holds the index and decompressed ``.zst`` files; the
+        channel folder is never written to. A missing file raises ``RepodataNotFound``."""
+        path = Path(os.path.abspath(path))
+        cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        path, fd = _open_repodata(path, channel, subdir)
+        try:
+            if os.pread(fd, 4, 0) == _ZSTD_MAGIC:
+                os.close(fd)
+                fd = -1
+                path = decompress_zst(path, cache, channel, subdir)
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            index, index_path = cls._load_or_build(path, fd, channel, subdir, cache)
+        except BaseException:
+            if fd >= 0:
+                os.close(fd)
+            raise
+        return cls(path, fd, channel, subdir, index, cache, index_path)
+
+    @staticmethod
+    def _load_or_build(path: Path, fd: int, channel: Channel, subdir: str, cache: Path | None, force=False):
+        st = os.fstat(fd)
+        index_path = _index_path(cache, path) if cache is not None and st.st_size >= INDEX_MIN_BYTES else None
+        if index_path is not None and not force:
+            _wait_for_write(index_path)
+            index = read_index(index_path, path, st)
+            if index is not None:
+                return index, index_path
+        index = build_index(path, channel, subdir, fd)
+        if index_path is not None:
+            _write_in_background(index, index_path, path, st)
+        return index, index_path
+
+    def _record_url_base(self, base_url: str | None) -> str:
+        subdir_url = self.channel.subdir_url(self.subdir)
+        canonical_subdir = f"{self.channel.canonical_url}/{self.subdir}"
+        if base_url:
+            # repodata v2: base_url may be absolute or relative to the subdir URL.
+            joined = urljoin(subdir_url + "/", base_url)
+            from solver.conda.channel import strip_credentials
+
+            return strip_credentials(joined).rstrip("/") + "/"
+        return canonical_subdir + "/"
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SubdirData({self.channel.display!r}, {self.subdir!r}, records={self.record_count})"
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @property
+    def record_count(self) -> int:
+        """Records visible to the solver (``.tar.bz2`` entries shadowed by a ``.conda`` twin excluded)."""
+        return self._index.record_count
+
+    @property
+    def entry_count(self) -> int:
+        """Raw entries of ``packages`` + ``packages.conda``."""
+        return self._index.entry_count
+
+    @property
+    def base_url(self) -> str:
+        """Where records' files are: ``info.base_url`` (repodata v2) or the subdir URL; no credentials."""
+        return self._url_base
+
+    def names(self) -> list[str]:
+        """Package names with at least one record, sorted."""
+        return list(self._index.names)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._index.name_pos
+
+    def records(self, name: str) -> list[PackageRecord]:
+        """Records of ``name`` in file order (``packages`` then ``packages.conda``); ``[]`` if none."""
+        try:
+            return self._decode_name(name)
+        except _StaleIndex:
+            # The on-disk index did not match the file (corrupt or raced); rebuild once.
+            self._index, self._index_path = self._load_or_build(
+                self.path, self._fd, self.channel, self.subdir, self._cache_dir, force=True)
+            try:
+                return self._decode_name(name)
+            except _StaleIndex:
+                raise InputError(f"{_where(self.channel, self.subdir)}: repodata {self.path} changed "
+                                 "while it was being read") from None
+
+    def _decode_name(self, name: str) -> list[PackageRecord]:
+        idx = self._index
+        i = idx.name_pos.get(name)
+        if i is None:
+            return []
+        lo, hi = int(idx.name_offsets[i]), int(idx.name_offsets[i + 1])
+        if lo >= hi:
+            return []
+        starts = idx.key_start[lo:hi].tolist()
+        key_lens = idx.key_len[lo:hi].tolist()
+        obj_lens = idx.obj_len[lo:hi].tolist()
+        flags = idx.flags[lo:hi].tolist()
+        out: list[PackageRecord] = []
+        k = 0
+        count = hi - lo
+        while k < count:
+            # One pread for a run of neighbouring records.
+            g_start = starts[k]
+            g_end = g_start + key_lens[k] + obj_lens[k]
+            j = k + 1
+            while j < count:
+                s = starts[j]
+                e = s + key_lens[j] + obj_lens[j]
+                if s < g_start or s - g_end > _MERGE_GAP or e - g_start > _MERGE_MAX:
+                    break
+                g_end = max(g_end, e)
+                j += 1
+            data = _pread_exact(self._fd, g_end - g_start, g_start)
+            if len(data) != g_end - g_start:
+                raise _StaleIndex()
+            view = memoryview(data)
+            decode = _record_decoder.decode
+            channel_id = self._channel_id
+            url_base = self._url_base
+            for r in range(k, j):
+                if flags[r] & FLAG_SHADOWED:
+                    continue
+                rel = starts[r] - g_start
+                klen = key_lens[r]
+                ostart = rel + klen
+                oend = ostart + obj_lens[r]
+                key = data[rel:ostart].rstrip(b" \t\r\n:")
+                # Fast path: a plain file name and a record msgspec takes as is.
+                if (key[-1:] == b'"' and key[:1] == b'"' and b"\\" not in key
+                        and data[ostart] == 123 and data[oend - 1] == 125):
+                    try:
+                        rec = decode(view[ostart:oend])
+                    except msgspec.DecodeError:
+                        rec = None
+                    if rec is not None and rec.name == name:
+                        fn = key[1:-1].decode("utf-8", "surrogateescape")
+                        rec.fn = fn
+                        rec.channel = channel_id
+                        rec.url = url_base + fn
+                        ts = rec.timestamp
+                        if ts is not None and ts < 100_000_000_000:
+                            rec.timestamp = ts * 1000  # written in seconds
+                        if not rec.subdir:
+                            rec.subdir = self.subdir
+                        out.append(rec)
+                        continue
+                out.append(self._decode_one(name, view, rel, klen, obj_lens[r], starts[r]))
+            k = j
+        return out
+
+    def _decode_one(self, name: str, view: memoryview, rel: int, key_len: int, obj_len: int,
+                    abs_start: int) -> PackageRecord:
+        key = bytes(view[rel: rel + key_len]).rstrip(b" \t\r\n:").rstrip(b" \t\r\n")
+        obj = view[rel + key_len: rel + key_len + obj_len]
+        if len(key) < 2 or key[0] != 34 or key[-1] != 34 or obj[0] != 123 or obj[-1] != 125:
+            raise _StaleIndex()
+        try:
+            fn = _decode_json_string(key[1:-1])
+        except (UnicodeDecodeError, msgspec.DecodeError):
+            raise _StaleIndex() from None
+        obj_offset = abs_start + key_len
+        try:
+            try:
+                rec = _record_decoder.decode(obj)
+            except msgspec.ValidationError as exc:
+                rec = self._decode_lenient(obj, fn, exc)
+        except msgspec.ValidationError:
+            raise
+        except msgspec.DecodeError as exc:
+            m = _BYTE_RE.search(str(exc))
+            at = obj_offset + int(m.group(1)) if m else obj_offset
+            raise InputError(
+                f"malformed JSON in repodata {self.path} ({_where(self.channel, self.subdir)}), record "
+                f"{fn!r}, at byte {at} (line {_line_of(self.path, at)}): {exc}"
+            ) from None
+        if rec.name != name:
+            raise _StaleIndex()
+        rec.fn = fn
+        rec.channel = self._channel_id
+        rec.url = self._url_base + fn
+        if rec.timestamp is not None and rec.timestamp < 100_000_000_000:
+            rec.timestamp *= 1000  # written in seconds
+        if not rec.subdir:
+            rec.subdir = self.subdir
+        return rec
+
+    def _decode_lenient(self, obj: memoryview, fn: str, first_error: Exception) -> PackageRecord:
+        """Accepts the legacy shapes old repodata uses (``noarch: true``, ``depends: null``,
+        ``track_features`` as a list); anything else is an error naming the record and field."""
+        data = msgspec.json.decode(obj)
+        if isinstance(data, dict):
+            noarch = data.get("noarch")
+            if isinstance(noarch, bool):
+                data["noarch"] = "generic" if noarch else None
+            for key in ("depends", "constrains"):
+                if key in data and data[key] is None:
+                    data[key] = []
+            tf = data.get("track_features")
+            if isinstance(tf, list):
+                data["track_features"] = " ".join(str(x) for x in tf)
+            elif tf is None and "track_features" in data:
+                data["track_features"] = ""
+        try:
+            return msgspec.convert(data, PackageRecord)
+        except msgspec.ValidationError as exc:
+            raise InputError(
+                f"invalid record {fn!r} in repodata {self.path} ({_where(self.channel, self.subdir)}): {exc}"
+            ) from None

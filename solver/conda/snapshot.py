@@ -1,0 +1,104 @@
+"""One-file snapshots of a conda solve: the request and every record it reached.
+
+A snapshot replays exactly: the provider only ever asks ``records(name)`` for names it reaches,
+and a snapshot answers those with the same records in the same order, so the solve takes the same
+path. Bug reports attach one file; tests and benchmarks replay them without any channel.
+
+The file is msgspec JSON, zstd-compressed when larger than ``COMPRESS_ABOVE`` bytes (recognised
+on load by the zstd magic number, whatever the file is called).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+import msgspec
+
+from ..errors import InputError
+from .model import CondaRequest, PackageRecord
+
+FORMAT = 1
+COMPRESS_ABOVE = 256 * 1024
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class Snapshot(msgspec.Struct, kw_only=True):
+    format: int = FORMAT
+    request: CondaRequest
+    # (channel index in request.channels, record), grouped by name in the order they were read
+    records: list[tuple[int, PackageRecord]] = []
+
+    def gateway(self) -> "SnapshotGateway":
+        return SnapshotGateway(self.records)
+
+
+class SnapshotGateway:
+    """A gateway answering from memory: ``records(name)`` -> ``[(channel index, record), ...]``
+    in the order given. Also handy for tests with a handful of records."""
+
+    def __init__(self, records: Iterable[tuple[int, PackageRecord]]):
+        self._by_name: dict[str, list[tuple[int, PackageRecord]]] = {}
+        for channel, record in records:
+            self._by_name.setdefault(record.name, []).append((channel, record))
+
+    def records(self, name: str) -> list[tuple[int, PackageRecord]]:
+        return list(self._by_name.get(name, ()))
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+
+def dump_snapshot(path, request: CondaRequest, records: Iterable[tuple[int, PackageRecord]]) -> Path:
+    """Write the snapshot atomically (temp file + rename); returns the path."""
+    path = Path(path)
+    data = msgspec.json.encode(Snapshot(request=request, records=list(records)))
+    if len(data) > COMPRESS_ABOVE:
+        import zstandard
+
+        data = zstandard.ZstdCompressor(level=3).compress(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def load_snapshot(path) -> Snapshot:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
+    if data[:4] == _ZSTD_MAGIC:
+        import zstandard
+
+        try:
+            data = zstandard.ZstdDecompressor().decompress(data, max_output_size=1 << 31)
+        except zstandard.ZstdError as exc:
+            raise InputError(f"snapshot {path} is not valid zstd data: {exc}") from None
+    try:
+        snap = msgspec.json.decode(data, type=Snapshot)
+    except msgspec.DecodeError as exc:
+        raise InputError(f"snapshot {path} is not a valid solve snapshot: {exc}") from None
+    if snap.format != FORMAT:
+        raise InputError(f"snapshot {path} has format {snap.format}; this version reads format {FORMAT}")
+    return snap
+
+
+def replay_snapshot(path, *, backend: str = "native"):
+    """Solve a snapshot's request over its records; the same answer as the solve that wrote it."""
+    from .solve import solve_conda
+
+    snap = load_snapshot(path)
+    return solve_conda(snap.request, snap.gateway(), backend=backend)

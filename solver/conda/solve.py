@@ -1,0 +1,105 @@
+"""The conda stage's solve: a ``CondaRequest`` over channels -> the records to install.
+
+    solution = solve_conda(request)             # loads the request's channels through a Gateway
+    solution = solve_conda(request, gateway)    # any object with .records(name), e.g. a snapshot
+
+Raises ``InputError`` for a bad request (spec, channel, strategy) and ``UnsolvableError`` when no
+set of records fits; its ``explanation`` comes from the solver core and is rooted at the user's
+specs, its message says which specs conflict and why.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+
+from ..errors import InputError, UnsolvableError
+from .model import CondaRequest, PackageRecord, VirtualPackage
+
+
+class CondaSolution(msgspec.Struct, kw_only=True):
+    """What a conda solve chose. ``records`` are sorted by name and hold no virtual packages;
+    ``virtual_packages`` are the given ones the solution depends on. Times are wall seconds:
+    ``load_seconds`` reading/decoding records, ``solve_seconds`` everything else."""
+
+    records: list[PackageRecord]
+    virtual_packages: list[VirtualPackage] = []
+    load_seconds: float = 0.0
+    solve_seconds: float = 0.0
+
+
+def _check_request(request: CondaRequest) -> None:
+    if not request.platform:
+        raise InputError("conda request: platform is empty")
+    if not request.channels:
+        raise InputError(f"conda request for {request.platform}: no channels given")
+    for i, spec in enumerate(request.specs):
+        if not isinstance(spec, str) or not spec.strip():
+            raise InputError(f"conda request for {request.platform}: spec #{i + 1} is empty")
+
+
+def solve_conda(
+    request: CondaRequest,
+    gateway: Any = None,
+    *,
+    backend: str = "native",
+    cache_dir=None,
+    channel_alias: str | None = None,
+    snapshot_path=None,
+) -> CondaSolution:
+    """Solve ``request``. ``snapshot_path``: also write the request and every record the solve
+    reached to that file (whether it succeeds or not), for bug reports and replays."""
+    from ..core.solve import solve
+    from .provider import CondaProvider
+
+    t_start = time.perf_counter()
+    _check_request(request)
+    load_extra = 0.0
+    owned = gateway is None
+    if gateway is None:
+        from .gateway import Gateway
+
+        t0 = time.perf_counter()
+        gateway = Gateway(request.channels, request.platform, cache_dir=cache_dir, channel_alias=channel_alias)
+        load_extra = time.perf_counter() - t0
+    provider = CondaProvider(request, gateway)
+    problem = provider.problem()
+    try:
+        try:
+            chosen = solve(provider, problem, backend=backend)
+        except UnsolvableError as exc:
+            raise UnsolvableError(_headline(request, str(exc)), getattr(exc, "explanation", None)) from None
+    finally:
+        if snapshot_path is not None:
+            from .snapshot import dump_snapshot
+
+            dump_snapshot(snapshot_path, request, provider.reached())
+        if owned and hasattr(gateway, "close"):
+            gateway.close()
+    total = time.perf_counter() - t_start
+    records = []
+    virtual = []
+    for s in chosen:
+        rec = provider.record(s)
+        if provider.is_virtual(s):
+            virtual.append(VirtualPackage(rec.name, rec.version, rec.build))
+        else:
+            records.append(rec)
+    records.sort(key=lambda r: (r.name, r.version, r.build))
+    virtual.sort(key=lambda v: v.name)
+    load = provider.load_seconds + load_extra
+    return CondaSolution(
+        records=records,
+        virtual_packages=virtual,
+        load_seconds=load,
+        solve_seconds=max(total - load, 0.0),
+    )
+
+
+def _headline(request: CondaRequest, core_message: str) -> str:
+    head = f"cannot solve the conda environment for {request.platform}"
+    if core_message.startswith(head):
+        return core_message
+    return f"{head}:\n{core_message}"

@@ -1,0 +1,204 @@
+"""Turning solve results into a :class:`LockFile`, and the per-environment header (channels,
+indexes, options) both the writer and the satisfiability check derive from a solve unit.
+
+A solve unit is ``solver.manifest.model.SolveUnit`` (duck-typed here: the lock layer does not
+import the manifest): ``environment``, ``platform``, ``solve_group``, ``conda`` (CondaRequest),
+``pypi`` (PyPIRequest or None), ``members`` (each ``environment``, ``conda_specs``,
+``pypi_requirements``, ``channels``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Iterable
+
+import msgspec
+
+from ..conda.model import PackageRecord
+from ..pypi.model import PyPIPackage
+from . import urls
+from .match import marker_environment, parse_requirement, python_version_of, spec_name
+from .model import LockedEnvironment, LockedPlatform, LockFile, SolveOptions, format_virtual_package
+
+_STRATEGY = {"highest": None, "lowest": "lowest-version", "lowest-direct": "lowest-version-direct"}
+
+
+class UnitResult(msgspec.Struct, kw_only=True):
+    """What one solve unit resolved to (the whole unit: a solve group holds all its members)."""
+
+    unit: Any
+    conda: list[PackageRecord]
+    pypi: list[PyPIPackage] = []
+
+
+def channel_url(channel: str, channel_alias: str | None = None) -> str:
+    """A channel as the lock names it: its credential-free URL with a trailing slash."""
+    if "://" not in channel:
+        try:
+            from ..conda.channel import Channel
+
+            channel = Channel.parse(channel, channel_alias).canonical_url
+        except Exception:
+            return channel
+    return urls.strip_credentials(channel).rstrip("/") + "/"
+
+
+def format_exclude_newer(ms: int) -> str:
+    t = _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
+    if ms % 1000:
+        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def unit_options(unit) -> SolveOptions:
+    conda = unit.conda
+    exclude = conda.exclude_newer
+    if exclude is None and unit.pypi is not None:
+        exclude = unit.pypi.exclude_newer
+    return SolveOptions(
+        strategy=_STRATEGY.get(conda.strategy, conda.strategy),
+        channel_priority=None if conda.channel_priority == "strict" else conda.channel_priority,
+        exclude_newer=format_exclude_newer(exclude) if exclude is not None else None,
+        pypi_prerelease_mode=unit.pypi.prerelease_mode if unit.pypi is not None else None,
+    )
+
+
+def member_channels(unit, member, channel_alias: str | None = None) -> list[str]:
+    channels = getattr(member, "channels", None) or unit.conda.channels
+    return [channel_url(c, channel_alias) for c in channels]
+
+
+def unit_indexes(unit) -> list[str] | None:
+    if unit.pypi is None:
+        return None
+    return [urls.strip_credentials(i.url) for i in unit.pypi.indexes]
+
+
+def relative_to_project(path: str, project_root: str | None) -> str:
+    """A local path inside the project as ``./sub/path`` (so the lock does not depend on where the
+    project is checked out); other paths and URLs unchanged."""
+    if not project_root or "://" in path or not os.path.isabs(path):
+        return path
+    root = os.path.abspath(project_root)
+    full = os.path.abspath(path)
+    if full != root and not full.startswith(root.rstrip(os.sep) + os.sep):
+        return path
+    rel = os.path.relpath(full, root).replace(os.sep, "/")
+    return "." if rel == "." else f"./{rel}"
+
+
+def unit_find_links(unit) -> list[str]:
+    if unit.pypi is None:
+        return []
+    root = unit.pypi.project_root
+    return [relative_to_project(urls.strip_credentials(f), root) for f in unit.pypi.find_links]
+
+
+def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPackage]):
+    """The part of a solve group's solution one member environment needs: everything reachable
+    from its own specs through ``depends`` (conda) and ``requires_dist`` (PyPI, markers evaluated
+    for the platform and the locked python)."""
+    by_name = {r.name: r for r in conda}
+    seen: set[str] = set()
+    todo = [spec_name(s) for s in member.conda_specs]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        todo.extend(spec_name(d) for d in by_name[name].depends)
+    conda_subset = [r for r in conda if r.name in seen]
+
+    env = marker_environment(unit.platform, python_version_of(conda_subset))
+    pkgs = {urls.normalize_pypi_name(p.name): p for p in pypi}
+    wanted: dict[str, set[str]] = {}
+    todo2 = [(urls.normalize_pypi_name(r.name), set(r.extras)) for r in getattr(member, "pypi_requirements", [])]
+    while todo2:
+        name, extras = todo2.pop()
+        if name not in pkgs:
+            continue
+        known = wanted.get(name)
+        if known is not None and extras <= known:
+            continue
+        wanted[name] = (known or set()) | extras
+        for text in pkgs[name].requires_dist:
+            req = parse_requirement(text)
+            if req.applies(env, wanted[name]):
+                todo2.append((req.name, set(req.req.extras)))
+    pypi_subset = [p for p in pypi if urls.normalize_pypi_name(p.name) in wanted]
+    return conda_subset, pypi_subset
+
+
+def member_shares(result: UnitResult) -> Iterable[tuple[Any, list[PackageRecord], list[PyPIPackage]]]:
+    """(member, conda, pypi) for each environment of a unit's result."""
+    unit = result.unit
+    members = list(unit.members)
+    if unit.solve_group is None or len(members) <= 1:
+        for m in members:
+            yield m, list(result.conda), list(result.pypi)
+        return
+    for m in members:
+        c, p = member_subset(unit, m, result.conda, result.pypi)
+        yield m, c, p
+
+
+def assemble_lock(
+    results: list[UnitResult],
+    previous: LockFile | None = None,
+    *,
+    wanted: dict[str, set[str]] | None = None,
+    channel_alias: str | None = None,
+    version: int | None = None,
+) -> LockFile:
+    """A new lock: the solved (environment, platform) pairs from ``results``, and from
+    ``previous`` every other pair ``wanted`` (environment -> platforms the manifest has) keeps.
+    With ``wanted`` None, every pair of ``previous`` not solved now is kept."""
+    envs: dict[str, LockedEnvironment] = {}
+    if previous is not None:
+        for name, env in previous.environments.items():
+            keep_platforms = None if wanted is None else wanted.get(name)
+            if wanted is not None and keep_platforms is None:
+                continue  # the environment is gone from the manifest
+            conda = {p: list(v) for p, v in env.conda.items() if keep_platforms is None or p in keep_platforms}
+            pypi = {p: list(v) for p, v in env.pypi.items() if keep_platforms is None or p in keep_platforms}
+            envs[name] = LockedEnvironment(
+                name=name, channels=list(env.channels), indexes=env.indexes, find_links=list(env.find_links),
+                options=env.options, conda=conda, pypi=pypi,
+            )
+
+    virtual: dict[str, list[str]] = {}
+    for result in sorted(results, key=lambda r: (r.unit.environment != "default", str(r.unit.environment or r.unit.solve_group))):
+        unit = result.unit
+        virtual.setdefault(unit.platform, [format_virtual_package(v) for v in unit.conda.virtual_packages])
+        for member, conda, pypi in member_shares(result):
+            name = member.environment
+            env = envs.get(name)
+            header = dict(
+                channels=member_channels(unit, member, channel_alias),
+                indexes=unit_indexes(unit),
+                find_links=unit_find_links(unit),
+                options=unit_options(unit),
+            )
+            if env is None:
+                env = envs[name] = LockedEnvironment(name=name, conda={}, pypi={}, **header)
+            else:
+                for key, value in header.items():
+                    setattr(env, key, value)
+            env.conda[unit.platform] = sorted(conda, key=lambda r: (r.name, r.url))
+            if pypi:
+                env.pypi[unit.platform] = sorted(pypi, key=lambda p: (urls.normalize_pypi_name(p.name), p.url or p.path or ""))
+            else:
+                env.pypi.pop(unit.platform, None)
+
+    platforms: dict[str, LockedPlatform] = {}
+    if previous is not None:
+        for p in previous.platforms:
+            platforms[p.name] = p
+    for name, vps in virtual.items():
+        platforms[name] = LockedPlatform(name=name, virtual_packages=vps)
+    used = {p for env in envs.values() for p in env.platforms()}
+    kept = [platforms.get(n) or LockedPlatform(name=n) for n in sorted(used)]
+    from .model import DEFAULT_VERSION
+
+    return LockFile(version=version or DEFAULT_VERSION, platforms=kept, environments=dict(sorted(envs.items())))

@@ -1,0 +1,91 @@
+"""URL helpers of the lock layer: credentials out, and the fields a conda URL already says."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+#: Conda subdirs a URL path segment may name (what rattler accepts as a platform).
+KNOWN_SUBDIRS = (
+    "noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l",
+    "linux-loong64", "linux-ppc64le", "linux-ppc64", "linux-ppc", "linux-s390x", "linux-riscv32",
+    "linux-riscv64", "osx-64", "osx-arm64", "win-32", "win-64", "win-arm64",
+    "emscripten-wasm32", "wasi-wasm32", "zos-z",
+)
+_SUBDIR_RANK = {name: i for i, name in enumerate(KNOWN_SUBDIRS)}
+_ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")
+_TRAILING_DIGITS = re.compile(r"([0-9]+)$")
+
+
+def strip_credentials(url: str) -> str:
+    """``https://user:pass@host/x`` -> ``https://host/x``; anything that is not a URL is returned as is."""
+    if "://" not in url or "@" not in url:
+        return url
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def platform_sort_key(platform: str):
+    """The order rattler's v6 writer lists platforms in (its platform enum order), unknown ones last."""
+    return (_SUBDIR_RANK.get(platform, len(_SUBDIR_RANK)), platform)
+
+
+def file_name_of(location: str) -> str:
+    path = urlsplit(location).path if "://" in location else location
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def split_archive_name(file_name: str) -> tuple[str, str, str] | None:
+    """``python-3.12.1-h1234_0.conda`` -> ``("python", "3.12.1", "h1234_0")``; None if not an archive name."""
+    for suffix in _ARCHIVE_SUFFIXES:
+        if file_name.endswith(suffix):
+            stem = file_name[: -len(suffix)]
+            parts = stem.rsplit("-", 2)
+            if len(parts) == 3 and all(parts):
+                return parts[0], parts[1], parts[2]
+            return None
+    return None
+
+
+def derive_subdir(location: str, include_file: bool = False) -> str | None:
+    """The subdir named by the folder holding the archive, when it is one (``.../linux-64/x-1-0.conda``).
+
+    Only for http(s) URLs: readers turn ``file://`` locations into paths and derive nothing from
+    a path's folders, so for those the subdir (and channel) are written out."""
+    if not location.startswith(("http://", "https://", "file://") if include_file else ("http://", "https://")):
+        return None
+    segments = urlsplit(location).path.split("/")
+    if len(segments) < 2 or split_archive_name(segments[-1]) is None:
+        return None
+    subdir = segments[-2]
+    return subdir if subdir in _SUBDIR_RANK else None
+
+
+def derive_channel(location: str) -> str | None:
+    """The channel URL a package URL lives under: everything before ``/<subdir>/<file>``."""
+    if not location.startswith(("http://", "https://")):
+        return None
+    parts = urlsplit(location)
+    segments = parts.path.split("/")
+    if len(segments) < 3:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, "/".join(segments[:-2]), "", ""))
+
+
+def derive_build_number(build: str) -> int | None:
+    m = _TRAILING_DIGITS.search(build)
+    return int(m.group(1)) if m else None
+
+
+def derive_noarch(subdir: str, build: str) -> str | None:
+    """What a reader assumes when ``noarch`` is absent: noarch packages with "py" in the build are python."""
+    if subdir != "noarch":
+        return None
+    return "python" if "py" in build else "generic"
+
+
+def normalize_pypi_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -1,0 +1,154 @@
+"""A small deterministic YAML emitter for lock files.
+
+The lock is written in block style the way rattler's serializer (serde_yaml on libyaml) lays it
+out, so a lock we write and one pixi writes diff cleanly: sequences inside mappings are not
+indented, empty sequences and mappings are written ``[]`` / ``{}``, and a string is quoted only
+when a plain scalar would be read back as something else (a number, a bool, null) or is not
+allowed by YAML's plain-scalar rules. We write it ourselves (rather than with PyYAML's dumper)
+because the exact bytes matter: the same solve must give the same file.
+
+Values are ``dict`` (insertion order kept), ``list``, ``str``, ``int``, ``bool`` or ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# YAML 1.2 core schema (what serde_yaml resolves) plus the YAML 1.1 bool words, so that readers
+# using either schema read our strings back as strings.
+_CORE_NULL = re.compile(r"^(?:~|null|Null|NULL)$")
+_CORE_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_CORE_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_CORE_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+_FLOW_BLOCK_INDICATORS = set("#,[]{}&*!|>'\"%@`")
+_ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v",
+            "\f": "\\f", "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\",
+            "\x85": "\\N", "\xa0": "\\_", "\u2028": "\\L", "\u2029": "\\P"}
+
+
+def _resolves_to_non_string(s: str) -> bool:
+    return bool(
+        s == ""
+        or _CORE_NULL.match(s)
+        or _CORE_BOOL.match(s)
+        or _YAML11_BOOL.match(s)
+        or _CORE_INT.match(s)
+        or _CORE_FLOAT.match(s)
+    )
+
+
+def _is_printable(ch: str) -> bool:
+    o = ord(ch)
+    if ch in "\t":
+        return False  # allowed in YAML, but we never want a tab inside a plain/single-quoted value
+    if o in (0x85, 0x2028, 0x2029):  # line breaks to a YAML reader: escape them
+        return False
+    return (
+        0x20 <= o <= 0x7E
+        or 0xA0 <= o <= 0xD7FF
+        or 0xE000 <= o <= 0xFFFD and o != 0xFEFF
+        or 0x10000 <= o <= 0x10FFFF
+    )
+
+
+_ASCII_PRINTABLE = re.compile(r"[\x20-\x7e]*\Z")
+
+
+def _plain_allowed(s: str) -> bool:
+    """libyaml's rules for a plain scalar in block context (analyze_scalar, simplified)."""
+    if not s or s[0] == " " or s[-1] == " ":
+        return False
+    if s.startswith(("---", "...")):
+        return False
+    first = s[0]
+    if first in _FLOW_BLOCK_INDICATORS:
+        return False
+    if first in "?:-" and (len(s) == 1 or s[1] == " "):
+        return False
+    if s[-1] == ":" or ": " in s or " #" in s:
+        return False
+    if _ASCII_PRINTABLE.match(s):
+        return True
+    return all(_is_printable(ch) for ch in s)
+
+
+def scalar(value) -> str:
+    """One scalar as it appears after ``key: `` or ``- ``."""
+    if type(value) is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    return _string(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _string(s: str) -> str:
+    if _plain_allowed(s) and not _resolves_to_non_string(s):
+        return s
+    if all(_is_printable(ch) for ch in s):
+        return "'" + s.replace("'", "''") + "'"
+    return '"' + "".join(_ESCAPES.get(ch, ch if _is_printable(ch) or ch == " " else f"\\u{ord(ch):04x}") for ch in s) + '"'
+
+
+def _emit(value, indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            k = scalar(key)
+            if isinstance(item, dict) and item:
+                out.append(f"{pad}{k}:\n")
+                _emit(item, indent + 2, out)
+            elif isinstance(item, list) and item:
+                out.append(f"{pad}{k}:\n")
+                _emit(item, indent, out)  # block sequences in a mapping are not indented
+            else:
+                out.append(f"{pad}{k}: {_inline(item)}\n")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item:
+                first = True
+                for key, sub in item.items():
+                    lead = f"{pad}- " if first else f"{pad}  "
+                    first = False
+                    k = scalar(key)
+                    if isinstance(sub, dict) and sub:
+                        out.append(f"{lead}{k}:\n")
+                        _emit(sub, indent + 4, out)
+                    elif isinstance(sub, list) and sub:
+                        out.append(f"{lead}{k}:\n")
+                        _emit(sub, indent + 2, out)
+                    else:
+                        out.append(f"{lead}{k}: {_inline(sub)}\n")
+            elif isinstance(item, list) and item:
+                raise ValueError("nested sequences are not used in lock files")
+            else:
+                out.append(f"{pad}- {_inline(item)}\n")
+    else:
+        raise TypeError(f"top level must be a mapping or a sequence, not {type(value).__name__}")
+
+
+def _inline(value) -> str:
+    if isinstance(value, dict):
+        return "{}"  # only called for empty containers
+    if isinstance(value, list):
+        return "[]"
+    return scalar(value)
+
+
+def dump(document: dict) -> str:
+    """The YAML text of ``document`` (a mapping), ending in a newline."""
+    out: list[str] = []
+    _emit(document, 0, out)
+    return "".join(out)

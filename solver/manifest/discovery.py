@@ -1,0 +1,120 @@
+"""Finding and reading the manifest, in the order of the reference's priority table:
+
+1. an explicit path (a manifest file, or a folder holding one),
+2. ``pixi.toml`` in the working directory,
+3. ``pyproject.toml`` there, only when it has a ``[tool.pixi]`` table,
+4. the same two, in that order, in each parent directory (the first found wins),
+5. ``$PIXI_PROJECT_MANIFEST`` when ``$PIXI_IN_SHELL`` is set (inside ``pixi shell``/``pixi run``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tomli
+
+from .errors import ManifestError
+
+PIXI_TOML = "pixi.toml"
+PYPROJECT_TOML = "pyproject.toml"
+
+
+def read_toml(path: Path) -> tuple[str, dict]:
+    """The text and the decoded document; syntax errors become ``ManifestError`` with the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(f"cannot read the manifest: {exc.strerror or exc}", file=str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"the manifest is not UTF-8 ({exc.reason} at byte {exc.start})", file=str(path)) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return text, tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        msg = getattr(exc, "msg", None) or str(exc).split(" (at ")[0]
+        raise ManifestError(
+            f"invalid TOML: {msg}",
+            file=str(path),
+            line=getattr(exc, "lineno", None),
+            column=getattr(exc, "colno", None),
+            suggestion="fix the TOML syntax at this position",
+        ) from None
+
+
+def has_tool_pixi(path: Path) -> bool:
+    """Whether a pyproject.toml holds ``[tool.pixi]`` (cheap text check first, then a parse)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    if "tool.pixi" not in text and "pixi" not in text:
+        return False
+    try:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError:
+        return "[tool.pixi" in text  # let the real read report the syntax error
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "pixi" in tool
+
+
+def _in_folder(folder: Path) -> Path | None:
+    pixi = folder / PIXI_TOML
+    if pixi.is_file():
+        return pixi
+    pyproject = folder / PYPROJECT_TOML
+    if pyproject.is_file() and has_tool_pixi(pyproject):
+        return pyproject
+    return None
+
+
+def discover(path: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None, env=None) -> Path:
+    """The manifest file to use (absolute). Raises ``ManifestError`` when there is none."""
+    env = os.environ if env is None else env
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    if path is not None:
+        target = Path(path).expanduser()
+        if not target.is_absolute():
+            target = base / target
+        if target.is_dir():
+            found = _in_folder(target)
+            if found is None:
+                raise ManifestError(
+                    f"no {PIXI_TOML} (or {PYPROJECT_TOML} with [tool.pixi]) in {target}",
+                    file=str(target),
+                    suggestion="pass the manifest file itself, or create pixi.toml there",
+                )
+            return found.resolve()
+        if not target.is_file():
+            raise ManifestError("the manifest does not exist", file=str(target), suggestion="check the path")
+        if target.name == PYPROJECT_TOML and not has_tool_pixi(target):
+            raise ManifestError(
+                "this pyproject.toml has no [tool.pixi] table",
+                file=str(target),
+                suggestion="add [tool.pixi.workspace] with channels and platforms",
+            )
+        return target.resolve()
+    folder = base.resolve()
+    for candidate in (folder, *folder.parents):
+        found = _in_folder(candidate)
+        if found is not None:
+            return found
+    if env.get("PIXI_IN_SHELL") and env.get("PIXI_PROJECT_MANIFEST"):
+        shell_manifest = Path(env["PIXI_PROJECT_MANIFEST"])
+        if shell_manifest.is_file():
+            return shell_manifest.resolve()
+    raise ManifestError(
+        f"no {PIXI_TOML} or {PYPROJECT_TOML} with [tool.pixi] in {folder} or its parents",
+        file=str(folder),
+        suggestion="run in a project folder or pass the manifest path",
+    )
+
+
+def manifest_kind(path: Path, data: dict) -> str:
+    """``pyproject`` for a pyproject.toml with [tool.pixi]; ``pixi`` otherwise."""
+    if path.name == PYPROJECT_TOML:
+        return "pyproject"
+    return "pixi"

@@ -1,0 +1,292 @@
+"""``solver inspect``: what each environment resolves to, without solving (like ``pixi info``).
+
+JSON schema (``--json``; stable, additive changes only; documented in docs/inspect-json.md)::
+
+    {
+      "schema": "solver-inspect/1",
+      "manifest": {"path": str, "root": str, "kind": "pixi" | "pyproject"},
+      "project": {"name": str|null, "version": str|null, "description": str|null,
+                  "channels": [str], "platforms": [str], "channel_priority": str,
+                  "solve_strategy": str, "exclude_newer": int|null, "requires_pixi": str|null,
+                  "preview": [str] | bool},
+      "pypi_indices": [{"name": str, "url": str, "priority": str}],
+      "warnings": [str],
+      "environments": [{
+          "name": str, "features": [str], "solve_group": str|null, "no_default_feature": bool,
+          "channels": [str], "platforms": [str], "channel_priority": str, "solve_strategy": str,
+          "exclude_newer": int|null,
+          "system_requirements": {"linux"?, "libc"?, "libc_family"?, "macos"?, "cuda"?, "archspec"?},
+          "pypi_options": {"index_url": str|null, "extra_index_urls": [str], "find_links": [str],
+                           "index_strategy": str, "prerelease_mode": str,
+                           "no_build_isolation": [str] | bool, "no_build": [str] | bool,
+                           "no_binary": [str] | bool},
+          "platform_details": [{
+              "platform": str,
+              "conda_specs": [str], "conda_constraints": [str],
+              "conda_sources": [{"name": str, "source": {...}}],
+              "pypi_requirements": [{"name": str, "requirement": str, ...PyPIRequirement fields}],
+              "pypi_indexes": [{"url": str, "name": str|null, "priority": str}],
+              "virtual_packages": [{"name": str, "version": str, "build": str}],
+              "system_requirements": {...as above, with the platform's defaults filled in},
+              "tasks": [{"name": str, "feature": str, "cmd": str|[str]|null, "depends_on": [str],
+                         "hidden": bool}],
+              "activation": {"scripts": [str], "env": {str: str}}
+          }]
+      }],
+      "solve_units": [{"environment": str|null, "solve_group": str|null, "platform": str,
+                       "members": [str], "conda": CondaRequest, "pypi": PyPIRequest|null}]
+    }
+
+URLs never show credentials (``user:password@`` becomes ``****@``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import msgspec
+
+from .errors import redact
+
+SCHEMA = "solver-inspect/1"
+
+
+def _redact_tree(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_tree(v) for k, v in value.items()}
+    return value
+
+
+def requirement_string(req) -> str:
+    """A PyPI requirement as one readable line (PEP 508 where it can be)."""
+    text = req.name
+    if req.extras:
+        text += "[" + ",".join(req.extras) + "]"
+    if req.git:
+        ref = req.rev or req.branch or req.tag
+        text += f" @ git+{req.git}" + (f"@{ref}" if ref else "")
+        if req.subdirectory:
+            text += f"#subdirectory={req.subdirectory}"
+    elif req.path:
+        text += f" @ {req.path}" + (" (editable)" if req.editable else "")
+    elif req.url:
+        text += f" @ {req.url}"
+    elif req.specifier:
+        text += f" {req.specifier}"
+    if req.marker:
+        text += f"; {req.marker}"
+    if req.index:
+        text += f"  [index: {req.index}]"
+    return redact(text)
+
+
+def _sysreq_dict(sr) -> dict:
+    return msgspec.to_builtins(sr)
+
+
+def _effective_sysreq(platform: str, sr) -> dict:
+    from .platforms import DEFAULT_GLIBC, DEFAULT_LINUX, DEFAULT_MACOS, archspec_for, family
+
+    out = _sysreq_dict(sr)
+    fam = family(platform)
+    if fam == "linux":
+        out.setdefault("linux", DEFAULT_LINUX)
+        out.setdefault("libc", DEFAULT_GLIBC)
+        out.setdefault("libc_family", "glibc")
+    elif fam == "osx":
+        out.setdefault("macos", DEFAULT_MACOS)
+    if fam in ("linux", "osx", "win") and archspec_for(platform):
+        out.setdefault("archspec", archspec_for(platform))
+    if fam not in ("linux", "win"):
+        out.pop("cuda", None)
+    return out
+
+
+def collect(manifest, environments=None, platforms=None) -> dict:
+    """The JSON document (see the module docstring) for the selection."""
+    from .requests import (
+        build_requests,
+        platform_view,
+        pypi_indexes,
+        resolve_environment,
+        select_environments,
+        select_platforms,
+        virtual_packages,
+    )
+
+    units = build_requests(manifest, environments, platforms)  # validates the selection, too
+    env_names = select_environments(manifest, environments)
+    wanted = select_platforms(manifest, platforms)
+    envs = []
+    for name in env_names:
+        env = manifest.environments[name]
+        view = resolve_environment(manifest, env)
+        opts = view.pypi_options
+        details = []
+        for platform in view.platforms:
+            if wanted is not None and platform not in wanted:
+                continue
+            pv = platform_view(manifest, env, platform)
+            details.append(
+                {
+                    "platform": platform,
+                    "conda_specs": pv.conda_specs,
+                    "conda_constraints": pv.constraints,
+                    "conda_sources": [{"name": d.name, "source": d.source} for d in pv.conda_sources],
+                    "pypi_requirements": [
+                        {"requirement": requirement_string(r), **msgspec.to_builtins(r)} for r in pv.pypi_requirements
+                    ],
+                    "pypi_indexes": [msgspec.to_builtins(i) for i in pypi_indexes(manifest, opts, pv.pypi_requirements)]
+                    if pv.pypi_requirements
+                    else [],
+                    "virtual_packages": [
+                        {"name": v.name, "version": v.version, "build": v.build}
+                        for v in virtual_packages(platform, view.system_requirements)
+                    ],
+                    "system_requirements": _effective_sysreq(platform, view.system_requirements),
+                    "tasks": [
+                        {
+                            "name": t.name,
+                            "feature": pv.task_features[t.name],
+                            "cmd": t.cmd,
+                            "depends_on": [d.task for d in t.depends_on],
+                            "hidden": t.hidden,
+                        }
+                        for t in pv.tasks.values()
+                    ],
+                    "activation": {"scripts": pv.activation.scripts, "env": pv.activation.env},
+                }
+            )
+        envs.append(
+            {
+                "name": name,
+                "features": view.features,
+                "solve_group": view.solve_group,
+                "no_default_feature": env.no_default_feature,
+                "channels": view.channels,
+                "platforms": view.platforms,
+                "channel_priority": view.channel_priority,
+                "solve_strategy": view.solve_strategy,
+                "exclude_newer": view.exclude_newer,
+                "system_requirements": _sysreq_dict(view.system_requirements),
+                "pypi_options": {
+                    "index_url": opts.index_url,
+                    "extra_index_urls": opts.extra_index_urls,
+                    "find_links": [link.url or link.path for link in opts.find_links],
+                    "index_strategy": opts.index_strategy or "first-index",
+                    "prerelease_mode": opts.prerelease_mode or "if-necessary",
+                    "no_build_isolation": opts.no_build_isolation,
+                    "no_build": opts.no_build,
+                    "no_binary": opts.no_binary,
+                },
+                "platform_details": details,
+            }
+        )
+    p = manifest.project
+    doc = {
+        "schema": SCHEMA,
+        "manifest": {"path": manifest.path, "root": manifest.root, "kind": manifest.kind},
+        "project": {
+            "name": p.name,
+            "version": p.version,
+            "description": p.description,
+            "channels": [c.channel for c in p.channels],
+            "platforms": p.platforms,
+            "channel_priority": p.channel_priority,
+            "solve_strategy": p.solve_strategy,
+            "exclude_newer": p.exclude_newer,
+            "requires_pixi": p.requires_pixi,
+            "preview": p.preview,
+        },
+        "pypi_indices": [msgspec.to_builtins(i) for i in manifest.pypi_indices],
+        "warnings": manifest.warnings,
+        "environments": envs,
+        "solve_units": [
+            {
+                "environment": u.environment,
+                "solve_group": u.solve_group,
+                "platform": u.platform,
+                "members": u.environments,
+                "conda": msgspec.to_builtins(u.conda),
+                "pypi": msgspec.to_builtins(u.pypi) if u.pypi is not None else None,
+            }
+            for u in units
+        ],
+    }
+    return _redact_tree(doc)
+
+
+def render_text(doc: dict) -> str:
+    lines = []
+    m, p = doc["manifest"], doc["project"]
+    lines.append(f"Manifest: {m['path']} ({m['kind']})")
+    title = p["name"] or "(unnamed)"
+    if p["version"]:
+        title += f" {p['version']}"
+    lines.append(f"Project: {title}")
+    if doc["pypi_indices"]:
+        lines.append("PyPI indices: " + ", ".join(f"{i['name']} ({i['priority']}) {i['url']}" for i in doc["pypi_indices"]))
+    for w in doc["warnings"]:
+        lines.append(f"warning: {w}")
+    for env in doc["environments"]:
+        lines.append("")
+        lines.append(f"Environment: {env['name']}")
+        lines.append(f"  Features: {', '.join(env['features'])}")
+        lines.append(f"  Solve group: {env['solve_group'] or '-'}")
+        lines.append(f"  Channels: {', '.join(env['channels']) or '(none)'}")
+        lines.append(f"  Platforms: {', '.join(env['platforms']) or '(none)'}")
+        lines.append(f"  Channel priority: {env['channel_priority']}, solve strategy: {env['solve_strategy']}")
+        if env["exclude_newer"] is not None:
+            lines.append(f"  Exclude newer: {env['exclude_newer']} (ms)")
+        for d in env["platform_details"]:
+            lines.append(f"  Platform {d['platform']}:")
+            sr = ", ".join(f"{k}={v}" for k, v in d["system_requirements"].items())
+            lines.append(f"    System requirements: {sr or '(none)'}")
+            vps = ", ".join(
+                v["name"] + (f"={v['version']}" if v["version"] != "0" else "") + (f"={v['build']}" if v["build"] != "0" else "")
+                for v in d["virtual_packages"]
+            )
+            lines.append(f"    Virtual packages: {vps or '(none)'}")
+            lines.append("    Conda specs:" + ("" if d["conda_specs"] else " (none)"))
+            lines.extend(f"      {s}" for s in d["conda_specs"])
+            if d["conda_constraints"]:
+                lines.append("    Conda constraints:")
+                lines.extend(f"      {s}" for s in d["conda_constraints"])
+            if d["conda_sources"]:
+                lines.append("    Conda source dependencies (not solved from channels):")
+                lines.extend(f"      {s['name']} {s['source']}" for s in d["conda_sources"])
+            if d["pypi_requirements"]:
+                lines.append("    PyPI requirements:")
+                lines.extend(f"      {r['requirement']}" for r in d["pypi_requirements"])
+                lines.append(f"    PyPI indexes (index-strategy {env['pypi_options']['index_strategy']}):")
+                if not d["pypi_indexes"]:
+                    lines.append("      (none in the manifest: the default index comes from the environment / pip.conf)")
+                for i in d["pypi_indexes"]:
+                    lines.append(f"      {i['priority']:<12} {i['url']}" + (f"  ({i['name']})" if i.get("name") else ""))
+                if env["pypi_options"]["find_links"]:
+                    lines.append("    Find links: " + ", ".join(env["pypi_options"]["find_links"]))
+            visible = [t for t in d["tasks"] if not t["hidden"]]
+            if visible:
+                lines.append("    Tasks: " + ", ".join(t["name"] for t in visible))
+            act = d["activation"]
+            if act["scripts"] or act["env"]:
+                lines.append("    Activation: " + ", ".join(act["scripts"] + [f"{k}={v}" for k, v in act["env"].items()]))
+    return "\n".join(lines) + "\n"
+
+
+def inspect_command(args) -> int:
+    from . import load_manifest
+
+    manifest = load_manifest(args.manifest)
+    doc = collect(manifest, args.environment or None, args.platform or None)
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(doc))
+    return 0

@@ -1,0 +1,146 @@
+"""Which indexes a resolution reads, from the request, else the environment, else pip's
+configuration files. No index host is built in: with nothing configured the user gets an error
+that says how to configure one."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import sys
+from pathlib import Path
+from typing import Mapping
+
+import msgspec
+
+from ..errors import InputError
+from .auth import strip_credentials
+from .model import PyPIIndex, PyPIRequest
+
+STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
+PRIORITIES = ("primary", "extra", "supplemental", "explicit")
+
+
+class IndexSource(msgspec.Struct, frozen=True, kw_only=True):
+    """A place distributions come from. ``kind``: ``simple`` (PEP 503/691) or ``flat``
+    (find-links: a directory or an HTML page of links). ``url`` may carry credentials; ``display``
+    never does."""
+
+    url: str
+    kind: str = "simple"
+    name: str | None = None
+    priority: str = "primary"  # primary | supplemental | explicit (extra indexes count as primary)
+
+    @property
+    def display(self) -> str:
+        return strip_credentials(self.url)
+
+
+def pip_config_files(env: Mapping[str, str]) -> list[Path]:
+    """pip's configuration files in the order pip reads them (later ones override earlier)."""
+    if "PIP_CONFIG_FILE" in env:
+        value = env["PIP_CONFIG_FILE"]
+        return [] if value == os.devnull else [Path(value)]
+    files: list[Path] = []
+    xdg_dirs = env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+    files += [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d]
+    files.append(Path("/etc/pip.conf"))
+    home = Path(env.get("HOME", str(Path.home())))
+    files.append(home / ".pip" / "pip.conf")
+    files.append(Path(env.get("XDG_CONFIG_HOME", str(home / ".config"))) / "pip" / "pip.conf")
+    files.append(Path(sys.prefix) / "pip.conf")
+    return files
+
+
+def read_pip_config(env: Mapping[str, str]) -> dict[str, str]:
+    """index-url / extra-index-url / find-links from pip.conf files ([global] then [install])."""
+    values: dict[str, str] = {}
+    for path in pip_config_files(env):
+        if not path.is_file():
+            continue
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read pip configuration {path}: {exc}") from None
+        for section in ("global", "install"):
+            if parser.has_section(section):
+                for key in ("index-url", "extra-index-url", "find-links"):
+                    if parser.has_option(section, key):
+                        values[key] = parser.get(section, key)
+    return values
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in value.split() if v]
+
+
+def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None) -> list[IndexSource]:
+    """Every source in the order of consultation: extra indexes (in order), then the primary
+    index, then supplemental ones; then find-links; explicit indexes last (used only by name).
+
+    The default index comes from the request, else ``UV_DEFAULT_INDEX`` / ``UV_INDEX_URL`` /
+    ``PIP_INDEX_URL``, else pip.conf; extra indexes and find-links are added likewise."""
+    env = os.environ if env is None else env
+    if request.index_strategy not in STRATEGIES:
+        raise InputError(
+            f"unknown index-strategy {request.index_strategy!r} (expected one of {', '.join(STRATEGIES)})"
+        )
+    for idx in request.indexes:
+        if idx.priority not in PRIORITIES:
+            raise InputError(
+                f"index {idx.name or strip_credentials(idx.url)!r}: unknown priority {idx.priority!r} "
+                f"(expected one of {', '.join(PRIORITIES)})"
+            )
+    primary = [i for i in request.indexes if i.priority == "primary"]
+    extra = [i for i in request.indexes if i.priority == "extra"]
+    supplemental = [i for i in request.indexes if i.priority == "supplemental"]
+    explicit = [i for i in request.indexes if i.priority == "explicit"]
+
+    pip_conf: dict[str, str] | None = None
+
+    def conf() -> dict[str, str]:
+        nonlocal pip_conf
+        if pip_conf is None:
+            pip_conf = read_pip_config(env)
+        return pip_conf
+
+    if not primary:
+        default = (
+            env.get("UV_DEFAULT_INDEX") or env.get("UV_INDEX_URL") or env.get("PIP_INDEX_URL")
+            or conf().get("index-url")
+        )
+        if default:
+            primary = [PyPIIndex(url=default.strip(), priority="primary")]
+    env_extra = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or conf().get("extra-index-url")
+    if env_extra:
+        known = {i.url for i in request.indexes}
+        extra = extra + [PyPIIndex(url=u, priority="extra") for u in _split(env_extra) if u not in known]
+
+    find_links = list(request.find_links)
+    env_links = env.get("UV_FIND_LINKS") or env.get("PIP_FIND_LINKS") or conf().get("find-links")
+    if env_links:
+        find_links += [u for u in _split(env_links.replace(",", " ")) if u not in find_links]
+
+    sources = [IndexSource(url=i.url, name=i.name, priority="primary") for i in extra + primary]
+    sources += [IndexSource(url=i.url, name=i.name, priority="supplemental") for i in supplemental]
+    sources += [
+        IndexSource(url=_link_url(u, request.project_root), kind="flat", priority="primary")
+        for u in find_links
+    ]
+    sources += [IndexSource(url=i.url, name=i.name, priority="explicit") for i in explicit]
+    if not any(s.priority != "explicit" for s in sources) and not explicit:
+        raise InputError(
+            "no PyPI index configured: set `index-url` (or `extra-index-urls` / `find-links`) in "
+            "[pypi-options], or the environment variable PIP_INDEX_URL / UV_DEFAULT_INDEX, or "
+            "`index-url` in pip.conf"
+        )
+    return sources
+
+
+def _link_url(value: str, project_root: str | None) -> str:
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    if not path.is_absolute() and project_root:
+        path = Path(project_root) / path
+    return path.resolve().as_uri()

@@ -1,0 +1,293 @@
+"""Reading indexes: PEP 503 HTML and PEP 691 JSON project pages (content negotiation), PEP 592
+yanked, ``data-requires-python``, PEP 658/714 metadata flags; find-links directories and pages;
+``file://`` indexes.
+
+A page is parsed into :class:`DistFile` records, one per distribution file, credential-free.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+import msgspec
+import orjson
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from ..errors import NetworkError
+from .auth import strip_credentials
+from .config import IndexSource
+
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
+
+
+class DistFile(msgspec.Struct, kw_only=True):
+    """One distribution file on an index. ``url`` is absolute and credential-free (the client adds
+    credentials per host). ``yanked``: None or the reason ("" when none given). ``metadata``: the
+    PEP 658 metadata file is available (its hashes when given). ``tags``: wheel tags (frozenset of
+    packaging Tag) or None for an sdist."""
+
+    filename: str
+    url: str
+    name: str
+    version: Version
+    index: str  # credential-free URL of the source
+    hashes: dict[str, str] = {}
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata: dict[str, str] | None = None
+    size: int | None = None
+    upload_time: int | None = None  # ms since the epoch (PEP 700, JSON pages only)
+    tags: frozenset | None = None
+    build: tuple = ()
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.tags is not None
+
+
+def parse_filename(filename: str):
+    """(name, version, tags-or-None, build) for a wheel or sdist file name; None when neither."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, build, tags = parse_wheel_filename(filename)
+            return name, version, frozenset(tags), build
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            return name, version, None, ()
+        if filename.endswith((".tar.bz2", ".tgz")):
+            stem = filename.rsplit(".", 2 if filename.endswith(".tar.bz2") else 1)[0]
+            name, _, ver = stem.rpartition("-")
+            return canonicalize_name(name), Version(ver), None, ()
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion, ValueError):
+        return None
+    return None
+
+
+def _split_fragment(url: str) -> tuple[str, dict[str, str]]:
+    parts = urlsplit(url)
+    hashes = {}
+    if parts.fragment and "=" in parts.fragment:
+        algo, _, value = parts.fragment.partition("=")
+        if algo in ("sha256", "sha384", "sha512", "md5", "sha1", "blake2b"):
+            hashes[algo] = value
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")), hashes
+
+
+def _metadata_flag(value) -> dict[str, str] | None:
+    """PEP 658/714 attribute/key: absent/false -> None, true -> {}, hashes -> dict."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {}
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, str):
+        if value.lower() == "true" or value == "":
+            return {}
+        algo, _, digest = value.partition("=")
+        return {algo: digest} if digest else {}
+    return None
+
+
+def _anchor_parser():
+    """An HTML parser collecting anchors (html.parser is imported only when a page is HTML)."""
+    global _AnchorParser
+    if _AnchorParser is None:
+        from html.parser import HTMLParser
+
+        class _Parser(HTMLParser):
+            def __init__(self):
+                super().__init__(convert_charrefs=True)
+                self.anchors: list[tuple[dict[str, str | None], str]] = []
+                self.base: str | None = None
+                self._current: dict[str, str | None] | None = None
+                self._text: list[str] = []
+
+            def handle_starttag(self, tag, attrs):
+                if tag == "a":
+                    self._current = dict(attrs)
+                    self._text = []
+                elif tag == "base":
+                    href = dict(attrs).get("href")
+                    if href:
+                        self.base = href
+
+            def handle_data(self, data):
+                if self._current is not None:
+                    self._text.append(data)
+
+            def handle_endtag(self, tag):
+                if tag == "a" and self._current is not None:
+                    self.anchors.append((self._current, "".join(self._text).strip()))
+                    self._current = None
+
+        _AnchorParser = _Parser
+    return _AnchorParser()
+
+
+_AnchorParser = None
+
+
+def _make_file(filename: str, url: str, index: str, want: str | None, **extra) -> DistFile | None:
+    parsed = parse_filename(filename)
+    if parsed is None:
+        return None
+    name, version, tags, build = parsed
+    if want is not None and name != want:
+        return None
+    return DistFile(filename=filename, url=url, name=name, version=version, index=index,
+                    tags=tags, build=build, **extra)
+
+
+def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = None) -> list[DistFile]:
+    """PEP 503 page (or a find-links page): every anchor naming a wheel or sdist."""
+    parser = _anchor_parser()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    out = []
+    for attrs, _text in parser.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, hashes = _split_fragment(urljoin(base, href))
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        yanked = attrs.get("data-yanked")
+        if "data-yanked" in attrs and yanked is None:
+            yanked = ""
+        meta = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        if "data-core-metadata" not in attrs and "data-dist-info-metadata" not in attrs:
+            meta_flag = None
+        else:
+            meta_flag = _metadata_flag("true" if meta is None else meta)
+        rp = attrs.get("data-requires-python")
+        f = _make_file(
+            filename, strip_credentials(url), index, want,
+            hashes=hashes,
+            requires_python=rp or None,
+            yanked=yanked,
+            metadata=meta_flag,
+        )
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = None) -> list[DistFile]:
+    """PEP 691 JSON project page."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise NetworkError(f"invalid JSON project page {strip_credentials(page_url)}: {exc}") from None
+    out = []
+    for entry in data.get("files", ()):
+        filename = entry.get("filename")
+        href = entry.get("url")
+        if not filename or not href:
+            continue
+        url, frag_hashes = _split_fragment(urljoin(page_url, href))
+        hashes = dict(entry.get("hashes") or {}) or frag_hashes
+        yanked = entry.get("yanked", False)
+        yanked = (yanked if isinstance(yanked, str) else "") if yanked else None
+        meta = entry.get("core-metadata", entry.get("data-dist-info-metadata", entry.get("dist-info-metadata")))
+        f = _make_file(
+            filename, strip_credentials(url), index, want,
+            hashes=hashes,
+            requires_python=entry.get("requires-python") or None,
+            yanked=yanked,
+            metadata=_metadata_flag(meta),
+            size=entry.get("size"),
+            upload_time=_parse_time(entry.get("upload-time")),
+        )
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def _parse_time(text) -> int | None:
+    if not isinstance(text, str) or not text:
+        return None
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp() * 1000)
+
+
+def project_url(index_url: str, name: str) -> str:
+    return index_url.rstrip("/") + "/" + canonicalize_name(name) + "/"
+
+
+def file_url_path(url: str) -> Path:
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if parts.netloc and parts.netloc not in ("", "localhost"):
+        path = f"//{parts.netloc}{path}"
+    return Path(path)
+
+
+def fetch_project(http, source: IndexSource, name: str) -> list[DistFile]:
+    """The files of ``name`` on a simple index; [] when the index does not have the name."""
+    from ..http import NotFoundError
+
+    url = project_url(source.url, name)
+    if url.startswith("file:"):
+        directory = file_url_path(url)
+        for candidate in ("index.html", "index.json"):
+            path = directory / candidate
+            if path.is_file():
+                body = path.read_bytes()
+                page = directory.as_uri() + "/"
+                parse = parse_json_page if candidate.endswith(".json") else parse_html_page
+                return parse(body, page, source.display, canonicalize_name(name))
+        return []
+    try:
+        resp = http.get(url, headers={"Accept": ACCEPT})
+    except NotFoundError:
+        return []
+    except NetworkError as exc:
+        raise NetworkError(
+            f"index {source.name or source.display} failed for package {name!r}: {exc}"
+        ) from None
+    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = resp.body
+    if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{"):
+        return parse_json_page(body, resp.url, source.display, canonicalize_name(name))
+    return parse_html_page(body, resp.url, source.display, canonicalize_name(name))
+
+
+def fetch_flat(http, source: IndexSource) -> list[DistFile]:
+    """Every file of a find-links source (directory or HTML page)."""
+    url = source.url
+    if url.startswith("file:"):
+        directory = file_url_path(url)
+        if directory.is_dir():
+            out = []
+            for entry in sorted(os.listdir(directory)):
+                f = _make_file(entry, (directory / entry).as_uri(), source.display, None)
+                if f is not None:
+                    out.append(f)
+            return out
+        if directory.is_file():
+            return parse_html_page(directory.read_bytes(), directory.as_uri(), source.display)
+        raise NetworkError(f"find-links location does not exist: {directory}")
+    try:
+        resp = http.get(url, headers={"Accept": "text/html"})
+    except NetworkError as exc:
+        raise NetworkError(f"find-links {source.display} failed: {exc}") from None
+    return parse_html_page(resp.body, resp.url, source.display)

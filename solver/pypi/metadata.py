@@ -1,0 +1,342 @@
+"""Core metadata of a distribution: parsing METADATA / PKG-INFO, reading it from a wheel (PEP 658
+file, HTTP range requests into the zip, or the whole file), from an sdist (static PKG-INFO), from a
+source tree (static ``[project]`` of pyproject.toml) or, as a last resort, from the package's PEP 517
+backend (``prepare_metadata_for_build_wheel`` in a subprocess)."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import msgspec
+
+from ..errors import InputError, NetworkError
+
+
+class CoreMetadata(msgspec.Struct, kw_only=True):
+    name: str
+    version: str
+    requires_dist: list[str] = []
+    requires_python: str | None = None
+    provides_extra: list[str] = []
+    metadata_version: str = "1.0"
+    dynamic: list[str] = []
+
+
+class MetadataError(InputError):
+    """Metadata could not be read or prepared; names the package and where from."""
+
+
+def parse_metadata(data: bytes | str, origin: str = "") -> CoreMetadata:
+    """RFC 822-style headers up to the first blank line (the body is the description)."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    fields: dict[str, list[str]] = {}
+    last_key = None
+    for line in text.splitlines():
+        if not line:
+            break
+        if line[0] in " \t":
+            if last_key is not None:
+                fields[last_key][-1] += "\n" + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last_key = key.strip().lower()
+        fields.setdefault(last_key, []).append(value.strip())
+    if "name" not in fields or "version" not in fields:
+        raise MetadataError(f"metadata without Name/Version{' in ' + origin if origin else ''}")
+    return CoreMetadata(
+        name=fields["name"][0],
+        version=fields["version"][0],
+        requires_dist=fields.get("requires-dist", []),
+        requires_python=(fields.get("requires-python") or [None])[0] or None,
+        provides_extra=fields.get("provides-extra", []),
+        metadata_version=(fields.get("metadata-version") or ["1.0"])[0],
+        dynamic=[d.lower() for d in fields.get("dynamic", [])],
+    )
+
+
+def is_static(meta: CoreMetadata) -> bool:
+    """PKG-INFO may be trusted (PEP 643): Metadata-Version >= 2.2 and dependencies not dynamic."""
+    try:
+        major, minor = (int(p) for p in meta.metadata_version.split(".")[:2])
+    except ValueError:
+        return False
+    if (major, minor) < (2, 2):
+        return False
+    return not ({"requires-dist", "requires-python"} & set(meta.dynamic))
+
+
+# -- wheels -------------------------------------------------------------------------------------
+
+def metadata_from_wheel_bytes(data: bytes, filename: str) -> CoreMetadata:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            member = _metadata_member(zf.namelist(), filename)
+            return parse_metadata(zf.read(member), filename)
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise MetadataError(f"cannot read METADATA from wheel {filename}: {exc}") from None
+
+
+def _metadata_member(names, filename: str) -> str:
+    candidates = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+    if not candidates:
+        raise MetadataError(f"wheel {filename} has no .dist-info/METADATA")
+    if len(candidates) > 1:
+        # Prefer the dist-info whose name matches the file name.
+        prefix = filename.split("-")[0].lower()
+        candidates.sort(key=lambda n: not n.lower().startswith(prefix))
+    return candidates[0]
+
+
+_EOCD_SIG = b"PK\x05\x06"
+_CD_SIG = b"PK\x01\x02"
+_TAIL = 64 * 1024
+
+
+def metadata_from_wheel_range(http, url: str, filename: str) -> CoreMetadata | None:
+    """METADATA of a remote wheel via range requests: the tail (central directory), then the
+    METADATA member. None when the server does not honour ranges (the caller then fetches it all)."""
+    tail = http.get_range(url, -_TAIL)
+    if tail.status != 206:
+        # The server sent the whole file: use it rather than asking again.
+        return metadata_from_wheel_bytes(tail.body, filename)
+    data = tail.body
+    total = _total_size(tail.headers, len(data))
+    eocd = data.rfind(_EOCD_SIG)
+    if eocd < 0 or len(data) - eocd < 22:
+        return None
+    (_sig, _d, _cd, _n1, count, cd_size, cd_offset, _clen) = struct.unpack("<4sHHHHIIH", data[eocd:eocd + 22])
+    tail_start = total - len(data)
+    if cd_offset == 0xFFFFFFFF or cd_offset < tail_start:
+        return None  # zip64 or a directory beyond the tail: take the simple path
+    cd = data[cd_offset - tail_start: cd_offset - tail_start + cd_size]
+    entries = _central_directory(cd)
+    try:
+        member = _metadata_member(list(entries), filename)
+    except MetadataError:
+        raise
+    method, csize, _usize, local_offset = entries[member]
+    # Local header (30 bytes + name + extra) then the data; extra length may differ from the CD's.
+    want_end = local_offset + 30 + len(member) + 1024 + csize
+    if local_offset >= tail_start:
+        chunk = data[local_offset - tail_start:]
+    else:
+        resp = http.get_range(url, local_offset, min(want_end, total - 1))
+        chunk = resp.body if resp.status == 206 else resp.body[local_offset:]
+    name_len, extra_len = struct.unpack("<HH", chunk[26:30])
+    start = 30 + name_len + extra_len
+    if len(chunk) < start + csize:
+        resp = http.get_range(url, local_offset, local_offset + start + csize - 1)
+        chunk = resp.body
+    raw = chunk[start:start + csize]
+    if method == 0:
+        content = raw
+    elif method == 8:
+        content = zlib.decompress(raw, -15)
+    else:
+        return None
+    return parse_metadata(content, filename)
+
+
+def _total_size(headers: dict[str, str], fallback: int) -> int:
+    cr = headers.get("content-range", "")
+    if "/" in cr:
+        try:
+            return int(cr.rsplit("/", 1)[1])
+        except ValueError:
+            pass
+    return fallback
+
+
+def _central_directory(cd: bytes) -> dict[str, tuple[int, int, int, int]]:
+    out = {}
+    pos = 0
+    while pos + 46 <= len(cd) and cd[pos:pos + 4] == _CD_SIG:
+        (method, csize, usize, nlen, elen, clen, offset) = (
+            struct.unpack("<H", cd[pos + 10:pos + 12])[0],
+            *struct.unpack("<II", cd[pos + 20:pos + 28]),
+            *struct.unpack("<HHH", cd[pos + 28:pos + 34]),
+            struct.unpack("<I", cd[pos + 42:pos + 46])[0],
+        )
+        name = cd[pos + 46:pos + 46 + nlen].decode("utf-8", errors="replace")
+        out[name] = (method, csize, usize, offset)
+        pos += 46 + nlen + elen + clen
+    return out
+
+
+# -- sdists and source trees --------------------------------------------------------------------
+
+def pkg_info_from_sdist(data: bytes, filename: str) -> CoreMetadata | None:
+    """The top-level PKG-INFO of an sdist archive, if present."""
+    import tarfile
+    import zipfile
+
+    try:
+        if filename.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for n in zf.namelist():
+                    if n.count("/") == 1 and n.endswith("/PKG-INFO"):
+                        return parse_metadata(zf.read(n), filename)
+            return None
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+            for member in tf:
+                if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                    return parse_metadata(tf.extractfile(member).read(), filename)
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+        raise MetadataError(f"cannot read sdist {filename}: {exc}") from None
+    return None
+
+
+def extract_sdist(data: bytes, filename: str, dest: Path) -> Path:
+    """Unpacks an sdist into ``dest`` and returns its source tree (the single top directory)."""
+    import tarfile
+    import zipfile
+
+    try:
+        if filename.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for n in zf.namelist():
+                    if n.startswith("/") or ".." in Path(n).parts:
+                        raise MetadataError(f"unsafe path {n!r} in sdist {filename}")
+                zf.extractall(dest)
+        else:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+                tf.extractall(dest, filter="data")
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+        raise MetadataError(f"cannot unpack sdist {filename}: {exc}") from None
+    entries = [p for p in dest.iterdir()]
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else dest
+
+
+def _load_toml(path: Path) -> dict:
+    import tomli
+
+    try:
+        return tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
+        raise MetadataError(f"cannot read {path}: {exc}") from None
+
+
+def static_pyproject_metadata(tree: Path) -> CoreMetadata | None:
+    """Metadata from ``[project]`` when name, version and dependencies are all static."""
+    pyproject = tree / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    project = _load_toml(pyproject).get("project")
+    if not isinstance(project, dict):
+        return None
+    dynamic = {str(d).lower() for d in project.get("dynamic", [])}
+    if dynamic & {"version", "dependencies", "optional-dependencies", "requires-python"}:
+        return None
+    if "name" not in project or "version" not in project:
+        return None
+    requires = [str(d) for d in project.get("dependencies", [])]
+    extras = []
+    for extra, deps in (project.get("optional-dependencies") or {}).items():
+        extras.append(extra)
+        for dep in deps:
+            requires.append(_with_extra_marker(str(dep), extra))
+    return CoreMetadata(
+        name=str(project["name"]),
+        version=str(project["version"]),
+        requires_dist=requires,
+        requires_python=project.get("requires-python"),
+        provides_extra=extras,
+        metadata_version="2.2",
+    )
+
+
+def _with_extra_marker(dep: str, extra: str) -> str:
+    from packaging.requirements import Requirement
+
+    req = Requirement(dep)
+    marker = f'extra == "{extra}"'
+    if req.marker is not None:
+        marker = f"({req.marker}) and {marker}"
+    req.marker = None
+    return f"{req}; {marker}"
+
+
+_HOOK = r"""
+import importlib, json, os, sys
+backend_name, outdir = sys.argv[1], sys.argv[2]
+mod, _, obj = backend_name.partition(":")
+backend = importlib.import_module(mod)
+for part in filter(None, obj.split(".")):
+    backend = getattr(backend, part)
+hook = getattr(backend, "prepare_metadata_for_build_wheel", None)
+if hook is not None:
+    print(json.dumps({"dist_info": hook(outdir, {})}))
+else:
+    print(json.dumps({"wheel": backend.build_wheel(outdir, {})}))
+"""
+
+
+def prepare_metadata(tree: Path, package: str, *, isolated: bool, pip_args: list[str], timeout: float = 600) -> CoreMetadata:
+    """Asks the package's PEP 517 backend for its metadata in a subprocess. With build isolation
+    the build requirements go into a temporary venv (installed by pip from the same indexes);
+    without it the backend must already be importable."""
+    import tempfile
+
+    static = static_pyproject_metadata(tree)
+    if static is not None:
+        return static
+    build_system = {}
+    if (tree / "pyproject.toml").is_file():
+        build_system = _load_toml(tree / "pyproject.toml").get("build-system") or {}
+    backend = build_system.get("build-backend", "setuptools.build_meta:__legacy__")
+    requires = build_system.get("requires", ["setuptools>=40.8.0"])
+    with tempfile.TemporaryDirectory(prefix="solver-meta-") as tmp:
+        python = sys.executable
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PIXI_PYPI_")}
+        if isolated:
+            venv = Path(tmp) / "venv"
+            _run([sys.executable, "-m", "venv", str(venv)], package, "creating the build venv", timeout)
+            python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+            if requires:
+                _run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *pip_args, *requires],
+                     package, "installing build requirements " + ", ".join(requires), timeout, env)
+        out = Path(tmp) / "out"
+        out.mkdir()
+        proc = _run([python, "-c", _HOOK, backend, str(out)], package, f"running {backend}", timeout, env, cwd=tree)
+        import json
+
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        if "dist_info" in result:
+            return parse_metadata((out / result["dist_info"] / "METADATA").read_bytes(), package)
+        return metadata_from_wheel_bytes((out / result["wheel"]).read_bytes(), result["wheel"])
+
+
+def _run(cmd, package, what, timeout, env=None, cwd=None):
+    import subprocess
+
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MetadataError(f"cannot prepare metadata of {package}: {what} failed: {exc}") from None
+    if proc.returncode != 0:
+        from .auth import redact_text
+
+        lines = (proc.stderr or proc.stdout).strip().splitlines()[-8:]
+        detail = "\n  ".join(redact_text(ln) for ln in lines)
+        raise MetadataError(f"cannot prepare metadata of {package}: {what} failed:\n  {detail}")
+    return proc
+
+
+def fetch_bytes(http, url: str, what: str) -> bytes:
+    from .index import file_url_path
+
+    if url.startswith("file:"):
+        try:
+            return file_url_path(url).read_bytes()
+        except OSError as exc:
+            raise NetworkError(f"cannot read {what} at {file_url_path(url)}: {exc.strerror}") from None
+    return http.get(url, cache=True).body

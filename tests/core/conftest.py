@@ -1,0 +1,8 @@
+import pytest
+
+BACKENDS = ("native", "pycosat")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param

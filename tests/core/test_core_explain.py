@@ -1,0 +1,121 @@
+"""Unsat explanations: rooted at the requirements, short, naming the conflict and its chain."""
+
+import msgspec
+import pytest
+
+from solver.core.explain import Explanation, ExplanationNode
+from solver.core.memory import InMemoryProvider
+from solver.core.solve import solve
+from solver.errors import UnsolvableError
+
+
+def unsat(packages, requirements, constraints=(), backend="native"):
+    provider = InMemoryProvider(packages)
+    with pytest.raises(UnsolvableError) as err:
+        solve(provider, provider.problem(requirements, constraints), backend=backend)
+    assert isinstance(err.value.explanation, Explanation)
+    assert str(err.value) == err.value.explanation.render()
+    return err.value.explanation
+
+
+def kinds(node: ExplanationNode) -> list[str]:
+    out = [node.kind]
+    for child in node.children:
+        out += kinds(child)
+    return out
+
+
+def test_missing_package():
+    exp = unsat({"a": [{"version": "1"}]}, ["a", "nothere >=1"])
+    assert "missing" in kinds(exp.root)
+    assert exp.requirements == ["nothere >=1"]  # the satisfiable requirement is not blamed
+    assert "there is no package named nothere" in exp.render()
+
+
+def test_version_that_does_not_exist_lists_available_ones():
+    exp = unsat({"a": [{"version": v} for v in ("1.0", "1.1", "2.0")]}, ["a >=3"])
+    text = exp.render()
+    assert "no version of a matches a >=3" in text
+    assert "2.0, 1.1, 1.0" in text
+
+
+def test_two_requirements_that_cannot_both_hold(backend):
+    exp = unsat({"a": [{"version": "1"}, {"version": "2"}]}, ["a >=2", "a <2"], backend=backend)
+    text = exp.render()
+    assert exp.requirements == ["a >=2", "a <2"]
+    assert "conflict" in kinds(exp.root)
+    assert "a 2 conflicts with a <2, which you also require" in text
+
+
+def test_classic_diamond_conflict_reads_as_a_derivation():
+    pk = {
+        "foo": [{"version": "2.0", "depends": ["bar <1"]}, {"version": "2.1", "depends": ["bar <1"]},
+                {"version": "1.0"}],
+        "bar": [{"version": "0.9"}, {"version": "2.0"}, {"version": "2.5"}],
+        "baz": [{"version": "1.0", "depends": ["bar >=2"]}],
+    }
+    text = unsat(pk, ["foo >=2", "baz"]).render()
+    # sibling candidates failing the same way are merged
+    assert "foo 2.1 | 2.0 depend on bar <1" in text
+    assert "conflicts with bar >=2, which baz 1.0 depends on" in text
+    assert "foo >=2 and baz cannot all be satisfied" in text
+    assert "foo 1.0" not in text  # not in range: not part of the story
+    assert len(text.splitlines()) <= 4
+
+
+def test_conflict_three_levels_down_names_the_chain():
+    pk = {
+        "a": [{"version": "1", "depends": ["b", "e"]}],
+        "b": [{"version": "1", "depends": ["c"]}],
+        "c": [{"version": "1", "depends": ["d ==1"]}, {"version": "2", "depends": ["d ==1"]}],
+        "e": [{"version": "1", "depends": ["d >=2"]}],
+        "d": [{"version": "1"}, {"version": "2"}, {"version": "3"}],
+    }
+    text = unsat(pk, ["a"]).render()
+    for step in ("a 1 depends on b", "b 1 depends on c", "c 2 | 1 depend on d ==1",
+                 "conflicts with d >=2, which e 1 depends on"):
+        assert step in text
+
+
+def test_excluded_reason_from_the_provider_is_shown():
+    pk = {
+        "app": [{"version": "1", "depends": ["__glibc >=2.28"]}],
+        "__glibc": [{"version": "2.17"}, {"version": "2.28", "excluded": "virtual package __glibc 2.17 too old"}],
+        "lib": [{"version": "1", "excluded": "hidden by channel priority"}],
+    }
+    assert "virtual package __glibc 2.17 too old" in unsat(pk, ["app"]).render()
+    exp = unsat(pk, ["lib"])
+    assert "excluded" in kinds(exp.root)
+    assert "lib 1 cannot be used (hidden by channel priority)" in exp.render()
+
+
+def test_constrains_and_user_constraints_are_named():
+    pk = {
+        "a": [{"version": "1", "depends": ["b"], "constrains": ["c <2"]}],
+        "b": [{"version": "1", "depends": ["c >=2"]}],
+        "c": [{"version": "2"}, {"version": "3"}],
+    }
+    assert "ruled out by a 1, which constrains c <2" in unsat(pk, ["a"]).render()
+    assert "ruled out by your constraint c <2" in unsat(pk, ["c"], ["c <2"]).render()
+
+
+def test_long_version_lists_and_many_failing_versions_are_capped():
+    pk = {
+        "a": [{"version": str(v), "depends": [f"b =={v}"]} for v in range(1, 40)],
+        "b": [{"version": str(v), "depends": ["c <1"]} for v in range(1, 40)],
+        "c": [{"version": str(v)} for v in range(1, 40)],
+    }
+    text = unsat(pk, ["a"]).render()
+    assert len(text.splitlines()) <= 10
+    assert "more candidates cannot be used either" in text
+    assert "(available: 39, 38, 37, 36, …, 1)" in text
+
+
+def test_explanation_is_a_plain_tree_that_serialises():
+    exp = unsat({"a": [{"version": "1", "depends": ["b >=2"]}], "b": [{"version": "1"}]}, ["a"])
+    data = msgspec.json.decode(msgspec.json.encode(exp))
+    assert data["root"]["kind"] == "root"
+    req = data["root"]["children"][0]
+    assert (req["kind"], req["text"]) == ("requirement", "a")
+    assert req["children"][0]["kind"] == "candidates"
+    assert msgspec.convert(data, Explanation) == exp
