@@ -1,13 +1,18 @@
 # cython: language_level=3
-"""Conda version strings -> byte keys (the hot path of version handling).
+"""Conda versions, version-spec terms and the simple MatchSpec split (the hot paths).
 
-Two encodings come out of one parse:
+Used only through ``solver.conda.version`` / ``solver.conda.matchspec``. Two encodings come out of
+one parse of a version:
 
 * the *order key*: plain ``bytes`` comparison (memcmp) of two keys equals the conda/rattler
   order of the versions, and equal versions (``1.0``, ``1.0.0``, ``1.0+0``) give identical keys.
 * the *raw form*: every component as written (implicit zeros included, nothing trimmed), each
-  one self-delimiting, so that "version ``a`` starts with version ``b``" (the ``1.2.*`` matcher)
-  is ``raw(a).startswith(prefix(b))``.
+  one self-delimiting (epoch; per segment 0x01 then atoms 'N'+len+digits, 'I'+letters+0x00,
+  'D', 'P', 'U'; 0x02 before the local part), so "``a`` starts with ``b``" (the ``1.2.*``
+  matcher) is a byte-prefix test plus zero padding (see ``_sw``).
+
+A version spec compiles to a program: a tuple (OR) of tuples (AND) of ``Term`` objects, each an
+opcode with precomputed key/prefix bytes, evaluated in C against a ``Version``'s key and raw form.
 
 Parsing follows rattler's grammar: optional ``N!`` epoch, segments separated by ``.``, ``-`` or
 ``_`` (dashes and underscores not mixed), each segment a run of components (numbers, letter runs,
@@ -31,6 +36,10 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcmp
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_GET_SIZE, PyBytes_AS_STRING
 from cpython.object cimport PyObject_RichCompare
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+    void* PyUnicode_DATA(object o)
 
 cdef enum Kind:
     K_NUM = 0
@@ -351,8 +360,10 @@ cdef int emit_raw_atom(Atom* a, const unsigned char* s, unsigned char* out, int 
     return o + 1
 
 
-cdef bytes make_raw(Parsed* p, const unsigned char* s, int n, int nsegs_version, bint with_local):
-    """Epoch, then 0x01 + atoms per segment; 0x02 + local segments when ``with_local``."""
+cdef bytes make_raw(Parsed* p, const unsigned char* s, int n, int nsegs_version, bint with_local,
+                    int* last_seg_off=NULL):
+    """Epoch, then 0x01 + atoms per segment; 0x02 + local segments when ``with_local``.
+    ``last_seg_off`` receives where the last version segment starts."""
     cdef int cap = 8 * n + 32, o, i, seg, vend
     cdef unsigned char* out = <unsigned char*>malloc(cap)
     if out == NULL:
@@ -365,6 +376,8 @@ cdef bytes make_raw(Parsed* p, const unsigned char* s, int n, int nsegs_version,
             o += 1
         vend = p.local_seg if p.local_seg >= 0 else p.nsegs
         for seg in range(nsegs_version):
+            if last_seg_off != NULL:
+                last_seg_off[0] = o
             out[o] = 0x01
             o += 1
             for i in range(p.seg_first[seg], p.seg_first[seg + 1]):
@@ -382,9 +395,6 @@ cdef bytes make_raw(Parsed* p, const unsigned char* s, int n, int nsegs_version,
         free(out)
 
 
-cdef Parsed _scratch
-
-
 cdef bytes _ascii(str text):
     try:
         return text.encode("ascii")
@@ -394,6 +404,7 @@ cdef bytes _ascii(str text):
 
 def version_key(str text):
     """Order key of one version (see module docstring); raises VersionParseError."""
+    cdef Parsed _scratch
     cdef bytes b = _ascii(text)
     cdef const unsigned char* s = <const unsigned char*>b
     parse(&_scratch, s, len(b))
@@ -405,38 +416,13 @@ def version_keys(list texts):
     cdef list out = []
     cdef bytes b
     cdef const unsigned char* s
+    cdef Parsed _scratch
     for t in texts:
         b = _ascii(t)
         s = <const unsigned char*>b
         parse(&_scratch, s, len(b))
         out.append(make_key(&_scratch, s, len(b)))
     return out
-
-
-def parse_version(str text):
-    """``(key, raw, epoch, has_local, n_segments)`` of one version."""
-    cdef bytes b = _ascii(text)
-    cdef const unsigned char* s = <const unsigned char*>b
-    cdef int n = len(b), vend
-    parse(&_scratch, s, n)
-    vend = _scratch.local_seg if _scratch.local_seg >= 0 else _scratch.nsegs
-    epoch = int(b[_scratch.epoch_start:_scratch.epoch_start + _scratch.epoch_len]) if _scratch.epoch_len else 0
-    return (make_key(&_scratch, s, n), make_raw(&_scratch, s, n, vend, True), epoch,
-            _scratch.local_seg >= 0, vend)
-
-
-def raw_prefix(str text, int drop_last_segments=0):
-    """Raw form of ``text`` cut to its first segments (local part kept only when nothing is
-    dropped): version ``v`` starts with ``text`` iff ``raw(v).startswith(raw_prefix(text))``."""
-    cdef bytes b = _ascii(text)
-    cdef const unsigned char* s = <const unsigned char*>b
-    cdef int n = len(b), vend, keep
-    parse(&_scratch, s, n)
-    vend = _scratch.local_seg if _scratch.local_seg >= 0 else _scratch.nsegs
-    keep = vend - drop_last_segments
-    if keep < 0:
-        keep = 0
-    return make_raw(&_scratch, s, n, keep, drop_last_segments == 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,8 +466,10 @@ cdef class Version:
     cdef int _prefix_zeros
     cdef bytes _compat   # same, with the last segment dropped (the ~= test)
     cdef int _compat_zeros
+    cdef int _last_off   # offset in raw where the last version segment starts
 
     def __cinit__(self, text):
+        cdef Parsed _scratch  # on the C stack: no state shared between calls
         cdef bytes b
         cdef const unsigned char* s
         cdef int n, vend
@@ -500,7 +488,7 @@ cdef class Version:
         vend = _scratch.local_seg if _scratch.local_seg >= 0 else _scratch.nsegs
         self.text = text
         self.key = make_key(&_scratch, s, n)
-        self.raw = make_raw(&_scratch, s, n, vend, True)
+        self.raw = make_raw(&_scratch, s, n, vend, True, &self._last_off)
         if _scratch.epoch_len:
             self.epoch = int(b[_scratch.epoch_start:_scratch.epoch_start + _scratch.epoch_len])
         else:
@@ -513,6 +501,8 @@ cdef class Version:
         """Parsed and cached version; a ``Version`` passes through."""
         if type(text) is Version:
             return text
+        if type(text) is not str:
+            raise _bad(repr(text), "a version must be a string")
         v = _cache.get(text)
         if v is None:
             v = Version(text)
@@ -540,8 +530,8 @@ cdef class Version:
 
     cdef _ensure_prefixes(self):
         if self._prefix is None:
-            self._prefix, self._prefix_zeros = _strip_zero_segments(raw_prefix(self.text, 0), self.has_local)
-            self._compat, self._compat_zeros = _strip_zero_segments(raw_prefix(self.text, 1), False)
+            self._prefix, self._prefix_zeros = _strip_zero_segments(self.raw, self.has_local)
+            self._compat, self._compat_zeros = _strip_zero_segments(self.raw[:self._last_off], False)
 
     def starts_with(self, Version other):
         """True if this version begins with ``other`` (the ``.*`` test): ``1.2.5``, ``1.2a`` and
@@ -600,7 +590,7 @@ cdef inline int _keycmp(bytes a, bytes b):
 
 
 # ---------------------------------------------------------------------------------------------
-# Version spec programs: an OR of ANDs of (op, a, b) terms, evaluated on (key, raw)
+# Version spec programs: an OR of ANDs (tuples) of Terms, evaluated on (key, raw)
 
 OP_ANY = 0
 OP_EQ = 1
@@ -609,37 +599,67 @@ OP_LT = 3
 OP_LE = 4
 OP_GT = 5
 OP_GE = 6
-OP_SW = 7    # (7, prefix, zeros): starts with (see _sw)
-OP_NSW = 8   # (8, prefix, zeros): does not start with
-OP_COMPAT = 9  # (9, key, prefix, zeros): key >= key and starts with prefix
+OP_SW = 7    # starts with prefix a (+ zeros, see _sw)
+OP_NSW = 8   # does not start with
+OP_COMPAT = 9  # key >= a and starts with prefix b
 
 
-cdef bint _term(tuple t, bytes key, bytes raw):
-    cdef int op = t[0]
-    cdef bytes a = t[1]
+@cython.final
+@cython.no_gc  # str/bytes fields only
+cdef class Term:
+    """One compiled constraint: ``op`` (OP_*), ``a`` (key or prefix), ``b`` (the ~= prefix),
+    ``zeros`` (trailing zero segments of a prefix), ``text`` (canonical)."""
+
+    cdef readonly int op
+    cdef readonly bytes a
+    cdef readonly bytes b
+    cdef readonly int zeros
+    cdef readonly str text
+
+    @property
+    def is_any(self):
+        return self.op == 0
+
+    def __repr__(self):
+        return f"Term({self.text!r})"
+
+
+cdef Term _mk(int op, str text, bytes a, bytes b, int zeros):
+    cdef Term t = Term.__new__(Term)
+    t.op = op
+    t.text = text
+    t.a = a
+    t.b = b
+    t.zeros = zeros
+    return t
+
+
+cdef bint _term(Term t, bytes key, bytes raw):
+    cdef int op = t.op
     if op == 1:
-        return _keycmp(key, a) == 0
+        return _keycmp(key, t.a) == 0
     if op == 6:
-        return _keycmp(key, a) >= 0
+        return _keycmp(key, t.a) >= 0
     if op == 3:
-        return _keycmp(key, a) < 0
+        return _keycmp(key, t.a) < 0
     if op == 7:
-        return _sw(raw, a, <int>t[2])
+        return _sw(raw, t.a, t.zeros)
     if op == 4:
-        return _keycmp(key, a) <= 0
+        return _keycmp(key, t.a) <= 0
     if op == 5:
-        return _keycmp(key, a) > 0
+        return _keycmp(key, t.a) > 0
     if op == 2:
-        return _keycmp(key, a) != 0
+        return _keycmp(key, t.a) != 0
     if op == 8:
-        return not _sw(raw, a, <int>t[2])
+        return not _sw(raw, t.a, t.zeros)
     if op == 9:
-        return _keycmp(key, a) >= 0 and _sw(raw, <bytes>t[2], <int>t[3])
+        return _keycmp(key, t.a) >= 0 and _sw(raw, t.b, t.zeros)
     return True
 
 
 cdef bint _eval(tuple prog, bytes key, bytes raw):
-    cdef tuple group, t
+    cdef tuple group
+    cdef Term t
     cdef bint ok
     for group in prog:
         ok = True
@@ -693,93 +713,116 @@ cdef inline bint _is_opchar(Py_UCS4 c):
     return c == u'=' or c == u'<' or c == u'>' or c == u'!' or c == u'~'
 
 
-cdef tuple ANY_LEAF = ("any", "*", (OP_ANY, b"", b""))
+cdef Term ANY_TERM = _mk(0, "*", b"", b"", 0)
 cdef dict _leaf_cache = {}
 
 
-cdef tuple _parse_leaf(str token):
+cdef Version _version_cached(str text):
+    v = _cache.get(text)
+    if v is None:
+        v = Version(text)
+        if len(_cache) >= CACHE_LIMIT:
+            _cache.clear()
+        _cache[text] = v
+    return <Version>v
+
+
+cdef Term _parse_leaf(str token):
+    """The slow path of one constraint: works on any text, raises SpecParseError."""
     cdef str t = token.strip()
-    cdef Py_ssize_t n, i
-    cdef str op, ver, s
+    cdef Py_ssize_t n = len(t), i, vs, ve
+    cdef Py_UCS4 c0, c1
+    cdef int op  # 0 none, 1 ==, 2 !=, 3 <, 4 <=, 5 >, 6 >=, 7 ~=, 8 =
     cdef bint glob = False
+    cdef str ver, s, opname
     cdef Version v
-    n = len(t)
     if n == 0:
         raise SpecParseError("empty version constraint")
     if t[0] == u'^' or t[n - 1] == u'$':
         raise SpecParseError(f"regular expressions are not supported ({t!r})")
-    if n >= 2 and t[1] == u'=' and (t[0] == u'=' or t[0] == u'!' or t[0] == u'<' or t[0] == u'>' or t[0] == u'~'):
-        op = t[:2]
-        ver = t[2:]
-    elif t[0] == u'<' or t[0] == u'>' or t[0] == u'=':
-        op = t[:1]
-        ver = t[1:]
-    else:
-        op = None
-        ver = t
-    if ver and _is_opchar(ver[0]):
+    c0 = t[0]
+    c1 = t[1] if n > 1 else 0
+    vs = 0
+    op = 0
+    if c1 == u'=' and (c0 == u'=' or c0 == u'!' or c0 == u'<' or c0 == u'>' or c0 == u'~'):
+        vs = 2
+        op = 1 if c0 == u'=' else (2 if c0 == u'!' else (4 if c0 == u'<' else (6 if c0 == u'>' else 7)))
+    elif c0 == u'<' or c0 == u'>' or c0 == u'=':
+        vs = 1
+        op = 3 if c0 == u'<' else (5 if c0 == u'>' else 8)
+    opname = t[:vs] if vs else None
+    if vs < n and _is_opchar(t[vs]):
         raise SpecParseError(f"invalid operator in {t!r}")
-    for i in range(len(ver)):
-        if _is_ws(ver[i]):
+    for i in range(vs, n):
+        if _is_ws(t[i]):
             raise SpecParseError(f"unexpected whitespace in {t!r}")
-    while ver.endswith("*"):
+    ve = n
+    while ve > vs and t[ve - 1] == u'*':
         glob = True
-        ver = ver[:len(ver) - 2] if ver.endswith(".*") else ver[:len(ver) - 1]
-    if "*" in ver:
-        raise SpecParseError(f"'*' is only allowed at the end of a version ({t!r})")
-    if not ver:
+        ve -= 1
+        if ve > vs and t[ve - 1] == u'.':
+            ve -= 1
+    for i in range(vs, ve):
+        if t[i] == u'*':
+            raise SpecParseError(f"'*' is only allowed at the end of a version ({t!r})")
+    if ve == vs:
         if not glob:
-            raise SpecParseError(f"missing version after {op!r}")
-        if op is None or op == "=" or op == "==" or op == ">=" or op == "<=" or op == "~=":
-            return ANY_LEAF
-        raise SpecParseError(f"'*' cannot follow {op!r}")
+            raise SpecParseError(f"missing version after {opname!r}")
+        if op == 0 or op == 8 or op == 1 or op == 6 or op == 4 or op == 7:
+            return ANY_TERM
+        raise SpecParseError(f"'*' cannot follow {opname!r}")
+    ver = t[vs:ve]
     try:
-        v = Version.parse(ver)
+        v = _version_cached(ver)
     except Exception as exc:
         raise SpecParseError(getattr(exc, "reason", str(exc)) + f" (in {ver!r})")
     s = v.text
     if glob:
-        if op is None or op == "=" or op == "==":
-            op = "="
-        elif op == "!=":
-            op = "!=*"
-        elif op == ">":
-            op = ">="
-    elif op is None:
-        op = "=="
-    if op == "=" or op == "!=*" or op == "~=":
+        if op == 0 or op == 8 or op == 1:
+            op = 8
+        elif op == 2:
+            op = 9  # != with a glob: not startswith
+        elif op == 5:
+            op = 6
+    elif op == 0:
+        op = 1
+    if op == 8 or op == 9 or op == 7:
         v._ensure_prefixes()
-    if op == "=":
-        return ("leaf", s + ".*", (OP_SW, v._prefix, v._prefix_zeros))
-    if op == "!=*":
-        return ("leaf", "!=" + s + ".*", (OP_NSW, v._prefix, v._prefix_zeros))
-    if op == "~=":
+    if op == 8:
+        return _mk(7, s + ".*", v._prefix, None, v._prefix_zeros)
+    if op == 9:
+        return _mk(8, "!=" + s + ".*", v._prefix, None, v._prefix_zeros)
+    if op == 7:
         if v.has_local:
             raise SpecParseError("'~=' cannot take a local version (after '+')")
-        return ("leaf", "~=" + s, (OP_COMPAT, v.key, v._compat, v._compat_zeros))
-    if op == "==":
-        return ("leaf", "==" + s, (OP_EQ, v.key, b""))
-    if op == ">=":
-        return ("leaf", ">=" + s, (OP_GE, v.key, b""))
-    if op == "<":
-        return ("leaf", "<" + s, (OP_LT, v.key, b""))
-    if op == "<=":
-        return ("leaf", "<=" + s, (OP_LE, v.key, b""))
-    if op == ">":
-        return ("leaf", ">" + s, (OP_GT, v.key, b""))
-    return ("leaf", "!=" + s, (OP_NE, v.key, b""))
+        return _mk(9, "~=" + s, v.key, v._compat, v._compat_zeros)
+    if op == 1:
+        return _mk(1, "==" + s, v.key, None, 0)
+    if op == 6:
+        return _mk(6, ">=" + s, v.key, None, 0)
+    if op == 3:
+        return _mk(3, "<" + s, v.key, None, 0)
+    if op == 4:
+        return _mk(4, "<=" + s, v.key, None, 0)
+    if op == 5:
+        return _mk(5, ">" + s, v.key, None, 0)
+    return _mk(2, "!=" + s, v.key, None, 0)
 
 
-def parse_leaf(str token):
-    """One constraint (``>=1.2``, ``1.2.*``, ``~=1.2``...) -> ``("leaf", canonical, term)`` or
-    ``ANY_LEAF``; cached. Raises ``SpecParseError`` with the reason."""
+cdef inline Term _leaf_cached(str token):
     node = _leaf_cache.get(token)
     if node is None:
         node = _parse_leaf(token)
         if len(_leaf_cache) >= CACHE_LIMIT:
             _leaf_cache.clear()
         _leaf_cache[token] = node
-    return node
+    return <Term>node
+
+
+def parse_leaf(str token):
+    """One constraint (``>=1.2``, ``1.2.*``, ``~=1.2``...) -> a cached ``Term`` (``is_any``
+    for ``*``). Raises ``SpecParseError`` with the reason."""
+    return _leaf_cached(token)
 
 
 def clear_spec_cache():
@@ -791,88 +834,313 @@ def compile_flat_spec(str text):
 
     ``,`` binds tighter than ``|``; ``*`` inside an AND is dropped, inside an OR wins.
     Raises ``SpecParseError``."""
+    cdef Py_ssize_t n = len(text), i = 0, start = 0, a, b
+    cdef Py_UCS4 c
     cdef list groups = []
     cdef list texts = []
-    cdef list terms, parts
-    cdef str part, tok
-    cdef tuple leaf
+    cdef list terms = []
+    cdef list parts = []
+    cdef Term leaf
     cdef bint any_or = False
-    for part in text.split("|"):
-        terms = []
-        parts = []
-        for tok in part.split(","):
-            if not tok.strip():
+    cdef str tok
+    while i <= n:
+        c = text[i] if i < n else u'|'
+        if c == u',' or c == u'|':
+            a = start
+            b = i
+            while a < b and _is_ws(text[a]):
+                a += 1
+            while b > a and _is_ws(text[b - 1]):
+                b -= 1
+            if a == b:
                 raise SpecParseError("empty constraint next to ',' or '|'")
-            leaf = parse_leaf(tok)
-            if leaf[0] == "any":
-                continue
-            terms.append(leaf[2])
-            parts.append(leaf[1])
-        if not terms:
-            any_or = True
-        else:
-            groups.append(tuple(terms))
-            texts.append(",".join(parts))
+            tok = text if (a == 0 and b == n) else text[a:b]
+            leaf = _leaf_cached(tok)
+            if leaf.op != 0:
+                terms.append(leaf)
+                parts.append(leaf.text)
+            if c == u'|':
+                if not terms:
+                    any_or = True
+                else:
+                    groups.append(tuple(terms))
+                    texts.append(parts[0] if len(parts) == 1 else ",".join(parts))
+                terms = []
+                parts = []
+            start = i + 1
+        i += 1
     if any_or:
-        return ("*", True, ((ANY_LEAF[2],),))
-    return ("|".join(texts), False, tuple(groups))
+        return ("*", True, ((ANY_TERM,),))
+    return (texts[0] if len(texts) == 1 else "|".join(texts), False, tuple(groups))
 
 
 cdef inline bint _name_char(Py_UCS4 c):
     return (u'a' <= c <= u'z') or (u'A' <= c <= u'Z') or (u'0' <= c <= u'9') or c == u'_' or c == u'.' or c == u'-'
 
 
+DEF MAX_TOKENS = 64
+
+
 def split_simple_matchspec(str text):
     """``name``, ``name 1.2``, ``name >=1.2,<2 py*``, ``name=1.2=py_0`` -> ``(name, version,
     build)`` (lowercased name; version/build text or None, conda's ``=1.2`` -> ``1.2*`` applied).
     Returns None when the text needs the full parser (brackets, channel, comment, URL, errors)."""
-    cdef str s = text.strip()
-    cdef Py_ssize_t n = len(s), i = 0, j
-    cdef Py_UCS4 c
-    cdef str name, rest, version, build, body, tail
-    cdef list groups
-    cdef str tok, last
-    for j in range(n):
-        c = s[j]
+    cdef Py_ssize_t a = 0, b = len(text), j, pos, ntok = 0, g
+    cdef Py_ssize_t tok_start[MAX_TOKENS]
+    cdef Py_ssize_t tok_end[MAX_TOKENS]
+    cdef int tok_group[MAX_TOKENS]
+    cdef Py_UCS4 c, prev_last
+    cdef bint upper = False
+    cdef str name, version, build, body, tail
+    cdef list parts
+    cdef const unsigned char* d
+    if not PyUnicode_IS_ASCII(text):
+        return None
+    d = <const unsigned char*>PyUnicode_DATA(text)
+    while a < b and _is_ws(d[a]):
+        a += 1
+    while b > a and _is_ws(d[b - 1]):
+        b -= 1
+    for j in range(a, b):
+        c = d[j]
         if c == u'[' or c == u']' or c == u':' or c == u'/' or c == u'#':
             return None
-    while i < n and _name_char(s[i]):
-        i += 1
-    if i == 0:
+    j = a
+    while j < b and _name_char(d[j]):
+        if 65 <= d[j] <= 90:
+            upper = True
+        j += 1
+    if j == a:
         return None
-    name = s[:i].lower()
-    if i == n:
+    name = text[a:j]
+    if upper:
+        name = name.lower()
+    if j == b:
         return (name, None, None)
-    c = s[i]
-    if _is_ws(c):
-        rest = s[i:].strip()
-    elif _is_opchar(c):
-        rest = s[i:]
-    else:
+    c = d[j]
+    if not (_is_ws(c) or _is_opchar(c)):
         return None
-    groups = []
-    for tok in rest.split():
-        if groups:
-            last = groups[len(groups) - 1]
-            c = last[len(last) - 1]
-            if _is_opchar(c) or c == u',' or c == u'|' or _is_opchar(tok[0]) or tok[0] == u',' or tok[0] == u'|':
-                groups[len(groups) - 1] = last + tok
-                continue
-        groups.append(tok)
-    version = groups[0]
-    build = " ".join(groups[1:]) if len(groups) > 1 else None
-    if build is None:
+    # whitespace-separated tokens; a token joins the previous group when either side of the
+    # blank is an operator, ',' or '|' (">=1.0 , <2" is one version)
+    pos = j
+    g = -1
+    while pos < b:
+        while pos < b and _is_ws(d[pos]):
+            pos += 1
+        if pos >= b:
+            break
+        if ntok >= MAX_TOKENS:
+            return None
+        tok_start[ntok] = pos
+        while pos < b and not _is_ws(d[pos]):
+            pos += 1
+        tok_end[ntok] = pos
+        c = d[tok_start[ntok]]
+        if ntok > 0:
+            prev_last = d[tok_end[ntok - 1] - 1]
+        if ntok > 0 and (_is_opchar(prev_last) or prev_last == u',' or prev_last == u'|'
+                         or _is_opchar(c) or c == u',' or c == u'|'):
+            tok_group[ntok] = g
+        else:
+            g += 1
+            tok_group[ntok] = g
+        ntok += 1
+    # version = group 0 (its tokens glued), build = the other groups joined by one blank
+    j = 0
+    while j < ntok and tok_group[j] == 0:
+        j += 1
+    if j == 1:
+        version = text[tok_start[0]:tok_end[0]]
+    else:
+        version = "".join([text[tok_start[pos]:tok_end[pos]] for pos in range(j)])
+    build = None
+    if j < ntok:
+        if tok_group[ntok - 1] == tok_group[j]:
+            build = "".join([text[tok_start[pos]:tok_end[pos]] for pos in range(j, ntok)])
+        else:
+            parts = []
+            for pos in range(j, ntok):
+                if pos > j and tok_group[pos] != tok_group[pos - 1]:
+                    parts.append(" ")
+                parts.append(text[tok_start[pos]:tok_end[pos]])
+            build = "".join(parts)
+    else:
         j = version.rfind("=")
         if j > 0 and j < len(version) - 1:
             c = version[j - 1]
             tail = version[j + 1:]
-            if not (_is_opchar(c) or c == u',' or c == u'|') and not any(
-                ch in tail for ch in ",|<>~"
+            if not (_is_opchar(c) or c == u',' or c == u'|') and not (
+                "," in tail or "|" in tail or "<" in tail or ">" in tail or "~" in tail
             ):
                 build = tail
                 version = version[:j]
-    if version[0] == u'=' and not version.startswith("=="):
+    if version[0] == u'=' and (len(version) == 1 or version[1] != u'='):
         body = version[1:]
         if body and "=" not in body and "," not in body and "|" not in body:
             version = body + "*" if build is None and not body.endswith("*") else body
     return (name, version, build)
+
+
+cdef bint _glob_match(str pattern, object text):
+    """``*``-only glob over ASCII text (anything else falls back to Python's fnmatch-free regex)."""
+    cdef Py_ssize_t pn, tn, p = 0, t = 0, star = -1, mark = 0
+    cdef const unsigned char* ps
+    cdef const unsigned char* ts
+    if type(text) is not str or not PyUnicode_IS_ASCII(text):
+        return False if type(text) is not str else _glob_slow(pattern, text)
+    ps = <const unsigned char*>PyUnicode_DATA(pattern)
+    ts = <const unsigned char*>PyUnicode_DATA(text)
+    pn = len(pattern)
+    tn = len(<str>text)
+    while t < tn:
+        if p < pn and ps[p] == 42:  # '*'
+            star = p
+            p += 1
+            mark = t
+        elif p < pn and ps[p] == ts[t]:
+            p += 1
+            t += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            t = mark
+        else:
+            return False
+    while p < pn and ps[p] == 42:
+        p += 1
+    return p == pn
+
+
+cdef bint _glob_slow(str pattern, str text):
+    import re
+    rx = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(rx, text, re.S) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# MatchSpec storage: a GC-untracked base class (its fields can never point back to a spec), so
+# parsing tens of thousands of depends strings does not feed the cyclic garbage collector.
+
+@cython.no_gc
+cdef class MatchSpecData:
+    """Fields of a MatchSpec (``solver.conda.matchspec.MatchSpec`` adds the behaviour)."""
+
+    cdef readonly str name
+    cdef readonly object version
+    cdef readonly str build
+    cdef readonly object build_number
+    cdef readonly str channel
+    cdef readonly str subdir
+    cdef readonly str md5
+    cdef readonly str sha256
+    cdef readonly str license
+    cdef readonly str license_family
+    cdef readonly str track_features
+    cdef readonly str features
+    cdef readonly str fn
+    cdef readonly str url
+    cdef readonly bint _rare       # any field beyond name/version/build is set
+    cdef public object _build_match
+    cdef public object _key
+    cdef public object _str
+    cdef tuple _prog               # the version spec's compiled program (None: any version)
+    cdef int _build_kind           # 0 unknown, 1 exact, 2 '*' glob, 3 regex (Python side)
+
+    cdef inline void _prepare(self):
+        self._prog = None if self.version is None else self.version._prog
+        if self.build is None:
+            self._build_kind = 1
+        elif self.build.startswith("^") and self.build.endswith("$"):
+            self._build_kind = 3
+        elif "*" in self.build and self.build.isascii():
+            self._build_kind = 2
+        elif "*" in self.build:
+            self._build_kind = 3
+        else:
+            self._build_kind = 1
+
+    def matches(self, record):
+        """Does ``record`` (a ``PackageRecord``) satisfy every field of this spec?"""
+        return self._match(record)
+
+    def filter(self, records):
+        """``[self.matches(r) for r in records]``."""
+        cdef list out = []
+        for r in records:
+            out.append(self._match(r))
+        return out
+
+    cdef object _match(self, record):
+        cdef str rname
+        cdef Version v
+        if self._build_kind == 0:
+            self._prepare()
+        rname = record.name
+        if rname != self.name and self.name != "*" and rname.lower() != self.name:
+            return False
+        if self._prog is not None:
+            v = _version_cached(record.version)
+            if not _eval(self._prog, v.key, v.raw):
+                return False
+        if self.build is not None:
+            if self._build_kind == 1:
+                if record.build != self.build:
+                    return False
+            elif self._build_kind == 2:
+                if not _glob_match(self.build, record.build):
+                    return False
+            elif not self._match_build_regex(record.build):
+                return False
+        if not self._rare:
+            return True
+        return self._match_rare(record)
+
+    def _set_fields(self, str name, version, str build, dict rare):
+        """Used by ``MatchSpec.__init__``; ``rare`` maps the other field names to values."""
+        self.name = name
+        self.version = version
+        self.build = build
+        if rare:
+            self.build_number = rare.pop("build_number", None)
+            self.channel = rare.pop("channel", None)
+            self.subdir = rare.pop("subdir", None)
+            self.md5 = rare.pop("md5", None)
+            self.sha256 = rare.pop("sha256", None)
+            self.license = rare.pop("license", None)
+            self.license_family = rare.pop("license_family", None)
+            self.track_features = rare.pop("track_features", None)
+            self.features = rare.pop("features", None)
+            self.fn = rare.pop("fn", None)
+            self.url = rare.pop("url", None)
+            if rare:
+                raise TypeError(f"MatchSpec has no field(s) {sorted(rare)}")
+            self._rare = not (self.build_number is None and self.channel is None
+                              and self.subdir is None and self.md5 is None and self.sha256 is None
+                              and self.license is None and self.license_family is None
+                              and self.track_features is None and self.features is None
+                              and self.fn is None and self.url is None)
+
+
+def parse_simple_matchspec(str text, dict spec_cache, spec_factory, type cls):
+    """The whole fast path of ``MatchSpec.parse`` for the simple shapes: split the text, look up
+    or build (``spec_factory(text)``) the version spec, and return a ``cls`` instance; None when
+    the text needs the full parser. A version or build of ``*`` becomes None."""
+    cdef MatchSpecData m
+    split = split_simple_matchspec(text)
+    if split is None:
+        return None
+    name, version_text, build = <tuple>split
+    version = None
+    if version_text is not None and version_text != "*":
+        version = spec_cache.get(version_text)
+        if version is None:
+            version = spec_factory(version_text)
+        if version.is_any:
+            version = None
+    if build is not None and build == "*":
+        build = None
+    m = cls.__new__(cls)
+    m.name = name
+    m.version = version
+    m.build = build
+    return m

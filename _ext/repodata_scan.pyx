@@ -14,7 +14,7 @@ import os
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, realloc
-from libc.string cimport memcmp, memmove
+from libc.string cimport memchr, memcmp, memcpy, memmove, memset
 
 
 class ScanError(ValueError):
@@ -29,6 +29,7 @@ class ScanError(ValueError):
 cdef extern from *:
     """
     #include <string.h>
+    #include <stdint.h>
     #if defined(__SSE2__)
     #include <emmintrin.h>
     #endif
@@ -60,50 +61,176 @@ cdef extern from *:
         }
     }
 
+    /* Positional read (no shared file offset, so threads can read at once); loops over short
+       reads. Returns the bytes read, fewer only at end of file, or -1 on error. */
+    #if defined(_WIN32)
+    #include <io.h>
+    #include <windows.h>
+    static Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off) {
+        HANDLE h = (HANDLE)_get_osfhandle(fd);
+        Py_ssize_t done = 0;
+        while (done < n) {
+            OVERLAPPED ov;
+            DWORD got = 0;
+            int64_t at = off + done;
+            memset(&ov, 0, sizeof(ov));
+            ov.Offset = (DWORD)(at & 0xFFFFFFFF);
+            ov.OffsetHigh = (DWORD)(at >> 32);
+            if (!ReadFile(h, buf + done, (DWORD)(n - done), &got, &ov)) return GetLastError() == ERROR_HANDLE_EOF ? done : -1;
+            if (got == 0) break;
+            done += got;
+        }
+        return done;
+    }
+    #else
+    #include <unistd.h>
+    static Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off) {
+        Py_ssize_t done = 0;
+        while (done < n) {
+            ssize_t got = pread(fd, buf + done, (size_t)(n - done), (off_t)(off + done));
+            if (got < 0) return -1;
+            if (got == 0) break;
+            done += got;
+        }
+        return done;
+    }
+    #endif
+
+    static inline int rs_is_ws(unsigned char c) {
+        return c == ' ' || c == '\\n' || c == '\\r' || c == '\\t';
+    }
+
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static inline int rs_ctz64(uint64_t x) { unsigned long i; _BitScanForward64(&i, x); return (int)i; }
+    #else
+    static inline int rs_ctz64(uint64_t x) { return __builtin_ctzll(x); }
+    #endif
+
+    /* Bit k of each mask describes byte k of a 64-byte block. */
+    typedef struct { uint64_t quote, bs, open, close, n; } rs_masks;
+
+    static inline void rs_block_masks(const unsigned char* b, rs_masks* m) {
+    #if defined(__SSE2__)
+        const __m128i cq = _mm_set1_epi8('"'), cb = _mm_set1_epi8('\\\\'), cn = _mm_set1_epi8('n');
+        const __m128i co = _mm_set1_epi8('{'), cc = _mm_set1_epi8('}'), c20 = _mm_set1_epi8(0x20);
+        uint64_t q = 0, bs = 0, o = 0, c = 0, n = 0;
+        int k;
+        for (k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i*)(b + 16 * k));
+            /* '{' | 0x20 == '{' and '[' | 0x20 == '{'; likewise '}' and ']'. */
+            __m128i lv = _mm_or_si128(v, c20);
+            int sh = 16 * k;
+            q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cq)) << sh;
+            bs |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cb)) << sh;
+            n |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cn)) << sh;
+            o |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lv, co)) << sh;
+            c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lv, cc)) << sh;
+        }
+        m->quote = q; m->bs = bs; m->open = o; m->close = c; m->n = n;
+    #else
+        uint64_t q = 0, bs = 0, o = 0, c = 0, n = 0;
+        int k;
+        for (k = 0; k < 64; k++) {
+            unsigned char x = b[k];
+            uint64_t bit = (uint64_t)1 << k;
+            if (x == '"') q |= bit;
+            else if (x == '\\\\') bs |= bit;
+            else if (x == 'n') n |= bit;
+            else if (x == '{' || x == '[') o |= bit;
+            else if (x == '}' || x == ']') c |= bit;
+        }
+        m->quote = q; m->bs = bs; m->open = o; m->close = c; m->n = n;
+    #endif
+    }
+
+    static inline uint64_t rs_prefix_xor(uint64_t x) {
+        x ^= x << 1; x ^= x << 2; x ^= x << 4; x ^= x << 8; x ^= x << 16; x ^= x << 32;
+        return x;
+    }
+
     /* p[i] == '{' opens a package record. Returns the index after its closing '}', -1 when the
-       buffer ends first, -2 on unbalanced brackets (*err = offset). Finds the top-level "name":
-       *name_s, *name_e = its string contents, or *name_s = -1 (absent) / -2 (not a string). */
+       buffer ends first, -2 on unbalanced brackets (*err = offset). Finds the record's top-level
+       "name" (the last one, as a JSON decoder would): *name_s, *name_e = its string contents, or
+       *name_s = -1 (absent) / -2 (not a string).
+
+       64 bytes at a time, branch-light: masks of quotes, backslashes and brackets; escaped
+       quotes removed; the in-string mask is the prefix XOR of the remaining quotes; only the
+       brackets outside strings and the opening quotes followed by 'n' (possible "name" keys) are
+       visited one by one. */
     static Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
                                 Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
-        int depth = 0, key_pos = 0, want_name = 0;
+        Py_ssize_t base = i;
+        uint64_t prev_instr = 0; /* all ones when the previous block ended inside a string */
+        uint64_t carry_esc = 0;  /* 1 when the first byte of this block is escaped */
+        int depth = 0;
+        unsigned char tmp[64 + 8];
         *name_s = -1; *name_e = -1;
-        while (i < end) {
-            unsigned char c = p[i];
-            switch (c) {
-            case '"': {
-                Py_ssize_t e = rs_string_end(p, i + 1, end);
-                if (e < 0) return -1;
-                if (depth == 1) {
-                    if (key_pos) {
-                        want_name = (e - i == 5 && memcmp(p + i + 1, "name", 4) == 0);
-                        key_pos = 0;
-                    } else if (want_name) {
-                        *name_s = i + 1; *name_e = e; want_name = 0;
+        while (base < end) {
+            const unsigned char* b;
+            Py_ssize_t avail = end - base;
+            rs_masks m;
+            uint64_t escaped = 0, q, instr, opens, closes, cand, events;
+            if (avail >= 64) {
+                b = p + base;
+            } else {
+                memcpy(tmp, p + base, (size_t)avail);
+                memset(tmp + avail, ' ', (size_t)(sizeof(tmp) - avail));
+                b = tmp;
+            }
+            rs_block_masks(b, &m);
+            if (m.bs | carry_esc) { /* rare in repodata: walk the backslashes */
+                uint64_t bits = m.bs;
+                escaped = carry_esc;
+                carry_esc = 0;
+                while (bits) {
+                    int k = rs_ctz64(bits);
+                    bits &= bits - 1;
+                    if ((escaped >> k) & 1) continue; /* an escaped backslash escapes nothing */
+                    if (k == 63) carry_esc = 1;
+                    else escaped |= (uint64_t)1 << (k + 1);
+                }
+            }
+            q = m.quote & ~escaped;
+            instr = rs_prefix_xor(q) ^ prev_instr;
+            prev_instr = (instr >> 63) ? ~(uint64_t)0 : 0;
+            opens = m.open & ~instr;
+            closes = m.close & ~instr;
+            cand = m.n >> 1;
+            if (avail > 64 && p[base + 64] == 'n') cand |= (uint64_t)1 << 63;
+            cand &= q & instr; /* opening quotes followed by 'n' */
+            events = opens | closes | cand;
+            while (events) {
+                int k = rs_ctz64(events);
+                uint64_t bit = (uint64_t)1 << k;
+                Py_ssize_t pos = base + k;
+                events &= events - 1;
+                if (opens & bit) {
+                    depth++;
+                } else if (closes & bit) {
+                    depth--;
+                    if (depth == 0) return pos + 1;
+                    if (depth < 0) { *err = pos; return -2; }
+                } else if (depth == 1) {
+                    Py_ssize_t v = pos + 6;
+                    if (v > end) return -1;
+                    if (memcmp(p + pos + 1, "name\\"", 5) != 0) continue;
+                    while (v < end && rs_is_ws(p[v])) v++;
+                    if (v >= end) return -1;
+                    if (p[v] != ':') continue; /* a value "name", not the key */
+                    v++;
+                    while (v < end && rs_is_ws(p[v])) v++;
+                    if (v >= end) return -1;
+                    if (p[v] == '"') {
+                        Py_ssize_t ve = rs_string_end(p, v + 1, end);
+                        if (ve < 0) return -1;
+                        *name_s = v + 1; *name_e = ve;
+                    } else {
+                        *name_s = -2; *name_e = v;
                     }
                 }
-                i = e + 1;
-                continue;
             }
-            case '{': case '[':
-                if (depth == 1 && want_name) { *name_s = -2; *name_e = i; want_name = 0; }
-                depth++;
-                if (depth == 1) key_pos = 1;
-                break;
-            case '}': case ']':
-                depth--;
-                if (depth == 0) return i + 1;
-                if (depth < 0) { *err = i; return -2; }
-                break;
-            case ',':
-                if (depth == 1) key_pos = 1;
-                break;
-            case ':': case ' ': case '\\n': case '\\r': case '\\t':
-                break;
-            default:
-                if (depth == 1 && want_name) { *name_s = -2; *name_e = i; want_name = 0; }
-                break;
-            }
-            i++;
+            base += 64;
         }
         return -1;
     }
@@ -111,6 +238,7 @@ cdef extern from *:
     Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
                          Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) noexcept nogil
     Py_ssize_t rs_string_end(const unsigned char* p, Py_ssize_t i, Py_ssize_t end) noexcept nogil
+    Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off) noexcept nogil
 
 
 cdef enum:
@@ -179,12 +307,23 @@ cdef Py_ssize_t skip_value(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
     return i
 
 
-cdef inline uint64_t fnv1a(const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    cdef uint64_t h = 14695981039346656037ULL
-    cdef Py_ssize_t k
-    for k in range(n):
-        h ^= p[k]
-        h *= 1099511628211ULL
+cdef inline uint64_t stem_hash_of(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    """64-bit hash of a file stem, 8 bytes per step (an FNV byte loop is a long multiply chain)."""
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t> n
+    cdef uint64_t w
+    cdef Py_ssize_t k = 0
+    while k + 8 <= n:
+        memcpy(&w, p + k, 8)
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL
+        h ^= h >> 32
+        k += 8
+    w = 0
+    if k < n:
+        memcpy(&w, p + k, n - k)
+        h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL
+    h ^= h >> 29
+    h *= 0xFF51AFD7ED558CCDULL
+    h ^= h >> 32
     return h
 
 
@@ -297,7 +436,7 @@ cdef class RepodataScanner:
             stem_end = klen - 8
         elif self.kind == 1 and klen >= 6 and memcmp(p + ks + 1 + klen - 6, b".conda", 6) == 0:
             stem_end = klen - 6
-        self.stem_hash[self.n] = fnv1a(p + ks + 1, stem_end)
+        self.stem_hash[self.n] = stem_hash_of(p + ks + 1, stem_end)
         self.n += 1
         return 0
 
@@ -418,17 +557,19 @@ cdef class RepodataScanner:
         for k in range(len(remap)):
             rmap[k] = remap[k]
         m = (max(remap) + 1) if len(remap) else 0
-        offsets_b = bytearray((m + 1) * 8)
-        cdef int64_t[::1] offsets = memoryview(offsets_b).cast("q")
+        # Filled in place: bytes objects built uninitialised (no second copy of each array).
+        offsets_b = PyBytes_FromStringAndSize(NULL, (m + 1) * 8)
+        cdef int64_t* offsets = <int64_t*> PyBytes_AS_STRING(offsets_b)
+        memset(offsets, 0, (m + 1) * 8)
         cdef int64_t[::1] fill = memoryview(bytearray((m + 1) * 8)).cast("q")
-        ks_b = bytearray(n * 8)
-        kl_b = bytearray(n * 4)
-        ol_b = bytearray(n * 4)
-        fl_b = bytearray(n)
-        cdef int64_t[::1] ks = memoryview(ks_b).cast("q")
-        cdef uint32_t[::1] kl = memoryview(kl_b).cast("I")
-        cdef uint32_t[::1] ol = memoryview(ol_b).cast("I")
-        cdef uint8_t[::1] fl = memoryview(fl_b).cast("B")
+        ks_b = PyBytes_FromStringAndSize(NULL, n * 8)
+        kl_b = PyBytes_FromStringAndSize(NULL, n * 4)
+        ol_b = PyBytes_FromStringAndSize(NULL, n * 4)
+        fl_b = PyBytes_FromStringAndSize(NULL, n)
+        cdef int64_t* ks = <int64_t*> PyBytes_AS_STRING(ks_b)
+        cdef uint32_t* kl = <uint32_t*> PyBytes_AS_STRING(kl_b)
+        cdef uint32_t* ol = <uint32_t*> PyBytes_AS_STRING(ol_b)
+        cdef uint8_t* fl = <uint8_t*> PyBytes_AS_STRING(fl_b)
         cdef uint64_t* table = NULL
         cdef uint64_t h
         cdef uint8_t flag
@@ -481,8 +622,8 @@ cdef class RepodataScanner:
                 fl[dest] = flag
         finally:
             free(table)
-        return {"key_start": bytes(ks_b), "key_len": bytes(kl_b), "obj_len": bytes(ol_b),
-                "flags": bytes(fl_b), "name_offsets": bytes(offsets_b), "record_count": visible}
+        return {"key_start": ks_b, "key_len": kl_b, "obj_len": ol_b,
+                "flags": fl_b, "name_offsets": offsets_b, "record_count": visible}
 
     def raw_names(self):
         """Raw (still JSON-escaped) name bytes, indexed by raw name id."""
@@ -530,3 +671,110 @@ def scan_file(path, Py_ssize_t chunk_size=8 << 20):
                 filled -= used
                 base += used
     return sc
+
+
+# --- reading records back ----------------------------------------------------------------------------
+
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+
+# Reads of neighbouring records closer than this are merged into one pread.
+DEF MERGE_GAP = 16384
+DEF MERGE_MAX = 4194304
+
+
+cdef inline bint is_key_tail(char c) noexcept nogil:
+    return c == 32 or c == 10 or c == 13 or c == 9 or c == 58
+
+
+cdef class RowReader:
+    """Reads records of one index back from the repodata open as ``fd`` (typed views held once,
+    so a name costs one call)."""
+
+    cdef int fd
+    cdef const int64_t[::1] starts
+    cdef const uint32_t[::1] key_lens
+    cdef const uint32_t[::1] obj_lens
+    cdef const uint8_t[::1] flags
+    cdef object decode, decode_error
+    cdef str channel_id, url_base, subdir
+
+    def __init__(self, int fd, starts, key_lens, obj_lens, flags, decode, decode_error,
+                 str channel_id, str url_base, str subdir):
+        self.fd = fd
+        self.starts = starts
+        self.key_lens = key_lens
+        self.obj_lens = obj_lens
+        self.flags = flags
+        self.decode = decode
+        self.decode_error = decode_error
+        self.channel_id = channel_id
+        self.url_base = url_base
+        self.subdir = subdir
+
+    def rows(self, Py_ssize_t lo, Py_ssize_t hi, str name, slow):
+        """Records of rows ``lo:hi`` (one name). Neighbouring rows are read with one ``pread``;
+        shadowed rows (flag 2) are skipped. A row whose key is a plain JSON string and whose
+        object decodes to a record named ``name`` is finished here; anything else goes to
+        ``slow(view, rel, key_len, obj_len, abs_start)`` (escapes, legacy shapes, errors, a stale
+        index). Returns ``None`` when the file is shorter than the index says."""
+        cdef list out = []
+        cdef Py_ssize_t k = lo, j, r, rel, ostart, oend, e, length, got
+        cdef int64_t g_start, g_end, s, end_r
+        cdef bytes data
+        cdef const char* p
+        cdef object view, rec, fn, ts
+        if hi > self.starts.shape[0] or lo < 0:
+            return None
+        while k < hi:
+            g_start = self.starts[k]
+            g_end = g_start + self.key_lens[k] + self.obj_lens[k]
+            j = k + 1
+            while j < hi:
+                s = self.starts[j]
+                end_r = s + self.key_lens[j] + self.obj_lens[j]
+                if s < g_start or s - g_end > MERGE_GAP or end_r - g_start > MERGE_MAX:
+                    break
+                if end_r > g_end:
+                    g_end = end_r
+                j += 1
+            length = g_end - g_start
+            if length <= 0:
+                return None
+            data = PyBytes_FromStringAndSize(NULL, length)
+            p = PyBytes_AS_STRING(data)
+            with nogil:
+                got = rs_pread(self.fd, <char*> p, length, g_start)
+            if got != length:
+                return None
+            view = memoryview(data)
+            for r in range(k, j):
+                if self.flags[r] & 2:
+                    continue
+                rel = self.starts[r] - g_start
+                ostart = rel + self.key_lens[r]
+                oend = ostart + self.obj_lens[r]
+                e = ostart - 1
+                while e > rel and is_key_tail(p[e]):
+                    e -= 1
+                rec = None
+                if (e > rel and oend > ostart and p[rel] == 34 and p[e] == 34 and p[ostart] == 123
+                        and p[oend - 1] == 125 and memchr(p + rel + 1, 92, e - rel - 1) == NULL):
+                    try:
+                        rec = self.decode(view[ostart:oend])
+                    except self.decode_error:
+                        rec = None
+                    if rec is not None and rec.name == name:
+                        fn = PyUnicode_DecodeUTF8(p + rel + 1, e - rel - 1, "surrogateescape")
+                        rec.fn = fn
+                        rec.channel = self.channel_id
+                        rec.url = self.url_base + fn
+                        ts = rec.timestamp
+                        if ts is not None and ts < 100000000000:
+                            rec.timestamp = ts * 1000  # written in seconds
+                        if not rec.subdir:
+                            rec.subdir = self.subdir
+                        out.append(rec)
+                        continue
+                out.append(slow(view, rel, self.key_lens[r], self.obj_lens[r], self.starts[r]))
+            k = j
+        return out

@@ -73,6 +73,7 @@ cdef class Solver:
     # per literal
     cdef IntVec watch_head
     # clauses
+    cdef IntVec c_pos
     cdef IntVec lits, c_start, c_len, c_kind, c_info, c_next, c_why_start, c_why_len, why
     # names (internal index)
     cdef IntVec n_cand_start, n_cand_len, n_true, n_provider
@@ -82,14 +83,16 @@ cdef class Solver:
     # requirement entries (decision order)
     cdef IntVec e_parent, e_vs, e_clause
     # search state
-    cdef IntVec trail, trail_lim, bfs, visited
-    cdef int stamp
+    cdef IntVec trail, trail_lim, bfs, visited, learnt, marked, amo_mark
+    cdef int stamp, bfs_valid
+    cdef Py_ssize_t bfs_head, bfs_entry
     cdef Py_ssize_t qhead
     cdef int cur_level
     cdef dict solvable_var, name_index, vs_index, forbid_clause, pending_constrains
     cdef public int conflicts, decisions, propagations
     cdef public object unsat_clauses
     cdef public object trace
+    cdef public object unsat_amo
     cdef list pending_attach
     cdef Py_ssize_t attach_head
 
@@ -123,7 +126,7 @@ cdef class Solver:
         vec_free(&self.val); vec_free(&self.level); vec_free(&self.reason)
         vec_free(&self.var_name); vec_free(&self.var_solvable); vec_free(&self.deps_added)
         vec_free(&self.seen); vec_free(&self.var_entry_start); vec_free(&self.var_entry_len)
-        vec_free(&self.watch_head); vec_free(&self.lits); vec_free(&self.c_start)
+        vec_free(&self.watch_head); vec_free(&self.lits); vec_free(&self.c_pos); vec_free(&self.c_start)
         vec_free(&self.c_len); vec_free(&self.c_kind); vec_free(&self.c_info)
         vec_free(&self.c_next); vec_free(&self.c_why_start); vec_free(&self.c_why_len)
         vec_free(&self.why); vec_free(&self.n_cand_start); vec_free(&self.n_cand_len)
@@ -131,7 +134,7 @@ cdef class Solver:
         vec_free(&self.vs_start); vec_free(&self.vs_len); vec_free(&self.vs_name)
         vec_free(&self.vs_provider); vec_free(&self.vs_vars); vec_free(&self.e_parent)
         vec_free(&self.e_vs); vec_free(&self.e_clause); vec_free(&self.trail)
-        vec_free(&self.trail_lim); vec_free(&self.bfs); vec_free(&self.visited)
+        vec_free(&self.trail_lim); vec_free(&self.bfs); vec_free(&self.visited); vec_free(&self.learnt); vec_free(&self.amo_mark); vec_free(&self.marked)
 
     # ------------------------------------------------------------------ variables & values
     cdef int new_var(self, int solvable, int name) except -1:
@@ -144,6 +147,7 @@ cdef class Solver:
         vec_push(&self.deps_added, 0)
         vec_push(&self.seen, 0)
         vec_push(&self.visited, 0)
+        vec_push(&self.amo_mark, -1)
         vec_push(&self.var_entry_start, 0)
         vec_push(&self.var_entry_len, 0)
         vec_push(&self.watch_head, -1)
@@ -199,8 +203,24 @@ cdef class Solver:
         vec_push(&self.c_next, -1)
         vec_push(&self.c_why_start, -1)
         vec_push(&self.c_why_len, 0)
+        vec_push(&self.c_pos, 2)
         for lit in lits:
             vec_push(&self.lits, lit)
+        return ci
+
+    cdef int new_clause_raw(self, int* lits, int n, int kind, int info) except -1:
+        cdef int ci = <int>self.c_start.size, k
+        vec_push(&self.c_start, <int>self.lits.size)
+        vec_push(&self.c_len, n)
+        vec_push(&self.c_kind, kind)
+        vec_push(&self.c_info, info)
+        vec_push(&self.c_next, -1)
+        vec_push(&self.c_next, -1)
+        vec_push(&self.c_why_start, -1)
+        vec_push(&self.c_why_len, 0)
+        vec_push(&self.c_pos, 2)
+        for k in range(n):
+            vec_push(&self.lits, lits[k])
         return ci
 
     cdef inline void watch(self, int ci, int w):
@@ -393,7 +413,7 @@ cdef class Solver:
     # ------------------------------------------------------------------ propagation
     cdef int propagate(self) except -2:
         cdef int lit, v, nm, k, c, confl, flit, ci, prev, prevw, w, nxt, start, n, other, j
-        cdef int found, tmp, ov
+        cdef int found, tmp, ov, pos, jj
         cdef int* L
         while True:
             # new clauses are attached one at a time against the current assignment, so that
@@ -447,8 +467,15 @@ cdef class Solver:
                     ci = nxt
                     continue
                 found = 0
-                for j in range(2, n):
+                # resume the search where it last succeeded: requires clauses can be long and
+                # their literals tend to be falsified in order (siblings best first)
+                pos = self.c_pos.data[ci]
+                for jj in range(2, n):
+                    j = pos + jj - 2
+                    if j >= n:
+                        j -= n - 2
                     if self.lit_value(L[j]) != 0:
+                        self.c_pos.data[ci] = j
                         tmp = L[w]; L[w] = L[j]; L[j] = tmp
                         if prev < 0:
                             self.watch_head.data[flit] = nxt
@@ -488,6 +515,7 @@ cdef class Solver:
         self.trail.size = j
         self.trail_lim.size = lvl
         self.cur_level = lvl
+        self.bfs_valid = 0
         self.qhead = start
 
     cdef int max_level(self, int ci):
@@ -499,25 +527,34 @@ cdef class Solver:
         return m
 
     cdef int analyze(self, int confl) except -1:
-        """1-UIP learning from a conflict at the current level; backjumps and asserts."""
-        cdef int path = 0, p = -1, ci = confl, k, q, v, lvl = self.cur_level, bj, ln
-        cdef Py_ssize_t idx = self.trail.size - 1
+        """1-UIP learning from a conflict at the current level; backjumps and asserts.
+
+        At-most-one reasons ("v is false because its sibling t is chosen") are resolved natively
+        (the other literal is just "not t"); ``why`` records each such t once as -2 - t ("t
+        ruled out its siblings") so an explanation can still name the clash."""
+        cdef int path = 0, p = -1, ci = confl, k, q, v, t, r, n, lvl = self.cur_level, bj
+        cdef Py_ssize_t idx = self.trail.size - 1, i
         cdef int why_start = <int>self.why.size
-        learnt = [0]
-        marked = []
+        cdef int* L
+        cdef int one[1]
+        self.learnt.size = 0
+        self.marked.size = 0
+        vec_push(&self.learnt, 0)
+        vec_push(&self.why, ci)
+        L = self.lits.data + self.c_start.data[ci]
+        n = self.c_len.data[ci]
         while True:
-            vec_push(&self.why, ci)
-            for k in range(self.c_len.data[ci]):
-                q = self.lits.data[self.c_start.data[ci] + k]
+            for k in range(n):
+                q = L[k]
                 v = q >> 1
                 if q == p or self.seen.data[v] or self.level.data[v] <= 0:
                     continue
                 self.seen.data[v] = 1
-                marked.append(v)
+                vec_push(&self.marked, v)
                 if self.level.data[v] >= lvl:
                     path += 1
                 else:
-                    learnt.append(q)
+                    vec_push(&self.learnt, q)
             while True:
                 q = self.trail.data[idx]
                 idx -= 1
@@ -529,19 +566,31 @@ cdef class Solver:
             path -= 1
             if path == 0:
                 break
-            ci = self.reason_clause(v)
-            if ci < 0:
+            r = self.reason.data[v]
+            if r >= 0:
+                vec_push(&self.why, r)
+                L = self.lits.data + self.c_start.data[r]
+                n = self.c_len.data[r]
+            elif r == REASON_NONE:
                 raise AssertionError("conflict analysis reached a decision before the UIP")
-        for v in marked:
-            self.seen.data[v] = 0
-        learnt[0] = p ^ 1
+            else:
+                t = -2 - r
+                if self.amo_mark.data[t] != self.conflicts:
+                    self.amo_mark.data[t] = self.conflicts
+                    vec_push(&self.why, r)
+                one[0] = 2 * t + 1
+                L = one
+                n = 1
+        for i in range(self.marked.size):
+            self.seen.data[self.marked.data[i]] = 0
+        self.learnt.data[0] = p ^ 1
         bj = 0
-        for q in learnt[1:]:
-            k = self.level.data[q >> 1]
+        for i in range(1, self.learnt.size):
+            k = self.level.data[self.learnt.data[i] >> 1]
             if k > bj:
                 bj = k
         self.backtrack(bj)
-        ci = self.new_clause(learnt, KIND_LEARNT, -1)
+        ci = self.new_clause_raw(self.learnt.data, <int>self.learnt.size, KIND_LEARNT, -1)
         self.c_why_start.data[ci] = why_start
         self.c_why_len.data[ci] = <int>self.why.size - why_start
         k = self.attach(ci)
@@ -556,18 +605,24 @@ cdef class Solver:
         Walks the chosen solvables breadth first from the problem (a requirement met by a chosen
         candidate leads on to that candidate's requirements); the first requirement nothing
         chosen meets gets its first unassigned candidate, the provider's best. When none is
-        left, ``bfs`` holds exactly the solution (anything true but unreached is not needed)."""
-        cdef Py_ssize_t head = 0, i, end
+        left, ``bfs`` holds exactly the solution (anything true but unreached is not needed).
+
+        Between backtracks assignments only grow, so the walk up to the requirement decided last
+        is unchanged: it resumes there instead of starting over."""
+        cdef Py_ssize_t i, end
         cdef int v, ivs, nm, k, c, t
-        self.stamp += 1
-        self.bfs.size = 0
-        vec_push(&self.bfs, 0)
-        self.visited.data[0] = self.stamp
-        while head < self.bfs.size:
-            v = self.bfs.data[head]
-            head += 1
+        if not self.bfs_valid:
+            self.stamp += 1
+            self.bfs.size = 0
+            vec_push(&self.bfs, 0)
+            self.visited.data[0] = self.stamp
+            self.bfs_head = 0
+            self.bfs_entry = self.var_entry_start.data[0]
+            self.bfs_valid = 1
+        while self.bfs_head < self.bfs.size:
+            v = self.bfs.data[self.bfs_head]
             end = self.var_entry_start.data[v] + self.var_entry_len.data[v]
-            for i in range(self.var_entry_start.data[v], end):
+            for i in range(self.bfs_entry, end):
                 ivs = self.e_vs.data[i]
                 nm = self.vs_name.data[ivs]
                 t = self.n_true.data[nm]
@@ -575,11 +630,15 @@ cdef class Solver:
                     for k in range(self.vs_len.data[ivs]):
                         c = self.vs_vars.data[self.vs_start.data[ivs] + k]
                         if self.val.data[c] < 0:
+                            self.bfs_entry = i
                             return 2 * c
                     continue
                 if self.visited.data[t] != self.stamp:
                     self.visited.data[t] = self.stamp
                     vec_push(&self.bfs, t)
+            self.bfs_head += 1
+            if self.bfs_head < self.bfs.size:
+                self.bfs_entry = self.var_entry_start.data[self.bfs.data[self.bfs_head]]
         return -1
 
     def solve(self):
@@ -622,7 +681,8 @@ cdef class Solver:
     cdef list refutation(self, int confl):
         """Original clauses behind a level-0 conflict: expand learnt clauses into what they were
         derived from and false literals into the clauses that made them false."""
-        cdef int ci, k, v, r
+        cdef int ci, k, v, r, end
+        amo = set()
         todo = [confl]
         done = set()
         out = []
@@ -632,8 +692,15 @@ cdef class Solver:
                 continue
             done.add(ci)
             if self.c_kind.data[ci] == KIND_LEARNT:
-                for k in range(self.c_why_len.data[ci]):
-                    todo.append(self.why.data[self.c_why_start.data[ci] + k])
+                k = self.c_why_start.data[ci]
+                end = k + self.c_why_len.data[ci]
+                while k < end:
+                    r = self.why.data[k]
+                    if r >= 0:
+                        todo.append(r)
+                    else:  # an at-most-one step: -2 - r was chosen, so its siblings were not
+                        amo.add(self.var_solvable.data[-2 - r])
+                    k += 1
             else:
                 out.append(ci)
             for k in range(self.c_len.data[ci]):
@@ -643,6 +710,7 @@ cdef class Solver:
                     if r >= 0 and r != ci:
                         todo.append(r)
         out.sort()
+        self.unsat_amo = sorted(amo)
         return out
 
     def clause(self, int ci):

@@ -13,7 +13,11 @@ Part 1, the real channels in ../shared/data/conda (platform linux-64 + noarch of
 Part 2, synthetic channels of growing size (``synth_channel.py``), each measurement in a fresh
 subprocess so peak RSS (``ru_maxrss``) is that run's alone: reading the bytes, our cold scan, our
 warm open, the closure decode, rattler, and orjson. The OS page cache is warm in every run (cold =
-no index cache), so the numbers compare CPU work, not the disk.
+no index cache), so the numbers compare CPU work, not the disk. Wall times on a shared machine are
+noisy; the CPU column (all threads of the process, our background index write included) is steadier.
+
+"records" differ: rattler's ``load_records_recursive`` also returns ``.tar.bz2`` entries that have
+a ``.conda`` twin of the same stem; ours applies the ``.conda``-over-``.tar.bz2`` rule.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ Scenarios (deterministic, generated into a temp dir):
 * ``find-links``: a flat directory of wheels (uv: ``--no-index --find-links DIR --offline``);
 * ``simple-http``: a PEP 503/691 index with PEP 658 metadata served on loopback (uv: warmed once,
   then ``--offline``; ours: warm metadata cache, pages revalidated);
-* ``three-indexes``: the same packages split over three loopback indexes, unsafe-best-match.
+* ``three-indexes`` / ``three-first``: the packages spread over three loopback indexes (each name on
+  two of them), unsafe-best-match / first-index (uv's and pixi's default);
+* ``rich-linux`` / ``rich-windows``: extras, platform markers, platform-specific wheels and
+  pre-releases, find-links, for linux-64 and win-64.
 
 A few dozen packages with realistic version counts (5..60 each) and a layered dependency graph
 with version ranges. Both resolvers must agree on the resolved set (checked, reported).
@@ -209,6 +212,13 @@ def main() -> None:
                 ["--index-url", urls3[0], "--extra-index-url", urls3[1], "--extra-index-url", urls3[2],
                  "--index-strategy", "unsafe-best-match"],
                 PyPIRequest(platform="linux-64", requirements=requirements, index_strategy="unsafe-best-match",
+                            indexes=[PyPIIndex(url=urls3[1], priority="extra"),
+                                     PyPIIndex(url=urls3[2], priority="extra"),
+                                     PyPIIndex(url=urls3[0])]),
+            ),
+            "three-first": (
+                ["--index-url", urls3[0], "--extra-index-url", urls3[1], "--extra-index-url", urls3[2]],
+                PyPIRequest(platform="linux-64", requirements=requirements,
                             indexes=[PyPIIndex(url=urls3[1], priority="extra"),
                                      PyPIIndex(url=urls3[2], priority="extra"),
                                      PyPIIndex(url=urls3[0])]),

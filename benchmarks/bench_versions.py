@@ -109,6 +109,22 @@ def main() -> None:
         t_theirs = best(lambda: sum(sum(s.matches(v) for v in vs) for s, vs in rpairs))
     rows.append((f"spec matches ({n_checks} checks)", best(ours_match), t_theirs))
 
+    # whole specs against records (name, version, build): our side only
+    from solver.conda.model import PackageRecord
+
+    recs_by_name: dict[str, list] = {}
+    for path in sorted(root.glob("*/*/repodata.json")):
+        data = json.loads(path.read_text())
+        for key in ("packages", "packages.conda"):
+            for rec in data.get(key, {}).values():
+                recs_by_name.setdefault(rec["name"], []).append(
+                    PackageRecord(name=rec["name"], version=rec["version"], build=rec["build"],
+                                  build_number=rec.get("build_number", 0)))
+    spec_recs = [(m, recs_by_name.get(m.name, [])) for m in ours_ms()]
+    n_rec = sum(len(r) for _, r in spec_recs)
+    rows.append((f"MatchSpec.filter ({n_rec} records)",
+                 best(lambda: [m.filter(r) for m, r in spec_recs]), None))
+
     print(f"{'benchmark':34} {'ours ms':>10} {'rattler ms':>11} {'ours/rattler':>13}")
     for name, ours, theirs in rows:
         ratio = f"{ours / theirs:13.2f}" if theirs else f"{'-':>13}"

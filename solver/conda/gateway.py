@@ -49,6 +49,7 @@ class Gateway:
         self._cache: dict[str, list[tuple[int, PackageRecord]]] = {}
         self._lock = threading.Lock()
         self._names: list[str] | None = None
+        self._lookup = None
         try:
             self._load()
         finally:
@@ -153,9 +154,11 @@ class Gateway:
         if hit is not None:
             return hit
         out: list[tuple[int, PackageRecord]] = []
-        for ci, subdirs in enumerate(self._data):
-            for sd in subdirs:
-                out.extend((ci, rec) for rec in sd.records(name))
+        if self._lookup is None:
+            self._lookup = [(ci, sd, sd.name_positions) for ci, subdirs in enumerate(self._data) for sd in subdirs]
+        for ci, sd, positions in self._lookup:
+            if name in positions:  # most subdirs lack most names: skip them without a call
+                out.extend([(ci, rec) for rec in sd.records(name)])
         with self._lock:
             return self._cache.setdefault(name, out)
 
@@ -178,9 +181,16 @@ class Gateway:
         return sum(sd.record_count for subdirs in self._data for sd in subdirs)
 
     def close(self) -> None:
+        """Closes the repodata files (records already decoded stay usable)."""
         for subdirs in self._data:
             for sd in subdirs:
                 sd.close()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"Gateway({[c.display for c in self.channels]!r}, {self.platform!r})"

@@ -15,6 +15,10 @@ Attributes
     ``license``, ``license_family``, ``track_features``, ``features``, ``fn``, ``url``
     (``str | None``). A version or build of ``*`` is stored as ``None`` (it matches everything).
 ``.matches(record: PackageRecord) -> bool``, ``.filter(records) -> list[bool]``
+    A channel given as a bare name matches a record whose channel is that name or a URL ending
+    in it; ``track_features``/``features`` compare as sets; ``md5``/``sha256`` ignore case.
+``MatchSpec(name, version=None, build=None, **fields)`` builds one directly (name as given).
+``clear_caches()`` forgets parsed specs and versions (benchmarks, tests).
 ``str(spec)``: canonical, ``[channel[/subdir]::]name[ version[ build]][[key="value", ...]]``;
     ``MatchSpec.parse(str(s)) == s``. ``==``/``hash`` compare every field.
 ``InvalidMatchSpec`` (an ``InputError``) names the spec text and what is wrong.
@@ -31,9 +35,10 @@ from functools import lru_cache
 from solver.conda.version import (
     InvalidVersion,
     InvalidVersionSpec,
-    Version,
     VersionSpec,
-    _split_simple_matchspec,
+    _SPEC_CACHE,
+    _MatchSpecData,
+    _parse_simple_matchspec,
 )
 from solver.errors import InputError
 
@@ -212,9 +217,12 @@ def _from_package_url(text: str) -> dict[str, str | None]:
 def _parse(text: str) -> "MatchSpec":
     if not isinstance(text, str):
         raise InvalidMatchSpec(repr(text), "a match spec must be a string")
-    simple = _split_simple_matchspec(text)
+    try:
+        simple = _parse_simple_matchspec(text, _SPEC_CACHE, VersionSpec.parse, MatchSpec)
+    except InvalidVersionSpec as exc:
+        raise InvalidMatchSpec(text, exc.reason) from None
     if simple is not None:
-        return _simple(text, *simple)
+        return simple
     spec = text.split("#", 1)[0].strip()
     if not spec:
         raise InvalidMatchSpec(text, "empty spec")
@@ -254,21 +262,6 @@ def _parse(text: str) -> "MatchSpec":
             fields["subdir"] = sub
     fields.update(brackets)
     return _build(text, fields)
-
-
-def _simple(text: str, name: str, version_text: str | None, build: str | None) -> "MatchSpec":
-    """The fast path: ``name [version [build]]`` already split (see version._split_simple_matchspec)."""
-    version = None
-    if version_text is not None and version_text != "*":
-        try:
-            version = VersionSpec.parse(version_text)
-        except InvalidVersionSpec as exc:
-            raise InvalidMatchSpec(text, exc.reason) from None
-        if version._any:
-            version = None
-    if build == "*":
-        build = None
-    return MatchSpec(name, version, build)
 
 
 def _build(text: str, f: dict[str, str | None]) -> "MatchSpec":
@@ -336,67 +329,46 @@ def _quote(v: str) -> str:
     return f"'{v}'" if '"' in v else f'"{v}"'
 
 
-class MatchSpec:
-    """One parsed match spec (see module docstring). Build with ``MatchSpec.parse(text)``."""
 
-    __slots__ = (
-        "name", "version", "build", "build_number", "channel", "subdir", "md5", "sha256",
-        "license", "license_family", "track_features", "features", "fn", "url",
-        "_build_match", "_key", "_str",
-    )
+class MatchSpec(_MatchSpecData):
+    """One parsed match spec (see module docstring). Build with ``MatchSpec.parse(text)``.
+
+    The fields live in a compiled, immutable base class (read-only attributes)."""
+
+    __slots__ = ()  # no instance dict: instances stay out of the cyclic GC
 
     def __init__(
         self,
         name: str,
         version: VersionSpec | None = None,
         build: str | None = None,
-        build_number: BuildNumberSpec | None = None,
-        channel: str | None = None,
-        subdir: str | None = None,
-        md5: str | None = None,
-        sha256: str | None = None,
-        license: str | None = None,
-        license_family: str | None = None,
-        track_features: str | None = None,
-        features: str | None = None,
-        fn: str | None = None,
-        url: str | None = None,
+        **fields,
     ):
-        self.name = name
-        self.version = version
-        self.build = build
-        self.build_number = build_number
-        self.channel = channel
-        self.subdir = subdir
-        self.md5 = md5
-        self.sha256 = sha256
-        self.license = license
-        self.license_family = license_family
-        self.track_features = track_features
-        self.features = features
-        self.fn = fn
-        self.url = url
-        self._build_match = _string_matcher(build) if build is not None else None
-        self._key = None
-        self._str: str | None = None
+        self._set_fields(name, version, build, {k: v for k, v in fields.items()})
 
     @staticmethod
     def parse(text: str) -> "MatchSpec":
         """Parse (cached) a MatchSpec string; raises ``InvalidMatchSpec``."""
-        if type(text) is not str:
-            raise InvalidMatchSpec(repr(text), "a match spec must be a string")
-        return _parse_cached(text)
+        spec = _PARSE_CACHE.get(text) if type(text) is str else None
+        if spec is None:
+            spec = _parse(text)
+            if len(_PARSE_CACHE) >= 200_000:
+                _PARSE_CACHE.clear()
+            _PARSE_CACHE[text] = spec
+        return spec
 
     # -- matching -------------------------------------------------------------------------
 
-    def matches(self, record) -> bool:
-        """Does ``record`` (a ``PackageRecord``) satisfy every field of this spec?"""
-        if self.name != "*" and record.name != self.name and record.name.lower() != self.name:
-            return False
-        if self.version is not None and not self.version.matches(Version.parse(record.version)):
-            return False
-        if self._build_match is not None and not self._build_match(record.build):
-            return False
+    # ``matches(record)`` and ``filter(records)`` are compiled (name, version, build); the
+    # fields below are checked here, only for specs that set them.
+
+    def _match_build_regex(self, build: str) -> bool:
+        build_match = self._build_match
+        if build_match is None:
+            build_match = self._build_match = _string_matcher(self.build)
+        return bool(build_match(build))
+
+    def _match_rare(self, record) -> bool:
         if self.build_number is not None and not self.build_number.matches(record.build_number):
             return False
         if self.channel is not None and not _channel_matches(self.channel, record.channel or ""):
@@ -422,11 +394,6 @@ class MatchSpec:
         if self.url is not None and record.url != self.url:
             return False
         return True
-
-    def filter(self, records) -> list[bool]:
-        """``[self.matches(r) for r in records]``."""
-        matches = self.matches
-        return [matches(r) for r in records]
 
     # -- text -----------------------------------------------------------------------------
 
@@ -486,15 +453,13 @@ class MatchSpec:
         return self._key
 
 
-@lru_cache(maxsize=65536)
-def _parse_cached(text: str) -> MatchSpec:
-    return _parse(text)
+_PARSE_CACHE: dict[str, MatchSpec] = {}
 
 
 def clear_caches() -> None:
     """Forget cached specs (and the version caches they rely on); for benchmarks and tests."""
     from solver.conda.version import clear_caches as clear_version_caches
 
-    _parse_cached.cache_clear()
+    _PARSE_CACHE.clear()
     _string_matcher.cache_clear()
     clear_version_caches()

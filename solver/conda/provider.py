@@ -28,7 +28,7 @@ priority channel, so the qualifier never conflicts with priority.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from ..core.provider import Dependencies, Problem
 from ..errors import InputError
@@ -121,7 +121,6 @@ class CondaProvider:
         self._names: list[str] = []
         self._loaded: list[list[int] | None] = []  # solvables of a name, load order
         self._sorted: list[list[int] | None] = []
-        self._best_channel: list[int] = []
 
         # solvables
         self._records: list[PackageRecord] = []
@@ -182,7 +181,6 @@ class CondaProvider:
             self._names.append(name)
             self._loaded.append(None)
             self._sorted.append(None)
-            self._best_channel.append(0)
         return nid
 
     def _channel_index(self, channel: str, text: str) -> int:
@@ -274,32 +272,41 @@ class CondaProvider:
         t0 = time.perf_counter()
         entries = self._gateway.records(name)
         self.load_seconds += time.perf_counter() - t0
+        n = len(entries)
+        first = len(self._records)
+        chans = [c for c, _ in entries]
+        recs = [r for _, r in entries]
+        excluded: list[str | None] = [None] * n
         exclude_newer = self.request.exclude_newer
-        for channel, record in entries:
-            reason = None
-            if exclude_newer is not None and record.timestamp is not None and record.timestamp > exclude_newer:
-                reason = (
-                    f"published after the exclude-newer date ({_fmt_ms(record.timestamp)} > "
-                    f"{_fmt_ms(exclude_newer)})"
-                )
-            if reason is None and not self._vkey(record.version):
-                reason = f"its version {record.version!r} cannot be parsed"
-            ids.append(self._add_solvable(nid, channel, record, reason))
-        if self.strict and ids:
+        if exclude_newer is not None:
+            for i, r in enumerate(recs):
+                if r.timestamp is not None and r.timestamp > exclude_newer:
+                    excluded[i] = (
+                        f"published after the exclude-newer date ({_fmt_ms(r.timestamp)} > "
+                        f"{_fmt_ms(exclude_newer)})"
+                    )
+        vkey = self._vkey
+        for i, r in enumerate(recs):
+            if not vkey(r.version) and excluded[i] is None:
+                excluded[i] = f"its version {r.version!r} cannot be parsed"
+        if self.strict and n:
             best = self._pinned_channel.get(nid)
-            present = {self._sv_channel[s] for s in ids}
-            if best is None or best not in present:
-                best = min(present)
-            self._best_channel[nid] = best
-            why = None
-            for s in ids:
-                if self._sv_channel[s] != best and self._sv_excluded[s] is None:
-                    if why is None:
-                        why = (
-                            f"hidden by channel priority: {name} is available in "
-                            f"{redact_url(self.request.channels[best])} with higher priority"
-                        )
-                    self._sv_excluded[s] = why
+            if best is None or best not in chans:
+                best = min(chans)
+            if chans.count(best) != n:
+                why = (
+                    f"hidden by channel priority: {name} is available in "
+                    f"{redact_url(self.request.channels[best])} with higher priority"
+                )
+                for i, c in enumerate(chans):
+                    if c != best and excluded[i] is None:
+                        excluded[i] = why
+        self._records.extend(recs)
+        self._sv_name.extend([nid] * n)
+        self._sv_channel.extend(chans)
+        self._sv_excluded.extend(excluded)
+        self._sv_deps.extend([None] * n)
+        ids = list(range(first, first + n))
         self._loaded[nid] = ids
         return ids
 
@@ -326,7 +333,7 @@ class CondaProvider:
             kind = self._vs_kind[version_set]
             pinned = self._vs_channel[version_set]
             chans = self._sv_channel
-            if self._names[nid] not in self._virtual and is_virtual_name(self._names[nid]):
+            if cands and chans[cands[0]] == MISSING_PRIORITY:
                 found = list(cands)  # the absent-virtual placeholder "matches" to explain itself
             elif kind == _ANY:
                 found = [s for s in cands if pinned is None or chans[s] == pinned]
@@ -346,7 +353,23 @@ class CondaProvider:
                     if ok and (pinned is None or chans[s] == pinned):
                         found.append(s)
             else:
-                found = [s for s in cands if self._matches(version_set, s)]
+                vspec = self._vs_spec[version_set].version
+                if vspec is None:
+                    found = [s for s in cands if self._matches(version_set, s)]
+                else:
+                    seen = {}
+                    found = []
+                    recs = self._records
+                    for s in cands:
+                        v = recs[s].version
+                        ok = seen.get(v)
+                        if ok is None:
+                            try:
+                                ok = seen[v] = vspec.matches(v)
+                            except InputError:
+                                ok = seen[v] = False
+                        if ok and self._matches(version_set, s):
+                            found.append(s)
             self._vs_matching[version_set] = found
         return found
 
@@ -359,10 +382,16 @@ class CondaProvider:
             else:
                 known = self._vs_ids
                 try:
-                    deps = Dependencies(
-                        requires=[known[t] if t in known else self._intern(t) for t in record.depends],
-                        constrains=[known[t] if t in known else self._intern(t) for t in record.constrains],
+                    try:
+                        requires = [known[t] for t in record.depends]
+                    except KeyError:
+                        requires = [known[t] if t in known else self._intern(t) for t in record.depends]
+                    constrains = (
+                        [known[t] if t in known else self._intern(t) for t in record.constrains]
+                        if record.constrains
+                        else ()
                     )
+                    deps = Dependencies(requires=requires, constrains=constrains)
                 except InputError as exc:
                     # A broken record must not break the solve: it just cannot be chosen.
                     if self._sv_excluded[solvable] is None:
@@ -405,26 +434,6 @@ class CondaProvider:
 
     def display_version_set(self, version_set: int) -> str:
         return self._vs_text[version_set]
-
-    def display_candidates(self, solvables: Iterable[int]) -> str:
-        """Several candidates in one short text: ``numpy 1.26.4 (3 builds) | 1.26.3 | 1.25.2``,
-        versions in candidate order, builds of one version counted instead of listed."""
-        by_name: dict[int, list[str]] = {}
-        counts: dict[tuple[int, str], int] = {}
-        for s in solvables:
-            nid = self._sv_name[s]
-            ver = self._records[s].version
-            if (nid, ver) not in counts:
-                by_name.setdefault(nid, []).append(ver)
-                counts[(nid, ver)] = 0
-            counts[(nid, ver)] += 1
-        parts = []
-        for nid, versions in by_name.items():
-            shown = [v if counts[(nid, v)] == 1 else f"{v} ({counts[(nid, v)]} builds)" for v in versions]
-            if len(shown) > 6:
-                shown = shown[:3] + [f"... {len(shown) - 5} more ..."] + shown[-2:]
-            parts.append(f"{self._names[nid]} {' | '.join(shown)}")
-        return ", ".join(parts)
 
     # -- for the stage ------------------------------------------------------------------------
 
@@ -473,32 +482,37 @@ class CondaProvider:
         recs = self._records
         chans = self._sv_channel
         vkey = self._vkey
-        lowest = self._is_lowest(nid)
-        # Stable passes, least significant key first.
-        ids.sort(key=lambda s: (recs[s].fn, recs[s].subdir, chans[s]))
-        ids.sort(key=lambda s: recs[s].timestamp or 0, reverse=True)
-        ids.sort(key=lambda s: recs[s].build_number, reverse=True)
-        if not self.strict:
-            ids.sort(key=lambda s: chans[s])
-        ids.sort(key=lambda s: vkey(recs[s].version), reverse=not lowest)
-        ids.sort(key=lambda s: bool(recs[s].track_features))
-
-        def group_key(s):
+        # versions ranked best first, so one ascending tuple sort does everything
+        distinct = sorted({vkey(recs[s].version) for s in ids}, reverse=not self._is_lowest(nid))
+        rank = {k: i for i, k in enumerate(distinct)}
+        strict = self.strict
+        decorated = []
+        for s in ids:
             r = recs[s]
-            return (bool(r.track_features), vkey(r.version), r.build_number, 0 if self.strict else chans[s])
-
+            decorated.append(
+                (
+                    (bool(r.track_features), rank[vkey(r.version)], 0 if strict else chans[s], -r.build_number),
+                    -(r.timestamp or 0),
+                    r.fn,
+                    r.subdir,
+                    chans[s],
+                    s,
+                )
+            )
+        decorated.sort()
         out: list[int] = []
         i = 0
-        n = len(ids)
+        n = len(decorated)
+        dep_lowest = self.request.strategy == "lowest"
         while i < n:
             j = i + 1
-            k = group_key(ids[i])
-            while j < n and group_key(ids[j]) == k:
+            k = decorated[i][0]
+            while j < n and decorated[j][0] == k:
                 j += 1
-            group = ids[i:j]
-            if len(group) > 1:
-                group = self._sort_by_dependency_versions(group, self.request.strategy == "lowest")
-            out.extend(group)
+            if j - i > 1:
+                out.extend(self._sort_by_dependency_versions([d[-1] for d in decorated[i:j]], dep_lowest))
+            else:
+                out.append(decorated[i][-1])
             i = j
 
         locked = self._locked.get(self._names[nid])
@@ -544,8 +558,11 @@ class CondaProvider:
         kind = self._vs_kind[vs]
         pinned = self._vs_channel[vs]
         best = None
-        if kind == _VERSION_ONLY and pinned is None:
-            vspec = self._vs_spec[vs].version
+        vspec = self._vs_spec[vs].version
+        if kind != _ANY and vspec is not None:
+            # walk versions best first; test the version once per distinct version, the rest of
+            # the spec (build, channel ...) only on records whose version fits
+            full = kind != _VERSION_ONLY or pinned is not None
             last, ok = None, False
             for key, s in by_version:
                 version = self._records[s].version
@@ -555,7 +572,7 @@ class CondaProvider:
                         ok = vspec.matches(version)
                     except InputError:
                         ok = False
-                if ok:
+                if ok and (not full or self._matches(vs, s)):
                     best = (bool(self._records[s].track_features), key)
                     break
         else:
@@ -567,52 +584,50 @@ class CondaProvider:
         return best
 
     def _sort_by_dependency_versions(self, group: list[int], lowest: bool) -> list[int]:
-        per: list[dict[int, list[int]]] = []
+        """Reorders ``group`` (already newest first) by the versions of the dependencies its
+        members share but state differently (rattler's rule, see the module docstring)."""
+        recs = self._records
+        first = recs[group[0]].depends
+        if all(recs[s].depends == first for s in group):
+            return group  # identical dependencies cannot tell them apart
         vs_name = self._vs_name
-        for s in group:
+        reqs = [self.dependencies(s).requires for s in group]
+        sets = [set(r) for r in reqs]
+        differing = set().union(*sets) - set.intersection(*sets)
+        if not differing:
+            return group
+        candidates = {vs_name[v] for v in differing}
+        per: list[dict[int, list[int]]] = []
+        for r in reqs:
             by_name: dict[int, list[int]] = {}
-            for vs in self.dependencies(s).requires:
+            for vs in r:
                 n = vs_name[vs]
-                if n in by_name:
-                    by_name[n].append(vs)
-                else:
-                    by_name[n] = [vs]
+                if n in candidates:
+                    if n in by_name:
+                        by_name[n].append(vs)
+                    else:
+                        by_name[n] = [vs]
             per.append(by_name)
-        shared = set(per[0])
-        for d in per[1:]:
-            shared &= d.keys()
-        # a dependency every member states the same way cannot tell them apart
-        shared = {n for n in shared if any(d[n] != per[0][n] for d in per)}
-        if not shared:
-            return sorted(group, key=lambda s: -(self._records[s].timestamp or 0))
-        names = sorted(shared, key=lambda n: self._names[n])
-        # For every shared name: the best version each member allows, as a rank.
+        # only names every member depends on, and states differently, can tell them apart
+        names = sorted((n for n in candidates if all(n in d for d in per)), key=lambda n: self._names[n])
+        if not names:
+            return group
+        highest = self._highest_matching
         columns = []
         for n in names:
             values = []
             for d in per:
                 best = None
                 for vs in d[n]:
-                    h = self._highest_matching(vs)
+                    h = highest(vs)
                     if h is not None and (best is None or (not h[0], h[1]) > (not best[0], best[1])):
                         best = h
                 values.append(best)
-            distinct = sorted({v[1] for v in values if v is not None})
+            distinct = sorted({v[1] for v in values if v is not None}, reverse=not lowest)
             rank = {k: i for i, k in enumerate(distinct)}
-            col = []
-            for v in values:
-                if v is None:
-                    col.append((1, 0, 0))
-                else:
-                    r = rank[v[1]]
-                    col.append((0, int(v[0]), r if lowest else -r))
-            columns.append(col)
-        keyed = [
-            (tuple(col[i] for col in columns), -(self._records[s].timestamp or 0), i, s)
-            for i, s in enumerate(group)
-        ]
-        keyed.sort()
-        return [k[-1] for k in keyed]
+            columns.append([(1, 0, 0) if v is None else (0, int(v[0]), rank[v[1]]) for v in values])
+        keyed = sorted((tuple(col[i] for col in columns), i) for i in range(len(group)))
+        return [group[i] for _, i in keyed]
 
 
 def _fmt_ms(ms: int) -> str:

@@ -39,10 +39,6 @@ INDEX_MIN_BYTES = 1 << 20
 FLAG_CONDA = 1  # the record comes from "packages.conda"
 FLAG_SHADOWED = 2  # a .tar.bz2 whose .conda twin (same file stem) exists: never returned
 
-# Reads of neighbouring records closer than this are merged into one pread.
-_MERGE_GAP = 16 * 1024
-_MERGE_MAX = 4 << 20
-
 _record_decoder = msgspec.json.Decoder(PackageRecord)
 _info_decoder = msgspec.json.Decoder(dict)
 _BYTE_RE = re.compile(r"\(byte (\d+)\)")
@@ -84,7 +80,7 @@ class RepodataIndex:
     def __init__(self, names, name_offsets, key_start, key_len, obj_len, flags, record_count,
                  base_url, repodata_version, mm=None):
         self.names: list[str] = names
-        self.name_pos = {n: i for i, n in enumerate(names)}
+        self.name_pos = dict(zip(names, range(len(names))))
         self.name_offsets = name_offsets
         self.key_start = key_start
         self.key_len = key_len
@@ -127,8 +123,10 @@ def _decode_names(raw_names: list[bytes], path: Path, channel: Channel, subdir: 
     if not decoded:
         return decoded
     check = "\n".join(decoded)
-    if "\r" in check or "\0" in check or check.count("\n") != len(decoded) - 1 or "" in decoded:
-        bad = next(n for n in decoded if not n or any(c in n for c in "\n\r\0"))
+    if (len(decoded) != len(raw_names) or "\r" in check or "\0" in check
+            or check.count("\n") != len(decoded) - 1 or "" in decoded):
+        bad = next((n for n in decoded if not n or any(c in n for c in "\n\r\0")),
+                   next((n.decode("utf-8", "replace") for n in raw_names if b"\n" in n), "?"))
         raise InputError(f"repodata {path} ({_where(channel, subdir)}): invalid package name {bad!r}")
     return decoded
 
@@ -187,7 +185,15 @@ def build_index(path: Path, channel: Channel, subdir: str, fd: int | None = None
     )
 
 
+_seek_lock = threading.Lock()
+
+
 def _pread_exact(fd: int, length: int, offset: int) -> bytes:
+    """``length`` bytes at ``offset`` (fewer only at end of file)."""
+    if not hasattr(os, "pread"):  # Windows: no positional read in os; serialise seek + read
+        with _seek_lock:
+            os.lseek(fd, offset, os.SEEK_SET)
+            return os.read(fd, length)
     data = os.pread(fd, length, offset)
     while len(data) < length:
         more = os.pread(fd, length - len(data), offset + len(data))
@@ -470,7 +476,8 @@ class SubdirData:
 
     def __init__(self, path: Path, fd: int, channel: Channel, subdir: str, index: RepodataIndex,
                  cache_dir: Path | None, index_path: Path | None):
-        self.path = path
+        self.path = path  # the JSON read (for .zst: the decompressed copy in the cache)
+        self.source = path  # the file the channel has
         self.channel = channel
         self.subdir = subdir
         self._fd = fd
@@ -479,6 +486,8 @@ class SubdirData:
         self._index_path = index_path
         self._channel_id = channel.canonical_url
         self._url_base = self._record_url_base(index.base_url)
+        self._row_reader = None
+        self._row_reader_index = None
 
     # -- construction -------------------------------------------------------------------------
 
@@ -491,18 +500,26 @@ class SubdirData:
         path = Path(os.path.abspath(path))
         cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         path, fd = _open_repodata(path, channel, subdir)
+        source = path
         try:
-            if os.pread(fd, 4, 0) == _ZSTD_MAGIC:
+            if _pread_exact(fd, 4, 0) == _ZSTD_MAGIC:
                 os.close(fd)
                 fd = -1
                 path = decompress_zst(path, cache, channel, subdir)
                 fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-            index, index_path = cls._load_or_build(path, fd, channel, subdir, cache)
+            try:
+                index, index_path = cls._load_or_build(path, fd, channel, subdir, cache)
+            except InputError as exc:
+                if source == path:
+                    raise
+                raise InputError(f"{exc} (decompressed from {source})") from None
         except BaseException:
             if fd >= 0:
                 os.close(fd)
             raise
-        return cls(path, fd, channel, subdir, index, cache, index_path)
+        sd = cls(path, fd, channel, subdir, index, cache, index_path)
+        sd.source = source
+        return sd
 
     @staticmethod
     def _load_or_build(path: Path, fd: int, channel: Channel, subdir: str, cache: Path | None, force=False):
@@ -528,6 +545,10 @@ class SubdirData:
 
             return strip_credentials(joined).rstrip("/") + "/"
         return canonical_subdir + "/"
+
+    @property
+    def _label(self) -> str:
+        return str(self.path) if self.source == self.path else f"{self.path} (decompressed from {self.source})"
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -573,83 +594,55 @@ class SubdirData:
     def __contains__(self, name: str) -> bool:
         return name in self._index.name_pos
 
+    @property
+    def name_positions(self) -> dict[str, int]:
+        """Name -> position in ``names()`` (a mapping to test membership without a call)."""
+        return self._index.name_pos
+
     def records(self, name: str) -> list[PackageRecord]:
         """Records of ``name`` in file order (``packages`` then ``packages.conda``); ``[]`` if none."""
+        if self._fd < 0:
+            raise ValueError(f"{self!r} is closed")
         try:
             return self._decode_name(name)
         except _StaleIndex:
             # The on-disk index did not match the file (corrupt or raced); rebuild once.
             self._index, self._index_path = self._load_or_build(
                 self.path, self._fd, self.channel, self.subdir, self._cache_dir, force=True)
+            self._url_base = self._record_url_base(self._index.base_url)
             try:
                 return self._decode_name(name)
             except _StaleIndex:
                 raise InputError(f"{_where(self.channel, self.subdir)}: repodata {self.path} changed "
                                  "while it was being read") from None
 
+    def _reader(self):
+        # Built on first use and after a rebuild; the decoder is looked up then (tests swap it).
+        if self._row_reader is None or self._row_reader_index is not self._index:
+            from solver._ext.repodata_scan import RowReader
+
+            idx = self._index
+            self._row_reader = RowReader(self._fd, idx.key_start, idx.key_len, idx.obj_len, idx.flags,
+                                         _record_decoder.decode, msgspec.DecodeError, self._channel_id,
+                                         self._url_base, self.subdir)
+            self._row_reader_index = idx
+        return self._row_reader
+
     def _decode_name(self, name: str) -> list[PackageRecord]:
         idx = self._index
         i = idx.name_pos.get(name)
         if i is None:
             return []
-        lo, hi = int(idx.name_offsets[i]), int(idx.name_offsets[i + 1])
+        lo, hi = idx.name_offsets[i], idx.name_offsets[i + 1]
         if lo >= hi:
             return []
-        starts = idx.key_start[lo:hi].tolist()
-        key_lens = idx.key_len[lo:hi].tolist()
-        obj_lens = idx.obj_len[lo:hi].tolist()
-        flags = idx.flags[lo:hi].tolist()
-        out: list[PackageRecord] = []
-        k = 0
-        count = hi - lo
-        while k < count:
-            # One pread for a run of neighbouring records.
-            g_start = starts[k]
-            g_end = g_start + key_lens[k] + obj_lens[k]
-            j = k + 1
-            while j < count:
-                s = starts[j]
-                e = s + key_lens[j] + obj_lens[j]
-                if s < g_start or s - g_end > _MERGE_GAP or e - g_start > _MERGE_MAX:
-                    break
-                g_end = max(g_end, e)
-                j += 1
-            data = _pread_exact(self._fd, g_end - g_start, g_start)
-            if len(data) != g_end - g_start:
-                raise _StaleIndex()
-            view = memoryview(data)
-            decode = _record_decoder.decode
-            channel_id = self._channel_id
-            url_base = self._url_base
-            for r in range(k, j):
-                if flags[r] & FLAG_SHADOWED:
-                    continue
-                rel = starts[r] - g_start
-                klen = key_lens[r]
-                ostart = rel + klen
-                oend = ostart + obj_lens[r]
-                key = data[rel:ostart].rstrip(b" \t\r\n:")
-                # Fast path: a plain file name and a record msgspec takes as is.
-                if (key[-1:] == b'"' and key[:1] == b'"' and b"\\" not in key
-                        and data[ostart] == 123 and data[oend - 1] == 125):
-                    try:
-                        rec = decode(view[ostart:oend])
-                    except msgspec.DecodeError:
-                        rec = None
-                    if rec is not None and rec.name == name:
-                        fn = key[1:-1].decode("utf-8", "surrogateescape")
-                        rec.fn = fn
-                        rec.channel = channel_id
-                        rec.url = url_base + fn
-                        ts = rec.timestamp
-                        if ts is not None and ts < 100_000_000_000:
-                            rec.timestamp = ts * 1000  # written in seconds
-                        if not rec.subdir:
-                            rec.subdir = self.subdir
-                        out.append(rec)
-                        continue
-                out.append(self._decode_one(name, view, rel, klen, obj_lens[r], starts[r]))
-            k = j
+
+        def slow(view, rel, key_len, obj_len, abs_start):
+            return self._decode_one(name, view, rel, key_len, obj_len, abs_start)
+
+        out = self._reader().rows(lo, hi, name, slow)
+        if out is None:
+            raise _StaleIndex()
         return out
 
     def _decode_one(self, name: str, view: memoryview, rel: int, key_len: int, obj_len: int,
@@ -674,7 +667,7 @@ class SubdirData:
             m = _BYTE_RE.search(str(exc))
             at = obj_offset + int(m.group(1)) if m else obj_offset
             raise InputError(
-                f"malformed JSON in repodata {self.path} ({_where(self.channel, self.subdir)}), record "
+                f"malformed JSON in repodata {self._label} ({_where(self.channel, self.subdir)}), record "
                 f"{fn!r}, at byte {at} (line {_line_of(self.path, at)}): {exc}"
             ) from None
         if rec.name != name:
@@ -708,5 +701,5 @@ class SubdirData:
             return msgspec.convert(data, PackageRecord)
         except msgspec.ValidationError as exc:
             raise InputError(
-                f"invalid record {fn!r} in repodata {self.path} ({_where(self.channel, self.subdir)}): {exc}"
+                f"invalid record {fn!r} in repodata {self._label} ({_where(self.channel, self.subdir)}): {exc}"
             ) from None

@@ -10,7 +10,10 @@ specs, its message says which specs conflict and why.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -30,7 +33,18 @@ class CondaSolution(msgspec.Struct, kw_only=True):
     solve_seconds: float = 0.0
 
 
-def _check_request(request: CondaRequest) -> None:
+BACKENDS = ("native", "pycosat")
+SNAPSHOT_DIR_ENV = "SOLVER_SNAPSHOT_DIR"
+
+
+def _snapshot_file(folder: str, request: CondaRequest) -> Path:
+    digest = hashlib.sha256(msgspec.json.encode(request)).hexdigest()[:12]
+    return Path(folder) / f"conda-{request.platform}-{digest}.snapshot"
+
+
+def _check_request(request: CondaRequest, backend: str) -> None:
+    if backend not in BACKENDS:
+        raise InputError(f"unknown solver backend {backend!r} (expected one of: {', '.join(BACKENDS)})")
     if not request.platform:
         raise InputError("conda request: platform is empty")
     if not request.channels:
@@ -50,12 +64,15 @@ def solve_conda(
     snapshot_path=None,
 ) -> CondaSolution:
     """Solve ``request``. ``snapshot_path``: also write the request and every record the solve
-    reached to that file (whether it succeeds or not), for bug reports and replays."""
+    reached to that file (whether it succeeds or not), for bug reports and replays. Without it,
+    the ``SOLVER_SNAPSHOT_DIR`` environment variable names a folder that receives one snapshot
+    per solve (``conda-PLATFORM-HASH.snapshot``), so any CLI run can be captured."""
     from ..core.solve import solve
     from .provider import CondaProvider
 
     t_start = time.perf_counter()
-    _check_request(request)
+    backend = backend or "native"
+    _check_request(request, backend)
     load_extra = 0.0
     owned = gateway is None
     if gateway is None:
@@ -64,15 +81,18 @@ def solve_conda(
         t0 = time.perf_counter()
         gateway = Gateway(request.channels, request.platform, cache_dir=cache_dir, channel_alias=channel_alias)
         load_extra = time.perf_counter() - t0
-    provider = CondaProvider(request, gateway)
-    problem = provider.problem()
+    if snapshot_path is None and os.environ.get(SNAPSHOT_DIR_ENV):
+        snapshot_path = _snapshot_file(os.environ[SNAPSHOT_DIR_ENV], request)
+    provider = None
     try:
+        provider = CondaProvider(request, gateway)
+        problem = provider.problem()
         try:
             chosen = solve(provider, problem, backend=backend)
         except UnsolvableError as exc:
             raise UnsolvableError(_headline(request, str(exc)), getattr(exc, "explanation", None)) from None
     finally:
-        if snapshot_path is not None:
+        if snapshot_path is not None and provider is not None:
             from .snapshot import dump_snapshot
 
             dump_snapshot(snapshot_path, request, provider.reached())

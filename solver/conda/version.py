@@ -105,29 +105,31 @@ def clear_caches() -> None:
     _SPEC_CACHE.clear()
 
 
-# The simple MatchSpec shapes (``name``, ``name >=1.2 py*``, ``name=1.2=b``) split in one call;
-# returns None when the full parser in solver.conda.matchspec is needed.
-_split_simple_matchspec = _cv.split_simple_matchspec
+# The simple MatchSpec shapes (``name``, ``name >=1.2 py*``, ``name=1.2=b``) parsed in one
+# compiled call; None when the full parser in solver.conda.matchspec is needed.
+_parse_simple_matchspec = _cv.parse_simple_matchspec
+_MatchSpecData = _cv.MatchSpecData
 
 
 # ---------------------------------------------------------------------------------------------
 # Version specs
 #
 # A spec is parsed into a tree whose nodes are ("and"|"or", [children]) or leaves
-# ("leaf", text, term) with term = (opcode, bytes a, bytes b); ("any",) is ``*``. The tree gives
+# ("leaf", text, term) with term a compiled ``Term``; ("any", "*", term) is ``*``. The tree gives
 # the canonical text; its disjunctive normal form (an OR of ANDs of terms) is what the compiled
 # matcher evaluates, comparing precomputed key bytes and raw prefixes.
 
-_ANY = _cv.parse_leaf("*")
+_ANY = ("any", "*", _cv.parse_leaf("*"))
 _MAX_TERMS = 4096
 
 
 def _leaf(token: str, whole: str) -> tuple:
-    """One constraint (``>=1.2``, ``1.2.*``...) -> ``("leaf", canonical text, term)``; cached."""
+    """One constraint (``>=1.2``, ``1.2.*``...) -> ``("leaf", canonical text, Term)``."""
     try:
-        return _cv.parse_leaf(token)
+        term = _cv.parse_leaf(token)
     except _cv.SpecParseError as exc:
         raise InvalidVersionSpec(whole, str(exc)) from None
+    return ("any", "*", term) if term.is_any else ("leaf", term.text, term)
 
 
 def _combine(kind: str, parts: list[tuple]) -> tuple:

@@ -58,6 +58,12 @@ class _Core:
         self.excluded: dict[int, str] = {}
         self.forbid: dict[int, set[int]] = defaultdict(set)
         self.constrained: dict[int, list[tuple[int, int]]] = defaultdict(list)  # c -> [(parent, vs)]
+        for t in getattr(solver, "unsat_amo", None) or ():
+            # t was chosen, which rules out every sibling of its name
+            for s in provider.candidates(provider.name_of(t)):
+                if s != t:
+                    self.forbid[t].add(s)
+                    self.forbid[s].add(t)
         for ci in solver.unsat_clauses or ():
             kind, vs, lits = solver.clause(ci)
             if kind == "requires":

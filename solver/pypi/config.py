@@ -1,6 +1,22 @@
-"""Which indexes a resolution reads, from the request, else the environment, else pip's
-configuration files. No index host is built in: with nothing configured the user gets an error
-that says how to configure one."""
+"""Which sources (indexes and find-links) a resolution reads. No index host is built in: with
+nothing configured the user gets an error that says how to configure one.
+
+The rule (pixi's: the manifest is the complete, reproducible description of a project):
+
+* When the manifest declares any index (``index-url``, ``extra-index-urls`` or
+  ``pypi-indices``), those are the only indexes, and its ``find-links`` the only find-links:
+  nothing from the environment (``PIP_*`` / ``UV_*`` variables) or pip's configuration files is
+  added, so a machine's ``PIP_FIND_LINKS`` or a pip.conf ``extra-index-url`` cannot change
+  what the project resolves to.
+* When it declares none, the environment stands in for the default index pixi would use: the
+  default index from ``UV_DEFAULT_INDEX`` / ``UV_INDEX_URL`` / ``PIP_INDEX_URL``, else pip.conf's
+  ``index-url``; extra indexes from ``UV_EXTRA_INDEX_URL`` / ``PIP_EXTRA_INDEX_URL``, else
+  pip.conf; find-links from the manifest, else ``UV_FIND_LINKS`` / ``PIP_FIND_LINKS``, else
+  pip.conf.
+
+pip run to install build requirements (build isolation) gets the same sources on its command
+line and an environment in which no other index or find-links can reach it
+(:func:`pip_subprocess_env`)."""
 
 from __future__ import annotations
 
@@ -51,8 +67,9 @@ def pip_config_files(env: Mapping[str, str]) -> list[Path]:
     return files
 
 
-def read_pip_config(env: Mapping[str, str]) -> dict[str, str]:
-    """index-url / extra-index-url / find-links from pip.conf files ([global] then [install])."""
+def _read_pip_sections(env: Mapping[str, str]) -> dict[str, str]:
+    """Every key of the [global] then [install] sections of pip's configuration files (later
+    files and [install] override)."""
     values: dict[str, str] = {}
     for path in pip_config_files(env):
         if not path.is_file():
@@ -64,10 +81,30 @@ def read_pip_config(env: Mapping[str, str]) -> dict[str, str]:
             raise InputError(f"cannot read pip configuration {path}: {exc}") from None
         for section in ("global", "install"):
             if parser.has_section(section):
-                for key in ("index-url", "extra-index-url", "find-links"):
-                    if parser.has_option(section, key):
-                        values[key] = parser.get(section, key)
+                values.update(parser.items(section))
     return values
+
+
+_PIP_SOURCE_KEYS = ("index-url", "extra-index-url", "find-links", "no-index")
+
+
+def read_pip_config(env: Mapping[str, str]) -> dict[str, str]:
+    """index-url / extra-index-url / find-links from pip.conf files ([global] then [install])."""
+    return {k: v for k, v in _read_pip_sections(env).items() if k in _PIP_SOURCE_KEYS[:3]}
+
+
+def pip_subprocess_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The whole environment of a pip that installs build requirements from sources given on its
+    command line: no index, extra index or find-links of the environment or of pip's
+    configuration files can add to them; pip's other settings (cert, trusted-host, timeout, proxy,
+    ...) from its configuration files are carried over as ``PIP_*`` variables."""
+    out = {k: v for k, v in env.items()
+           if k not in {"PIP_" + key.upper().replace("-", "_") for key in _PIP_SOURCE_KEYS}}
+    for key, value in _read_pip_sections(env).items():
+        if key not in _PIP_SOURCE_KEYS:
+            out.setdefault("PIP_" + key.upper().replace("-", "_"), value)
+    out["PIP_CONFIG_FILE"] = os.devnull
+    return out
 
 
 def _split(value: str) -> list[str]:
@@ -77,9 +114,8 @@ def _split(value: str) -> list[str]:
 def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None) -> list[IndexSource]:
     """Every source in the order of consultation: extra indexes (in order), then the primary
     index, then supplemental ones; then find-links; explicit indexes last (used only by name).
-
-    The default index comes from the request, else ``UV_DEFAULT_INDEX`` / ``UV_INDEX_URL`` /
-    ``PIP_INDEX_URL``, else pip.conf; extra indexes and find-links are added likewise."""
+    Where they come from: see the module docstring (the manifest's indexes, when it declares
+    any, are the only ones)."""
     env = os.environ if env is None else env
     if request.index_strategy not in STRATEGIES:
         raise InputError(
@@ -95,31 +131,24 @@ def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None
     extra = [i for i in request.indexes if i.priority == "extra"]
     supplemental = [i for i in request.indexes if i.priority == "supplemental"]
     explicit = [i for i in request.indexes if i.priority == "explicit"]
+    find_links = list(request.find_links)
 
-    pip_conf: dict[str, str] | None = None
-
-    def conf() -> dict[str, str]:
-        nonlocal pip_conf
-        if pip_conf is None:
-            pip_conf = read_pip_config(env)
-        return pip_conf
-
-    if not primary:
+    if not request.indexes:
+        conf = read_pip_config(env)
         default = (
             env.get("UV_DEFAULT_INDEX") or env.get("UV_INDEX_URL") or env.get("PIP_INDEX_URL")
-            or conf().get("index-url")
+            or conf.get("index-url")
         )
-        if default:
+        if default and default.strip():
             primary = [PyPIIndex(url=default.strip(), priority="primary")]
-    env_extra = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or conf().get("extra-index-url")
-    if env_extra:
-        known = {i.url for i in request.indexes}
-        extra = extra + [PyPIIndex(url=u, priority="extra") for u in _split(env_extra) if u not in known]
-
-    find_links = list(request.find_links)
-    env_links = env.get("UV_FIND_LINKS") or env.get("PIP_FIND_LINKS") or conf().get("find-links")
-    if env_links:
-        find_links += [u for u in _split(env_links.replace(",", " ")) if u not in find_links]
+        env_extra = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or conf.get("extra-index-url")
+        if env_extra:
+            known = {i.url for i in primary}
+            extra = [PyPIIndex(url=u, priority="extra") for u in dict.fromkeys(_split(env_extra)) if u not in known]
+        if not find_links:
+            env_links = env.get("UV_FIND_LINKS") or env.get("PIP_FIND_LINKS") or conf.get("find-links")
+            if env_links:
+                find_links = _split(env_links.replace(",", " "))
 
     sources = [IndexSource(url=i.url, name=i.name, priority="primary") for i in extra + primary]
     sources += [IndexSource(url=i.url, name=i.name, priority="supplemental") for i in supplemental]

@@ -7,7 +7,9 @@ A page is parsed into :class:`DistFile` records, one per distribution file, cred
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -101,43 +103,33 @@ def _metadata_flag(value) -> dict[str, str] | None:
     return None
 
 
-def _anchor_parser():
-    """An HTML parser collecting anchors (html.parser is imported only when a page is HTML)."""
-    global _AnchorParser
-    if _AnchorParser is None:
-        from html.parser import HTMLParser
-
-        class _Parser(HTMLParser):
-            def __init__(self):
-                super().__init__(convert_charrefs=True)
-                self.anchors: list[tuple[dict[str, str | None], str]] = []
-                self.base: str | None = None
-                self._current: dict[str, str | None] | None = None
-                self._text: list[str] = []
-
-            def handle_starttag(self, tag, attrs):
-                if tag == "a":
-                    self._current = dict(attrs)
-                    self._text = []
-                elif tag == "base":
-                    href = dict(attrs).get("href")
-                    if href:
-                        self.base = href
-
-            def handle_data(self, data):
-                if self._current is not None:
-                    self._text.append(data)
-
-            def handle_endtag(self, tag):
-                if tag == "a" and self._current is not None:
-                    self.anchors.append((self._current, "".join(self._text).strip()))
-                    self._current = None
-
-        _AnchorParser = _Parser
-    return _AnchorParser()
+# Simple-index pages are machine-written anchors; a tolerant regex scan is several times faster
+# than html.parser on pages with thousands of files (HTML-only private indexes serve those).
+_ANCHOR = re.compile(r"<a\s([^>]*)>", re.IGNORECASE)
+_BASE = re.compile(r"<base\s([^>]*)>", re.IGNORECASE)
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
 
-_AnchorParser = None
+def _attributes(text: str) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for m in _ATTR.finditer(text):
+        name = m.group(1).lower()
+        if m.group(2) is not None:
+            value = m.group(2)
+        elif m.group(3) is not None:
+            value = m.group(3)
+        else:
+            value = m.group(4)
+        out.setdefault(name, html.unescape(value) if value is not None and "&" in value else value)
+    return out
+
+
+def _anchors(text: str) -> tuple[list[dict[str, str | None]], str | None]:
+    base = None
+    m = _BASE.search(text)
+    if m:
+        base = _attributes(m.group(1)).get("href")
+    return [_attributes(m.group(1)) for m in _ANCHOR.finditer(text)], base
 
 
 def _make_file(filename: str, url: str, index: str, want: str | None, **extra) -> DistFile | None:
@@ -153,16 +145,32 @@ def _make_file(filename: str, url: str, index: str, want: str | None, **extra) -
 
 def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = None) -> list[DistFile]:
     """PEP 503 page (or a find-links page): every anchor naming a wheel or sdist."""
-    parser = _anchor_parser()
-    parser.feed(body.decode("utf-8", errors="replace"))
-    base = urljoin(page_url, parser.base) if parser.base else page_url
+    anchors, base_href = _anchors(body.decode("utf-8", errors="replace"))
+    base = urljoin(page_url, base_href) if base_href else page_url
     out = []
-    for attrs, _text in parser.anchors:
+    joined_dirs: dict[str, str] = {}  # hrefs share a few directories: join each once
+    for attrs in anchors:
         href = attrs.get("href")
         if not href:
             continue
-        url, hashes = _split_fragment(urljoin(base, href))
-        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        href, _, fragment = href.partition("#")
+        href, _, query = href.partition("?")
+        directory, _, filename = href.rpartition("/")
+        key = directory if directory else ("/" if href.startswith("/") else "")
+        prefix = joined_dirs.get(key)
+        if prefix is None:
+            prefix = urljoin(base, key + "/" if directory else (key or "./"))
+            joined_dirs[key] = prefix
+        url = prefix + filename + (f"?{query}" if query else "")
+        if "%" in filename:
+            filename = unquote(filename)
+        hashes = {}
+        if fragment and "=" in fragment:
+            algo, _, value = fragment.partition("=")
+            if algo in ("sha256", "sha384", "sha512", "md5", "sha1", "blake2b"):
+                hashes[algo] = value
+        if "@" in url:
+            url = strip_credentials(url)
         yanked = attrs.get("data-yanked")
         if "data-yanked" in attrs and yanked is None:
             yanked = ""
@@ -173,7 +181,7 @@ def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = N
             meta_flag = _metadata_flag("true" if meta is None else meta)
         rp = attrs.get("data-requires-python")
         f = _make_file(
-            filename, strip_credentials(url), index, want,
+            filename, url, index, want,
             hashes=hashes,
             requires_python=rp or None,
             yanked=yanked,

@@ -265,54 +265,140 @@ def _with_extra_marker(dep: str, extra: str) -> str:
     return f"{req}; {marker}"
 
 
+# The hook runner, run by the build Python (the solver's own, or a build venv's) in the source tree.
+# Arguments: backend (``module:object``), backend-path entries as JSON, the mode
+# (``requires`` | ``metadata``), an output directory and the file the result goes to (JSON: a
+# backend may print whatever it likes to stdout).
 _HOOK = r"""
 import importlib, json, os, sys
-backend_name, outdir = sys.argv[1], sys.argv[2]
+backend_name, backend_path, mode, outdir, result_file = sys.argv[1:6]
+# PEP 517: the source tree is not importable unless backend-path says so (then it comes first)
+here = os.getcwd()
+sys.path[:] = [p for p in sys.path if p not in ("", ".", here)]
+sys.path[0:0] = [os.path.join(here, p) for p in json.loads(backend_path)]
 mod, _, obj = backend_name.partition(":")
 backend = importlib.import_module(mod)
 for part in filter(None, obj.split(".")):
     backend = getattr(backend, part)
-hook = getattr(backend, "prepare_metadata_for_build_wheel", None)
-if hook is not None:
-    print(json.dumps({"dist_info": hook(outdir, {})}))
+if mode == "requires":
+    hook = getattr(backend, "get_requires_for_build_wheel", None)
+    result = {"requires": list(hook({})) if hook is not None else []}
 else:
-    print(json.dumps({"wheel": backend.build_wheel(outdir, {})}))
+    hook = getattr(backend, "prepare_metadata_for_build_wheel", None)
+    if hook is not None:
+        result = {"dist_info": hook(outdir, {})}
+    else:  # optional in PEP 517: build the wheel and read its METADATA
+        result = {"wheel": backend.build_wheel(outdir, {})}
+with open(result_file, "w", encoding="utf-8") as fh:
+    json.dump(result, fh)
 """
 
 
-def prepare_metadata(tree: Path, package: str, *, isolated: bool, pip_args: list[str], timeout: float = 600) -> CoreMetadata:
-    """Asks the package's PEP 517 backend for its metadata in a subprocess. With build isolation
-    the build requirements go into a temporary venv (installed by pip from the same indexes);
-    without it the backend must already be importable."""
+class BuildSystem(msgspec.Struct, frozen=True, kw_only=True):
+    """``[build-system]`` of a source tree, with PEP 517/518's defaults for what is missing."""
+
+    backend: str = "setuptools.build_meta:__legacy__"
+    requires: list[str] = msgspec.field(default_factory=lambda: ["setuptools>=40.8.0"])
+    backend_path: list[str] = []
+
+
+def read_build_system(tree: Path) -> BuildSystem:
+    pyproject = tree / "pyproject.toml"
+    if not pyproject.is_file():
+        return BuildSystem()
+    table = _load_toml(pyproject).get("build-system")
+    if table is None:
+        return BuildSystem()
+    where = f"{pyproject} [build-system]"
+    if not isinstance(table, dict):
+        raise MetadataError(f"{where}: expected a table")
+    default = BuildSystem()
+    requires = table.get("requires", default.requires)
+    backend = table.get("build-backend", default.backend)
+    backend_path = table.get("backend-path", [])
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise MetadataError(f"{where}: requires must be a list of strings")
+    if not isinstance(backend, str) or not backend.strip():
+        raise MetadataError(f"{where}: build-backend must be a non-empty string")
+    if not isinstance(backend_path, list) or not all(isinstance(p, str) for p in backend_path):
+        raise MetadataError(f"{where}: backend-path must be a list of strings")
+    root = tree.resolve()
+    for entry in backend_path:
+        # PEP 517: entries are relative to the tree and must stay inside it
+        if Path(entry).is_absolute() or not (root / entry).resolve().is_relative_to(root):
+            raise MetadataError(f"{where}: backend-path entry {entry!r} is outside the source tree")
+    return BuildSystem(backend=backend.strip(), requires=requires, backend_path=backend_path)
+
+
+def prepare_metadata(tree: Path, package: str, *, isolated: bool, pip_args: list[str], timeout: float = 600,
+                     pip_env: dict[str, str] | None = None) -> CoreMetadata:
+    """Asks the package's PEP 517 backend for its metadata in a subprocess:
+    ``prepare_metadata_for_build_wheel``, else (the hook is optional) ``build_wheel`` into a
+    temporary directory and the wheel's METADATA. With build isolation the backend runs in a
+    temporary venv created without pip; pip is only bootstrapped (from the standard library's
+    bundled copy) when there are build requirements to install, from the ``pip_args`` sources
+    with ``pip_env`` (default: ours) as its whole environment. Without isolation the backend must already be
+    importable by the solver's own Python."""
+    import json
     import tempfile
 
     static = static_pyproject_metadata(tree)
     if static is not None:
         return static
-    build_system = {}
-    if (tree / "pyproject.toml").is_file():
-        build_system = _load_toml(tree / "pyproject.toml").get("build-system") or {}
-    backend = build_system.get("build-backend", "setuptools.build_meta:__legacy__")
-    requires = build_system.get("requires", ["setuptools>=40.8.0"])
+    build = read_build_system(tree)
+    backend, backend_path = build.backend, json.dumps(build.backend_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXI_PYPI_")}
     with tempfile.TemporaryDirectory(prefix="solver-meta-") as tmp:
+        result_file = str(Path(tmp) / "result.json")
+
+        def hook(python: str, mode: str, outdir: str, what: str) -> dict:
+            _run([python, "-c", _HOOK, backend, backend_path, mode, outdir, result_file], package, what,
+                 timeout, env, cwd=tree)
+            try:
+                return json.loads(Path(result_file).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise MetadataError(f"cannot prepare metadata of {package}: {what} gave no result ({exc})") from None
+
         python = sys.executable
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PIXI_PYPI_")}
         if isolated:
             venv = Path(tmp) / "venv"
-            _run([sys.executable, "-m", "venv", str(venv)], package, "creating the build venv", timeout)
+            _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], package, "creating the build venv",
+                 timeout)
             python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
-            if requires:
-                _run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *pip_args, *requires],
-                     package, "installing build requirements " + ", ".join(requires), timeout, env)
+            installer = _PipInstaller(python, package, pip_args, env if pip_env is None else pip_env, timeout)
+            installer.install(build.requires)
+            # PEP 517: the backend may need more to build a wheel (setuptools asks for ``wheel``)
+            installer.install(hook(python, "requires", "", f"asking {backend} for its wheel build requirements")
+                              ["requires"])
         out = Path(tmp) / "out"
         out.mkdir()
-        proc = _run([python, "-c", _HOOK, backend, str(out)], package, f"running {backend}", timeout, env, cwd=tree)
-        import json
+        result = hook(python, "metadata", str(out), f"running {backend}")
+        try:
+            if "dist_info" in result:
+                return parse_metadata((out / result["dist_info"] / "METADATA").read_bytes(), package)
+            return metadata_from_wheel_bytes((out / result["wheel"]).read_bytes(), result["wheel"])
+        except (OSError, TypeError) as exc:
+            raise MetadataError(f"cannot prepare metadata of {package}: {backend} produced no metadata: {exc}") \
+                from None
 
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-        if "dist_info" in result:
-            return parse_metadata((out / result["dist_info"] / "METADATA").read_bytes(), package)
-        return metadata_from_wheel_bytes((out / result["wheel"]).read_bytes(), result["wheel"])
+
+class _PipInstaller:
+    """Installs build requirements into a build venv, bootstrapping pip there on first use only."""
+
+    def __init__(self, python: str, package: str, pip_args: list[str], env: dict[str, str], timeout: float):
+        self.python, self.package, self.pip_args, self.env, self.timeout = python, package, pip_args, env, timeout
+        self.has_pip = False
+
+    def install(self, requirements: list[str]) -> None:
+        if not requirements:
+            return
+        if not self.has_pip:
+            _run([self.python, "-m", "ensurepip", "--default-pip"], self.package, "bootstrapping pip in the build venv",
+                 self.timeout, self.env)
+            self.has_pip = True
+        _run([self.python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *self.pip_args,
+              *requirements], self.package, "installing build requirements " + ", ".join(requirements),
+             self.timeout, self.env)
 
 
 def _run(cmd, package, what, timeout, env=None, cwd=None):

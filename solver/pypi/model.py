@@ -90,3 +90,6 @@ class PyPISolution(msgspec.Struct, kw_only=True):
     packages: list[PyPIPackage] = []
     conda_provided: dict[str, str] = {}  # pypi name -> version, satisfied by conda records
     timings: dict[str, float] = {}
+    # things the user should know about a solution that still stands (e.g. where the dependencies
+    # of an extra of a conda-provided distribution were taken from), one sentence each
+    warnings: list[str] = []

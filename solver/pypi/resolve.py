@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 from ..core.provider import Dependencies, Problem
 from ..errors import InputError, NetworkError, SolverError, UnsolvableError
 from .auth import CredentialProvider, redact_text, strip_credentials
-from .config import IndexSource, effective_sources
+from .config import IndexSource, effective_sources, pip_subprocess_env
 from .index import DistFile, fetch_flat, fetch_project, file_url_path, parse_filename
 from .metadata import (
     CoreMetadata,
@@ -118,7 +118,11 @@ class PyPIProvider:
         # per-name knowledge gathered from requirements
         self.pinned_index: dict[str, IndexSource] = {}
         self.direct: dict[str, _DirectSource] = {}
-        self.explicit_pre: set[str] = set()
+        # names a specifier anywhere names a pre-release of (if-necessary prefers them then), and
+        # names the user's own requirements do (only these count for explicit and
+        # if-necessary-or-explicit, as uv has it)
+        self.named_pre: set[str] = set()
+        self.first_party_pre: set[str] = set()
         self.pinned_eq: dict[str, set[str]] = {}
         self.locked: dict[str, Version] = {}
         update = set(_pkg_key(n) for n in (request.update or []))
@@ -131,11 +135,30 @@ class PyPIProvider:
             except InvalidVersion:
                 continue
         self.tag_priority = target.tag_priority()
+        no_binary = getattr(request, "no_binary", False)
+        self.no_binary_all = no_binary is True
+        self.no_binary = {_pkg_key(n) for n in no_binary} if isinstance(no_binary, list) else set()
+        self.no_build = {_pkg_key(n) for n in getattr(request, "no_build_packages", [])}
+        # dependency overrides (uv's override-dependencies): name -> the requirements replacing
+        # whatever any package (or the user) asks of that name
+        self.overrides: dict[str, list[Requirement]] = {}
+        for ov in getattr(request, "dependency_overrides", []):
+            text = ov.name + ("[" + ",".join(ov.extras) + "]" if ov.extras else "") + (ov.specifier or "")
+            if ov.marker:
+                text += f"; {ov.marker}"
+            try:
+                parsed_ov = Requirement(text)
+            except InvalidRequirement as exc:
+                raise InputError(f"dependency override {ov.name!r}: {exc}") from None
+            self.overrides.setdefault(_pkg_key(ov.name), []).append(parsed_ov)
+            if _specifier_names_prerelease(parsed_ov.specifier):
+                self.first_party_pre.add(_pkg_key(ov.name))  # the user wrote it
         self.python_name = self.intern_name(PYTHON, None)
         self.timings = {"index": 0.0, "metadata": 0.0}
         if any(s.kind == "flat" for s in sources):
             self._flat_files(wait=False)  # first in the pool's queue: page fetches wait on it
         self.required_by: dict[int, int] = {}  # version set -> first solvable requiring it (hints)
+        self.solvable_warnings: dict[int, str] = {}  # reported when the solvable is in the solution
 
     # -- interning ------------------------------------------------------------------------------
 
@@ -160,9 +183,9 @@ class PyPIProvider:
             self.version_sets.append((name_id, parsed, spec))
             self._vs_ids[key] = vs
             pkg = self.names[name_id][0]
+            if _specifier_names_prerelease(parsed):
+                self.named_pre.add(pkg)
             for s in parsed:
-                if s.operator != "===" and Version(s.version.rstrip(".*") or "0").is_prerelease:
-                    self.explicit_pre.add(pkg)
                 if s.operator in ("==", "===") and "*" not in s.version:
                     self.pinned_eq.setdefault(pkg, set()).add(s.version)
         return vs
@@ -249,7 +272,7 @@ class PyPIProvider:
         mode = self.request.prerelease_mode
         if mode in ("allow", "if-necessary"):
             return True
-        if pkg in self.explicit_pre:
+        if pkg in self.first_party_pre:
             return True
         if mode == "if-necessary-or-explicit":
             return all(self.solvables[s].version.is_prerelease for s in self.candidates(name_id)
@@ -338,6 +361,9 @@ class PyPIProvider:
                 if not ok:
                     reasons.append(f"requires Python {f.requires_python}, the target has {self.python_version}")
                     continue
+            if f.is_wheel and (self.no_binary_all or pkg in self.no_binary):
+                reasons.append("has only wheels and no-binary forbids them")
+                continue
             if f.is_wheel:
                 rank = min((self.tag_priority.get(t, 1 << 30) for t in f.tags), default=1 << 30)
                 if rank == 1 << 30:
@@ -346,7 +372,7 @@ class PyPIProvider:
                     continue
                 usable.append((0, rank, f))
             else:
-                if self.request.no_build:
+                if self.request.no_build or pkg in self.no_build:
                     reasons.append("has only an sdist and building is disabled (no-build)")
                     continue
                 usable.append((1, 0, f))
@@ -394,7 +420,7 @@ class PyPIProvider:
     def _order(self, pkg: str, versions: list[Version]) -> list[Version]:
         """Preference order: the locked version first, then by the prerelease mode."""
         mode = self.request.prerelease_mode
-        if mode == "if-necessary" and pkg not in self.explicit_pre:
+        if mode == "if-necessary" and pkg not in self.named_pre:
             stable = [v for v in versions if not v.is_prerelease]
             pre = [v for v in versions if v.is_prerelease]
             versions = stable + pre
@@ -428,7 +454,7 @@ class PyPIProvider:
         versions = [v for v, _, _ in rows]
         if self.request.index_strategy == "unsafe-first-match":
             ordered = versions
-            if self.request.prerelease_mode == "if-necessary" and pkg not in self.explicit_pre:
+            if self.request.prerelease_mode == "if-necessary" and pkg not in self.named_pre:
                 ordered = [v for v in versions if not v.is_prerelease] + [v for v in versions if v.is_prerelease]
             locked = self.locked.get(pkg)
             if locked in ordered:
@@ -563,17 +589,52 @@ class PyPIProvider:
                 pip_args += ["--find-links", s.url]
         if not simple:
             pip_args.append("--no-index")
-        return prepare_metadata(tree, pkg, isolated=isolated, pip_args=pip_args)
+        return prepare_metadata(tree, pkg, isolated=isolated, pip_args=pip_args,
+                                pip_env=pip_subprocess_env(os.environ) if isolated else None)
 
-    def _index_metadata(self, pkg: str, version: Version) -> CoreMetadata | None:
-        """Metadata of ``pkg`` ``version`` as the indexes have it, or None when they do not."""
+    def _prefetch_following(self, sid: int, cand: Candidate, count: int = 2) -> None:
+        """When the solve moves past the first candidates of a name (backtracking), the next ones
+        are likely next: start their metadata fetches alongside this one."""
+        if cand.source != "index":
+            return
+        cands = self._candidates.get(cand.name_id) or ()
         try:
-            for v, files, _ in self._versions(pkg, self._page_future(pkg).result()):
-                if v == version:
-                    usable, _ = self._usable_files(files, pkg, v)
-                    return self._meta_future((usable or files)[0]).result()
-        except SolverError:
-            return None
+            pos = cands.index(sid)
+        except ValueError:
+            return
+        if pos == 0:
+            return
+        for nxt in cands[pos + 1:pos + 1 + count]:
+            other = self.solvables[nxt]
+            if other.excluded is None and other.files and other.meta is None:
+                self._meta_future(other.files[0])
+
+    def _conda_extra_metadata(self, sid: int, cand: Candidate, pkg: str, extra: str) -> CoreMetadata | None:
+        """Metadata for the dependencies of ``pkg[extra]`` when conda installed ``pkg``: conda
+        records carry no Requires-Dist, so it comes from the indexes: the same version, else the
+        closest version of the same release (a ``.postN`` or a local variant), with a warning;
+        with neither, a warning that the extra adds nothing (never silently)."""
+        version = cand.version
+        what = f"{pkg}[{extra}]: {pkg} {version} is installed by the conda package {cand.conda}"
+        try:
+            rows = self._versions(pkg, self._page_future(pkg).result())
+            exact = [r for r in rows if r[0] == version]
+            row = exact[0] if exact else _closest_of_release(version, rows)
+            if row is not None:
+                v, files, _ = row
+                usable, _ = self._usable_files(files, pkg, v)
+                meta = self._meta_future((usable or files)[0]).result()
+                if not exact:
+                    self.solvable_warnings[sid] = (
+                        f"{what}, whose metadata the indexes do not have; the dependencies of the extra "
+                        f"were taken from {pkg} {v} instead")
+                return meta
+            reason = f"no version of the {_release_text(version)} release is on the indexes"
+        except SolverError as exc:
+            reason = f"its metadata could not be read from the indexes ({exc})"
+        self.solvable_warnings[sid] = (
+            f"{what} and {reason}: the dependencies of the extra are not included; add them to "
+            f"the dependencies yourself")
         return None
 
     def metadata_of(self, cand: Candidate) -> CoreMetadata:
@@ -597,10 +658,10 @@ class PyPIProvider:
                 return Dependencies()
             base_id = self.intern_name(pkg, None)
             requires = [self.intern_version_set(base_id, f"==={cand.version}")]
-            meta = self._index_metadata(pkg, cand.version) if cand.source == "conda" else None
+            meta = self._conda_extra_metadata(sid, cand, pkg, extra) if cand.source == "conda" else None
             if meta is not None:
                 # conda installed the distribution, not what its extra adds: take that from the
-                # same version's metadata on the indexes
+                # indexes' metadata of that version (or of its closest sibling)
                 requires += self._requirements(meta, {**self.env_markers, "extra": extra}, only_extra=True)
             return Dependencies(requires=requires)
         if extra is not None:
@@ -611,6 +672,7 @@ class PyPIProvider:
             marker_env = {**self.env_markers, "extra": extra}
             requires += self._requirements(meta, marker_env, only_extra=True)
             return Dependencies(requires=requires)
+        self._prefetch_following(sid, cand)
         meta = self.metadata_of(cand)
         requires = []
         if meta.requires_python:
@@ -627,11 +689,15 @@ class PyPIProvider:
     def _requirements(self, meta: CoreMetadata, marker_env: dict, *, only_extra: bool) -> list[int]:
         out = []
         names = []
+        reqs = []
         for text in meta.requires_dist:
             try:
-                req = Requirement(text)
+                reqs.append(Requirement(text))
             except InvalidRequirement as exc:
                 raise MetadataError(f"{meta.name} {meta.version}: invalid Requires-Dist {text!r}: {exc}") from None
+        if self.overrides:
+            reqs = self._apply_overrides(reqs)
+        for req in reqs:
             if req.marker is not None:
                 try:
                     if not req.marker.evaluate(marker_env):
@@ -643,6 +709,12 @@ class PyPIProvider:
             elif only_extra:
                 continue
             dep = _pkg_key(req.name)
+            if req.url and dep not in self.direct and dep not in self.conda_provided:
+                # as uv: a package may not pull in a URL on its own; the user must declare it
+                raise InputError(
+                    f"{meta.name} {meta.version} depends on {req.name} @ {strip_credentials(req.url)}, a direct "
+                    f"URL; add {req.name} with that url (or git/path) to the pypi-dependencies to allow it"
+                )
             spec = str(req.specifier)
             nid = self.intern_name(dep, None)
             out.append(self.intern_version_set(nid, spec))
@@ -651,6 +723,25 @@ class PyPIProvider:
                 eid = self.intern_name(dep, canonicalize_name(e))
                 out.append(self.intern_version_set(eid, spec))
         self.prefetch(names)
+        return out
+
+    def _apply_overrides(self, reqs: list[Requirement]) -> list[Requirement]:
+        """Requirements on an overridden name are replaced by the overrides; an ``extra`` marker
+        of the original is kept, so an extra still only pulls the override in with it."""
+        out = []
+        for req in reqs:
+            subs = self.overrides.get(_pkg_key(req.name))
+            if subs is None:
+                out.append(req)
+                continue
+            extra_marker = None
+            if req.marker is not None and "extra" in str(req.marker):
+                extra_marker = str(req.marker)
+            for sub in subs:
+                new = Requirement(str(sub))
+                if extra_marker:
+                    new.marker = Marker(f"({new.marker}) and ({extra_marker})" if new.marker else extra_marker)
+                out.append(new)
         return out
 
     # -- direct sources -------------------------------------------------------------------------
@@ -829,6 +920,40 @@ def _has_ref(repo: Path, ref: str) -> bool:
                           capture_output=True).returncode == 0
 
 
+def _specifier_names_prerelease(spec: SpecifierSet) -> bool:
+    """Does a specifier name a pre-release (``>=2.0b1``, ``==2.0rc1``)? Exclusions do not count."""
+    return any(s.operator not in ("===", "!=") and _names_prerelease(s.version) for s in spec)
+
+
+def _names_prerelease(text: str) -> bool:
+    try:
+        return Version(text.removesuffix(".*") or "0").is_prerelease
+    except InvalidVersion:
+        return False
+
+
+def _release_key(version: Version) -> tuple[int, ...]:
+    release = list(version.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()  # 2.31 and 2.31.0 are one release
+    return (version.epoch, *release)
+
+
+def _release_text(version: Version) -> str:
+    return (f"{version.epoch}!" if version.epoch else "") + ".".join(str(p) for p in version.release)
+
+
+def _closest_of_release(version: Version, rows):
+    """The row of the version closest to ``version`` among those of the same release: the nearest
+    one above it (the same version with a local label, then post-releases), else the nearest
+    below (pre-releases); None when the release is not there at all."""
+    key = _release_key(version)
+    same = [r for r in rows if _release_key(r[0]) == key]
+    above = sorted((r for r in same if r[0] > version), key=lambda r: r[0])
+    below = sorted((r for r in same if r[0] < version), key=lambda r: r[0], reverse=True)
+    return (above or below or [None])[0]
+
+
 def _is_version(text: str) -> bool:
     try:
         Version(text)
@@ -948,11 +1073,20 @@ def _root_requirements(provider: PyPIProvider, request: PyPIRequest) -> list[int
         spec = "" if kinds else req.specifier.strip()
         if spec == "*":
             spec = ""
+        elif spec[:1].isdigit():
+            spec = "==" + spec  # a bare version pins it
+        if not kinds and pkg in provider.overrides:
+            # overrides replace the user's own requirement too (as uv does)
+            applicable = [o for o in provider.overrides[pkg]
+                          if o.marker is None or o.marker.evaluate(marker_env)]
+            spec = ",".join(str(o.specifier) for o in applicable if str(o.specifier))
         nid = provider.intern_name(pkg, None)
         try:
             vs = provider.intern_version_set(nid, spec)
         except InputError:
             raise InputError(f"{where}: invalid version specifier {req.specifier!r}") from None
+        if _specifier_names_prerelease(provider.version_sets[vs][1]):
+            provider.first_party_pre.add(pkg)
         conda = provider.conda_provided.get(pkg)
         if conda is not None and not provider.version_sets[vs][1].contains(conda[0], prereleases=True):
             raise UnsolvableError(
@@ -963,7 +1097,28 @@ def _root_requirements(provider: PyPIProvider, request: PyPIRequest) -> list[int
         for extra in sorted(req.extras):
             eid = provider.intern_name(pkg, canonicalize_name(extra))
             out.append(provider.intern_version_set(eid, spec))
+    _first_party_prereleases_of_editables(provider)
     return out
+
+
+def _first_party_prereleases_of_editables(provider: PyPIProvider) -> None:
+    """The dependencies of editable path dependencies (the user's own projects) are first-party
+    too: a pre-release they name counts as the user's, as for uv's workspace members."""
+    marker_env = {**provider.env_markers, "extra": ""}
+    for pkg, src in list(provider.direct.items()):
+        if src.kind != "path" or not src.requirement.editable:
+            continue
+        for sid in provider.candidates(provider.intern_name(pkg, None)):
+            meta = provider.solvables[sid].meta
+            for text in meta.requires_dist if meta is not None else ():
+                try:
+                    req = Requirement(text)
+                    if req.marker is not None and not req.marker.evaluate(marker_env):
+                        continue
+                except (InvalidRequirement, UndefinedComparison, UndefinedEnvironmentName):
+                    continue  # reported where the dependencies are read
+                if _specifier_names_prerelease(req.specifier):
+                    provider.first_party_pre.add(_pkg_key(req.name))
 
 
 def solve_pypi(request: PyPIRequest, conda_records, *, http=None, cache_dir=None, env=None,
@@ -1007,7 +1162,10 @@ def solve_pypi(request: PyPIRequest, conda_records, *, http=None, cache_dir=None
             timings = dict(provider.timings)
             timings["solve"] = solve_time
             timings["total"] = time.perf_counter() - t_start
-            return PyPISolution(packages=packages, conda_provided=used_conda, timings=timings)
+            warnings = list(dict.fromkeys(provider.solvable_warnings[s] for s in chosen
+                                          if s in provider.solvable_warnings))
+            return PyPISolution(packages=packages, conda_provided=used_conda, timings=timings,
+                                warnings=warnings)
         finally:
             provider.close()
     finally:

@@ -13,9 +13,7 @@ import http.server
 import threading
 import io
 import json
-import os
 import tarfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -27,7 +25,12 @@ class Dist(msgspec.Struct, kw_only=True):
     """One distribution to generate. ``tags``: wheel tags (one wheel per entry, e.g.
     ``py3-none-any``, ``cp311-cp311-manylinux_2_17_x86_64``, ``cp311-cp311-win_amd64``);
     ``sdist``: also (or only, with ``tags=[]``) an sdist; ``static``: the sdist's PKG-INFO is
-    Metadata-Version 2.2 with static dependencies; ``extras``: extra -> requirements."""
+    Metadata-Version 2.2 with static dependencies (else 2.1 without any, so only the build
+    backend can tell them); ``extras``: extra -> requirements. ``in_tree_backend``: the sdist
+    or source tree carries its own stdlib-only PEP 517 backend (``backend.py``, ``requires =
+    []``, ``backend-path = ["."]``) instead of naming ``build_backend``: ``"prepare"`` has
+    ``prepare_metadata_for_build_wheel`` (its ``build_wheel`` fails, so a frontend that calls it
+    is caught), ``"build_wheel"`` only ``build_wheel``."""
 
     name: str
     version: str
@@ -39,6 +42,7 @@ class Dist(msgspec.Struct, kw_only=True):
     static: bool = True
     yanked: str | None = None  # a reason ("" for none) marks every file yanked
     build_backend: str = "setuptools.build_meta"
+    in_tree_backend: str | None = None  # None | "prepare" | "build_wheel"
     padding: int = 0  # bytes of incompressible data stored in wheels after the metadata (range tests)
     uploaded: str | None = None  # PEP 700 upload-time (JSON pages), e.g. "2024-01-01T00:00:00Z"
 
@@ -104,13 +108,16 @@ def make_sdist(directory: Path, d: Dist) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     dn = _dist_name(d.name)
     top = f"{dn}-{d.version}"
-    pkg_info = metadata_text(d, "2.2" if d.static else "2.1")
+    pkg_info = metadata_text(d, "2.2") if d.static else metadata_text(
+        msgspec.structs.replace(d, requires=[], extras={}), "2.1")
     pyproject = pyproject_text(d, static=d.static)
     path = directory / f"{top}.tar.gz"
     with tarfile.open(path, "w:gz") as tf:
         members = [(f"{top}/PKG-INFO", pkg_info), (f"{top}/pyproject.toml", pyproject),
                    (f"{top}/{dn}/__init__.py", "")]
-        if not d.static:
+        if d.in_tree_backend:
+            members.append((f"{top}/backend.py", in_tree_backend_text(d)))
+        elif not d.static:
             members.append((f"{top}/setup.py", setup_py_text(d)))
         for name, content in members:
             data = content.encode()
@@ -123,8 +130,11 @@ def make_sdist(directory: Path, d: Dist) -> Path:
 
 def pyproject_text(d: Dist, *, static: bool = True) -> str:
     deps = ", ".join(json.dumps(r) for r in d.requires)
-    lines = ["[build-system]", 'requires = ["setuptools>=61"]', f'build-backend = "{d.build_backend}"', "",
-             "[project]", f'name = "{d.name}"']
+    if d.in_tree_backend:
+        build = ["requires = []", 'build-backend = "backend"', 'backend-path = ["."]']
+    else:
+        build = ['requires = ["setuptools>=61"]', f'build-backend = "{d.build_backend}"']
+    lines = ["[build-system]", *build, "", "[project]", f'name = "{d.name}"']
     if static:
         lines.append(f'version = "{d.version}"')
         lines.append(f"dependencies = [{deps}]")
@@ -145,11 +155,69 @@ def setup_py_text(d: Dist) -> str:
             f"install_requires={list(d.requires)!r}, packages=[{_dist_name(d.name)!r}])\n")
 
 
+_BACKEND_TEMPLATE = '''"""A PEP 517 backend written by solver.pypi.testing: standard library only."""
+import os
+import zipfile
+
+NAME = @NAME@
+VERSION = @VERSION@
+METADATA = @METADATA@
+WHEEL = "Wheel-Version: 1.0\\nGenerator: solver-testing-backend\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+DIST_INFO = NAME + "-" + VERSION + ".dist-info"
+
+
+def _build_wheel(wheel_directory):
+    filename = NAME + "-" + VERSION + "-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w") as zf:
+        zf.writestr(NAME + "/__init__.py", "")
+        zf.writestr(DIST_INFO + "/METADATA", METADATA)
+        zf.writestr(DIST_INFO + "/WHEEL", WHEEL)
+        zf.writestr(DIST_INFO + "/RECORD", "")
+    return filename
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    raise NotImplementedError("this test backend builds wheels only")
+'''
+
+_PREPARE_HOOKS = '''
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    os.makedirs(os.path.join(metadata_directory, DIST_INFO))
+    for name, text in (("METADATA", METADATA), ("WHEEL", WHEEL)):
+        with open(os.path.join(metadata_directory, DIST_INFO, name), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return DIST_INFO
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("build_wheel called although prepare_metadata_for_build_wheel exists")
+'''
+
+_BUILD_WHEEL_HOOK = '''
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    return _build_wheel(wheel_directory)
+'''
+
+
+def in_tree_backend_text(d: Dist) -> str:
+    """``backend.py`` for ``d.in_tree_backend`` (see :class:`Dist`): the metadata it reports is
+    ``d``'s, which a Metadata-Version 2.1 PKG-INFO does not carry."""
+    if d.in_tree_backend not in ("prepare", "build_wheel"):
+        raise ValueError(f"unknown in_tree_backend {d.in_tree_backend!r}")
+    text = (_BACKEND_TEMPLATE.replace("@NAME@", repr(_dist_name(d.name)))
+            .replace("@VERSION@", repr(d.version)).replace("@METADATA@", repr(metadata_text(d, "2.1"))))
+    return text + (_PREPARE_HOOKS if d.in_tree_backend == "prepare" else _BUILD_WHEEL_HOOK)
+
+
 def make_source_tree(directory: Path, d: Dist, *, static: bool = True) -> Path:
     """A project directory (pyproject.toml + package) for path and git dependencies."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "pyproject.toml").write_text(pyproject_text(d, static=static))
-    if not static:
+    if d.in_tree_backend:
+        (directory / "backend.py").write_text(in_tree_backend_text(d))
+    elif not static:
         (directory / "setup.py").write_text(setup_py_text(d))
     pkg = directory / _dist_name(d.name)
     pkg.mkdir(exist_ok=True)

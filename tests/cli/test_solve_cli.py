@@ -86,6 +86,24 @@ def test_solve_writes_every_environment_and_platform(project, capsys):
     assert all(p.url and p.url.startswith(project.server.url) for p in default.pypi["linux-64"])
 
 
+def test_machine_pip_sources_do_not_reach_a_manifest_with_its_own_index(project, tmp_path, monkeypatch):
+    # as on the build machines: PIP_FIND_LINKS and a pip.conf extra-index-url, both offering a
+    # newer tinyreq; the manifest names its own index-url, so neither may change the lock
+    from solver.pypi.testing import Dist, build_find_links, build_index
+
+    links = build_find_links(tmp_path / "machine-wheels", [Dist(name="tinyreq", version="9.0")])
+    build_index(tmp_path / "machine-index", [Dist(name="tinyreq", version="8.0")])
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nextra-index-url = {(tmp_path / 'machine-index' / 'simple').as_uri()}\n"
+                    f"find-links = {links}\n")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    assert run(str(project.root), "-q", "-e", "default") == 0
+    locked = read_lock(project.lock).environments["default"].pypi["linux-64"]
+    assert names(locked)["tinyreq"] == "1.1.0"
+    assert all(p.url and p.url.startswith(project.server.url) for p in locked)
+
+
 def test_lock_loads_in_rattler(project):
     rattler = pytest.importorskip("rattler")
     assert run(str(project.root), "-q") == 0

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import msgspec
-
-from solver.conda.model import CondaRequest, PackageRecord, VirtualPackage
+from solver.conda.model import CondaRequest, VirtualPackage
 
 LINUX = [VirtualPackage("__unix", "0", "0"), VirtualPackage("__linux", "5.10", "0"), VirtualPackage("__glibc", "2.28", "0")]
 
@@ -50,33 +48,9 @@ def write_channel(root: Path, name: str, records: list[dict], platform: str = "l
     return base.as_uri()
 
 
-class _FileGateway:
-    """Stand-in used only while ``solver.conda.gateway`` is not importable."""
-
-    def __init__(self, channels, platform, cache_dir=None, channel_alias=None):
-        self._all: dict[str, list] = {}
-        for i, url in enumerate(channels):
-            path = Path(url[len("file://"):])
-            for subdir in (platform, "noarch"):
-                f = path / subdir / "repodata.json"
-                if not f.exists():
-                    continue
-                data = json.loads(f.read_text())
-                for key in ("packages", "packages.conda"):
-                    for fn, r in sorted((data.get(key) or {}).items()):
-                        r = dict(r, fn=fn, channel=url, url=f"{url}/{subdir}/{fn}")
-                        r.setdefault("subdir", subdir)
-                        self._all.setdefault(r["name"], []).append((i, msgspec.convert(r, PackageRecord)))
-
-    def records(self, name):
-        return list(self._all.get(name, ()))
-
-
 def make_gateway(channels, platform):
-    try:
-        from solver.conda.gateway import Gateway
-    except ImportError:
-        Gateway = _FileGateway
+    from solver.conda.gateway import Gateway
+
     return Gateway(channels, platform)
 
 

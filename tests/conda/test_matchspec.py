@@ -280,3 +280,46 @@ def test_non_string_spec_is_an_input_error():
 def test_filter_over_records():
     records = [_rec(version=v) for v in ["1.1", "1.2.0", "1.2.9", "2.0"]]
     assert MatchSpec.parse("numpy 1.2.*").filter(records) == [False, True, True, False]
+
+
+def test_parsed_specs_are_immutable_because_they_are_shared():
+    spec = MatchSpec.parse("numpy >=1.2")
+    with pytest.raises(AttributeError):
+        spec.name = "scipy"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        spec.version = None  # type: ignore[misc]
+    assert MatchSpec.parse("numpy >=1.2").name == "numpy"
+
+
+def test_direct_construction():
+    spec = MatchSpec("numpy", build="py*", channel="conda-forge", build_number=BuildNumberSpec.parse(">=2"))
+    assert str(spec) == 'conda-forge::numpy * py*[build_number=">=2"]'
+    assert MatchSpec.parse(str(spec)) == spec
+    with pytest.raises(TypeError):
+        MatchSpec("numpy", colour="red")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    "pattern,build,expected",
+    [
+        ("py3*_0", "py311h1234_0", True),
+        ("py3*_0", "py311h1234_1", False),
+        ("*cuda*", "cuda112py39h_0", True),
+        ("*cuda*", "py39_cuda", True),
+        ("*cuda*", "py39_cpu", False),
+        ("*_cp311", "h1_cp311", True),
+        ("*_cp311", "h1_cp3111", False),
+        ("a*b*c", "aXbYc", True),
+        ("a*b*c", "aXbYcZ", False),
+        ("a*b*c", "abc", True),
+        ("a**c", "ac", True),
+        ("py*", "py", True),
+        ("py*", "p", False),
+        ("0", "0", True),
+        ("0", "00", False),
+        ("py*", "pyé", True),  # non-ASCII build strings still match
+    ],
+)
+def test_build_globs(pattern, build, expected):
+    spec = MatchSpec.parse(f"numpy * {pattern}")
+    assert spec.matches(_rec(build=build)) is expected

@@ -362,3 +362,84 @@ def test_shared_lazy_decode_touches_only_the_asked_name(shared_conda, tmp_path, 
     sd = open_subdir(shared_conda / "conda-forge" / "linux-64" / "repodata.json", tmp_path / "cache")
     records = sd.records("python")
     assert records and set(counter.names) == {"python"} and len(counter.names) == len(records)
+
+
+def test_scan_matches_a_json_parser_on_tricky_generated_records(tmp_path):
+    """Differential check of the block scanner: strings full of quotes, backslashes, brackets and
+    "name" look-alikes, nested values, arbitrary whitespace, records straddling 64-byte blocks
+    and chunk boundaries."""
+    import random
+
+    import numpy as np
+
+    from solver._ext.repodata_scan import scan_file
+
+    rng = random.Random(7)
+    alphabet = ['"', "\\", "{", "}", "[", "]", ",", ":", "n", "name", '"name"', "a", " ", "\n", "é", "\u2603"]
+
+    def text():
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
+
+    def value(depth=0):
+        kind = rng.randint(0, 6 if depth < 3 else 3)
+        if kind == 0:
+            return text()
+        if kind == 1:
+            return rng.choice([None, True, False, rng.randint(-5, 10**12), 1.5e-3])
+        if kind in (2, 3):
+            return "name"
+        if kind == 4:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {rng.choice(["name", text(), "x"]): value(depth + 1) for _ in range(rng.randint(0, 4))}
+
+    def ws():
+        return rng.choice(["", " ", "\n  ", "\t", "\r\n"])
+
+    entries = []
+    for i in range(300):
+        fields = [(k, value()) for k in (text() for _ in range(rng.randint(0, 5))) if k != "name"]
+        real_name = f"pkg{i % 17}"
+        fields.insert(rng.randint(0, len(fields)), ("name", real_name))
+        obj = "{" + ws() + ("," + ws()).join(
+            json.dumps(k, ensure_ascii=rng.random() < 0.5) + ws() + ":" + ws()
+            + json.dumps(v, ensure_ascii=rng.random() < 0.5) for k, v in fields) + ws() + "}"
+        entries.append((f"{text()}-{i}.tar.bz2", obj, real_name))
+    body = "{" + ws() + '"packages"' + ws() + ":" + ws() + "{" + ("," + ws()).join(
+        json.dumps(fn) + ws() + ":" + ws() + obj for fn, obj, _ in entries) + "}" + ws() + "}"
+    path = tmp_path / "repodata.json"
+    path.write_text(body)
+    raw = path.read_bytes()
+    parsed = json.loads(raw)["packages"]
+    expected = [(fn, obj["name"]) for fn, obj in parsed.items()]
+    for chunk in (97, 4096, 1 << 20):
+        arrays, names = scan_file(str(path), chunk).result()
+        ks = np.frombuffer(arrays["key_start"], np.int64)
+        kl = np.frombuffer(arrays["key_len"], np.uint32)
+        ol = np.frombuffer(arrays["obj_len"], np.uint32)
+        ni = np.frombuffer(arrays["name_id"], np.int32)
+        got = [(json.loads(raw[s:s + k].rstrip(b" \t\r\n:")), json.loads(b'"' + names[n] + b'"'))
+               for s, k, n in zip(ks, kl, ni)]
+        assert got == expected, chunk
+        for s, k, o in zip(ks, kl, ol):
+            json.loads(raw[s + k:s + k + o])  # each range is exactly one JSON object
+
+
+def test_errors_in_zst_repodata_name_the_zst_file(tmp_path):
+    folder = tmp_path / "chan" / "noarch"
+    folder.mkdir(parents=True)
+    source = folder / "repodata.json.zst"
+    source.write_bytes(zstandard.ZstdCompressor().compress(b'{"packages": {"a-1-0.tar.bz2": [1]}}'))
+    with pytest.raises(InputError) as err:
+        open_subdir(source, tmp_path / "cache")
+    assert str(source) in str(err.value) and "a-1-0.tar.bz2" in str(err.value)
+
+
+@pytest.mark.parametrize("raw_name", ['""', '"a\\nb"', '"a\nb"'])
+def test_empty_or_multiline_names_are_rejected(tmp_path, raw_name):
+    folder = tmp_path / "chan" / "noarch"
+    folder.mkdir(parents=True)
+    (folder / "repodata.json").write_text(
+        '{"packages": {"x-1-0.tar.bz2": {"name": ' + raw_name + ', "version": "1", "build": "0"},'
+        ' "y-1-0.tar.bz2": {"name": "y", "version": "1", "build": "0"}}}')
+    with pytest.raises(InputError, match="invalid package name"):
+        open_subdir(folder / "repodata.json", tmp_path / "cache")

@@ -69,3 +69,13 @@ def test_snapshot_written_atomically_and_bad_files_are_input_errors(tmp_path):
         load_snapshot(bad)
     with pytest.raises(InputError, match="missing.json"):
         load_snapshot(tmp_path / "missing.json")
+
+
+def test_snapshot_dir_environment_variable_captures_every_solve(tmp_path, monkeypatch):
+    chans = channels(tmp_path / "chans", {"c": [rec("app", "1.0")]})
+    monkeypatch.setenv("SOLVER_SNAPSHOT_DIR", str(tmp_path / "snaps"))
+    req = request(chans, ["app"])
+    sol = solve_conda(req, make_gateway(chans, "linux-64"))
+    (snap,) = (tmp_path / "snaps").iterdir()
+    assert snap.name.startswith("conda-linux-64-")
+    assert replay_snapshot(snap).records == sol.records

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from _solve_helpers import channels, make_gateway, picked, rec, request, solve_checked  # noqa: E402
 
-from solver.conda.model import PackageRecord, VirtualPackage  # noqa: E402
+from solver.conda.model import VirtualPackage  # noqa: E402
 from solver.errors import InputError  # noqa: E402
 
 
@@ -189,12 +189,16 @@ def test_strategy_lowest_and_lowest_direct(tmp_path):
     assert picked(solve_checked(request(chans, ["app"], strategy="highest"))) == {"app": "2.0", "lib": "2.0"}
 
 
-def test_unknown_strategy_is_an_input_error(tmp_path):
+def test_unknown_strategy_priority_or_backend_is_an_input_error(tmp_path):
     from solver.conda.solve import solve_conda
 
     chans = channels(tmp_path, {"c": [rec("foo", "1.0")]})
     with pytest.raises(InputError, match="newest"):
         solve_conda(request(chans, ["foo"], strategy="newest"))
+    with pytest.raises(InputError, match="flexible"):
+        solve_conda(request(chans, ["foo"], channel_priority="flexible"))
+    with pytest.raises(InputError, match="minisat"):
+        solve_conda(request(chans, ["foo"]), backend="minisat")
 
 
 def test_exclude_newer_keeps_records_without_timestamp(tmp_path):

@@ -323,3 +323,9 @@ def test_comparing_with_other_types():
     assert Version("1.0") != "1.0"
     with pytest.raises(TypeError):
         Version("1.0") < "1.1"  # noqa: B015
+
+
+def test_parse_rejects_non_strings_as_input_errors():
+    for bad in (None, 1.5, ["1.0"]):
+        with pytest.raises(InvalidVersion):
+            Version.parse(bad)  # type: ignore[arg-type]

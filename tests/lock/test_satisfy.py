@@ -17,29 +17,30 @@ from solver.lock import parse_lock, dumps_lock
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+def _isolate(monkeypatch, cache) -> None:
+    """No index or find-links of this machine (PIP_*/UV_* variables, pip.conf) may reach a solve:
+    the demo manifest declares only find-links, so the environment's would add to them."""
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(cache))
     for var in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL",
                 "PIP_FIND_LINKS", "UV_FIND_LINKS", "SOLVER_CHANNEL_ALIAS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
 
 
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path / "cache")
+
+
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory):
+    # module-scoped: set up before the function-scoped _isolated, so it isolates itself
     root = tmp_path_factory.mktemp("sat") / "demo"
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("pixi.lock", "*.py"))
-    old = os.environ.get("SOLVER_CACHE_DIR")
-    os.environ["SOLVER_CACHE_DIR"] = str(root.parent / "cache")
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        _isolate(mp, root.parent / "cache")
         manifest = solver.load_manifest(root)
         result = solver.solve(manifest)
-    finally:
-        if old is None:
-            os.environ.pop("SOLVER_CACHE_DIR", None)
-        else:
-            os.environ["SOLVER_CACHE_DIR"] = old
     return root, dumps_lock(result.lock)
 
 

@@ -3,7 +3,6 @@ a python record for the conda result, and a solve wrapper with an isolated envir
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -1,5 +1,7 @@
 """Pure parts: project pages (PEP 503/592/658/691/714), core metadata, configuration sources."""
 
+import os
+
 import pytest
 from packaging.version import Version
 
@@ -83,6 +85,17 @@ def test_sources_order_and_environment(tmp_path):
     urls = [s.url for s in effective_sources(req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple")]),
                                              {"PIP_CONFIG_FILE": "/dev/null", "PIP_INDEX_URL": "https://env.example.invalid"})]
     assert urls == ["https://mine.example.invalid/simple"]
+    # a manifest that declares any index is complete: no index or find-links of the environment
+    # is added (not even a default index when it declares only extra ones)
+    r = req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple", priority="extra")], find_links=["/l"])
+    assert [s.url for s in effective_sources(r, env)] == ["https://mine.example.invalid/simple", "file:///l"]
+    r = req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple")])
+    assert [s.url for s in effective_sources(r, env)] == ["https://mine.example.invalid/simple"]
+    # find-links alone declare no index: the environment still gives the default and extra
+    # indexes, but the manifest's find-links replace the environment's
+    urls = [s.url for s in effective_sources(req(find_links=["/l"]), env)]
+    assert urls == ["https://ex1.example.invalid/simple", "https://ex2.example.invalid/simple",
+                    "https://env.example.invalid/simple", "file:///l"]
 
 
 def test_pip_conf_and_bad_options(tmp_path):
@@ -91,7 +104,40 @@ def test_pip_conf_and_bad_options(tmp_path):
                     "[install]\nextra-index-url =\n  https://more.example.invalid/simple\n")
     urls = [s.url for s in effective_sources(req(), {"PIP_CONFIG_FILE": str(conf)})]
     assert urls == ["https://more.example.invalid/simple", "https://conf.example.invalid/simple"]
+    # as on this kind of machine: pip.conf adds an extra index and find-links; a manifest with
+    # its own index gets none of them
+    conf.write_text("[global]\nextra-index-url = file:///opt/elsewhere/simple\nfind-links = /opt/wheels\n")
+    mine = req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple")])
+    env = {"PIP_CONFIG_FILE": str(conf), "PIP_FIND_LINKS": "/opt/wheels"}
+    assert [s.url for s in effective_sources(mine, env)] == ["https://mine.example.invalid/simple"]
     with pytest.raises(InputError, match="index-strategy"):
         effective_sources(req(index_strategy="best"), {"PIP_CONFIG_FILE": "/dev/null", "PIP_INDEX_URL": "x"})
     with pytest.raises(InputError, match="priority"):
         effective_sources(req(indexes=[PyPIIndex(url="https://a.example.invalid", priority="top")]), {})
+
+
+def test_html_links_resolve_against_page_and_base():
+    body = (b'<a href="/abs/x-1.0.tar.gz">x</a><a href="y-2.0.tar.gz">y</a><a href="/z-2.0.tar.gz">z</a>'
+            b'<a href="https://u:p@files.example.invalid/w/q-1.0.tar.gz#md5=00">q</a>')
+    urls = [(f.url, f.hashes) for f in parse_html_page(body, "https://h.example.invalid/simple/x/", "i")]
+    assert urls == [("https://h.example.invalid/abs/x-1.0.tar.gz", {}),
+                    ("https://h.example.invalid/simple/x/y-2.0.tar.gz", {}),
+                    ("https://h.example.invalid/z-2.0.tar.gz", {}),
+                    ("https://files.example.invalid/w/q-1.0.tar.gz", {"md5": "00"})]
+    based = parse_html_page(b'<base href="https://cdn.example.invalid/pkgs/"><a href="y-2.0.tar.gz">y</a>',
+                            "https://h.example.invalid/links/index.html", "i")
+    assert based[0].url == "https://cdn.example.invalid/pkgs/y-2.0.tar.gz"
+
+
+def test_pip_for_build_requirements_sees_no_other_sources(tmp_path):
+    from solver.pypi.config import pip_subprocess_env
+
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = https://conf.example.invalid/simple\ncert = /etc/ca.pem\n"
+                    "extra-index-url = file:///opt/elsewhere/simple\n[install]\nfind-links = /opt/wheels\n"
+                    "trusted-host = conf.example.invalid\n")
+    env = pip_subprocess_env({"PIP_CONFIG_FILE": str(conf), "PIP_FIND_LINKS": "/opt/wheels", "PATH": "/bin",
+                              "PIP_EXTRA_INDEX_URL": "file:///x", "PIP_INDEX_URL": "file:///y", "PIP_NO_INDEX": "1",
+                              "PIP_DEFAULT_TIMEOUT": "180"})
+    assert env == {"PATH": "/bin", "PIP_DEFAULT_TIMEOUT": "180", "PIP_CONFIG_FILE": os.devnull,
+                   "PIP_CERT": "/etc/ca.pem", "PIP_TRUSTED_HOST": "conf.example.invalid"}

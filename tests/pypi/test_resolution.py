@@ -187,3 +187,93 @@ def test_extra_of_conda_provided_package_adds_only_the_extra(solve, index):
     sol = solve([("app",)], idx, conda=conda_env(req))
     assert versions(sol) == {"app": "1.0", "pysocks": "1.6"}  # 2.31.0's extra, as conda installed it
     assert sol.conda_provided == {"requests": "2.31.0"}
+
+
+def test_dependency_overrides_no_binary_no_build(solve, index):
+    idx = index([Dist(name="app", version="1.0", requires=["lib<2"], extras={"x": ["lib<1.5"]}),
+                 Dist(name="lib", version="1.0"), Dist(name="lib", version="2.0"),
+                 Dist(name="src", version="1.0", sdist=True), Dist(name="src", version="0.9", tags=[], sdist=True)])
+    assert versions(solve([("app",)], idx))["lib"] == "1.0"
+    over = [PyPIRequirement(name="lib", specifier=">=2")]
+    assert versions(solve([("app",)], idx, dependency_overrides=over))["lib"] == "2.0"
+    # the override replaces the requirement of the extra too, but keeps it tied to that extra
+    assert versions(solve([PyPIRequirement(name="app", extras=["x"])], idx, dependency_overrides=over))["lib"] == "2.0"
+    # no-binary: only the sdist may be used; no-build for a name: only its wheels
+    sol = solve([("src",)], idx, no_binary=["src"])
+    assert sol.packages[0].path.endswith("src-1.0.tar.gz")
+    assert versions(solve([("src", "<1")], idx)) == {"src": "0.9"}
+    with pytest.raises(UnsolvableError, match="no-build"):
+        solve([("src", "<1")], idx, no_build_packages=["src"])
+
+
+def test_transitive_direct_url_needs_declaring(solve, index, tmp_path):
+    from solver.errors import InputError
+    from solver.pypi.testing import make_wheel
+
+    wheel = make_wheel(tmp_path / "w", Dist(name="vendored", version="0.1"), "py3-none-any")
+    idx = index([Dist(name="app", version="1.0", requires=[f"vendored @ {wheel.as_uri()}"])])
+    with pytest.raises(InputError, match="direct URL"):
+        solve([("app",)], idx)
+    sol = solve([("app",), PyPIRequirement(name="vendored", url=wheel.as_uri())], idx)
+    assert versions(sol) == {"app": "1.0", "vendored": "0.1"}
+
+
+@pytest.fixture
+def transitive_pre(index):
+    """``lib`` asks for a pre-release of ``a``; the user does not name one."""
+    return index([Dist(name="a", version="1.0"), Dist(name="a", version="2.0b1"),
+                  Dist(name="lib", version="1.0", requires=["a>=2.0b1"])])
+
+
+@pytest.mark.parametrize("mode", ["explicit", "if-necessary-or-explicit"])
+def test_explicit_modes_count_only_first_party_prereleases(solve, transitive_pre, tmp_path, mode):
+    # as uv: a specifier naming a pre-release allows it only in the user's own requirements
+    with pytest.raises(UnsolvableError):
+        solve([("lib",)], transitive_pre, prerelease_mode=mode)
+    assert versions(solve([("lib",), ("a", ">=2.0b1")], transitive_pre, prerelease_mode=mode)) == \
+        {"lib": "1.0", "a": "2.0b1"}
+    # a dependency override is the user's too
+    over = [PyPIRequirement(name="a", specifier=">=2.0b1")]
+    assert versions(solve([("lib",)], transitive_pre, prerelease_mode=mode, dependency_overrides=over))["a"] == "2.0b1"
+    # and so are the dependencies of the user's own editable project
+    from solver.pypi.testing import make_source_tree
+
+    make_source_tree(tmp_path / "proj" / "mine", Dist(name="mine", version="0.1", requires=["a>=2.0b1"]))
+    sol = solve([PyPIRequirement(name="mine", path="mine", editable=True)], transitive_pre, prerelease_mode=mode,
+                project_root=str(tmp_path / "proj"))
+    assert versions(sol) == {"mine": "0.1", "a": "2.0b1"}
+
+
+def test_if_necessary_allows_transitive_prereleases(solve, transitive_pre):
+    assert versions(solve([("lib",)], transitive_pre, prerelease_mode="if-necessary")) == {"lib": "1.0", "a": "2.0b1"}
+
+
+def _requests_with_socks(index, *versions_on_index):
+    return index([Dist(name="app", version="1.0", requires=["requests[socks]>=2"])]
+                 + [Dist(name="requests", version=v, extras={"socks": [f"pysocks{spec}"]}) for v, spec in versions_on_index]
+                 + [Dist(name="pysocks", version="1.6"), Dist(name="pysocks", version="1.7.1")])
+
+
+def test_extra_of_conda_package_whose_version_the_index_lacks(solve, index):
+    # conda ships requests 2.31.0; the index has only a post-release of it (and other releases):
+    # the extra's dependencies come from the post-release, and the solution says so
+    idx = _requests_with_socks(index, ("2.30.0", ">=1.7"), ("2.31.0.post1", "<1.7"), ("2.32.0", ">=1.7"))
+    req = PackageRecord(name="requests", version="2.31.0", build="pyhd8ed1ab_0", purls=["pkg:pypi/requests@2.31.0"])
+    sol = solve([("app",)], idx, conda=conda_env(req))
+    assert versions(sol) == {"app": "1.0", "pysocks": "1.6"}
+    assert len(sol.warnings) == 1
+    assert "requests[socks]" in sol.warnings[0] and "requests-2.31.0-pyhd8ed1ab_0" in sol.warnings[0]
+    assert "2.31.0.post1" in sol.warnings[0]
+    # the exact version on the index: no warning
+    idx = _requests_with_socks(index, ("2.31.0", "<1.7"), ("2.32.0", ">=1.7"))
+    sol = solve([("app",)], idx, conda=conda_env(req))
+    assert versions(sol) == {"app": "1.0", "pysocks": "1.6"} and sol.warnings == []
+
+
+def test_extra_of_conda_package_whose_release_the_index_lacks_is_not_dropped_silently(solve, index):
+    idx = _requests_with_socks(index, ("2.32.0", ">=1.7"))
+    req = PackageRecord(name="requests", version="2.31.0", build="pyhd8ed1ab_0", purls=["pkg:pypi/requests@2.31.0"])
+    sol = solve([("app",)], idx, conda=conda_env(req))
+    assert versions(sol) == {"app": "1.0"}  # 2.32.0's extra is not 2.31.0's: not guessed
+    assert len(sol.warnings) == 1
+    assert "requests[socks]" in sol.warnings[0] and "not included" in sol.warnings[0]

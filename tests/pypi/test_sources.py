@@ -27,14 +27,61 @@ def test_wheel_preferred_over_sdist(solve, tmp_path):
     assert sol.packages[0].path.endswith(".whl")
 
 
-def test_dynamic_sdist_metadata_from_pep517_backend(solve, tmp_path):
-    # Metadata-Version 2.1 PKG-INFO and dynamic dependencies: only the backend can tell. Without
-    # build isolation the backend (setuptools) must be importable, as it is here.
+@pytest.fixture
+def commands(monkeypatch):
+    """Records every command the metadata preparation runs (and still runs it)."""
+    from solver.pypi import metadata
+
+    seen: list[list[str]] = []
+    real = metadata._run
+
+    def record(cmd, *args, **kwargs):
+        seen.append([str(c) for c in cmd])
+        return real(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(metadata, "_run", record)
+    return seen
+
+
+@pytest.mark.parametrize("hooks", ["prepare", "build_wheel"])
+@pytest.mark.parametrize("isolated", [True, False])
+def test_dynamic_sdist_metadata_from_in_tree_pep517_backend(solve, tmp_path, commands, hooks, isolated):
+    # Metadata-Version 2.1 PKG-INFO without dependencies: only the sdist's own backend (in the
+    # tree, standard library only: nothing installed or downloaded) can tell them. "prepare"
+    # answers prepare_metadata_for_build_wheel (its build_wheel fails); "build_wheel" has only
+    # build_wheel, so the metadata comes from the wheel it builds.
     build_index(tmp_path / "i", [Dist(name="dyn", version="1.0", requires=["dep>=2"], tags=[], sdist=True,
-                                      static=False),
+                                      static=False, in_tree_backend=hooks),
                                  Dist(name="dep", version="1.0"), Dist(name="dep", version="2.0")])
-    sol = solve([("dyn",)], [(tmp_path / "i" / "simple").as_uri()], no_build_isolation=["dyn"])
+    sol = solve([("dyn",)], [(tmp_path / "i" / "simple").as_uri()], no_build_isolation=not isolated)
     assert versions(sol) == {"dyn": "1.0", "dep": "2.0"}
+    assert next(p for p in sol.packages if p.name == "dyn").requires_dist == ["dep>=2"]
+    # requires = []: an isolated build needs no pip (so no index, no network) at all
+    ran = [" ".join(c) for c in commands]
+    assert not [c for c in ran if " -m pip" in c or "ensurepip" in c], ran
+    venvs = [c for c in ran if " -m venv " in c]
+    assert venvs == [] if not isolated else len(venvs) == 1 and "--without-pip" in venvs[0]
+
+
+def test_path_dependency_with_dynamic_metadata_uses_its_backend(solve, tmp_path, commands):
+    build_index(tmp_path / "i", [Dist(name="dep", version="1.0"), Dist(name="dep", version="2.0")])
+    make_source_tree(tmp_path / "proj" / "lib", Dist(name="lib", version="0.2", requires=["dep<2"],
+                                                     in_tree_backend="prepare"), static=False)
+    sol = solve([PyPIRequirement(name="lib", path="lib")], [(tmp_path / "i" / "simple").as_uri()],
+                project_root=str(tmp_path / "proj"))
+    assert versions(sol) == {"lib": "0.2", "dep": "1.0"}
+
+
+def test_backend_path_must_stay_in_the_tree(tmp_path):
+    from solver.pypi.metadata import MetadataError, read_build_system
+
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = []\nbuild-backend = "b"\n'
+                                             'backend-path = ["../elsewhere"]\n')
+    with pytest.raises(MetadataError, match="outside the source tree"):
+        read_build_system(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    legacy = read_build_system(tmp_path)  # PEP 517/518 defaults without [build-system]
+    assert legacy.backend == "setuptools.build_meta:__legacy__" and legacy.requires == ["setuptools>=40.8.0"]
 
 
 def test_missing_backend_is_a_clear_error(solve, tmp_path):
