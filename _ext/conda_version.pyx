@@ -1018,8 +1018,9 @@ cdef bint _glob_slow(str pattern, str text):
 
 
 # ---------------------------------------------------------------------------------------------
-# MatchSpec storage: a GC-untracked base class (its fields can never point back to a spec), so
-# parsing tens of thousands of depends strings does not feed the cyclic garbage collector.
+# MatchSpec storage and the hot half of matching: a compiled base class whose fields can never
+# point back to a spec (so the GC need not traverse them); solver.conda.matchspec subclasses it
+# with the parsing, text and rare-field logic.
 
 @cython.no_gc
 cdef class MatchSpecData:

@@ -335,7 +335,7 @@ class MatchSpec(_MatchSpecData):
 
     The fields live in a compiled, immutable base class (read-only attributes)."""
 
-    __slots__ = ()  # no instance dict: instances stay out of the cyclic GC
+    __slots__ = ()  # no instance dict: every field is in the compiled base
 
     def __init__(
         self,
@@ -344,7 +344,7 @@ class MatchSpec(_MatchSpecData):
         build: str | None = None,
         **fields,
     ):
-        self._set_fields(name, version, build, {k: v for k, v in fields.items()})
+        self._set_fields(name, version, build, dict(fields))
 
     @staticmethod
     def parse(text: str) -> "MatchSpec":

@@ -1,18 +1,20 @@
 """Which sources (indexes and find-links) a resolution reads. No index host is built in: with
 nothing configured the user gets an error that says how to configure one.
 
-The rule (pixi's: the manifest is the complete, reproducible description of a project):
+The rule follows pixi, for which the manifest is the complete, reproducible description of a
+project and which reads neither pip.conf nor ``PIP_*`` variables. Where pixi falls back to its
+built-in default index, we take the user's configured default instead:
 
-* When the manifest declares any index (``index-url``, ``extra-index-urls`` or
-  ``pypi-indices``), those are the only indexes, and its ``find-links`` the only find-links:
-  nothing from the environment (``PIP_*`` / ``UV_*`` variables) or pip's configuration files is
-  added, so a machine's ``PIP_FIND_LINKS`` or a pip.conf ``extra-index-url`` cannot change
-  what the project resolves to.
-* When it declares none, the environment stands in for the default index pixi would use: the
-  default index from ``UV_DEFAULT_INDEX`` / ``UV_INDEX_URL`` / ``PIP_INDEX_URL``, else pip.conf's
-  ``index-url``; extra indexes from ``UV_EXTRA_INDEX_URL`` / ``PIP_EXTRA_INDEX_URL``, else
-  pip.conf; find-links from the manifest, else ``UV_FIND_LINKS`` / ``PIP_FIND_LINKS``, else
-  pip.conf.
+* The main index is the manifest's (``index-url`` or a primary ``pypi-indices`` entry). Only
+  when it declares none (pixi would then use its default; ``extra-index-urls`` *add* to it) does
+  the environment give it: ``UV_DEFAULT_INDEX`` / ``UV_INDEX_URL`` / ``PIP_INDEX_URL``, else
+  pip.conf's ``index-url``.
+* Extra indexes and find-links from the environment (``UV_EXTRA_INDEX_URL`` /
+  ``PIP_EXTRA_INDEX_URL``, ``UV_FIND_LINKS`` / ``PIP_FIND_LINKS``, else pip.conf's
+  ``extra-index-url`` / ``find-links``) are used only when the manifest declares no index at
+  all (no ``index-url``, ``extra-index-urls`` or ``pypi-indices``); find-links only when it has
+  none of its own either. So a machine's ``PIP_FIND_LINKS`` or a pip.conf ``extra-index-url``
+  never changes what a project with its own indexes resolves to.
 
 pip run to install build requirements (build isolation) gets the same sources on its command
 line and an environment in which no other index or find-links can reach it
@@ -114,8 +116,8 @@ def _split(value: str) -> list[str]:
 def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None) -> list[IndexSource]:
     """Every source in the order of consultation: extra indexes (in order), then the primary
     index, then supplemental ones; then find-links; explicit indexes last (used only by name).
-    Where they come from: see the module docstring (the manifest's indexes, when it declares
-    any, are the only ones)."""
+    Where they come from: see the module docstring (the environment gives the main index when
+    the manifest has none, and extra indexes and find-links only when it declares no index)."""
     env = os.environ if env is None else env
     if request.index_strategy not in STRATEGIES:
         raise InputError(
@@ -133,14 +135,17 @@ def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None
     explicit = [i for i in request.indexes if i.priority == "explicit"]
     find_links = list(request.find_links)
 
-    if not request.indexes:
+    conf: dict[str, str] = {}
+    if not primary or not request.indexes:
         conf = read_pip_config(env)
+    if not primary:
         default = (
             env.get("UV_DEFAULT_INDEX") or env.get("UV_INDEX_URL") or env.get("PIP_INDEX_URL")
             or conf.get("index-url")
         )
         if default and default.strip():
             primary = [PyPIIndex(url=default.strip(), priority="primary")]
+    if not request.indexes:
         env_extra = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or conf.get("extra-index-url")
         if env_extra:
             known = {i.url for i in primary}

@@ -85,12 +85,13 @@ def test_sources_order_and_environment(tmp_path):
     urls = [s.url for s in effective_sources(req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple")]),
                                              {"PIP_CONFIG_FILE": "/dev/null", "PIP_INDEX_URL": "https://env.example.invalid"})]
     assert urls == ["https://mine.example.invalid/simple"]
-    # a manifest that declares any index is complete: no index or find-links of the environment
-    # is added (not even a default index when it declares only extra ones)
-    r = req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple", priority="extra")], find_links=["/l"])
-    assert [s.url for s in effective_sources(r, env)] == ["https://mine.example.invalid/simple", "file:///l"]
+    # a manifest that declares any index gets no extra index or find-links of the environment
     r = req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple")])
     assert [s.url for s in effective_sources(r, env)] == ["https://mine.example.invalid/simple"]
+    # extra-index-urls add to the main index (pixi's default there, the configured one here)
+    r = req(indexes=[PyPIIndex(url="https://mine.example.invalid/simple", priority="extra")], find_links=["/l"])
+    assert [s.url for s in effective_sources(r, env)] == [
+        "https://mine.example.invalid/simple", "https://env.example.invalid/simple", "file:///l"]
     # find-links alone declare no index: the environment still gives the default and extra
     # indexes, but the manifest's find-links replace the environment's
     urls = [s.url for s in effective_sources(req(find_links=["/l"]), env)]
