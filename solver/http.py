@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .atomic import write_atomic
 from .errors import NetworkError
 
 __all__ = [
@@ -117,18 +118,6 @@ def _ssl_context(verify: bool) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink(tmp)
-        raise
-
-
 def _unlink(path) -> None:
     try:
         os.unlink(path)
@@ -212,7 +201,7 @@ class HttpClient:
             status, resp_headers, final_url, body = self._request("GET", url, dict(headers or {}))
         self._raise_for_status(status, final_url)
         if entry and self._storable(resp_headers):
-            _atomic_write(entry[1], body)
+            write_atomic(entry[1], body)
             self._write_meta(entry, self._new_meta(final_url, resp_headers))
         return Response(status, resp_headers, body, final_url)
 
@@ -504,7 +493,7 @@ class HttpClient:
 
     @staticmethod
     def _write_meta(entry, meta) -> None:
-        _atomic_write(entry[0], json.dumps(meta).encode())
+        write_atomic(entry[0], json.dumps(meta).encode())
 
     @staticmethod
     def _new_meta(url: str, headers: dict[str, str]) -> dict:

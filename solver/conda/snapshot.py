@@ -10,13 +10,12 @@ on load by the zstd magic number, whatever the file is called).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
 import msgspec
 
+from ..atomic import write_atomic
 from ..errors import InputError
 from .model import CondaRequest, PackageRecord
 
@@ -59,19 +58,7 @@ def dump_snapshot(path, request: CondaRequest, records: Iterable[tuple[int, Pack
         import zstandard
 
         data = zstandard.ZstdCompressor(level=3).compress(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return write_atomic(path, data)
 
 
 def load_snapshot(path) -> Snapshot:

@@ -7,11 +7,10 @@ diffs cleanly against one pixi wrote. The same lock always gives the same bytes.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from ..conda.model import PackageRecord
+from ..atomic import write_atomic
 from ..errors import InputError
 from ..pypi.model import PyPIPackage
 from . import urls
@@ -231,25 +230,4 @@ def dumps_lock(lock: LockFile, version: int | None = None) -> str:
 def write_lock(lock: LockFile, path, version: int | None = None) -> Path:
     """Write ``lock`` to ``path`` atomically (a temporary file beside it, then ``os.replace``):
     a reader sees either the old lock or the new one, never half of one."""
-    path = Path(path)
-    data = dumps_lock(lock, version).encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            mode = path.stat().st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return write_atomic(path, dumps_lock(lock, version).encode("utf-8"), durable=True, keep_mode=True)
