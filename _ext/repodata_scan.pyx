@@ -13,7 +13,7 @@ import os
 
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport calloc, free, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memmove, memset
 
 
@@ -107,10 +107,24 @@ cdef extern from *:
     static inline int rs_ctz64(uint64_t x) { return __builtin_ctzll(x); }
     #endif
 
-    /* Bit k of each mask describes byte k of a 64-byte block. */
+    /* Bit k of each mask describes byte k of a 64-byte block. ``n`` marks bytes followed by 'n'
+       (byte k + 1 of the block is 'n'), so "opening quote of a key starting with n" is one AND. */
     typedef struct { uint64_t quote, bs, open, close, n; } rs_masks;
 
-    static inline void rs_block_masks(const unsigned char* b, rs_masks* m) {
+    static inline uint64_t rs_popcount_sw(uint64_t x) {
+        x = x - ((x >> 1) & 0x5555555555555555ULL);
+        x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+        x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+        return (x * 0x0101010101010101ULL) >> 56;
+    }
+
+    static inline uint64_t rs_prefix_xor_sw(uint64_t x) {
+        x ^= x << 1; x ^= x << 2; x ^= x << 4; x ^= x << 8; x ^= x << 16; x ^= x << 32;
+        return x;
+    }
+
+    /* Portable block masks (any CPU); b has 65 readable bytes. */
+    static inline void rs_block_masks_sw(const unsigned char* b, rs_masks* m) {
     #if defined(__SSE2__)
         const __m128i cq = _mm_set1_epi8('"'), cb = _mm_set1_epi8('\\\\'), cn = _mm_set1_epi8('n');
         const __m128i co = _mm_set1_epi8('{'), cc = _mm_set1_epi8('}'), c20 = _mm_set1_epi8(0x20);
@@ -118,12 +132,13 @@ cdef extern from *:
         int k;
         for (k = 0; k < 4; k++) {
             __m128i v = _mm_loadu_si128((const __m128i*)(b + 16 * k));
+            __m128i v1 = _mm_loadu_si128((const __m128i*)(b + 16 * k + 1));
             /* '{' | 0x20 == '{' and '[' | 0x20 == '{'; likewise '}' and ']'. */
             __m128i lv = _mm_or_si128(v, c20);
             int sh = 16 * k;
             q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cq)) << sh;
             bs |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cb)) << sh;
-            n |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cn)) << sh;
+            n |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, cn)) << sh;
             o |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lv, co)) << sh;
             c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lv, cc)) << sh;
         }
@@ -136,109 +151,216 @@ cdef extern from *:
             uint64_t bit = (uint64_t)1 << k;
             if (x == '"') q |= bit;
             else if (x == '\\\\') bs |= bit;
-            else if (x == 'n') n |= bit;
             else if (x == '{' || x == '[') o |= bit;
             else if (x == '}' || x == ']') c |= bit;
+            if (b[k + 1] == 'n') n |= bit;
         }
         m->quote = q; m->bs = bs; m->open = o; m->close = c; m->n = n;
     #endif
     }
 
-    static inline uint64_t rs_prefix_xor(uint64_t x) {
-        x ^= x << 1; x ^= x << 2; x ^= x << 4; x ^= x << 8; x ^= x << 16; x ^= x << 32;
-        return x;
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    #define RS_X86_DISPATCH 1
+    #include <immintrin.h>
+
+    __attribute__((target("avx2")))
+    static inline void rs_block_masks_avx2(const unsigned char* b, rs_masks* m) {
+        const __m256i cq = _mm256_set1_epi8('"'), cb = _mm256_set1_epi8('\\\\'), cn = _mm256_set1_epi8('n');
+        const __m256i co = _mm256_set1_epi8('{'), cc = _mm256_set1_epi8('}'), c20 = _mm256_set1_epi8(0x20);
+        __m256i v0 = _mm256_loadu_si256((const __m256i*)b), v1 = _mm256_loadu_si256((const __m256i*)(b + 32));
+        __m256i s0 = _mm256_loadu_si256((const __m256i*)(b + 1)), s1 = _mm256_loadu_si256((const __m256i*)(b + 33));
+        __m256i l0 = _mm256_or_si256(v0, c20), l1 = _mm256_or_si256(v1, c20);
+    #define RS_MM(x0, x1, c) ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, c)) \\
+                              | ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, c)) << 32))
+        m->quote = RS_MM(v0, v1, cq);
+        m->bs = RS_MM(v0, v1, cb);
+        m->n = RS_MM(s0, s1, cn);
+        m->open = RS_MM(l0, l1, co);
+        m->close = RS_MM(l0, l1, cc);
+    #undef RS_MM
     }
 
-    /* p[i] == '{' opens a package record. Returns the index after its closing '}', -1 when the
-       buffer ends first, -2 on unbalanced brackets (*err = offset). Finds the record's top-level
-       "name" (the last one, as a JSON decoder would): *name_s, *name_e = its string contents, or
-       *name_s = -1 (absent) / -2 (not a string).
+    __attribute__((target("avx512bw")))
+    static inline void rs_block_masks_avx512(const unsigned char* b, rs_masks* m) {
+        __m512i v = _mm512_loadu_si512((const void*)b), s = _mm512_loadu_si512((const void*)(b + 1));
+        __m512i l = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+        m->quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+        m->bs = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\\\'));
+        m->n = _mm512_cmpeq_epi8_mask(s, _mm512_set1_epi8('n'));
+        m->open = _mm512_cmpeq_epi8_mask(l, _mm512_set1_epi8('{'));
+        m->close = _mm512_cmpeq_epi8_mask(l, _mm512_set1_epi8('}'));
+    }
 
-       64 bytes at a time, branch-light: masks of quotes, backslashes and brackets; escaped
-       quotes removed; the in-string mask is the prefix XOR of the remaining quotes; only the
-       brackets outside strings and the opening quotes followed by 'n' (possible "name" keys) are
-       visited one by one. */
-    static Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
-                                Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
-        Py_ssize_t base = i;
-        uint64_t prev_instr = 0; /* all ones when the previous block ended inside a string */
-        uint64_t carry_esc = 0;  /* 1 when the first byte of this block is escaped */
-        int depth = 0;
-        unsigned char tmp[64 + 8];
-        *name_s = -1; *name_e = -1;
-        while (base < end) {
-            const unsigned char* b;
-            Py_ssize_t avail = end - base;
-            rs_masks m;
-            uint64_t escaped = 0, q, instr, opens, closes, cand, events;
-            if (avail >= 64) {
-                b = p + base;
-            } else {
-                memcpy(tmp, p + base, (size_t)avail);
-                memset(tmp + avail, ' ', (size_t)(sizeof(tmp) - avail));
-                b = tmp;
-            }
-            rs_block_masks(b, &m);
-            if (m.bs | carry_esc) { /* rare in repodata: walk the backslashes */
-                uint64_t bits = m.bs;
-                escaped = carry_esc;
-                carry_esc = 0;
-                while (bits) {
-                    int k = rs_ctz64(bits);
-                    bits &= bits - 1;
-                    if ((escaped >> k) & 1) continue; /* an escaped backslash escapes nothing */
-                    if (k == 63) carry_esc = 1;
-                    else escaped |= (uint64_t)1 << (k + 1);
-                }
-            }
-            q = m.quote & ~escaped;
-            instr = rs_prefix_xor(q) ^ prev_instr;
-            prev_instr = (instr >> 63) ? ~(uint64_t)0 : 0;
-            opens = m.open & ~instr;
-            closes = m.close & ~instr;
-            cand = m.n >> 1;
-            if (avail > 64 && p[base + 64] == 'n') cand |= (uint64_t)1 << 63;
-            cand &= q & instr; /* opening quotes followed by 'n' */
-            events = opens | closes | cand;
-            while (events) {
-                int k = rs_ctz64(events);
-                uint64_t bit = (uint64_t)1 << k;
-                Py_ssize_t pos = base + k;
-                events &= events - 1;
-                if (opens & bit) {
-                    depth++;
-                } else if (closes & bit) {
-                    depth--;
-                    if (depth == 0) return pos + 1;
-                    if (depth < 0) { *err = pos; return -2; }
-                } else if (depth == 1) {
-                    Py_ssize_t v = pos + 6;
-                    if (v > end) return -1;
-                    if (memcmp(p + pos + 1, "name\\"", 5) != 0) continue;
-                    while (v < end && rs_is_ws(p[v])) v++;
-                    if (v >= end) return -1;
-                    if (p[v] != ':') continue; /* a value "name", not the key */
-                    v++;
-                    while (v < end && rs_is_ws(p[v])) v++;
-                    if (v >= end) return -1;
-                    if (p[v] == '"') {
-                        Py_ssize_t ve = rs_string_end(p, v + 1, end);
-                        if (ve < 0) return -1;
-                        *name_s = v + 1; *name_e = ve;
-                    } else {
-                        *name_s = -2; *name_e = v;
-                    }
-                }
-            }
-            base += 64;
-        }
+    __attribute__((target("pclmul,sse2")))
+    static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
+        return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x),
+                                                                _mm_set1_epi8((char)0xFF), 0));
+    }
+    #endif
+
+    /* p[i] == '{' opens a package record. Returns the index after its closing '}', -1 when the
+       buffer ends first. Finds the record's top-level "name" (the last one, as a JSON decoder
+       would): *name_s, *name_e = its string contents, or *name_s = -1 (absent) / -2 (not a string).
+
+       64 bytes at a time, branch-light: masks of quotes, backslashes and brackets; escaped quotes
+       removed; the in-string mask is the prefix XOR of the remaining quotes. The nesting depth at
+       any bit is the block's starting depth plus popcounts of the brackets below it, so only closing
+       brackets of blocks that may end the record and opening quotes followed by 'n' (possible "name"
+       keys) are visited one by one. Instantiated per instruction set (plain, AVX2, AVX-512). */
+    #define RS_RECORD_BODY(MASKS, PREFIX_XOR, POPCOUNT)                                              \\
+        Py_ssize_t base = i;                                                                         \\
+        uint64_t prev_instr = 0; /* all ones when the previous block ended inside a string */       \\
+        uint64_t carry_esc = 0;  /* 1 when the first byte of this block is escaped */               \\
+        int64_t depth = 0;                                                                           \\
+        unsigned char tmp[64 + 64];                                                                  \\
+        *name_s = -1; *name_e = -1;                                                                  \\
+        (void)err;                                                                                   \\
+        while (base < end) {                                                                         \\
+            const unsigned char* b;                                                                  \\
+            Py_ssize_t avail = end - base;                                                           \\
+            rs_masks m;                                                                              \\
+            uint64_t escaped = 0, q, instr, opens, closes, cand, limit = ~(uint64_t)0;               \\
+            Py_ssize_t stop = -1;                                                                    \\
+            if (avail > 64) {                                                                        \\
+                b = p + base;                                                                        \\
+            } else {                                                                                 \\
+                memcpy(tmp, p + base, (size_t)avail);                                                \\
+                memset(tmp + avail, ' ', (size_t)(sizeof(tmp) - avail));                             \\
+                b = tmp;                                                                             \\
+            }                                                                                        \\
+            MASKS(b, &m);                                                                            \\
+            if (m.bs | carry_esc) { /* rare in repodata: walk the backslashes */                    \\
+                uint64_t bits = m.bs;                                                                \\
+                escaped = carry_esc;                                                                 \\
+                carry_esc = 0;                                                                       \\
+                while (bits) {                                                                       \\
+                    int k = rs_ctz64(bits);                                                          \\
+                    bits &= bits - 1;                                                                \\
+                    if ((escaped >> k) & 1) continue; /* an escaped backslash escapes nothing */     \\
+                    if (k == 63) carry_esc = 1;                                                      \\
+                    else escaped |= (uint64_t)1 << (k + 1);                                          \\
+                }                                                                                    \\
+            }                                                                                        \\
+            q = m.quote & ~escaped;                                                                  \\
+            instr = PREFIX_XOR(q) ^ prev_instr;                                                      \\
+            prev_instr = (instr >> 63) ? ~(uint64_t)0 : 0;                                           \\
+            opens = m.open & ~instr;                                                                 \\
+            closes = m.close & ~instr;                                                               \\
+            cand = m.n & q & instr; /* opening quotes followed by 'n' */                             \\
+            if (closes && (int64_t)POPCOUNT(closes) >= depth) {                                      \\
+                /* The record may end here: find the first close that brings the depth to 0. */     \\
+                uint64_t cs = closes;                                                                \\
+                while (cs) {                                                                         \\
+                    int k = rs_ctz64(cs);                                                            \\
+                    uint64_t upto = (k == 63) ? ~(uint64_t)0 : (((uint64_t)1 << (k + 1)) - 1);       \\
+                    cs &= cs - 1;                                                                    \\
+                    if (depth + (int64_t)POPCOUNT(opens & upto) - (int64_t)POPCOUNT(closes & upto) == 0) { \\
+                        stop = base + k;                                                             \\
+                        limit = upto;                                                                \\
+                        break;                                                                       \\
+                    }                                                                                \\
+                }                                                                                    \\
+            }                                                                                        \\
+            cand &= limit;                                                                           \\
+            while (cand) {                                                                           \\
+                int k = rs_ctz64(cand);                                                              \\
+                uint64_t below = ((uint64_t)1 << k) - 1;                                             \\
+                Py_ssize_t pos = base + k, v = pos + 6;                                              \\
+                cand &= cand - 1;                                                                    \\
+                if (depth + (int64_t)POPCOUNT(opens & below) - (int64_t)POPCOUNT(closes & below) != 1) \\
+                    continue;                                                                        \\
+                if (v > end) return -1;                                                              \\
+                if (memcmp(p + pos + 1, "name\\"", 5) != 0) continue;                                 \\
+                while (v < end && rs_is_ws(p[v])) v++;                                               \\
+                if (v >= end) return -1;                                                             \\
+                if (p[v] != ':') continue; /* a value "name", not the key */                         \\
+                v++;                                                                                 \\
+                while (v < end && rs_is_ws(p[v])) v++;                                               \\
+                if (v >= end) return -1;                                                             \\
+                if (p[v] == '"') {                                                                   \\
+                    Py_ssize_t ve = rs_string_end(p, v + 1, end);                                    \\
+                    if (ve < 0) return -1;                                                           \\
+                    *name_s = v + 1; *name_e = ve;                                                   \\
+                } else {                                                                             \\
+                    *name_s = -2; *name_e = v;                                                       \\
+                }                                                                                    \\
+            }                                                                                        \\
+            if (stop >= 0) return stop + 1;                                                          \\
+            depth += (int64_t)POPCOUNT(opens) - (int64_t)POPCOUNT(closes);                           \\
+            base += 64;                                                                              \\
+        }                                                                                            \\
         return -1;
+
+    typedef Py_ssize_t (*rs_record_fn)(const unsigned char*, Py_ssize_t, Py_ssize_t,
+                                       Py_ssize_t*, Py_ssize_t*, Py_ssize_t*);
+
+    static Py_ssize_t rs_record_sw(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                                   Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
+        RS_RECORD_BODY(rs_block_masks_sw, rs_prefix_xor_sw, rs_popcount_sw)
+    }
+
+    #if defined(RS_X86_DISPATCH)
+    __attribute__((target("avx2,bmi,bmi2,popcnt,pclmul")))
+    static Py_ssize_t rs_record_avx2(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                                     Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
+        RS_RECORD_BODY(rs_block_masks_avx2, rs_prefix_xor_clmul, __builtin_popcountll)
+    }
+
+    __attribute__((target("avx512f,avx512bw,avx2,bmi,bmi2,popcnt,pclmul")))
+    static Py_ssize_t rs_record_avx512(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                                       Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
+        RS_RECORD_BODY(rs_block_masks_avx512, rs_prefix_xor_clmul, __builtin_popcountll)
+    }
+    #endif
+
+    static rs_record_fn rs_record_impl = rs_record_sw;
+    static const char* rs_record_isa = "portable";
+
+    /* Picks the widest block scanner this CPU runs; ``force``: "portable", "avx2", "avx512" or NULL. */
+    static const char* rs_select_isa(const char* force) {
+        rs_record_impl = rs_record_sw;
+        rs_record_isa = "portable";
+    #if defined(RS_X86_DISPATCH)
+        __builtin_cpu_init();
+        {
+            int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2")
+                       && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul");
+            int has512 = has2 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f");
+            int want512 = force == NULL || strcmp(force, "avx512") == 0;
+            int want2 = want512 || strcmp(force, "avx2") == 0;
+            if (has512 && want512) { rs_record_impl = rs_record_avx512; rs_record_isa = "avx512"; }
+            else if (has2 && want2) { rs_record_impl = rs_record_avx2; rs_record_isa = "avx2"; }
+        }
+    #else
+        (void)force;
+    #endif
+        return rs_record_isa;
+    }
+
+    static inline Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                                       Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
+        return rs_record_impl(p, i, end, name_s, name_e, err);
     }
     """
     Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
                          Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) noexcept nogil
     Py_ssize_t rs_string_end(const unsigned char* p, Py_ssize_t i, Py_ssize_t end) noexcept nogil
     Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off) noexcept nogil
+    const char* rs_select_isa(const char* force) noexcept nogil
+
+
+def select_isa(force=None):
+    """Selects the block scanner: the widest instruction set this CPU has (``None``), or at most
+    ``"avx512"`` / ``"avx2"`` / ``"portable"``. Returns the one in use. Tests use it to check every
+    variant against the same inputs."""
+    cdef bytes f
+    if force is None:
+        return rs_select_isa(NULL).decode()
+    f = str(force).encode()
+    return rs_select_isa(f).decode()
+
+
+select_isa(os.environ.get("SOLVER_SCAN_ISA") or None)
 
 
 cdef enum:
@@ -246,6 +368,14 @@ cdef enum:
     ST_TOP = 1  # inside the top-level object, before a member (or its ',' / '}')
     ST_PKGS = 2  # inside "packages" / "packages.conda", before an entry (or ',' / '}')
     ST_DONE = 3  # after the top-level '}'
+
+# Record kinds: 0 = packages, 1 = packages.conda; a part of a parallel scan starts inside a section
+# it cannot name yet (KIND_UNKNOWN, patched when the parts are joined; KEY_* say which extension the
+# stem hash stripped).
+cdef enum:
+    KIND_UNKNOWN = 2
+    KEY_TAR_BZ2 = 4
+    KEY_CONDA = 8
 
 # Return codes of the helpers (valid positions are >= 0).
 cdef enum:
@@ -308,7 +438,10 @@ cdef Py_ssize_t skip_value(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
 
 
 cdef inline uint64_t stem_hash_of(const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    """64-bit hash of a file stem, 8 bytes per step (an FNV byte loop is a long multiply chain)."""
+    """64-bit hash of a file stem, 8 bytes per step (an FNV byte loop is a long multiply chain).
+
+    Reads up to 7 bytes past ``p + n``: callers guarantee them (a stem is followed by at least
+    its closing quote, ':' and the record object, which holds a "name" member)."""
     cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t> n
     cdef uint64_t w
     cdef Py_ssize_t k = 0
@@ -317,9 +450,9 @@ cdef inline uint64_t stem_hash_of(const unsigned char* p, Py_ssize_t n) noexcept
         h = (h ^ w) * 0xFF51AFD7ED558CCDULL
         h ^= h >> 32
         k += 8
-    w = 0
     if k < n:
-        memcpy(&w, p + k, n - k)
+        memcpy(&w, p + k, 8)  # fixed size: one load, not a call
+        w &= (<uint64_t> 1 << (8 * (n - k))) - 1  # little-endian: keep the first n - k bytes
         h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL
     h ^= h >> 29
     h *= 0xFF51AFD7ED558CCDULL
@@ -327,8 +460,41 @@ cdef inline uint64_t stem_hash_of(const unsigned char* p, Py_ssize_t n) noexcept
     return h
 
 
+cdef inline uint64_t name_hash_of(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    """Hash of a name (no over-read: a name can end right before the buffer does)."""
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t> n
+    cdef Py_ssize_t k
+    for k in range(n):
+        h = (h ^ p[k]) * 0x100000001B3ULL
+    h ^= h >> 32
+    return h
+
+
+# Error codes of RepodataScanner.scan (set with the offset of the problem).
+cdef enum:
+    E_NONE = 0
+    E_NOT_OBJECT = 1
+    E_AFTER_END = 2
+    E_KEY = 3
+    E_COMMA = 4
+    E_KEY_OR_END = 5
+    E_COLON = 6
+    E_RECORD_NOT_OBJECT = 7
+    E_RECORD_MALFORMED = 8
+    E_SECTION_NOT_OBJECT = 9
+    E_VALUE = 10
+    E_EOF = 11
+    E_TOO_LARGE = 12
+    E_NO_NAME = 13
+    E_NAME_NOT_STRING = 14
+    E_NOMEM = 15
+
+
 cdef class RepodataScanner:
-    """Incremental scanner. Feed buffers with ``feed``; read the arrays with ``result``."""
+    """Incremental scanner. Feed buffers with ``feed``; read the arrays with ``result``.
+
+    Everything per record is C (no Python object is made during a scan), so ``feed`` runs
+    without the GIL: subdirs scan in parallel on threads."""
 
     cdef int state
     cdef bint need_comma
@@ -340,10 +506,19 @@ cdef class RepodataScanner:
     cdef uint8_t* kinds
     cdef uint64_t* stem_hash
     cdef Py_ssize_t n, cap
-    cdef dict name_ids
-    cdef list names
-    cdef bytes last_name
+    # Interned raw names: bytes in an arena, an open-addressing table of ids keyed by hash.
+    cdef unsigned char* arena
+    cdef Py_ssize_t arena_len, arena_cap
+    cdef int64_t* nm_off
+    cdef uint32_t* nm_len
+    cdef uint64_t* nm_hash
+    cdef Py_ssize_t n_names, nm_cap
+    cdef uint64_t* table  # (high 32 bits of the hash << 32) | (id + 1); 0 = empty
+    cdef Py_ssize_t table_size
     cdef int32_t last_id
+    # The last error (E_*), its offset in the buffer and the key it concerns (buffer-relative).
+    cdef int err_code
+    cdef Py_ssize_t err_at, err_ks, err_ke
     cdef public int64_t info_start, info_end, version_start, version_end
 
     def __cinit__(self):
@@ -351,10 +526,8 @@ cdef class RepodataScanner:
         self.need_comma = False
         self.n = 0
         self.cap = 0
-        self.name_ids = {}
-        self.names = []
-        self.last_name = None
         self.last_id = -1
+        self.err_code = E_NONE
         self.info_start = self.info_end = self.version_start = self.version_end = -1
 
     def __dealloc__(self):
@@ -364,91 +537,177 @@ cdef class RepodataScanner:
         free(self.name_id)
         free(self.kinds)
         free(self.stem_hash)
+        free(self.arena)
+        free(self.nm_off)
+        free(self.nm_len)
+        free(self.nm_hash)
+        free(self.table)
 
-    cdef int grow(self) except -1:
-        cdef Py_ssize_t cap = self.cap * 2 if self.cap else 4096
+    def reserve(self, Py_ssize_t records):
+        """Sizes the record arrays for about ``records`` records up front (fewer reallocations)."""
+        if records > self.cap:
+            if self.grow(records) < 0:
+                raise MemoryError()
+
+    cdef int grow(self, Py_ssize_t want=0) noexcept nogil:
+        """Doubles the record arrays (or makes room for ``want``); -1 when out of memory (the
+        arrays stay valid)."""
+        cdef Py_ssize_t cap = max(want, self.cap * 2 if self.cap else 4096)
         cdef void* a
         a = realloc(self.key_start, cap * sizeof(int64_t))
         if a == NULL:
-            raise MemoryError()
+            return -1
         self.key_start = <int64_t*> a
         a = realloc(self.key_len, cap * sizeof(uint32_t))
         if a == NULL:
-            raise MemoryError()
+            return -1
         self.key_len = <uint32_t*> a
         a = realloc(self.obj_len, cap * sizeof(uint32_t))
         if a == NULL:
-            raise MemoryError()
+            return -1
         self.obj_len = <uint32_t*> a
         a = realloc(self.name_id, cap * sizeof(int32_t))
         if a == NULL:
-            raise MemoryError()
+            return -1
         self.name_id = <int32_t*> a
         a = realloc(self.kinds, cap * sizeof(uint8_t))
         if a == NULL:
-            raise MemoryError()
+            return -1
         self.kinds = <uint8_t*> a
         a = realloc(self.stem_hash, cap * sizeof(uint64_t))
         if a == NULL:
-            raise MemoryError()
+            return -1
         self.stem_hash = <uint64_t*> a
         self.cap = cap
         return 0
 
-    cdef int32_t intern_name(self, const unsigned char* p, Py_ssize_t n) except -2:
-        cdef bytes nb
-        cdef object found
+    cdef int rehash(self, Py_ssize_t size) noexcept nogil:
+        cdef uint64_t* t = <uint64_t*> calloc(size, sizeof(uint64_t))
+        cdef Py_ssize_t k, slot
+        if t == NULL:
+            return -1
+        for k in range(self.n_names):
+            slot = <Py_ssize_t> (self.nm_hash[k] & <uint64_t> (size - 1))
+            while t[slot] != 0:
+                slot = (slot + 1) & (size - 1)
+            t[slot] = (self.nm_hash[k] & 0xFFFFFFFF00000000ULL) | <uint64_t> (k + 1)
+        free(self.table)
+        self.table = t
+        self.table_size = size
+        return 0
+
+    cdef int32_t intern_name(self, const unsigned char* p, Py_ssize_t n) noexcept nogil:
+        """Id of the raw name ``p[:n]`` (new names get the next id); -1 when out of memory."""
+        cdef uint64_t h, e
+        cdef Py_ssize_t slot, need
+        cdef int32_t k
+        cdef void* a
         # Records are usually sorted by file name, so a run of records shares one name.
-        if self.last_name is not None and len(self.last_name) == n and \
-                memcmp(PyBytes_AS_STRING(self.last_name), p, n) == 0:
-            return self.last_id
-        nb = PyBytes_FromStringAndSize(<const char*> p, n)
-        found = self.name_ids.get(nb)
-        if found is None:
-            found = len(self.names)
-            self.names.append(nb)
-            self.name_ids[nb] = found
-        self.last_name = nb
-        self.last_id = found
-        return self.last_id
+        k = self.last_id
+        if k >= 0 and self.nm_len[k] == n and memcmp(self.arena + self.nm_off[k], p, n) == 0:
+            return k
+        h = name_hash_of(p, n)
+        if self.table_size:
+            slot = <Py_ssize_t> (h & <uint64_t> (self.table_size - 1))
+            # One cache line per probe: the streaming scan keeps evicting the table.
+            while True:
+                e = self.table[slot]
+                if e == 0:
+                    break
+                k = <int32_t> (e & 0xFFFFFFFFULL) - 1
+                if (e >> 32) == (h >> 32) and self.nm_len[k] == n and \
+                        memcmp(self.arena + self.nm_off[k], p, n) == 0:
+                    self.last_id = k
+                    return k
+                slot = (slot + 1) & (self.table_size - 1)
+        # A new name.
+        if self.n_names == self.nm_cap:
+            need = self.nm_cap * 2 if self.nm_cap else 1024
+            a = realloc(self.nm_off, need * sizeof(int64_t))
+            if a == NULL:
+                return -1
+            self.nm_off = <int64_t*> a
+            a = realloc(self.nm_len, need * sizeof(uint32_t))
+            if a == NULL:
+                return -1
+            self.nm_len = <uint32_t*> a
+            a = realloc(self.nm_hash, need * sizeof(uint64_t))
+            if a == NULL:
+                return -1
+            self.nm_hash = <uint64_t*> a
+            self.nm_cap = need
+        if self.arena_len + n > self.arena_cap:
+            need = max(self.arena_cap * 2, self.arena_len + n, 16384)
+            a = realloc(self.arena, need)
+            if a == NULL:
+                return -1
+            self.arena = <unsigned char*> a
+            self.arena_cap = need
+        if n:
+            memcpy(self.arena + self.arena_len, p, n)
+        k = <int32_t> self.n_names
+        self.nm_off[k] = self.arena_len
+        self.nm_len[k] = <uint32_t> n
+        self.nm_hash[k] = h
+        self.arena_len += n
+        self.n_names += 1
+        if 2 * self.n_names > self.table_size:  # keep the table at most half full
+            if self.rehash(self.table_size * 2 if self.table_size else 4096) < 0:
+                return -1
+        else:
+            slot = <Py_ssize_t> (h & <uint64_t> (self.table_size - 1))
+            while self.table[slot] != 0:
+                slot = (slot + 1) & (self.table_size - 1)
+            self.table[slot] = (h & 0xFFFFFFFF00000000ULL) | <uint64_t> (k + 1)
+        self.last_id = k
+        return k
+
+    cdef int fail(self, int code, Py_ssize_t at, Py_ssize_t ks, Py_ssize_t ke) noexcept nogil:
+        self.err_code = code
+        self.err_at = at
+        self.err_ks = ks
+        self.err_ke = ke
+        return -1
 
     cdef int add_record(self, const unsigned char* p, Py_ssize_t ks, Py_ssize_t ke, Py_ssize_t os_,
-                        Py_ssize_t oe, Py_ssize_t name_s, Py_ssize_t name_e, int64_t base) except -1:
+                        Py_ssize_t oe, Py_ssize_t name_s, Py_ssize_t name_e, int64_t base) noexcept nogil:
         cdef Py_ssize_t stem_end, klen
-        if oe - os_ > 0xFFFFFFFF or os_ - ks > 0xFFFFFFFF:
-            raise ScanError("record too large", base + ks)
+        cdef int32_t nid
+        if oe - os_ > <Py_ssize_t> 0xFFFFFFFFLL or os_ - ks > <Py_ssize_t> 0xFFFFFFFFLL:
+            return self.fail(E_TOO_LARGE, ks, ks, ke)
         if name_s == -1:
-            raise ScanError("record %s has no \"name\"" % p[ks:ke].decode("utf-8", "replace"), base + ks)
+            return self.fail(E_NO_NAME, ks, ks, ke)
         if name_s == -2:
-            raise ScanError("record %s: \"name\" is not a string" % p[ks:ke].decode("utf-8", "replace"),
-                            base + name_e)
-        if self.n == self.cap:
-            self.grow()
+            return self.fail(E_NAME_NOT_STRING, name_e, ks, ke)
+        if self.n == self.cap and self.grow() < 0:
+            return self.fail(E_NOMEM, ks, ks, ke)
+        nid = self.intern_name(p + name_s, name_e - name_s)
+        if nid < 0:
+            return self.fail(E_NOMEM, ks, ks, ke)
         self.key_start[self.n] = base + ks
         self.key_len[self.n] = <uint32_t> (os_ - ks)
         self.obj_len[self.n] = <uint32_t> (oe - os_)
         self.kinds[self.n] = self.kind
-        self.name_id[self.n] = self.intern_name(p + name_s, name_e - name_s)
+        self.name_id[self.n] = nid
         # Hash of the file stem (key without quotes and extension) for the .conda-over-.tar.bz2 rule.
         klen = ke - ks - 2
         stem_end = klen
-        if self.kind == 0 and klen >= 8 and memcmp(p + ks + 1 + klen - 8, b".tar.bz2", 8) == 0:
+        if self.kind != 1 and klen >= 8 and memcmp(p + ks + 1 + klen - 8, b".tar.bz2", 8) == 0:
             stem_end = klen - 8
-        elif self.kind == 1 and klen >= 6 and memcmp(p + ks + 1 + klen - 6, b".conda", 6) == 0:
+            if self.kind == KIND_UNKNOWN:
+                self.kinds[self.n] = KIND_UNKNOWN | KEY_TAR_BZ2
+        elif self.kind != 0 and klen >= 6 and memcmp(p + ks + 1 + klen - 6, b".conda", 6) == 0:
             stem_end = klen - 6
+            if self.kind == KIND_UNKNOWN:
+                self.kinds[self.n] = KIND_UNKNOWN | KEY_CONDA
         self.stem_hash[self.n] = stem_hash_of(p + ks + 1, stem_end)
         self.n += 1
         return 0
 
-    def feed(self, const unsigned char[::1] buf, Py_ssize_t length, int64_t base, bint final):
-        """Consumes complete units of ``buf[:length]`` (``base`` = file offset of ``buf[0]``).
-
-        Returns the number of bytes consumed; the caller keeps the rest and feeds it again with
-        more data. With ``final`` the input must be complete.
-        """
-        cdef const unsigned char* p = &buf[0] if length > 0 else NULL
+    cdef Py_ssize_t scan(self, const unsigned char* p, Py_ssize_t end, int64_t base, bint final) noexcept nogil:
+        """Consumes complete units of ``p[:end]``; returns the bytes consumed, or -1 with
+        ``err_*`` set."""
         cdef Py_ssize_t i = 0, done = 0, ks, ke, vs, os_, oe, name_s, name_e, err = 0
-        cdef Py_ssize_t end = length
         cdef unsigned char c
         while True:
             i = skip_ws(p, done, end)
@@ -456,13 +715,13 @@ cdef class RepodataScanner:
                 break
             if self.state == ST_BEFORE:
                 if p[i] != 123:
-                    raise ScanError("repodata must be a JSON object", base + i)
+                    return self.fail(E_NOT_OBJECT, i, 0, 0)
                 self.state = ST_TOP
                 self.need_comma = False
                 done = i + 1
                 continue
             if self.state == ST_DONE:
-                raise ScanError("unexpected data after the end of the JSON object", base + i)
+                return self.fail(E_AFTER_END, i, 0, 0)
             c = p[i]
             if self.need_comma:
                 if c == 44:
@@ -471,11 +730,11 @@ cdef class RepodataScanner:
                         break
                     c = p[i]
                     if c != 34:
-                        raise ScanError("expected a key string", base + i)
+                        return self.fail(E_KEY, i, 0, 0)
                 elif c != 125:
-                    raise ScanError("expected ',' or '}'", base + i)
+                    return self.fail(E_COMMA, i, 0, 0)
             elif c != 34 and c != 125:
-                raise ScanError("expected a key string or '}'", base + i)
+                return self.fail(E_KEY_OR_END, i, 0, 0)
             if c == 125:
                 if self.state == ST_PKGS:
                     self.state = ST_TOP
@@ -494,23 +753,22 @@ cdef class RepodataScanner:
             if i >= end:
                 break
             if p[i] != 58:
-                raise ScanError("expected ':'", base + i)
+                return self.fail(E_COLON, i, 0, 0)
             i = skip_ws(p, i + 1, end)
             if i >= end:
                 break
             vs = i
             if self.state == ST_PKGS:
                 if p[i] != 123:
-                    raise ScanError("package record %s is not an object" % p[ks:ke].decode("utf-8", "replace"),
-                                    base + i)
+                    return self.fail(E_RECORD_NOT_OBJECT, i, ks, ke)
                 os_ = i
                 oe = rs_record(p, i, end, &name_s, &name_e, &err)
                 if oe == NEED_MORE:
                     break
                 if oe == SYNTAX:
-                    raise ScanError("malformed package record %s" % p[ks:ke].decode("utf-8", "replace"),
-                                    base + err)
-                self.add_record(p, ks, ke, os_, oe, name_s, name_e, base)
+                    return self.fail(E_RECORD_MALFORMED, err, ks, ke)
+                if self.add_record(p, ks, ke, os_, oe, name_s, name_e, base) < 0:
+                    return -1
                 self.need_comma = True
                 done = oe
                 continue
@@ -524,12 +782,12 @@ cdef class RepodataScanner:
                     done = i + 1
                     continue
                 if p[i] != 110:  # null: no packages
-                    raise ScanError("%s must be an object" % p[ks:ke].decode(), base + i)
+                    return self.fail(E_SECTION_NOT_OBJECT, i, ks, ke)
             i = skip_value(p, i, end, &err)
             if i == NEED_MORE:
                 break
             if i == SYNTAX:
-                raise ScanError("malformed value", base + err)
+                return self.fail(E_VALUE, err, 0, 0)
             if ke - ks == 6 and memcmp(p + ks, b'"info"', 6) == 0:
                 self.info_start = base + vs
                 self.info_end = base + i
@@ -541,8 +799,120 @@ cdef class RepodataScanner:
         if final:
             i = skip_ws(p, done, end)
             if self.state != ST_DONE or i < end:
-                raise ScanError("unexpected end of file", base + end)
+                return self.fail(E_EOF, end, 0, 0)
         return done
+
+    cdef raise_error(self, const unsigned char* p, int64_t base):
+        cdef int code = self.err_code
+        cdef Py_ssize_t at = self.err_at
+        key = p[self.err_ks:self.err_ke].decode("utf-8", "replace") if self.err_ke > self.err_ks else ""
+        self.err_code = E_NONE
+        if code == E_NOMEM:
+            raise MemoryError()
+        message = {
+            E_NOT_OBJECT: "repodata must be a JSON object",
+            E_AFTER_END: "unexpected data after the end of the JSON object",
+            E_KEY: "expected a key string",
+            E_COMMA: "expected ',' or '}'",
+            E_KEY_OR_END: "expected a key string or '}'",
+            E_COLON: "expected ':'",
+            E_RECORD_NOT_OBJECT: "package record %s is not an object" % key,
+            E_RECORD_MALFORMED: "malformed package record %s" % key,
+            E_SECTION_NOT_OBJECT: "%s must be an object" % key,
+            E_VALUE: "malformed value",
+            E_EOF: "unexpected end of file",
+            E_TOO_LARGE: "record too large",
+            E_NO_NAME: "record %s has no \"name\"" % key,
+            E_NAME_NOT_STRING: "record %s: \"name\" is not a string" % key,
+        }.get(code, "malformed repodata")
+        raise ScanError(message, base + at)
+
+    def feed(self, const unsigned char[::1] buf, Py_ssize_t length, int64_t base, bint final):
+        """Consumes complete units of ``buf[:length]`` (``base`` = file offset of ``buf[0]``).
+
+        Returns the number of bytes consumed; the caller keeps the rest and feeds it again with
+        more data. With ``final`` the input must be complete. Runs without the GIL."""
+        cdef const unsigned char* p = &buf[0] if length > 0 else NULL
+        cdef Py_ssize_t done
+        if length > buf.shape[0]:
+            raise ValueError("length exceeds the buffer")
+        with nogil:
+            done = self.scan(p, length, base, final)
+        if done < 0:
+            self.raise_error(p, base)
+        return done
+
+    def start_inside_packages(self):
+        """Makes this scanner start right after a record of a packages section (which one is not
+        known yet): a later part of a file scanned in parallel."""
+        self.state = ST_PKGS
+        self.need_comma = True
+        self.kind = KIND_UNKNOWN
+
+    def at_record_boundary(self):
+        """Whether everything consumed so far ends right after a package record."""
+        return self.state == ST_PKGS and self.need_comma
+
+    def absorb(self, RepodataScanner other, const unsigned char[::1] buf):
+        """Appends ``other``'s records, ``other`` having scanned the bytes right after ours from
+        a record boundary (``start_inside_packages``). Afterwards this scanner is exactly what a
+        single scan of both parts makes: names keep first-appearance ids, kinds and stem hashes
+        follow the section the records are in. ``buf`` is the whole file (keys are re-read for
+        the rare stem hash that assumed the wrong section)."""
+        cdef Py_ssize_t k, j, ks, e, klen, size = buf.shape[0]
+        cdef int32_t* remap
+        cdef int32_t nid
+        cdef uint8_t kd, section = self.kind
+        cdef const unsigned char* p = &buf[0] if size else NULL
+        if not self.at_record_boundary() or section == KIND_UNKNOWN:
+            raise ValueError("absorb: this scanner does not end at a record boundary")
+        remap = <int32_t*> malloc((other.n_names + 1) * sizeof(int32_t))
+        if remap == NULL:
+            raise MemoryError()
+        try:
+            with nogil:
+                for j in range(other.n_names):
+                    nid = self.intern_name(other.arena + other.nm_off[j], other.nm_len[j])
+                    if nid < 0:
+                        break
+                    remap[j] = nid
+                else:
+                    nid = 0
+            if nid < 0:
+                raise MemoryError()
+            for k in range(other.n):
+                if self.n == self.cap and self.grow() < 0:
+                    raise MemoryError()
+                j = self.n
+                self.key_start[j] = other.key_start[k]
+                self.key_len[j] = other.key_len[k]
+                self.obj_len[j] = other.obj_len[k]
+                self.name_id[j] = remap[other.name_id[k]]
+                self.stem_hash[j] = other.stem_hash[k]
+                kd = other.kinds[k]
+                if kd & KIND_UNKNOWN:
+                    if (section == 0 and kd & KEY_CONDA) or (section == 1 and kd & KEY_TAR_BZ2):
+                        # The extension was stripped, but this section keeps it in the stem.
+                        ks = other.key_start[k]
+                        e = rs_string_end(p, ks + 1, size)
+                        if e < 0:
+                            raise ValueError("absorb: key past the end of the buffer")
+                        klen = e - ks - 1
+                        if e + 8 > size:
+                            raise ValueError("absorb: key too close to the end of the buffer")
+                        self.stem_hash[j] = stem_hash_of(p + ks + 1, klen)
+                    kd = section
+                self.kinds[j] = kd
+                self.n += 1
+        finally:
+            free(remap)
+        self.state = other.state
+        self.need_comma = other.need_comma
+        self.kind = other.kind if other.kind != KIND_UNKNOWN else section
+        if other.info_start >= 0:
+            self.info_start, self.info_end = other.info_start, other.info_end
+        if other.version_start >= 0:
+            self.version_start, self.version_end = other.version_start, other.version_end
 
     def finish(self, remap):
         """The per-name index, sorted: ``remap[raw_id]`` is each raw name's final id (0..m-1).
@@ -627,7 +997,9 @@ cdef class RepodataScanner:
 
     def raw_names(self):
         """Raw (still JSON-escaped) name bytes, indexed by raw name id."""
-        return list(self.names)
+        cdef Py_ssize_t k
+        return [PyBytes_FromStringAndSize(<char*> self.arena + self.nm_off[k], self.nm_len[k])
+                for k in range(self.n_names)]
 
     def result(self):
         """``(arrays, names)``: arrays are bytes of key_start int64, key_len uint32, obj_len uint32,
@@ -641,35 +1013,166 @@ cdef class RepodataScanner:
             "kind": PyBytes_FromStringAndSize(<char*> self.kinds, n) if n else b"",
             "stem_hash": PyBytes_FromStringAndSize(<char*> self.stem_hash, n * 8) if n else b"",
         }
-        return arrays, list(self.names)
+        return arrays, self.raw_names()
 
 
-def scan_file(path, Py_ssize_t chunk_size=8 << 20):
-    """Scans the file at ``path`` (or an open descriptor) in chunks; returns the finished scanner."""
+# Files at least this large are memory-mapped (no copy through a read buffer) and, with more than
+# one CPU, split into parts scanned on threads.
+DEF MMAP_MIN = 1048576
+# Parts of a parallel scan are at least this large (a thread start and the join cost ~0.1 ms).
+PARALLEL_MIN_PART = 8 << 20
+# How far past a split point a record boundary is looked for.
+DEF BOUNDARY_WINDOW = 4194304
+
+
+cdef Py_ssize_t boundary_after(const unsigned char* p, Py_ssize_t s, Py_ssize_t end) noexcept nogil:
+    """A likely record boundary at or after ``s``: the index after a '}' followed by ',' and the
+    opening quote of a key. Only a guess (the '}' may be inside a string): the join checks it."""
+    cdef Py_ssize_t limit = min(end, s + BOUNDARY_WINDOW), i, j
+    cdef const void* hit
+    while s < limit:
+        hit = memchr(p + s, 125, limit - s)
+        if hit == NULL:
+            return -1
+        i = <const unsigned char*> hit - p
+        j = skip_ws(p, i + 1, end)
+        if j < end and p[j] == 44:
+            j = skip_ws(p, j + 1, end)
+            if j < end and p[j] == 34:
+                return i + 1
+        s = i + 1
+    return -1
+
+
+def split_points(const unsigned char[::1] buf, Py_ssize_t parts):
+    """Offsets ``[0, c1, ..., size]`` cutting ``buf`` into about ``parts`` pieces at likely record
+    boundaries (fewer when none is found)."""
+    cdef Py_ssize_t size = buf.shape[0], k, c
+    points = [0]
+    if size == 0:
+        return [0, 0]
+    for k in range(1, parts):
+        with nogil:
+            c = boundary_after(&buf[0], size * k // parts, size)
+        if c > points[len(points) - 1] and c < size:
+            points.append(c)
+    points.append(size)
+    return points
+
+
+def scan_buffer(buf, Py_ssize_t parts=1):
+    """Scans a whole repodata document held in ``buf`` (any buffer: bytes, mmap). With
+    ``parts`` > 1 the buffer is cut at likely record boundaries and the pieces are scanned on
+    threads at once (the scan holds no GIL); each join checks that the previous piece really
+    ended at its cut, and any piece that does not fit (or fails) is scanned again in order from
+    where the checked prefix ends. The result is the same as ``parts=1`` in every case."""
+    cdef const unsigned char[::1] view = buf
+    cdef Py_ssize_t size = view.shape[0], k, pos
+    cdef RepodataScanner sc, part
+    points = split_points(view, parts) if parts > 1 else [0, size]
+    n = len(points) - 1
+    scanners = [RepodataScanner() for _ in range(n)]
+    for k in range(n):  # real repodata has 300-1500 bytes per record
+        (<RepodataScanner> scanners[k]).reserve((points[k + 1] - points[k]) // 400)
+    outcome = [None] * n
+
+    def run(k):
+        cdef RepodataScanner s = scanners[k]
+        if k:
+            s.start_inside_packages()
+        try:
+            outcome[k] = s.feed(view[points[k]:points[k + 1]], points[k + 1] - points[k], points[k],
+                                k == n - 1)
+        except Exception as exc:  # a misplaced cut fails here; the join decides
+            outcome[k] = exc
+
+    threads = []
+    if n > 1:
+        import threading
+
+        for k in range(1, n):
+            t = threading.Thread(target=run, args=(k,), name="solver-scan", daemon=True)
+            t.start()
+            threads.append(t)
+    try:
+        run(0)
+    finally:
+        for t in threads:
+            t.join()
+    sc = scanners[0]
+    if isinstance(outcome[0], Exception):
+        if n == 1:
+            raise outcome[0]
+        sc = RepodataScanner()  # the first part never fails wrongly, but re-scan to be exact
+        pos = 0
+    else:
+        pos = points[0] + outcome[0]
+        for k in range(1, n):
+            part = scanners[k]
+            if isinstance(outcome[k], Exception) or pos != points[k] or not sc.at_record_boundary():
+                break
+            sc.absorb(part, view)
+            pos = points[k] + outcome[k]
+        else:
+            return sc
+    # Sequential from the last checked position to the end.
+    sc.feed(view[pos:], size - pos, pos, True)
+    return sc
+
+
+def scan_file(path, chunk_size=None, parts=None):
+    """Scans the file at ``path`` (or an open descriptor); returns the finished scanner.
+
+    Large files are memory-mapped and scanned in ``parts`` (default: one per CPU, pieces of at
+    least ``PARALLEL_MIN_PART``) on threads; small ones are read whole. An explicit
+    ``chunk_size`` reads through a buffer of that size instead (the scan resumes across chunks)."""
+    if isinstance(path, int):  # an open descriptor: read from the start, leave it open
+        os.lseek(path, 0, os.SEEK_SET)
+    with open(path, "rb", buffering=0, closefd=not isinstance(path, int)) as f:
+        size = os.fstat(f.fileno()).st_size
+        if chunk_size is None and size >= MMAP_MIN:
+            import mmap
+
+            try:
+                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                mm = None
+            if mm is not None:
+                try:
+                    if hasattr(mm, "madvise"):
+                        mm.madvise(mmap.MADV_SEQUENTIAL)
+                    if parts is None:
+                        parts = max(1, min(os.cpu_count() or 1, size // PARALLEL_MIN_PART))
+                    return scan_buffer(mm, parts)
+                finally:
+                    mm.close()
+        if chunk_size is None and parts is not None and parts > 1:
+            return scan_buffer(f.read(), parts)
+        return _scan_chunked(f, size, chunk_size if chunk_size is not None else max(size + 1, 1))
+
+
+def _scan_chunked(f, Py_ssize_t size, Py_ssize_t chunk_size):
     cdef RepodataScanner sc = RepodataScanner()
     cdef bytearray buf
     cdef Py_ssize_t filled = 0, used, n
     cdef int64_t base = 0
     cdef char* raw
-    if isinstance(path, int):  # an open descriptor: read from the start, leave it open
-        os.lseek(path, 0, os.SEEK_SET)
-    with open(path, "rb", buffering=0, closefd=not isinstance(path, int)) as f:
-        # Small files get a small buffer: zero-filling 8 MB per tiny subdir is most of its cost.
-        buf = bytearray(max(1, min(chunk_size, os.fstat(f.fileno()).st_size + 1)))
-        while True:
-            if filled == len(buf):
-                # One unit larger than the buffer (e.g. a huge "removed" list): grow.
-                buf.extend(bytes(len(buf)))
-            n = f.readinto(memoryview(buf)[filled:])
-            filled += n
-            used = sc.feed(buf, filled, base, n == 0)
-            if n == 0:
-                break
-            if used:
-                raw = buf
-                memmove(raw, raw + used, filled - used)
-                filled -= used
-                base += used
+    # Small files get a small buffer: zero-filling a large one per tiny subdir is most of its cost.
+    buf = bytearray(max(1, min(chunk_size, size + 1)))
+    while True:
+        if filled == len(buf):
+            # One unit larger than the buffer (e.g. a huge "removed" list): grow.
+            buf.extend(bytes(len(buf)))
+        n = f.readinto(memoryview(buf)[filled:])
+        filled += n
+        used = sc.feed(buf, filled, base, n == 0)
+        if n == 0:
+            break
+        if used:
+            raw = buf
+            memmove(raw, raw + used, filled - used)
+            filled -= used
+            base += used
     return sc
 
 

@@ -8,15 +8,19 @@ array; watches are intrusive linked lists (two "next" slots per clause). A solva
 native constraint (choosing a candidate falsifies its siblings) materialised as a binary clause
 only when conflict analysis or an explanation needs it.
 
-Decisions follow the provider's preferences: the earliest-created requirement whose parent is
-chosen and whose name has nothing chosen gets its first unassigned candidate (provider order), so
-requirements are decided breadth first from the problem. Conflicts: 1-UIP learning, backjumping.
+Decisions follow the provider's preferences: walking the chosen solvables breadth first from the
+problem, the first requirement nothing chosen meets gets its first unassigned candidate (provider
+order, best first); so the user's requirements are decided first, then their dependencies, level
+by level, and the answer is the greedy "best candidate that still fits" in that order.
+Besides unit propagation: choosing a solvable rules out every candidate outside each of its
+version sets (requires + at most one per name), which spares search from learning that one
+sibling at a time. Conflicts: 1-UIP learning, backjumping. Every learnt clause remembers what it
+was derived from, so an unsatisfiable problem yields the original clauses of its refutation.
 Assignments may land on the trail at a lower level than the current one (facts found while
 loading a name, units of lazily added clauses); backtracking keeps those.
 """
 
-from libc.stdlib cimport malloc, realloc, free
-from libc.string cimport memset
+from libc.stdlib cimport free, realloc
 
 cdef enum:
     KIND_REQUIRES = 0
@@ -27,6 +31,10 @@ cdef enum:
 
 cdef enum:
     REASON_NONE = -1     # decision, or the root axiom
+    # reasons below -1 encode -2 - x: x < ENTRY_BASE is a chosen sibling (at most one per name);
+    # x - ENTRY_BASE is a requirement entry whose parent is chosen and whose version set does not
+    # contain this candidate (requires + at-most-one imply "not this one")
+    ENTRY_BASE = 1 << 29
 
 cdef struct IntVec:
     int* data
@@ -66,6 +74,7 @@ cdef class Solver:
     # provider access
     cdef object provider
     cdef object requirements, constraints
+    cdef object _prefetch
     cdef object _candidates, _matching, _dependencies, _excluded, _vs_name, _name_of
     # per variable
     cdef IntVec val, level, reason, var_name, var_solvable, deps_added, seen
@@ -83,8 +92,8 @@ cdef class Solver:
     # requirement entries (decision order)
     cdef IntVec e_parent, e_vs, e_clause
     # search state
-    cdef IntVec trail, trail_lim, bfs, visited, learnt, marked, amo_mark
-    cdef int stamp, bfs_valid
+    cdef IntVec trail, trail_lim, bfs, visited, learnt, marked, amo_mark, smark
+    cdef int stamp, bfs_valid, sstamp
     cdef Py_ssize_t bfs_head, bfs_entry
     cdef Py_ssize_t qhead
     cdef int cur_level
@@ -109,6 +118,7 @@ cdef class Solver:
         self._excluded = provider.excluded
         self._vs_name = provider.version_set_name
         self._name_of = provider.name_of
+        self._prefetch = getattr(provider, "prefetch", None)
         self.solvable_var = {}
         self.name_index = {}
         self.vs_index = {}
@@ -134,7 +144,7 @@ cdef class Solver:
         vec_free(&self.vs_start); vec_free(&self.vs_len); vec_free(&self.vs_name)
         vec_free(&self.vs_provider); vec_free(&self.vs_vars); vec_free(&self.e_parent)
         vec_free(&self.e_vs); vec_free(&self.e_clause); vec_free(&self.trail)
-        vec_free(&self.trail_lim); vec_free(&self.bfs); vec_free(&self.visited); vec_free(&self.learnt); vec_free(&self.amo_mark); vec_free(&self.marked)
+        vec_free(&self.trail_lim); vec_free(&self.bfs); vec_free(&self.visited); vec_free(&self.learnt); vec_free(&self.amo_mark); vec_free(&self.smark); vec_free(&self.marked)
 
     # ------------------------------------------------------------------ variables & values
     cdef int new_var(self, int solvable, int name) except -1:
@@ -148,6 +158,7 @@ cdef class Solver:
         vec_push(&self.seen, 0)
         vec_push(&self.visited, 0)
         vec_push(&self.amo_mark, -1)
+        vec_push(&self.smark, 0)
         vec_push(&self.var_entry_start, 0)
         vec_push(&self.var_entry_len, 0)
         vec_push(&self.watch_head, -1)
@@ -296,7 +307,7 @@ cdef class Solver:
         cdef int r = self.reason.data[v]
         if r >= 0:
             return r
-        if r == REASON_NONE:
+        if r == REASON_NONE or -2 - r >= ENTRY_BASE:
             return -1
         return self.forbid(-2 - r, v)
 
@@ -393,6 +404,11 @@ cdef class Solver:
         else:
             deps = self._dependencies(self.var_solvable.data[v])
             requires, constrains = deps.requires, deps.constrains
+        if self._prefetch is not None and len(requires) > 1:
+            # a lazy provider (PyPI) can fetch these names concurrently before we ask one by one
+            fresh = [n for n in (self._vs_name(vs) for vs in requires) if n not in self.name_index]
+            if len(fresh) > 1:
+                self._prefetch(fresh)
         self.var_entry_start.data[v] = <int>self.e_parent.size
         for vs in requires:
             ivs = self.intern_vs(vs, True)
@@ -411,6 +427,28 @@ cdef class Solver:
         return -1
 
     # ------------------------------------------------------------------ propagation
+    cdef int exclude_outside_requirements(self, int v) except -1:
+        """v is chosen: a candidate outside one of v's version sets can no longer be chosen (one
+        of the set must be, and only one per name). Without this, search would find that out
+        one sibling at a time."""
+        cdef Py_ssize_t i, end = self.var_entry_start.data[v] + self.var_entry_len.data[v]
+        cdef int ivs, nm, k, c, base, lv = self.level.data[v]
+        for i in range(self.var_entry_start.data[v], end):
+            ivs = self.e_vs.data[i]
+            nm = self.vs_name.data[ivs]
+            if self.vs_len.data[ivs] >= self.n_cand_len.data[nm]:
+                continue
+            self.sstamp += 1
+            base = self.vs_start.data[ivs]
+            for k in range(self.vs_len.data[ivs]):
+                self.smark.data[self.vs_vars.data[base + k]] = self.sstamp
+            base = self.n_cand_start.data[nm]
+            for k in range(self.n_cand_len.data[nm]):
+                c = self.cand_vars.data[base + k]
+                if self.smark.data[c] != self.sstamp and self.val.data[c] < 0:
+                    self.assign(2 * c + 1, lv, -2 - (ENTRY_BASE + <int>i))
+        return 0
+
     cdef int propagate(self) except -2:
         cdef int lit, v, nm, k, c, confl, flit, ci, prev, prevw, w, nxt, start, n, other, j
         cdef int found, tmp, ov, pos, jj
@@ -447,6 +485,7 @@ cdef class Solver:
                             self.assign(2 * c + 1, self.level.data[v], -2 - v)
                 if not self.deps_added.data[v]:
                     self.add_deps(v)
+                self.exclude_outside_requirements(v)
             # visit clauses watching the literal that just became false
             flit = lit ^ 1
             prev = -1
@@ -575,10 +614,15 @@ cdef class Solver:
                 raise AssertionError("conflict analysis reached a decision before the UIP")
             else:
                 t = -2 - r
+                if t >= ENTRY_BASE:  # outside a chosen parent's version set
+                    vec_push(&self.why, self.e_clause.data[t - ENTRY_BASE])
+                    one[0] = 2 * self.e_parent.data[t - ENTRY_BASE] + 1
+                    t = v  # v, had it been chosen, would have ruled out the whole set
+                else:
+                    one[0] = 2 * t + 1
                 if self.amo_mark.data[t] != self.conflicts:
                     self.amo_mark.data[t] = self.conflicts
-                    vec_push(&self.why, r)
-                one[0] = 2 * t + 1
+                    vec_push(&self.why, -2 - t)
                 L = one
                 n = 1
         for i in range(self.marked.size):
@@ -706,6 +750,11 @@ cdef class Solver:
             for k in range(self.c_len.data[ci]):
                 v = self.lits.data[self.c_start.data[ci] + k] >> 1
                 if self.val.data[v] >= 0 and self.level.data[v] == 0:
+                    r = self.reason.data[v]
+                    if r < -1 and -2 - r >= ENTRY_BASE:
+                        todo.append(self.e_clause.data[-2 - r - ENTRY_BASE])
+                        amo.add(self.var_solvable.data[v])
+                        continue
                     r = self.reason_clause(v)
                     if r >= 0 and r != ci:
                         todo.append(r)

@@ -27,10 +27,12 @@ import msgspec
 
 from .conda.model import PackageRecord
 from .errors import InputError, LockOutdatedError, SolverError, UnsolvableError
+from .feedback import CondaFeedback
 from .lock.model import LockFile
 from .pypi.model import PyPIPackage
 
 __all__ = [
+    "CondaFeedback",
     "EnvironmentResult",
     "HttpSettings",
     "SolveResult",
@@ -45,19 +47,28 @@ __all__ = [
 
 class EnvironmentResult(msgspec.Struct, kw_only=True):
     """What one environment resolves to on one platform. ``solved``: re-solved by this call
-    (False: taken as it was from the given lock, which still satisfied the manifest)."""
+    (False: taken as it was from the given lock, which still satisfied the manifest).
+    ``conda_feedback``: constraints the conda solve got from the PyPI stage (conda had chosen a
+    version a PyPI requirement excludes, and was solved again with it excluded), in the order
+    they were added; ``warnings``: what the PyPI stage wants the user to know about a solution
+    that still stands. Both are shared by the members of a solve group and empty when
+    ``solved`` is False (the lock does not record them)."""
 
     environment: str
     platform: str
     conda: list[PackageRecord]
     pypi: list[PyPIPackage] = []
     solved: bool = True
+    conda_feedback: list[CondaFeedback] = []
+    warnings: list[str] = []
 
 
 class SolveResult(msgspec.Struct, kw_only=True):
     """The outcome of :func:`solve`: the new lock, and per (environment, platform) what it holds
     for the selection that was asked. ``solved_units``/``reused_units`` count solve units (an
-    environment or a solve group on one platform) re-solved or kept from the lock."""
+    environment or a solve group on one platform) re-solved or kept from the lock. What the
+    solve has to say about an environment (constraints conda was re-solved with for PyPI,
+    PyPI warnings) is on its :class:`EnvironmentResult`."""
 
     lock: LockFile
     environments: list[EnvironmentResult]
@@ -215,13 +226,17 @@ def solve(
 
     http = http or HttpSettings()
     cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
-    results = _solve_units(todo, lock, update_names, backend, cache, alias, http, max_workers, progress)
+    outcomes = _solve_units(todo, lock, update_names, backend, cache, alias, http, max_workers, progress)
+    results = [o.result for o in outcomes]
 
     new_lock = assemble_lock(results, lock, wanted=wanted, channel_alias=alias)
     env_results: list[EnvironmentResult] = []
-    for result in results:
+    for outcome in outcomes:
+        result = outcome.result
         for member, conda, pypi in member_shares(result):
-            env_results.append(EnvironmentResult(environment=member.environment, platform=result.unit.platform, conda=conda, pypi=pypi))
+            env_results.append(EnvironmentResult(
+                environment=member.environment, platform=result.unit.platform, conda=conda, pypi=pypi,
+                conda_feedback=list(outcome.feedback), warnings=list(outcome.warnings)))
     for unit in reused:
         for name in unit.environments:
             env = new_lock.environment(name)
@@ -246,11 +261,17 @@ def _default_cache_dir() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "solver"
 
 
-def _solve_units(units, lock, update_names, backend, cache, alias, http_settings, max_workers, progress) -> list:
-    """Solve each unit (in a thread pool); the results come back in unit order, so the outcome
-    does not depend on which finished first."""
-    from .lock.build import UnitResult
+class _Outcome(msgspec.Struct, kw_only=True):
+    """One solved unit and what the solve has to say about it."""
 
+    result: Any  # lock.build.UnitResult
+    feedback: list[CondaFeedback] = []
+    warnings: list[str] = []
+
+
+def _solve_units(units, lock, update_names, backend, cache, alias, http_settings, max_workers, progress) -> list[_Outcome]:
+    """Solve each unit (in a thread pool); the outcomes come back in unit order, so the result
+    does not depend on which finished first."""
     if not units:
         return []
     from .http import HttpClient
@@ -258,7 +279,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
     conda_http = HttpClient(cache, timeout=http_settings.timeout, concurrency=http_settings.concurrency, verify=http_settings.verify)
     cancelled = threading.Event()
 
-    def one(index: int, unit) -> UnitResult:
+    def one(index: int, unit) -> _Outcome:
         if cancelled.is_set():
             raise _Cancelled()
         info = {"index": index, "total": len(units), "unit": _unit_label(unit), "platform": unit.platform}
@@ -266,7 +287,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             progress("start", info)
         t = time.perf_counter()
         try:
-            result = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http)
+            outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http)
         except UnsolvableError as exc:
             cancelled.set()
             raise UnsolvableError(f"cannot solve {_unit_label(unit)} on {unit.platform}: {exc}", getattr(exc, "explanation", None)) from None
@@ -274,8 +295,9 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             cancelled.set()
             raise
         if progress:
+            result = outcome.result
             progress("done", {**info, "seconds": time.perf_counter() - t, "conda": len(result.conda), "pypi": len(result.pypi)})
-        return result
+        return outcome
 
     workers = max_workers or min(len(units), max(2, os.cpu_count() or 2), 8)
     try:
@@ -305,9 +327,12 @@ class _Cancelled(Exception):
     pass
 
 
-def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http):
+def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http) -> _Outcome:
+    """Conda, then PyPI on top. When PyPI fails only because of versions conda chose, conda is
+    solved again with the PyPI specifiers as constraints (see :mod:`solver.feedback`)."""
     from .conda.gateway import Gateway
     from .conda.solve import solve_conda
+    from .feedback import MAX_ROUNDS, conda_refused, feedback_for, still_conflicting
     from .lock.build import UnitResult
 
     locked_conda, locked_pypi = _locked_for(unit, lock)
@@ -319,25 +344,44 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
     )
     gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http)
     conda = solve_conda(conda_req, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records
-    pypi: list[PyPIPackage] = []
-    if unit.pypi is not None and unit.pypi.requirements:
-        from .http import HttpClient
-        from .pypi.auth import CredentialProvider
-        from .pypi.resolve import solve_pypi
+    if unit.pypi is None or not unit.pypi.requirements:
+        return _Outcome(result=UnitResult(unit=unit, conda=list(conda), pypi=[]))
 
-        pypi_req = msgspec.structs.replace(
-            unit.pypi,
-            locked=[] if full_update else locked_pypi,
-            update=update_names if update_names else None,
-        )
-        auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes])
-        client = HttpClient(cache, timeout=http_settings.timeout, concurrency=http_settings.concurrency, verify=http_settings.verify, auth=auth)
-        try:
-            pypi = list(solve_pypi(pypi_req, conda, http=client, cache_dir=cache, backend=backend).packages)
-            pypi = [_relative_path(p, pypi_req.project_root) for p in pypi]
-        finally:
-            client.close()
-    return UnitResult(unit=unit, conda=list(conda), pypi=pypi)
+    from .http import HttpClient
+    from .pypi.auth import CredentialProvider
+    from .pypi.resolve import CondaConflictError, solve_pypi
+
+    pypi_req = msgspec.structs.replace(
+        unit.pypi,
+        locked=[] if full_update else locked_pypi,
+        update=update_names if update_names else None,
+    )
+    auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes])
+    client = HttpClient(cache, timeout=http_settings.timeout, concurrency=http_settings.concurrency, verify=http_settings.verify, auth=auth)
+    added: list[CondaFeedback] = []
+    try:
+        for round_no in range(1, MAX_ROUNDS + 2):
+            try:
+                solution = solve_pypi(pypi_req, conda, http=client, cache_dir=cache, backend=backend)
+                break
+            except CondaConflictError as exc:
+                known = {f.constraint for f in added}
+                new = [f for f in feedback_for(exc.conflicts, round_no) if f.constraint not in known]
+                if not new:
+                    raise (still_conflicting(added, exc) if added else exc) from None
+                if round_no > MAX_ROUNDS:
+                    raise still_conflicting(added, exc) from None
+            added += new
+            retry = msgspec.structs.replace(conda_req, constraints=list(conda_req.constraints) + [f.constraint for f in added])
+            try:
+                conda = solve_conda(retry, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records
+            except UnsolvableError as exc:
+                raise conda_refused(added, exc) from None
+    finally:
+        client.close()
+    pypi = [_relative_path(p, pypi_req.project_root) for p in solution.packages]
+    return _Outcome(result=UnitResult(unit=unit, conda=list(conda), pypi=pypi), feedback=added,
+                    warnings=list(solution.warnings))
 
 
 def _relative_path(package: PyPIPackage, project_root: str | None) -> PyPIPackage:

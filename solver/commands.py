@@ -133,6 +133,19 @@ def _pypi_json(package) -> dict:
     return out
 
 
+def _feedback_json(feedback) -> dict:
+    return {
+        "constraint": feedback.constraint,
+        "conda_name": feedback.conda_name,
+        "pypi_name": feedback.pypi_name,
+        "pypi_specifier": feedback.pypi_specifier,
+        "required_by": feedback.required_by,
+        "chain": list(feedback.chain),
+        "replaced": feedback.replaced,
+        "round": feedback.round,
+    }
+
+
 def _environments_json(entries) -> dict:
     out: dict = {}
     for e in entries:
@@ -140,8 +153,22 @@ def _environments_json(entries) -> dict:
             "solved": e.solved,
             "conda": [_package_json(r) for r in sorted(e.conda, key=lambda r: r.name)],
             "pypi": [_pypi_json(p) for p in sorted(e.pypi, key=lambda p: p.name.lower())],
+            "conda_feedback": [_feedback_json(f) for f in e.conda_feedback],
+            "warnings": list(e.warnings),
         }
     return out
+
+
+def _solve_notes(entries) -> list[str]:
+    """stderr lines for conda re-solves the PyPI stage asked for and PyPI warnings, once per
+    platform and text (the members of a solve group share them), environments named."""
+    seen: dict[tuple[str, str, str], list[str]] = {}
+    for e in entries:
+        for f in e.conda_feedback:
+            seen.setdefault(("note", e.platform, f.describe()), []).append(e.environment)
+        for w in e.warnings:
+            seen.setdefault(("warning", e.platform, w), []).append(e.environment)
+    return [f"{kind}: {', '.join(envs)} on {platform}: {text}" for (kind, platform, text), envs in seen.items()]
 
 
 def _lock_entries(lock, environments, platforms):
@@ -260,6 +287,8 @@ def solve_command(args) -> int:
                         "seconds": round(seconds, 3), "reasons": [],
                         "environments": _environments_json(result.environments)})
         if not args.quiet:
+            for line in _solve_notes(result.environments):
+                progress.line(line)
             if result.solved_units == 0:
                 progress.line(f"{lock_path} is up to date ({_summary(result.environments, seconds)})")
             else:

@@ -8,7 +8,9 @@ into what they were derived from). From those alone we build a tree:
   compactly ("foo 1.0 | 1.1 | 1.2");
 * leaves: ``missing`` (no package of that name), ``no-match`` (no version in range),
   ``excluded`` (the provider's reason), ``conflict`` (another requirement on the same name wants
-  a different candidate), ``constrained`` (someone's ``constrains`` rules it out), ``see-above``
+  a different candidate), ``constrained`` (someone's ``constrains`` rules it out), ``constrains``
+  (its own ``constrains`` rules out what another requirement needs; detail "who|requirement"),
+  ``see-above``
   (a requirement already explained), ``cycle``.
 
 ``Explanation.render()`` turns it into a few sentences; chains of single reasons are joined on one
@@ -58,6 +60,7 @@ class _Core:
         self.excluded: dict[int, str] = {}
         self.forbid: dict[int, set[int]] = defaultdict(set)
         self.constrained: dict[int, list[tuple[int, int]]] = defaultdict(list)  # c -> [(parent, vs)]
+        self.constrains: dict[int, list[int]] = defaultdict(list)  # parent -> [vs]
         for t in getattr(solver, "unsat_amo", None) or ():
             # t was chosen, which rules out every sibling of its name
             for s in provider.candidates(provider.name_of(t)):
@@ -81,6 +84,8 @@ class _Core:
                 self.forbid[b].add(a)
             elif kind == "constrains":
                 parent = solver.requires_parent(ci)
+                if vs not in self.constrains[parent]:
+                    self.constrains[parent].append(vs)
                 for s, _ in lits:
                     if s != parent or len(lits) == 1:
                         self.constrained[s].append((parent, vs))
@@ -169,6 +174,7 @@ class _Builder:
             tuple(core.constrained.get(s, ())),
             self.conflicting_requirement(s, via, ()),
             tuple(core.requires.get(s, ())),
+            tuple(core.constrains.get(s, ())),
         )
 
     def conflicting_requirement(self, s: int, via: int, stack: tuple[int, ...]):
@@ -200,11 +206,22 @@ class _Builder:
                 self.conflicts_said.add(pair)
                 parents = core.required_by.get(vs, [parent])
                 out.append(ExplanationNode("conflict", p.display_version_set(vs), detail=self.parents_text(parents)))
+        for vs in core.constrains.get(s, ()):
+            needed = [(parent, req) for parent, req in core.name_reqs.get(p.version_set_name(vs), ())
+                      if parent != s]
+            if needed:
+                parent, req = needed[0]
+                who = self.parents_text(core.required_by.get(req, [parent]))
+                out.append(ExplanationNode("constrains", p.display_version_set(vs),
+                                           detail=f"{who}|{p.display_version_set(req)}"))
         for vs in core.requires.get(s, ()):
             out.append(self.requirement(vs, stack))
         # a reason that only points back at what another reason already said adds nothing
         useful = [r for r in out if not _dead_end(r)]
-        return useful or out[:1]
+        # "someone's constrains rules it out" only matters when nothing else does: the
+        # constraining package may well not be needed at all
+        firm = [r for r in useful if r.kind != "constrained" or r.detail == "your constraints"]
+        return firm or useful or out[:1]
 
 
 def _dead_end(node: ExplanationNode) -> bool:
@@ -245,6 +262,10 @@ def _reason_clause(node: ExplanationNode, group: str, lines: list[str], indent: 
         if node.detail == "your constraints":
             return f"{group} {_verb(group, 'is', 'are')} ruled out by your constraint {node.text}"
         return f"{group} {_verb(group, 'is', 'are')} ruled out by {node.detail}, which constrains {node.text}"
+    if node.kind == "constrains":
+        who, req = node.detail.split("|", 1)
+        need = f"you require {req}" if who == "you" else f"{who} {_verb(who, 'depends', 'depend')} on {req}"
+        return f"{group} {_verb(group, 'constrains', 'constrain')} {node.text}, but {need}"
     if node.kind == "conflict":
         if node.detail == "see-above":
             return f"{group} {_verb(group, 'conflicts', 'conflict')} with {node.text} (see above)"

@@ -93,3 +93,22 @@ class PyPISolution(msgspec.Struct, kw_only=True):
     # things the user should know about a solution that still stands (e.g. where the dependencies
     # of an extra of a conda-provided distribution were taken from), one sentence each
     warnings: list[str] = []
+
+
+class CondaConflict(msgspec.Struct, kw_only=True, frozen=True):
+    """A PyPI requirement the conda result contradicts: conda installs ``pypi_name`` at
+    ``installed`` (from the conda record ``conda_name`` ``conda_version``, ``conda_record`` as
+    ``name-version-build``) and ``specifier`` (PEP 440, e.g. ``<2``) excludes it. ``required_by``:
+    the PyPI package asking (``"oldlib 1.0"``), None for the user's own pypi-dependency;
+    ``chain``: the packages leading to it from the user's requirements, ``required_by`` last.
+    ``wanted``: the version PyPI would pick if conda were free to change (None: unknown)."""
+
+    pypi_name: str
+    conda_name: str
+    conda_version: str
+    conda_record: str
+    installed: str
+    specifier: str
+    required_by: str | None = None
+    chain: list[str] = []
+    wanted: str | None = None

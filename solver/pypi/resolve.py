@@ -5,7 +5,10 @@ Model (as uv does it): one core *name* per distribution and one per ``name[extra
 candidate at version V requires the base at exactly V plus the dependencies its extra enables. The
 target Python is a name of its own with a single candidate, so ``Requires-Python`` found only in
 metadata shows up in explanations as a dependency. Conda-provided distributions have a single
-candidate (the conda version) with no dependencies: conda already satisfied them.
+candidate (the conda version) with no dependencies: conda already satisfied them. When a
+requirement excludes a conda version, the resolution is tried again with that name free (the
+versions the indexes list, then any version) to learn what PyPI needs of conda; if that works,
+:class:`CondaConflictError` carries every such requirement, for the caller to re-solve conda.
 """
 
 from __future__ import annotations
@@ -44,11 +47,27 @@ from .metadata import (
     prepare_metadata,
     static_pyproject_metadata,
 )
-from .model import PyPIPackage, PyPIRequest, PyPIRequirement, PyPISolution
+from .model import CondaConflict, PyPIPackage, PyPIRequest, PyPIRequirement, PyPISolution
 from .tags import TargetEnv, target_from_conda
 
 PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
 PYTHON = "<python>"  # the core name of the target interpreter (no distribution can be named so)
+# Candidates standing for what conda installs: the conda version itself, and (only while working
+# out what PyPI would want of a conda-provided name, see _conda_conflicts) the other versions the
+# indexes know of, or any version at all when they know none. None has dependencies: conda
+# satisfies those.
+CONDA_SOURCES = ("conda", "conda-alt", "conda-any")
+
+
+class CondaConflictError(UnsolvableError):
+    """The PyPI requirements cannot be met because of versions the conda result installs, and
+    they could be met if conda installed other versions. ``conflicts``: every PyPI requirement
+    (direct or transitive) found to exclude a conda-installed version, as
+    :class:`~solver.pypi.model.CondaConflict` records, in a stable order."""
+
+    def __init__(self, message: str, conflicts: list[CondaConflict], explanation=None):
+        super().__init__(message, explanation)
+        self.conflicts = list(conflicts)
 
 
 class Candidate:
@@ -87,7 +106,8 @@ class PyPIProvider:
 
     def __init__(self, request: PyPIRequest, target: TargetEnv, sources: list[IndexSource], http,
                  *, conda_provided: dict[str, tuple[Version, str]] | None = None,
-                 cache_dir: str | os.PathLike | None = None, concurrency: int = 8):
+                 cache_dir: str | os.PathLike | None = None, concurrency: int = 8,
+                 freed: set[str] | frozenset[str] = frozenset(), freed_any: bool = False):
         self.request = request
         self.target = target
         self.env_markers = target.markers()
@@ -96,6 +116,11 @@ class PyPIProvider:
         self.http = http
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.conda_provided = conda_provided or {}
+        # conda-provided names whose version conda may change (candidates: the conda version
+        # first, then the other versions the indexes list, or with freed_any one candidate
+        # matching every specifier)
+        self.freed = frozenset(freed)
+        self.freed_any = freed_any
         if request.prerelease_mode not in PRERELEASE_MODES:
             raise InputError(
                 f"unknown prerelease mode {request.prerelease_mode!r} "
@@ -218,7 +243,7 @@ class PyPIProvider:
             out = []
             for sid in self.candidates(name_id):
                 cand = self.solvables[sid]
-                if spec.contains(cand.version, prereleases=True):
+                if cand.source == "conda-any" or spec.contains(cand.version, prereleases=True):
                     # the pre-release policy is about index versions, not about what conda or a
                     # direct source put there
                     if (cand.version.is_prerelease and cand.source == "index"
@@ -240,7 +265,7 @@ class PyPIProvider:
     def prefetch(self, names: Sequence[int]) -> None:
         for nid in names:
             pkg, _extra = self.names[nid]
-            if pkg == PYTHON or pkg in self.conda_provided or pkg in self.direct:
+            if pkg == PYTHON or (pkg in self.conda_provided and pkg not in self.freed) or pkg in self.direct:
                 continue
             self._page_future(pkg)
 
@@ -257,6 +282,10 @@ class PyPIProvider:
             return f"Python=={cand.version} (the target environment's Python)"
         if cand.source == "conda":
             return f"{name}=={cand.version} (installed by conda package {cand.conda})"
+        if cand.source == "conda-alt":
+            return f"{name}=={cand.version} (if conda installed it instead of {cand.conda})"
+        if cand.source == "conda-any":
+            return f"{name} (any version conda could install instead of {cand.conda})"
         if cand.source in ("path", "git", "url"):
             return f"{name} @ {cand.index}"
         return f"{name}=={cand.version}"
@@ -445,7 +474,10 @@ class PyPIProvider:
             return [self._add_solvable(Candidate(name_id, self.python_version, source="python"))]
         if pkg in self.conda_provided:
             version, record = self.conda_provided[pkg]
-            return [self._add_solvable(Candidate(name_id, version, source="conda", conda=record))]
+            out = [self._add_solvable(Candidate(name_id, version, source="conda", conda=record))]
+            if pkg in self.freed:
+                out += self._freed_candidates(name_id, pkg, version, record)
+            return out
         if pkg in self.direct:
             return [self._add_solvable(self._direct_candidate(name_id, self.direct[pkg]))]
         pages = self._page_future(pkg).result()
@@ -469,6 +501,37 @@ class PyPIProvider:
                              excluded=None if usable else f"{pkg}=={v} {reason}")
             out.append(self._add_solvable(cand))
         return out
+
+    def _freed_candidates(self, name_id: int, pkg: str, version: Version, record: str) -> list[int]:
+        """Versions conda might install instead of ``version``: those the indexes list (newest
+        first; files and tags do not matter, conda would provide it), or (``freed_any``, or when
+        the indexes list none) one candidate that stands for any version."""
+        others = []
+        if not self.freed_any:
+            try:
+                others = [v for v, _, _ in self._versions(pkg, self._page_future(pkg).result()) if v != version]
+            except SolverError:
+                others = []
+        others.sort(key=lambda v: (not v.is_prerelease, v), reverse=True)  # stable ones first
+        if not others:
+            return [self._add_solvable(Candidate(name_id, version, source="conda-any", conda=record))]
+        return [self._add_solvable(Candidate(name_id, v, source="conda-alt", conda=record)) for v in others]
+
+    def adopt_fetches(self, other: "PyPIProvider") -> None:
+        """Reuse the index pages and metadata ``other`` (a provider of the same request) already
+        fetched successfully."""
+        def done(fut: Future) -> bool:
+            return fut.done() and not fut.cancelled() and fut.exception() is None
+
+        with other._lock:  # its fetch threads may still be adding entries
+            pages = {k: f for k, f in other._pages.items() if done(f)}
+            meta = {k: f for k, f in other._meta.items() if done(f)}
+            flat = other._flat if other._flat is not None and done(other._flat) else None
+        with self._lock:
+            self._pages.update(pages)
+            self._meta.update(meta)
+            if self._flat is None and flat is not None:
+                self._flat = flat
 
     # -- metadata -------------------------------------------------------------------------------
 
@@ -653,12 +716,16 @@ class PyPIProvider:
 
     def _dependencies(self, sid: int, cand: Candidate) -> Dependencies:
         pkg, extra = self.names[cand.name_id]
-        if cand.source in ("python", "conda"):
+        if cand.source == "conda-any":
+            if extra is None:
+                return Dependencies()
+            return Dependencies(requires=[self.intern_version_set(self.intern_name(pkg, None), "")])
+        if cand.source in ("python", "conda", "conda-alt"):
             if extra is None:
                 return Dependencies()
             base_id = self.intern_name(pkg, None)
             requires = [self.intern_version_set(base_id, f"==={cand.version}")]
-            meta = self._conda_extra_metadata(sid, cand, pkg, extra) if cand.source == "conda" else None
+            meta = self._conda_extra_metadata(sid, cand, pkg, extra) if cand.source != "python" else None
             if meta is not None:
                 # conda installed the distribution, not what its extra adds: take that from the
                 # indexes' metadata of that version (or of its closest sibling)
@@ -874,7 +941,7 @@ class PyPIProvider:
     def package_of(self, sid: int) -> PyPIPackage | None:
         cand = self.solvables[sid]
         pkg, extra = self.names[cand.name_id]
-        if extra is not None or cand.source in ("python", "conda"):
+        if extra is not None or cand.source == "python" or cand.source in CONDA_SOURCES:
             return None
         meta = self.metadata_of(cand)
         common = dict(name=pkg, version=str(cand.version), requires_dist=list(meta.requires_dist),
@@ -1088,7 +1155,8 @@ def _root_requirements(provider: PyPIProvider, request: PyPIRequest) -> list[int
         if _specifier_names_prerelease(provider.version_sets[vs][1]):
             provider.first_party_pre.add(pkg)
         conda = provider.conda_provided.get(pkg)
-        if conda is not None and not provider.version_sets[vs][1].contains(conda[0], prereleases=True):
+        if (conda is not None and pkg not in provider.freed
+                and not provider.version_sets[vs][1].contains(conda[0], prereleases=True)):
             raise UnsolvableError(
                 f"{where} ({req.name}{spec}) conflicts with the conda package {conda[1]}, which "
                 f"installs {pkg} {conda[0]}: relax the PyPI requirement or change the conda one"
@@ -1140,17 +1208,24 @@ def solve_pypi(request: PyPIRequest, conda_records, *, http=None, cache_dir=None
         conda = conda_distributions(conda_records, request.conda_pypi_map, http)
         provider = PyPIProvider(request, target, sources, http, conda_provided=conda, cache_dir=cache_dir)
         try:
-            roots = _root_requirements(provider, request)
-            provider.prefetch(sorted({provider.version_sets[v][0] for v in roots}))
             t_solve = time.perf_counter()
-            _check_roots(provider, roots)
             try:
-                chosen = _run_core(provider, Problem(requirements=roots), backend)
+                roots = _root_requirements(provider, request)
+                provider.prefetch(sorted({provider.version_sets[v][0] for v in roots}))
+                t_solve = time.perf_counter()
+                _check_roots(provider, roots)
+                try:
+                    chosen = _run_core(provider, Problem(requirements=roots), backend)
+                except UnsolvableError as exc:
+                    raise UnsolvableError(
+                        f"cannot resolve the PyPI dependencies for {request.platform} "
+                        f"(Python {target.python_version}):\n{exc}{_conda_hints(provider)}",
+                        exc.explanation) from None
             except UnsolvableError as exc:
-                raise UnsolvableError(
-                    f"cannot resolve the PyPI dependencies for {request.platform} "
-                    f"(Python {target.python_version}):\n{exc}{_conda_hints(provider)}",
-                    exc.explanation) from None
+                conflicts = _conda_conflicts(provider, conda_records, backend)
+                if conflicts:
+                    raise CondaConflictError(str(exc), conflicts, exc.explanation) from None
+                raise
             solve_time = time.perf_counter() - t_solve
             packages = [p for p in (provider.package_of(s) for s in chosen) if p is not None]
             packages.sort(key=lambda p: p.name)
@@ -1186,6 +1261,123 @@ def _conda_hints(provider: PyPIProvider) -> str:
         lines.append(f"  note: {provider.display_version_set(vs)}{who} conflicts with the conda package "
                      f"{conda[1]}, which installs {pkg} {conda[0]}")
     return ("\n" + "\n".join(lines)) if lines else ""
+
+
+def _contradicted_conda_names(provider: PyPIProvider) -> set[str]:
+    """Conda-provided names (not freed yet) some requirement met on the way excludes."""
+    out = set()
+    for name_id, spec, _ in provider.version_sets:
+        pkg, extra = provider.names[name_id]
+        conda = provider.conda_provided.get(pkg)
+        if extra is None and conda is not None and pkg not in provider.freed \
+                and not spec.contains(conda[0], prereleases=True):
+            out.add(pkg)
+    return out
+
+
+def _conda_conflicts(failed: PyPIProvider, conda_records, backend: str) -> list[CondaConflict]:
+    """After a failed resolution: would it succeed if conda installed other versions of the
+    conda-provided names some requirement excludes? Resolves again with those names free (their
+    conda version still preferred, then the versions the indexes list), freeing more names when
+    that meets new contradictions, then (conda may have versions the indexes lack) with any
+    version allowed for them; returns every requirement the successful resolution holds that
+    excludes a conda version. [] when the failure is not conda's doing (or freeing does not help)."""
+    freed = _contradicted_conda_names(failed)
+    records = {f"{r.name}-{r.version}-{r.build}": r for r in conda_records}
+    any_version = False
+    while freed:
+        hypo = PyPIProvider(failed.request, failed.target, failed.sources, failed.http,
+                            conda_provided=failed.conda_provided, cache_dir=failed.cache_dir, freed=freed,
+                            freed_any=any_version)
+        hypo.adopt_fetches(failed)
+        try:
+            roots = _root_requirements(hypo, failed.request)
+            _check_roots(hypo, roots)
+            chosen = _run_core(hypo, Problem(requirements=roots), backend)
+        except UnsolvableError:
+            more = _contradicted_conda_names(hypo)
+            if more:
+                freed = freed | more
+            elif not any_version:
+                any_version = True
+            else:
+                return []
+            continue
+        except SolverError:
+            return []  # e.g. an index that fails now: keep the original error
+        finally:
+            hypo.close()
+        return _conflicts_in(hypo, roots, chosen, records)
+    return []
+
+
+def _solvable_label(provider: PyPIProvider, sid: int) -> str:
+    cand = provider.solvables[sid]
+    name = provider.display_name(cand.name_id)
+    if cand.source in ("path", "git", "url"):
+        return f"{name} @ {cand.index}"
+    return f"{name} {cand.version}"
+
+
+def _conflicts_in(provider: PyPIProvider, roots: list[int], chosen: list[int], records: dict) -> list[CondaConflict]:
+    """The requirements in a (hypothetical) solution that exclude a conda-installed version, each
+    with the chain of packages leading to it (breadth first from the user's requirements)."""
+    by_name = {provider.solvables[s].name_id: s for s in chosen}
+    parent: dict[int, int | None] = {}
+    order: list[int] = []
+    for vs in roots:
+        s = by_name.get(provider.version_sets[vs][0])
+        if s is not None and s not in parent:
+            parent[s] = None
+            order.append(s)
+    i = 0
+    while i < len(order):
+        s = order[i]
+        i += 1
+        for vs in provider.dependencies(s).requires:
+            t = by_name.get(provider.version_sets[vs][0])
+            if t is not None and t not in parent:
+                parent[t] = s
+                order.append(t)
+
+    def chain(sid: int | None) -> list[str]:
+        out = []
+        while sid is not None:
+            out.append(_solvable_label(provider, sid))
+            sid = parent.get(sid)
+        return out[::-1]
+
+    wanted_of = {}
+    for name_id, s in by_name.items():
+        cand = provider.solvables[s]
+        if cand.source in ("conda-alt", "index"):
+            wanted_of[name_id] = str(cand.version)
+    asked = [(vs, None) for vs in roots] + [(vs, s) for s in order for vs in provider.dependencies(s).requires]
+    out: list[CondaConflict] = []
+    seen = set()
+    for vs, by in asked:
+        name_id, spec, text = provider.version_sets[vs]
+        pkg, extra = provider.names[name_id]
+        if extra is not None or pkg not in provider.freed:
+            continue
+        if by is not None and provider.names[provider.solvables[by].name_id][0] == pkg:
+            continue  # an extra's pin on its own base
+        version, label = provider.conda_provided[pkg]
+        if spec.contains(version, prereleases=True):
+            continue
+        who = _solvable_label(provider, by) if by is not None else None
+        key = (pkg, text, who)
+        if key in seen:
+            continue
+        seen.add(key)
+        rec = records.get(label)
+        out.append(CondaConflict(
+            pypi_name=pkg, conda_name=rec.name if rec is not None else label,
+            conda_version=rec.version if rec is not None else str(version), conda_record=label,
+            installed=str(version), specifier=text, required_by=who, chain=chain(by),
+            wanted=wanted_of.get(name_id),
+        ))
+    return out
 
 
 def _check_roots(provider: PyPIProvider, roots: list[int]) -> None:

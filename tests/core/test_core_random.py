@@ -22,7 +22,10 @@ def run(packages, reqs, cons, backend):
     try:
         solution = solve(provider, problem, backend=backend)
     except UnsolvableError as err:
-        assert err.explanation is not None and str(err)
+        # the explanation blames some of the problem's own requirements, never nothing
+        exp = err.explanation
+        assert exp.root.children and exp.requirements
+        assert set(exp.requirements) <= {provider.display_version_set(vs) for vs in problem.requirements}
         return provider, problem, None
     assert validate(provider, problem, solution) == [], (reqs, provider.describe(solution))
     return provider, problem, frozenset(solution)

@@ -154,3 +154,23 @@ def test_stats_are_reported():
     solution = solve(provider, provider.problem(["a"]), stats=stats)
     assert provider.describe(solution) == {"a": "1", "b": "1"}
     assert stats["decisions"] >= 1 and stats["variables"] == 6
+
+
+def test_lazy_provider_gets_a_prefetch_hint_for_new_names():
+    class Recording(InMemoryProvider):
+        def __init__(self, pk):
+            super().__init__(pk)
+            self.hints = []
+
+        def prefetch(self, names):
+            self.hints.append(sorted(self.display_name(n) for n in names))
+
+    pk = {
+        "a": [{"version": "1", "depends": ["b", "c", "d"]}],
+        "b": [{"version": "1", "depends": ["c"]}],
+        "c": [{"version": "1"}],
+        "d": [{"version": "1"}],
+    }
+    provider = Recording(pk)
+    solve(provider, provider.problem(["a"]))
+    assert provider.hints == [["b", "c", "d"]]
