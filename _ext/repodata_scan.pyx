@@ -520,6 +520,7 @@ cdef class RepodataScanner:
     cdef int err_code
     cdef Py_ssize_t err_at, err_ks, err_ke
     cdef public int64_t info_start, info_end, version_start, version_end
+    cdef public int parts_joined  # later parts of a parallel scan absorbed (0 for a plain scan)
 
     def __cinit__(self):
         self.state = ST_BEFORE
@@ -913,6 +914,7 @@ cdef class RepodataScanner:
             self.info_start, self.info_end = other.info_start, other.info_end
         if other.version_start >= 0:
             self.version_start, self.version_end = other.version_start, other.version_end
+        self.parts_joined += 1 + other.parts_joined
 
     def finish(self, remap):
         """The per-name index, sorted: ``remap[raw_id]`` is each raw name's final id (0..m-1).
@@ -1018,16 +1020,19 @@ cdef class RepodataScanner:
 
 # Files at least this large are memory-mapped (no copy through a read buffer) and, with more than
 # one CPU, split into parts scanned on threads.
-DEF MMAP_MIN = 1048576
+MMAP_MIN_BYTES = 1 << 20
 # Parts of a parallel scan are at least this large (a thread start and the join cost ~0.1 ms).
 PARALLEL_MIN_PART = 8 << 20
+# Bytes fed to the scanner at a time (memory-mapped pages behind it are dropped as it goes).
+WINDOW = 8 << 20
 # How far past a split point a record boundary is looked for.
 DEF BOUNDARY_WINDOW = 4194304
 
 
 cdef Py_ssize_t boundary_after(const unsigned char* p, Py_ssize_t s, Py_ssize_t end) noexcept nogil:
-    """A likely record boundary at or after ``s``: the index after a '}' followed by ',' and the
-    opening quote of a key. Only a guess (the '}' may be inside a string): the join checks it."""
+    """A likely record boundary at or after ``s``: the index after a '}' followed by ',', a key
+    and an object. Only a guess (the '}' may be inside a string or close a nested object): the
+    join checks it."""
     cdef Py_ssize_t limit = min(end, s + BOUNDARY_WINDOW), i, j
     cdef const void* hit
     while s < limit:
@@ -1035,11 +1040,18 @@ cdef Py_ssize_t boundary_after(const unsigned char* p, Py_ssize_t s, Py_ssize_t 
         if hit == NULL:
             return -1
         i = <const unsigned char*> hit - p
+        # '}' , "key" : {   (a record's end, then the next record)
         j = skip_ws(p, i + 1, end)
         if j < end and p[j] == 44:
             j = skip_ws(p, j + 1, end)
             if j < end and p[j] == 34:
-                return i + 1
+                j = rs_string_end(p, j + 1, limit)
+                if j >= 0:
+                    j = skip_ws(p, j + 1, end)
+                    if j < end and p[j] == 58:
+                        j = skip_ws(p, j + 1, end)
+                        if j < end and p[j] == 123:
+                            return i + 1
         s = i + 1
     return -1
 
@@ -1060,12 +1072,34 @@ def split_points(const unsigned char[::1] buf, Py_ssize_t parts):
     return points
 
 
-def scan_buffer(buf, Py_ssize_t parts=1):
+def _feed_range(RepodataScanner s, buf, Py_ssize_t start, Py_ssize_t end, bint last, release,
+                Py_ssize_t window):
+    """Feeds ``buf[start:end]`` to ``s`` window by window; returns the bytes consumed. (Not a
+    closure: a typed view kept in a closure cell would outlive the scan and pin a memory map.)"""
+    cdef const unsigned char[::1] view = buf
+    cdef Py_ssize_t at = start, stop, used, win = window, released = start
+    while True:
+        stop = min(end, at + win)
+        used = s.feed(view[at:stop], stop - at, at, last and stop == end)
+        at += used
+        if stop == end:
+            return at - start
+        if used == 0:
+            win *= 2  # one unit larger than the window
+        elif release is not None and at - released >= window:
+            release(released, at)
+            released = at
+
+
+def scan_buffer(buf, Py_ssize_t parts=1, release=None, Py_ssize_t window=WINDOW):
     """Scans a whole repodata document held in ``buf`` (any buffer: bytes, mmap). With
     ``parts`` > 1 the buffer is cut at likely record boundaries and the pieces are scanned on
     threads at once (the scan holds no GIL); each join checks that the previous piece really
     ended at its cut, and any piece that does not fit (or fails) is scanned again in order from
-    where the checked prefix ends. The result is the same as ``parts=1`` in every case."""
+    where the checked prefix ends. The result is the same as ``parts=1`` in every case.
+
+    Each piece is fed ``window`` bytes at a time; ``release(start, stop)`` (optional) is called
+    with byte ranges already scanned, so a memory map can drop their pages."""
     cdef const unsigned char[::1] view = buf
     cdef Py_ssize_t size = view.shape[0], k, pos
     cdef RepodataScanner sc, part
@@ -1077,12 +1111,10 @@ def scan_buffer(buf, Py_ssize_t parts=1):
     outcome = [None] * n
 
     def run(k):
-        cdef RepodataScanner s = scanners[k]
         if k:
-            s.start_inside_packages()
+            (<RepodataScanner> scanners[k]).start_inside_packages()
         try:
-            outcome[k] = s.feed(view[points[k]:points[k + 1]], points[k + 1] - points[k], points[k],
-                                k == n - 1)
+            outcome[k] = _feed_range(scanners[k], buf, points[k], points[k + 1], k == n - 1, release, window)
         except Exception as exc:  # a misplaced cut fails here; the join decides
             outcome[k] = exc
 
@@ -1099,24 +1131,20 @@ def scan_buffer(buf, Py_ssize_t parts=1):
     finally:
         for t in threads:
             t.join()
-    sc = scanners[0]
     if isinstance(outcome[0], Exception):
-        if n == 1:
-            raise outcome[0]
-        sc = RepodataScanner()  # the first part never fails wrongly, but re-scan to be exact
-        pos = 0
+        raise outcome[0]  # the first part is the start of a plain scan: its errors are real
+    sc = scanners[0]
+    pos = outcome[0]
+    for k in range(1, n):
+        part = scanners[k]
+        if isinstance(outcome[k], Exception) or pos != points[k] or not sc.at_record_boundary():
+            break
+        sc.absorb(part, view)
+        pos = points[k] + outcome[k]
     else:
-        pos = points[0] + outcome[0]
-        for k in range(1, n):
-            part = scanners[k]
-            if isinstance(outcome[k], Exception) or pos != points[k] or not sc.at_record_boundary():
-                break
-            sc.absorb(part, view)
-            pos = points[k] + outcome[k]
-        else:
-            return sc
+        return sc
     # Sequential from the last checked position to the end.
-    sc.feed(view[pos:], size - pos, pos, True)
+    _feed_range(sc, buf, pos, size, True, release, window)
     return sc
 
 
@@ -1130,7 +1158,7 @@ def scan_file(path, chunk_size=None, parts=None):
         os.lseek(path, 0, os.SEEK_SET)
     with open(path, "rb", buffering=0, closefd=not isinstance(path, int)) as f:
         size = os.fstat(f.fileno()).st_size
-        if chunk_size is None and size >= MMAP_MIN:
+        if chunk_size is None and size >= MMAP_MIN_BYTES:
             import mmap
 
             try:
@@ -1138,12 +1166,22 @@ def scan_file(path, chunk_size=None, parts=None):
             except (OSError, ValueError):
                 mm = None
             if mm is not None:
+                release = None
+                if hasattr(mm, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+                    mm.madvise(mmap.MADV_SEQUENTIAL)
+                    page = mmap.PAGESIZE
+
+                    def release(start, stop):
+                        # Scanned pages leave this process (they stay in the page cache): the
+                        # resident set stays at a window per thread, not the whole file.
+                        start = (start + page - 1) // page * page
+                        stop = stop // page * page
+                        if stop > start:
+                            mm.madvise(mmap.MADV_DONTNEED, start, stop - start)
                 try:
-                    if hasattr(mm, "madvise"):
-                        mm.madvise(mmap.MADV_SEQUENTIAL)
                     if parts is None:
                         parts = max(1, min(os.cpu_count() or 1, size // PARALLEL_MIN_PART))
-                    return scan_buffer(mm, parts)
+                    return scan_buffer(mm, parts, release)
                 finally:
                     mm.close()
         if chunk_size is None and parts is not None and parts > 1:

@@ -20,6 +20,7 @@ Assignments may land on the trail at a lower level than the current one (facts f
 loading a name, units of lazily added clauses); backtracking keeps those.
 """
 
+from cpython.exc cimport PyErr_CheckSignals
 from libc.stdlib cimport free, realloc
 
 cdef enum:
@@ -100,13 +101,11 @@ cdef class Solver:
     cdef dict solvable_var, name_index, vs_index, forbid_clause, pending_constrains
     cdef public int conflicts, decisions, propagations
     cdef public object unsat_clauses
-    cdef public object trace
+    cdef public object trace  # set to a list to record ("decide", level, solvable) and learnt clauses
+    cdef bint started
     cdef public object unsat_amo
     cdef list pending_attach
     cdef Py_ssize_t attach_head
-
-    def __cinit__(self):
-        pass
 
     def __init__(self, provider, requirements, constraints):
         self.provider = provider
@@ -625,6 +624,7 @@ cdef class Solver:
                     vec_push(&self.why, -2 - t)
                 L = one
                 n = 1
+        self.minimize()
         for i in range(self.marked.size):
             self.seen.data[self.marked.data[i]] = 0
         self.learnt.data[0] = p ^ 1
@@ -640,6 +640,44 @@ cdef class Solver:
         k = self.attach(ci)
         if k >= 0:
             raise AssertionError("learnt clause is false after backjumping")
+        return 0
+
+    cdef int minimize(self) except -1:
+        """Drop learnt literals implied by others in the clause (their reason's other literals
+        are all in it, or facts): shorter clauses, farther backjumps. Reasons used are added to
+        ``why`` so explanations stay complete."""
+        cdef Py_ssize_t i, j = 1
+        cdef int q, v, r, t, k, o, n, keep
+        for i in range(1, self.learnt.size):
+            q = self.learnt.data[i]
+            v = q >> 1
+            r = self.reason.data[v]
+            keep = 1
+            if r >= 0:
+                keep = 0
+                n = self.c_len.data[r]
+                for k in range(n):
+                    o = self.lits.data[self.c_start.data[r] + k] >> 1
+                    if o != v and not self.seen.data[o] and self.level.data[o] > 0:
+                        keep = 1
+                        break
+                if not keep:
+                    vec_push(&self.why, r)
+            elif r < REASON_NONE:
+                t = -2 - r
+                o = self.e_parent.data[t - ENTRY_BASE] if t >= ENTRY_BASE else t
+                if self.seen.data[o] or self.level.data[o] <= 0:
+                    keep = 0
+                    if t >= ENTRY_BASE:
+                        vec_push(&self.why, self.e_clause.data[t - ENTRY_BASE])
+                        t = v
+                    if self.amo_mark.data[t] != self.conflicts:
+                        self.amo_mark.data[t] = self.conflicts
+                        vec_push(&self.why, -2 - t)
+            if keep:
+                self.learnt.data[j] = q
+                j += 1
+        self.learnt.size = j
         return 0
 
     # ------------------------------------------------------------------ decisions
@@ -690,6 +728,9 @@ cdef class Solver:
         original clauses the refutation used)."""
         cdef int confl, lit, m
         cdef Py_ssize_t v
+        if self.started:
+            raise RuntimeError("a Solver solves once; make a new one")
+        self.started = True
         self.pending_attach = []
         self.attach_head = 0
         self.assign(0, 0, REASON_NONE)
@@ -697,6 +738,8 @@ cdef class Solver:
             confl = self.propagate()
             if confl >= 0:
                 self.conflicts += 1
+                if (self.conflicts & 1023) == 0:
+                    PyErr_CheckSignals()  # let Ctrl-C interrupt a long search
                 m = self.max_level(confl)
                 if m == 0:
                     self.unsat_clauses = self.refutation(confl)
@@ -763,10 +806,10 @@ cdef class Solver:
         return out
 
     def clause(self, int ci):
+        """(kind, version set or None, literals) of clause ``ci``; literals are (solvable, chosen?)
+        pairs, the root being solvable -1. See ``requires_parent`` for a clause's parent."""
         if ci < 0 or ci >= self.c_start.size:
             raise IndexError(ci)
-        """(kind, parent solvable or -1 for the root / None, version set or None, literals) where
-        literals are (solvable, chosen?) pairs; for requires/constrains the parent is the first."""
         cdef int k, lit, v, kind = self.c_kind.data[ci]
         lits = []
         for k in range(self.c_len.data[ci]):

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from solver.core.memory import InMemoryProvider  # noqa: E402
-from solver.core.solve import solve  # noqa: E402
-from solver.core.validate import validate  # noqa: E402
-from solver.errors import UnsolvableError  # noqa: E402
+from solver.core.memory import InMemoryProvider
+from solver.core.solve import solve
+from solver.core.validate import validate
+from solver.errors import UnsolvableError
 
 
 def chain(scale):
@@ -128,7 +128,7 @@ def main(argv=None):
             res = "UNSAT" if sol is None else f"{len(sol)} chosen"
             extra = " ".join(f"{k}={v}" for k, v in stats.items() if k in ("conflicts", "decisions", "variables"))
             print(f"{name:15} {backend:8} {cold * 1e3:9.1f} {warm * 1e3:9.1f}  {res} {extra}", flush=True)
-        if len(set(map(lambda s: None if s is None else tuple(s), answers.values()))) > 1:
+        if len({None if s is None else tuple(s) for s in answers.values()}) > 1:
             print(f"  !! backends disagree on {name}")
 
 

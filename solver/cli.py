@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("-p", "--platform", action="append", default=[])
     i.add_argument("--json", action="store_true", help="print the documented JSON form")
     i.add_argument("-v", "--verbose", action="count", default=0)
+
+    r = sub.add_parser("replay", help="re-run a conda solve from a snapshot file (see SOLVER_SNAPSHOT_DIR)")
+    r.add_argument("snapshot", help="a snapshot written by a solve run with SOLVER_SNAPSHOT_DIR set")
+    r.add_argument("--backend", choices=["native", "pycosat"], default=None, help="SAT backend (default: native)")
+    r.add_argument("--json", action="store_true", help="print the solution (or the explanation) as JSON")
+    r.add_argument("-v", "--verbose", action="count", default=0)
+    r.add_argument("-q", "--quiet", action="store_true")
     return p
 
 
@@ -52,6 +59,12 @@ def _run_inspect(args) -> int:
     return inspect_command(args)
 
 
+def _run_replay(args) -> int:
+    from .commands import replay_command
+
+    return replay_command(args)
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -63,7 +76,7 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"solve": _run_solve, "inspect": _run_inspect}[args.command]
+    handler = {"solve": _run_solve, "inspect": _run_inspect, "replay": _run_replay}[args.command]
     from .errors import SolverError
 
     try:

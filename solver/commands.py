@@ -318,6 +318,51 @@ def solve_command(args) -> int:
         raise InternalError(message) from exc
 
 
+def _channel_text(record) -> str:
+    from .lock.urls import strip_credentials
+
+    return strip_credentials(record.channel).rstrip("/") if record.channel else "-"
+
+
+def replay_command(args) -> int:
+    """``solver replay SNAPSHOT``: re-run a conda solve from its snapshot (written by solves when
+    ``SOLVER_SNAPSHOT_DIR`` names a folder) without any channel. Prints the solution, one
+    ``name version build channel`` line per package, or the unsat explanation (exit 1)."""
+    from .conda.snapshot import load_snapshot
+    from .conda.solve import solve_conda
+    from .errors import UnsolvableError
+
+    t0 = time.perf_counter()
+    backend = args.backend or "native"
+    snapshot = load_snapshot(args.snapshot)
+    request = snapshot.request
+    head = {"snapshot": str(args.snapshot), "platform": request.platform, "backend": backend,
+            "specs": list(request.specs), "records": len(snapshot.records)}
+    try:
+        solution = solve_conda(request, snapshot.gateway(), backend=backend)
+    except UnsolvableError as exc:
+        if args.json:
+            _emit_json({"status": "unsolvable", **head, "seconds": round(time.perf_counter() - t0, 3),
+                        "reasons": [str(exc)], "packages": [], "virtual_packages": []})
+        raise
+    seconds = time.perf_counter() - t0
+    if args.json:
+        _emit_json({"status": "solved", **head, "seconds": round(seconds, 3), "reasons": [],
+                    "packages": [{**_package_json(r), "channel": _channel_text(r)} for r in solution.records],
+                    "virtual_packages": [{"name": v.name, "version": v.version, "build": v.build}
+                                         for v in solution.virtual_packages]})
+        return 0
+    out = sys.stdout
+    for r in solution.records:
+        out.write(f"{r.name} {r.version} {r.build} {_channel_text(r)}\n")
+    out.flush()
+    if not args.quiet:
+        print(f"replayed {args.snapshot}: {len(solution.records)} packages for {request.platform} "
+              f"({len(snapshot.records)} records in the snapshot, {backend} backend) in {seconds:.2f}s",
+              file=sys.stderr, flush=True)
+    return 0
+
+
 class InternalError(SolverError):
     """An unexpected failure inside the solver (a bug); exit code 2 like other failures to run."""
 

@@ -25,6 +25,24 @@ from solver.conda.repodata import RepodataNotFound, SubdirData, default_cache_di
 from solver.errors import InputError, NetworkError
 
 _FORMATS_FILE = "repodata-formats.json"
+# Subdirs are opened on up to this many threads when their files add up to at least
+# PARALLEL_OPEN_MIN_BYTES (below that a pool costs more than it saves).
+OPEN_WORKERS = 4
+PARALLEL_OPEN_MIN_BYTES = 4 << 20
+
+
+def _total_size(paths) -> int:
+    total = 0
+    for path in paths:
+        if path is None:
+            continue
+        for candidate in (path, path.with_name(path.name + ".zst")):
+            try:
+                total += candidate.stat().st_size
+                break
+            except OSError:
+                continue
+    return total
 
 
 def subdirs_for(platform: str) -> list[str]:
@@ -62,27 +80,60 @@ class Gateway:
     def _load(self) -> None:
         remote = [(ci, sd) for ci, ch in enumerate(self.channels) if not ch.is_local for sd in self.subdirs]
         fetched: dict[tuple[int, str], Path | None] = self._fetch_remote(remote) if remote else {}
+        jobs: list[tuple[int, Channel, str, Path | None, str]] = []  # (channel index, channel, subdir, path, where)
         for ci, ch in enumerate(self.channels):
             root = ch.local_path if ch.is_local else None
-            if root is not None and not root.is_dir():
-                raise InputError(f"channel {ch.display!r} not found: {root} is not a folder")
             for sd in self.subdirs:
                 if root is not None:
                     path = root / sd / "repodata.json"
-                    where = str(path)
+                    jobs.append((ci, ch, sd, path, str(path)))
                 else:
-                    path = fetched[(ci, sd)]
-                    where = f"{strip_credentials(ch.subdir_url(sd))}/repodata.json"
-                try:
-                    if path is None:
-                        raise RepodataNotFound(where)
-                    self._data[ci].append(SubdirData.open(path, ch, sd, self.cache_dir))
-                except RepodataNotFound:
+                    jobs.append((ci, ch, sd, fetched[(ci, sd)], f"{strip_credentials(ch.subdir_url(sd))}/repodata.json"))
+        results = self._open_subdirs(jobs)
+        # Taken in (channel, subdir) order whatever order the threads finished in: the same
+        # subdirs, records and first error as opening them one by one.
+        try:
+            for (ci, ch, sd, _, where), res in zip(jobs, results):
+                if isinstance(res, RepodataNotFound):
                     if sd == "noarch":
                         raise InputError(
                             f"channel {ch.display!r} has no 'noarch' subdir (looked for {where}): "
                             "is the channel name, URL or path right?") from None
                     self.missing_subdirs.append((ch, sd, where))
+                elif isinstance(res, BaseException):
+                    raise res
+                else:
+                    self._data[ci].append(res)
+        except BaseException:
+            for res in results:
+                if isinstance(res, SubdirData):
+                    res.close()
+            raise
+
+    def _open_subdirs(self, jobs: list) -> list:
+        """``SubdirData.open`` of every job, or the exception it raised, in job order. Large
+        loads run on a small thread pool: the scan releases the GIL, so subdirs index at once."""
+
+        def open_one(job):
+            _, ch, sd, path, where = job
+            try:
+                if ch.is_local and not ch.local_path.is_dir():
+                    raise InputError(f"channel {ch.display!r} not found: {ch.local_path} is not a folder")
+                if path is None:
+                    raise RepodataNotFound(where)
+                return SubdirData.open(path, ch, sd, self.cache_dir)
+            except Exception as exc:
+                return exc
+
+        workers = min(OPEN_WORKERS, os.cpu_count() or 1, len(jobs))
+        if workers > 1 and _total_size([job[3] for job in jobs]) < PARALLEL_OPEN_MIN_BYTES:
+            workers = 1  # small subdirs open faster than a pool starts
+        if workers <= 1:
+            return [open_one(job) for job in jobs]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="solver-open") as pool:
+            return list(pool.map(open_one, jobs))
 
     def _client(self):
         if self._http is None:

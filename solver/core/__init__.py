@@ -3,4 +3,9 @@
 It knows nothing of conda or PyPI. A stage implements :class:`~solver.core.provider.Provider`
 over its own records; names, candidates ("solvables") and requirements ("version sets") are
 small integers the provider interns once.
+
+Entry points: :func:`solver.core.solve.solve` (``backend="native"`` or ``"pycosat"``),
+:func:`solver.core.validate.validate`, :class:`solver.core.explain.Explanation` (carried by
+``UnsolvableError.explanation``) and :class:`solver.core.memory.InMemoryProvider` for tests,
+benchmarks and replays. Import them from their modules; this package stays import-light.
 """

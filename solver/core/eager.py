@@ -8,7 +8,6 @@ its best candidate that keeps the whole formula satisfiable.
 from __future__ import annotations
 
 from collections import deque
-from typing import Sequence
 
 from .provider import Problem, Provider
 

@@ -20,7 +20,6 @@ line, repeated requirements and conflicts are said once, long version lists are 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Optional
 
 import msgspec
 
@@ -34,7 +33,7 @@ MAX_DEPTH = 12
 class ExplanationNode(msgspec.Struct):
     kind: str
     text: str
-    children: list["ExplanationNode"] = []
+    children: list[ExplanationNode] = []
     detail: str = ""
 
 
@@ -105,17 +104,34 @@ class _Builder:
             return show(s)
         name = self.p.display_name(self.p.name_of(s))
         text = self.p.display_solvable(s)
-        return text[len(name):].strip() if text.startswith(name) else text
+        return text[len(name) :].strip() if text.startswith(name) else text
+
+    def release(self, s: int) -> str:
+        """The version alone (no build), for compact lists; optional provider hook."""
+        show = getattr(self.p, "display_release", None)
+        return show(s) if show is not None else self.version(s)
+
+    def compact(self, solvables: list[int], sep: str, counted: bool = True) -> str:
+        """Distinct releases in provider order, capped: "2.1 | 2.0", "1.0 | … | 3.2 (12 versions)"."""
+        releases = list(dict.fromkeys(self.release(s) for s in solvables))
+        count = ""
+        if not counted:
+            pass
+        elif len(releases) < len(solvables):
+            count = f" ({len(solvables)} builds)"
+        elif len(releases) > MAX_VERSIONS:
+            count = f" ({len(releases)} versions)"
+        if len(releases) > MAX_VERSIONS:
+            releases = releases[: MAX_VERSIONS - 1] + ["…", releases[-1]]
+        return sep.join(releases) + count
 
     def group_text(self, solvables: list[int]) -> str:
         if not solvables:
             return ""
         name = self.p.display_name(self.p.name_of(solvables[0]))
-        versions = [self.version(s) for s in solvables]
-        if len(versions) > MAX_VERSIONS:
-            shown = versions[: MAX_VERSIONS - 1] + ["…", versions[-1]]
-            return f"{name} {' | '.join(shown)} ({len(versions)} versions)"
-        return f"{name} {' | '.join(versions)}"
+        if len(solvables) == 1:
+            return f"{name} {self.version(solvables[0])}"
+        return f"{name} {self.compact(solvables, ' | ')}"
 
     def parents_text(self, parents: list[int]) -> str:
         if -1 in parents:
@@ -162,10 +178,7 @@ class _Builder:
         return ExplanationNode("requirement", text, children)
 
     def versions_text(self, solvables: list[int]) -> str:
-        versions = [self.version(s) for s in solvables]
-        if len(versions) > MAX_VERSIONS:
-            versions = versions[: MAX_VERSIONS - 1] + ["…", versions[-1]]
-        return ", ".join(versions)
+        return self.compact(solvables, ", ", counted=False)
 
     def signature(self, s: int, via: int) -> tuple:
         core = self.core
@@ -193,8 +206,11 @@ class _Builder:
         out: list[ExplanationNode] = []
         if s in core.excluded:
             out.append(ExplanationNode("excluded", core.excluded[s]))
+        by_vs: dict[int, list[int]] = {}
         for parent, vs in core.constrained.get(s, ()):
-            who = "your constraints" if parent == -1 else p.display_solvable(parent)
+            by_vs.setdefault(vs, []).append(parent)
+        for vs, parents in by_vs.items():
+            who = "your constraints" if -1 in parents else self.parents_text(parents)
             out.append(ExplanationNode("constrained", p.display_version_set(vs), detail=who))
         hit = self.conflicting_requirement(s, via, stack)
         if hit is not None:
@@ -247,7 +263,7 @@ def explain(provider: Provider, problem: Problem, solver) -> Explanation:
 
 # --------------------------------------------------------------------------------------- render
 def _plural(group: str) -> bool:
-    return " | " in group
+    return " | " in group or group.endswith(" builds)")
 
 
 def _verb(group: str, singular: str, plural: str) -> str:
@@ -261,7 +277,8 @@ def _reason_clause(node: ExplanationNode, group: str, lines: list[str], indent: 
     if node.kind == "constrained":
         if node.detail == "your constraints":
             return f"{group} {_verb(group, 'is', 'are')} ruled out by your constraint {node.text}"
-        return f"{group} {_verb(group, 'is', 'are')} ruled out by {node.detail}, which constrains {node.text}"
+        verb = _verb(node.detail, "constrains", "constrain")
+        return f"{group} {_verb(group, 'is', 'are')} ruled out by {node.detail}, which {verb} {node.text}"
     if node.kind == "constrains":
         who, req = node.detail.split("|", 1)
         need = f"you require {req}" if who == "you" else f"{who} {_verb(who, 'depends', 'depend')} on {req}"

@@ -70,3 +70,7 @@ class Provider(Protocol):
 
     def display_version_set(self, version_set: int) -> str:
         ...
+
+    # Optional, used by explanations when present (looked up with getattr):
+    #   display_version(solvable) -> str   the solvable without its name ("1.26.4 (py311h_0)")
+    #   display_release(solvable) -> str   just the version ("1.26.4"), to list candidates compactly

@@ -11,7 +11,7 @@ Backends:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import UnsolvableError
 from .provider import Problem, Provider

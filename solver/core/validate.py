@@ -6,7 +6,7 @@ Used by the tests on every answer, and available to stages as a final safety net
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 from .provider import Problem, Provider
 

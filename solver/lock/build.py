@@ -18,7 +18,7 @@ import msgspec
 from ..conda.model import PackageRecord
 from ..pypi.model import PyPIPackage
 from . import urls
-from .match import marker_environment, parse_requirement, python_version_of, spec_name
+from .match import parse_requirement, spec_name, target_markers
 from .model import LockedEnvironment, LockedPlatform, LockFile, SolveOptions, format_virtual_package
 
 _STRATEGY = {"highest": None, "lowest": "lowest-version", "lowest-direct": "lowest-version-direct"}
@@ -110,7 +110,7 @@ def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPacka
         todo.extend(spec_name(d) for d in by_name[name].depends)
     conda_subset = [r for r in conda if r.name in seen]
 
-    env = marker_environment(unit.platform, python_version_of(conda_subset))
+    env = target_markers(unit.platform, conda_subset)
     pkgs = {urls.normalize_pypi_name(p.name): p for p in pypi}
     wanted: dict[str, set[str]] = {}
     todo2 = [(urls.normalize_pypi_name(r.name), set(r.extras)) for r in getattr(member, "pypi_requirements", [])]
@@ -162,9 +162,10 @@ def assemble_lock(
                 continue  # the environment is gone from the manifest
             conda = {p: list(v) for p, v in env.conda.items() if keep_platforms is None or p in keep_platforms}
             pypi = {p: list(v) for p, v in env.pypi.items() if keep_platforms is None or p in keep_platforms}
+            extras = {p: dict(v) for p, v in env.pypi_extras.items() if keep_platforms is None or p in keep_platforms}
             envs[name] = LockedEnvironment(
                 name=name, channels=list(env.channels), indexes=env.indexes, find_links=list(env.find_links),
-                options=env.options, conda=conda, pypi=pypi,
+                options=env.options, conda=conda, pypi=pypi, pypi_extras=extras,
             )
 
     virtual: dict[str, list[str]] = {}
@@ -185,6 +186,7 @@ def assemble_lock(
             else:
                 for key, value in header.items():
                     setattr(env, key, value)
+            env.pypi_extras.pop(unit.platform, None)  # solved anew: no extras recorded (as pixi)
             env.conda[unit.platform] = sorted(conda, key=lambda r: (r.name, r.url))
             if pypi:
                 env.pypi[unit.platform] = sorted(pypi, key=lambda p: (urls.normalize_pypi_name(p.name), p.url or p.path or ""))

@@ -11,18 +11,6 @@ from ..errors import InputError
 from ..pypi.model import PyPIPackage, PyPIRequirement
 from .urls import normalize_pypi_name
 
-_PLATFORM_MARKERS = {
-    "linux": {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"},
-    "osx": {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"},
-    "win": {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"},
-    "emscripten": {"sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix"},
-}
-_MACHINES = {
-    "64": "x86_64", "32": "i686", "aarch64": "aarch64", "arm64": "arm64", "ppc64le": "ppc64le",
-    "s390x": "s390x", "armv7l": "armv7l", "armv6l": "armv6l", "riscv64": "riscv64", "wasm32": "wasm32",
-}
-
-
 @lru_cache(maxsize=4096)
 def conda_spec(text: str):
     from ..conda.matchspec import MatchSpec
@@ -48,28 +36,18 @@ def conda_matches(text: str, record: PackageRecord) -> bool:
     return bool(conda_spec(text).matches(record))
 
 
-def marker_environment(platform: str, python_version: str | None) -> dict[str, str]:
-    """A PEP 508 marker environment for a conda platform and the locked python version."""
-    os_part, _, arch = platform.partition("-")
-    env = dict(_PLATFORM_MARKERS.get(os_part, {"sys_platform": os_part, "platform_system": os_part, "os_name": "posix"}))
-    env["platform_machine"] = _MACHINES.get(arch, arch)
-    if platform == "win-64":
-        env["platform_machine"] = "AMD64"
-    env["implementation_name"] = "cpython"
-    env["platform_python_implementation"] = "CPython"
-    if python_version:
-        parts = python_version.split(".")
-        env["python_version"] = ".".join(parts[:2])
-        env["python_full_version"] = python_version
-        env["implementation_version"] = python_version
-    return env
+def target_markers(platform: str, conda_records: list[PackageRecord], *, glibc=None, macos=None) -> dict[str, str] | None:
+    """The PEP 508 marker environment the PyPI stage resolves for: ``platform`` and the locked
+    python (``solver.pypi.tags``, the one implementation). None when no python is locked (then
+    markers cannot be decided and requirements are taken to apply)."""
+    from ..pypi.tags import target_from_conda
 
-
-def python_version_of(records: list[PackageRecord]) -> str | None:
-    for r in records:
-        if r.name == "python":
-            return r.version
-    return None
+    if not any(r.name == "python" for r in conda_records):
+        return None
+    try:
+        return target_from_conda(platform, conda_records, glibc=glibc, macos=macos).markers()
+    except InputError:  # a platform or python version PyPI cannot target: nothing to evaluate against
+        return None
 
 
 class PyPIRequirementText:
@@ -86,11 +64,11 @@ class PyPIRequirementText:
             raise InputError(f"invalid requirement {text!r}: {exc}") from None
         self.name = normalize_pypi_name(self.req.name)
 
-    def applies(self, env: dict[str, str], extras: set[str]) -> bool:
+    def applies(self, env: dict[str, str] | None, extras: set[str]) -> bool:
         marker = self.req.marker
         if marker is None:
             return True
-        if "python_version" not in env:
+        if env is None:
             return True  # no python locked: cannot tell, assume it applies
         for extra in extras or {""}:
             try:
@@ -123,23 +101,11 @@ def requirement_satisfied_by(req: PyPIRequirement, package: PyPIPackage) -> bool
         if not spec.contains(package.version, prereleases=True):
             return False
     if req.path is not None:
-        return package.path is not None and bool(package.editable) == bool(req.editable)
+        # Editability is not compared: lock v7 does not record it (the manifest decides it when
+        # installing), so a lock must not go stale over it. See solver.lock.write.
+        return package.path is not None
     if req.git is not None:
         return bool(package.url) and req.git.split("://")[-1].rstrip("/") in (package.url or "")
     if req.url is not None:
         return package.url == req.url
     return True
-
-
-def conda_provided_pypi_names(records: list[PackageRecord]) -> set[str]:
-    """PyPI names conda records already install (their ``pkg:pypi/`` purls, else their own name)."""
-    names: set[str] = set()
-    for r in records:
-        found = False
-        for purl in r.purls or []:
-            if purl.startswith("pkg:pypi/"):
-                names.add(normalize_pypi_name(purl[len("pkg:pypi/"):].split("@")[0].split("?")[0]))
-                found = True
-        if not found:
-            names.add(normalize_pypi_name(r.name))
-    return names

@@ -42,7 +42,7 @@ class LockedEnvironment(msgspec.Struct, kw_only=True):
     """One environment: its channels, PyPI indexes and options, and per platform what is locked.
 
     ``indexes is None`` means the environment has no PyPI section at all (no PyPI dependencies);
-    ``conda`` and ``pypi`` are keyed by platform name.
+    ``conda``, ``pypi`` and ``pypi_extras`` are keyed by platform name.
     """
 
     name: str
@@ -52,6 +52,9 @@ class LockedEnvironment(msgspec.Struct, kw_only=True):
     options: SolveOptions = SolveOptions()
     conda: dict[str, list[PackageRecord]] = {}
     pypi: dict[str, list[PyPIPackage]] = {}
+    # platform -> PyPI package location -> the extras it is installed with: the ``extras:`` of a
+    # ``- pypi:`` entry in the environment's package list (v4-v6; v7 dropped the field).
+    pypi_extras: dict[str, dict[str, list[str]]] = {}
 
     def platforms(self) -> list[str]:
         return sorted(set(self.conda) | set(self.pypi))

@@ -311,6 +311,9 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
                     if loc not in pypi_cache:
                         pypi_cache[loc] = _pypi_package(entry, version, f"{source}: packages")
                     pypi.append(pypi_cache[loc])
+                    extras = _str_list(sel.get("extras"), f"{pwhere} ({loc})", "extras")
+                    if extras:
+                        env.pypi_extras.setdefault(platform, {})[loc] = sorted(set(extras))
                 elif "conda_source" in sel:
                     raise LockFileError(f"{pwhere}: source packages (`conda_source`) are not supported")
                 else:

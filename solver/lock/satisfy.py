@@ -18,12 +18,10 @@ from . import urls
 from .build import member_channels, unit_find_links, unit_indexes, unit_options
 from .match import (
     conda_matches,
-    conda_provided_pypi_names,
-    marker_environment,
     parse_requirement,
-    python_version_of,
     requirement_satisfied_by,
     spec_name,
+    target_markers,
 )
 from .model import LockFile
 
@@ -87,13 +85,26 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     return reasons
 
 
+def _conda_provided(unit, conda: list[PackageRecord]) -> dict:
+    """PyPI name -> (version, conda record) the conda records install, by the PyPI stage's own
+    mapping (purls, the manifest's conda-pypi-map, names); offline: remote mappings are skipped."""
+    from ..pypi.conda_map import conda_distributions
+
+    mapping = dict(getattr(unit.pypi, "conda_pypi_map", None) or {}) if unit.pypi is not None else {}
+    return conda_distributions(conda, mapping, offline=True)
+
+
+def _specifier_text(req) -> str:
+    return str(req.req.specifier) or "*"
+
+
 def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: list[PyPIPackage]) -> list[str]:
     reasons: list[str] = []
     by_name: dict[str, list[PyPIPackage]] = {}
     for p in packages:
         by_name.setdefault(urls.normalize_pypi_name(p.name), []).append(p)
-    from_conda = conda_provided_pypi_names(conda)
-    env = marker_environment(unit.platform, python_version_of(conda))
+    from_conda = _conda_provided(unit, conda)
+    env = target_markers(unit.platform, conda)
 
     requested = list(getattr(member, "pypi_requirements", []))
     for req in requested:
@@ -106,7 +117,14 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
                 pass
         found = by_name.get(name)
         if not found:
-            if name in from_conda and not (req.path or req.git or req.url):
+            provided = from_conda.get(name)
+            if provided is not None and not (req.path or req.git or req.url):
+                version, record = provided
+                if req.specifier and req.specifier not in ("*", "") and not parse_requirement(f"{name} {req.specifier}").version_ok(str(version)):
+                    reasons.append(
+                        f"{where}: the requested PyPI `{req.name} {req.specifier}` is not met by "
+                        f"{name} {version} that the conda package {record} provides"
+                    )
                 continue
             reasons.append(f"{where}: the requested PyPI package `{req.name}` is not locked")
             continue
@@ -115,6 +133,9 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             text = req.specifier or req.path or req.git or req.url or "*"
             reasons.append(f"{where}: the requested PyPI `{req.name} {text}` is not met (locked: {locked})")
 
+    # Every requirement of a needed locked package (its requires_dist, markers evaluated for the
+    # platform and the locked python, extras as requested) must be met by a locked PyPI package
+    # or by what conda installs.
     wanted: dict[str, set[str]] = {}
     todo = [(urls.normalize_pypi_name(r.name), set(r.extras)) for r in requested]
     while todo:
@@ -133,12 +154,22 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
                     continue
                 deps = by_name.get(req.name)
                 if not deps:
-                    if req.name not in from_conda:
-                        reasons.append(f"{where}: PyPI {p.name} {p.version} requires `{text}`, which is not locked")
+                    provided = from_conda.get(req.name)
+                    if provided is None:
+                        reasons.append(
+                            f"{where}: PyPI {p.name} {p.version} requires `{text}`, which is neither locked "
+                            "nor installed by a locked conda package"
+                        )
+                    elif not req.version_ok(str(provided[0])):
+                        reasons.append(
+                            f"{where}: PyPI {p.name} {p.version} requires {req.name} {_specifier_text(req)}, but the "
+                            f"locked conda package {provided[1]} provides {req.name} {provided[0]}"
+                        )
                     continue
                 if not any(req.version_ok(d.version) for d in deps):
                     reasons.append(
-                        f"{where}: PyPI {p.name} {p.version} requires `{text}`, but {deps[0].name} {deps[0].version} is locked"
+                        f"{where}: PyPI {p.name} {p.version} requires {req.name} {_specifier_text(req)}, but "
+                        f"{deps[0].name} {deps[0].version} is locked"
                     )
                 todo.append((req.name, set(req.req.extras)))
     for name in sorted(set(by_name) - set(wanted)):

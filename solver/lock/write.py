@@ -3,6 +3,19 @@
 Field order, the fields left out because the package URL already says them (name, version,
 build, subdir, channel, file name), and the sort orders follow rattler's serializer, so the file
 diffs cleanly against one pixi wrote. The same lock always gives the same bytes.
+
+Two PyPI fields exist in v6 and were removed from v7 on purpose (rattler_lock's v7 format,
+conda/rattler issues #1975 and #1986):
+
+- ``editable: true`` on a PyPI package entry. v7 records no editability: whether a path
+  dependency is installed editable is decided from the manifest at install time. We write it in
+  v6 only, read it from any version, and the satisfiability check never compares it (a v7 lock
+  cannot go stale over it).
+- ``extras:`` on a ``- pypi:`` entry of an environment's package list (the extras the package is
+  installed with there). The check does not need it (it walks ``requires_dist`` from the
+  manifest's requirements and their extras). We read it (v4-v6), keep it in
+  ``LockedEnvironment.pypi_extras`` and write it back in v6; our solves leave it empty, as pixi
+  does, so our v6 files stay byte-identical to pixi's. v7 never has it.
 """
 
 from __future__ import annotations
@@ -129,6 +142,15 @@ def pypi_entry(package: PyPIPackage, version: int) -> dict:
     return e
 
 
+def _pypi_selector(location: str, extras: list[str] | None) -> dict:
+    """``- pypi: LOCATION`` in an environment's package list; v6 adds the ``extras`` it is
+    installed with when there are any (v7 has no such field)."""
+    e: dict = {"pypi": location}
+    if extras:
+        e["extras"] = sorted(set(extras))
+    return e
+
+
 def _options_entry(options: SolveOptions) -> dict:
     o: dict = {}
     if options.strategy and options.strategy != "highest":
@@ -162,7 +184,8 @@ def _environment_entry(env: LockedEnvironment, version: int) -> dict:
         key = (lambda u: u) if version >= 7 else (lambda u: (urls.file_name_of(u).lower(), u))
         conda = sorted({urls.strip_credentials(r.url) for r in env.conda_records(platform)}, key=key)
         pypi = sorted({pypi_location(p) for p in env.pypi_packages(platform)}, key=key)
-        packages[platform] = [{"conda": u} for u in conda] + [{"pypi": u} for u in pypi]
+        extras = env.pypi_extras.get(platform, {}) if version < 7 else {}
+        packages[platform] = [{"conda": u} for u in conda] + [_pypi_selector(u, extras.get(u)) for u in pypi]
     e["packages"] = packages
     return e
 

@@ -8,7 +8,8 @@ JSON schema (``--json``; stable, additive changes only; documented in docs/inspe
       "project": {"name": str|null, "version": str|null, "description": str|null,
                   "channels": [str], "platforms": [str], "channel_priority": str,
                   "solve_strategy": str, "exclude_newer": int|null, "requires_pixi": str|null,
-                  "preview": [str] | bool},
+                  "preview": [str] | bool,
+                  "members": [str], "member_paths": [str]},  # members as written; the folders they name
       "pypi_indices": [{"name": str, "url": str, "priority": str}],
       "warnings": [str],
       "environments": [{
@@ -201,6 +202,8 @@ def collect(manifest, environments=None, platforms=None) -> dict:
             "exclude_newer": p.exclude_newer,
             "requires_pixi": p.requires_pixi,
             "preview": p.preview,
+            "members": p.members,
+            "member_paths": p.member_paths,
         },
         "pypi_indices": [msgspec.to_builtins(i) for i in manifest.pypi_indices],
         "warnings": manifest.warnings,
@@ -228,6 +231,8 @@ def render_text(doc: dict) -> str:
     if p["version"]:
         title += f" {p['version']}"
     lines.append(f"Project: {title}")
+    if p["member_paths"]:
+        lines.append("Workspace members: " + ", ".join(p["member_paths"]))
     if doc["pypi_indices"]:
         lines.append("PyPI indices: " + ", ".join(f"{i['name']} ({i['priority']}) {i['url']}" for i in doc["pypi_indices"]))
     for w in doc["warnings"]:

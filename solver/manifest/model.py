@@ -167,7 +167,8 @@ class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
     requires_pixi: str | None = None
     build_variants: dict = {}
     build_variants_files: list[str] = []
-    members: list[str] = []
+    members: list[str] = []  # as written (paths or glob patterns)
+    member_paths: list[str] = []  # the member folders they name, relative to the root (POSIX)
     requires_python: str | None = None  # pyproject.toml [project].requires-python
 
 

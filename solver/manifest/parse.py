@@ -387,19 +387,62 @@ def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) 
             if not is_url(location):
                 loc = Path(location).expanduser()
                 location = str(loc if loc.is_absolute() else ctx.root / loc)
-            out[channel] = location
+            # a channel given as a path is keyed as `channels` names it: its file:// URL
+            out[path_to_url(ctx, channel) if looks_like_path(channel) else channel] = location
         kw["conda_pypi_map"] = out
     if "build-variants" in t:
         kw["build_variants"] = expect(ctx, p + ("build-variants",), t["build-variants"], (dict,), "a table")
     if "build-variants-files" in t:
         kw["build_variants_files"] = string_list(ctx, p + ("build-variants-files",), t["build-variants-files"])
     if "members" in t:
-        kw["members"] = string_list(ctx, p + ("members",), t["members"])
+        kw["members"] = string_list(ctx, p + ("members",), t["members"], "an array of relative folder paths or glob patterns")
+        kw["member_paths"] = resolve_members(ctx, p + ("members",), kw["members"])
     feature_keys = {k: t[k] for k in ("pypi-options",) if k in t}
     if pyproject_meta:
         for key, value in pyproject_meta.items():
             kw.setdefault(key, value)
     return Project(**kw), feature_keys
+
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+MEMBER_MANIFESTS = ("pixi.toml", "pyproject.toml")
+
+
+def resolve_members(ctx: Context, path, entries: list[str]) -> list[str]:
+    """``[workspace].members``: folders (or glob patterns of folders) relative to the workspace root.
+
+    The seeds show only the key (a member is a project folder holding its own manifest); nothing is
+    solved from it here, so this validates that every entry names existing folders and returns them
+    as root-relative POSIX paths, in the order written, each once."""
+    root = ctx.root.resolve()
+    out: list[str] = []
+    for i, entry in enumerate(entries):
+        here = tuple(path) + (i,)
+        text = entry.strip().replace("\\", "/")
+        if not text or Path(text).is_absolute() or re.match(r"^[A-Za-z]:/", text) or text.startswith("~"):
+            raise ctx.error(here, f"workspace member `{entry}` must be a path relative to the workspace root", 'write it like "packages/core-lib" or "packages/*"', value=True)
+        if _GLOB_CHARS.search(text):
+            found = sorted(p for p in root.glob(text.rstrip("/")) if p.is_dir())
+            if not found:
+                raise ctx.error(here, f"workspace member pattern `{entry}` matches no folder under {root}", "fix the pattern or create the member folders", value=True)
+        else:
+            folder = root / text
+            if not folder.is_dir():
+                what = "is not a folder" if folder.exists() else "does not exist"
+                siblings = [c.name for c in folder.parent.iterdir() if c.is_dir()] if folder.parent.is_dir() else []
+                guess = did_you_mean(folder.name, siblings)
+                hint = f"did you mean `{Path(text).parent / guess if Path(text).parent != Path('.') else guess}`?" if guess else "create the member folder or remove it from members"
+                raise ctx.error(here, f"workspace member `{entry}` {what} ({folder})", hint, value=True)
+            found = [folder]
+        for folder in found:
+            rel = os.path.relpath(os.path.normpath(folder), root).replace(os.sep, "/")
+            if rel == ".":
+                raise ctx.error(here, f"workspace member `{entry}` is the workspace root itself", "list the member project folders, not the root", value=True)
+            if rel not in out:
+                out.append(rel)
+                if not any((folder / name).is_file() for name in MEMBER_MANIFESTS):
+                    ctx.warn(here, f"workspace member `{rel}` holds no pixi.toml or pyproject.toml")
+    return out
 
 
 # -- conda dependencies ------------------------------------------------------------------------------
@@ -1026,8 +1069,11 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         default.pypi_options = parse_pypi_options(ctx, (table_name, "pypi-options"), default_extra["pypi-options"])
     default.channels = list(project.channels)
     default.platforms = list(project.platforms)
-    default.channel_priority = project.channel_priority
-    default.solve_strategy = project.solve_strategy
+    # Only an explicit project value belongs to the default feature: the built-in default must
+    # not conflict with a feature that sets its own (see requests.single_setting).
+    project_table = root.get(table_name) if isinstance(root.get(table_name), dict) else {}
+    default.channel_priority = project.channel_priority if "channel-priority" in project_table else None
+    default.solve_strategy = project.solve_strategy if "solve-strategy" in project_table else None
 
     features: dict[str, Feature] = {DEFAULT_FEATURE: default}
     if "feature" in root:

@@ -13,6 +13,9 @@ The reference's rules, as implemented here:
   given), then by feature order (listed features before the default one), then as written;
 - platforms: the intersection of the features' platforms (a feature without ``platforms`` has
   the project's);
+- ``channel-priority`` and ``solve-strategy`` (project or feature level): one value per environment
+  or solve group; features setting different values are an error (the project's value belongs to
+  the default feature; unset everywhere: strict / highest);
 - pypi-options: ``extra-index-urls``/``find-links``/``no-build-isolation`` are unions;
   ``index-url``, ``index-strategy`` and ``prerelease-mode`` may only have one value per
   environment or solve group, otherwise it is an error;
@@ -217,11 +220,38 @@ def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str) 
     )
 
 
-def _first_set(features: list[Feature], attr: str, default):
+def _setting_path(manifest: Manifest, feature: Feature, key: str) -> tuple:
+    """Where a feature's ``key`` is written: the default feature's lives in [workspace]/[project]."""
+    if feature.name != DEFAULT_FEATURE:
+        return ("feature", feature.name, key)
+    from .locate import Locator
+
+    prefix = ("tool", "pixi") if manifest.kind == "pyproject" else ()
+    try:
+        locator = Locator(Path(manifest.path).read_text(encoding="utf-8"), prefix)
+    except OSError:
+        return ("workspace", key)
+    return ("project", key) if locator.find(("project", key)) else ("workspace", key)
+
+
+def single_setting(manifest: Manifest, features: list[Feature], attr: str, key: str, scope: str, default: str) -> str:
+    """The one value of a conda setting (``channel-priority``, ``solve-strategy``) the features of an
+    environment or solve group agree on; ``default`` when none sets it. Two different values are an
+    error, as pixi makes it: the user decides, the solver does not pick one silently."""
+    value, owner = None, None
     for feature in features:
-        if feature.name != DEFAULT_FEATURE and getattr(feature, attr) is not None:
-            return getattr(feature, attr)
-    return default
+        v = getattr(feature, attr)
+        if v is None:
+            continue
+        if value is not None and v != value:
+            raise manifest_error(
+                manifest,
+                _setting_path(manifest, feature, key),
+                f"{key} `{v}` of feature `{feature.name}` conflicts with `{value}` of feature `{owner}` in {scope}",
+                f"only one {key} can be used per environment or solve-group: set it in one feature (or the same in all)",
+            )
+        value, owner = v, feature.name
+    return value if value is not None else default
 
 
 def resolve_environment(manifest: Manifest, env: Environment) -> EnvironmentView:
@@ -233,8 +263,8 @@ def resolve_environment(manifest: Manifest, env: Environment) -> EnvironmentView
         solve_group=env.solve_group,
         channels=merge_channels(manifest, features),
         platforms=merge_platforms(manifest, features),
-        channel_priority=_first_set(features, "channel_priority", manifest.project.channel_priority),
-        solve_strategy=_first_set(features, "solve_strategy", manifest.project.solve_strategy),
+        channel_priority=single_setting(manifest, features, "channel_priority", "channel-priority", scope, manifest.project.channel_priority),
+        solve_strategy=single_setting(manifest, features, "solve_strategy", "solve-strategy", scope, manifest.project.solve_strategy),
         exclude_newer=manifest.project.exclude_newer,
         system_requirements=merge_system_requirements(manifest, features),
         pypi_options=merge_pypi_options(manifest, features, scope),
@@ -647,13 +677,23 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
     channels: list[str] = []
     for v in views:
         channels.extend(c for c in v.channels if c not in channels)
+    channel_priority, solve_strategy = views[0].channel_priority, views[0].solve_strategy
+    if len(members) > 1:  # a solve group has one conda solve: its environments' features must agree
+        group_feature_by_name: dict[str, Feature] = {}
+        for env, _ in members:
+            for feature in environment_features(manifest, env):
+                group_feature_by_name.setdefault(feature.name, feature)
+        group_features = list(group_feature_by_name.values())
+        scope = f"solve group `{key}`"
+        channel_priority = single_setting(manifest, group_features, "channel_priority", "channel-priority", scope, manifest.project.channel_priority)
+        solve_strategy = single_setting(manifest, group_features, "solve_strategy", "solve-strategy", scope, manifest.project.solve_strategy)
     conda = CondaRequest(
         platform=platform,
         specs=specs,
         channels=channels,
         virtual_packages=virtual_packages(platform, sr),
-        channel_priority=views[0].channel_priority,
-        strategy=views[0].solve_strategy,
+        channel_priority=channel_priority,
+        strategy=solve_strategy,
         exclude_newer=manifest.project.exclude_newer,
         constraints=constraints,
     )

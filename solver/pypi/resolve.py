@@ -47,6 +47,7 @@ from .metadata import (
     prepare_metadata,
     static_pyproject_metadata,
 )
+from .conda_map import conda_distributions
 from .model import CondaConflict, PyPIPackage, PyPIRequest, PyPIRequirement, PyPISolution
 from .tags import TargetEnv, target_from_conda
 
@@ -1040,70 +1041,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError:
         pass  # a cache that cannot be written only costs time
-
-
-# -- conda-provided distributions --------------------------------------------------------------
-
-def _load_mapping(source: str, http) -> dict[str, str | None]:
-    import orjson
-
-    try:
-        if "://" in source and not source.startswith("file:"):
-            data = http.get(source).body
-        else:
-            data = (file_url_path(source) if source.startswith("file:") else Path(source)).read_bytes()
-        mapping = orjson.loads(data)
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise InputError(f"cannot read conda-pypi-map {strip_credentials(source)}: {exc}") from None
-    if not isinstance(mapping, dict):
-        raise InputError(f"conda-pypi-map {strip_credentials(source)}: expected a JSON object of conda name -> PyPI name")
-    return mapping
-
-
-def conda_distributions(conda_records, conda_pypi_map: dict[str, str], http=None) -> dict[str, tuple[Version, str]]:
-    """PyPI name -> (version, conda record text) for conda records that are Python distributions:
-    their purls, else the request's conda->PyPI mapping for their channel, else (records that
-    depend on python) their own normalised name."""
-    mappings = {ch: _load_mapping(src, http) for ch, src in conda_pypi_map.items()}
-    out: dict[str, tuple[Version, str]] = {}
-    for rec in conda_records:
-        if rec.name in ("python", "python_abi"):
-            continue
-        label = f"{rec.name}-{rec.version}-{rec.build}"
-        names: list[tuple[str, str]] = []
-        if rec.purls:
-            for purl in rec.purls:
-                if purl.startswith("pkg:pypi/"):
-                    body = purl[len("pkg:pypi/"):].split("?", 1)[0].split("#", 1)[0]
-                    name, _, ver = body.partition("@")
-                    names.append((name, ver or rec.version))
-        if not names:
-            mapping = _mapping_for(rec.channel, mappings)
-            if mapping is not None and rec.name in mapping:
-                mapped = mapping[rec.name]
-                if mapped:
-                    names.append((mapped, rec.version))
-                else:
-                    continue  # mapped to nothing: not a Python distribution
-        if not names and rec.purls is None and any(d.split()[0] == "python" for d in rec.depends if d.strip()):
-            names.append((rec.name, rec.version))
-        for name, ver in names:
-            try:
-                out[_pkg_key(name)] = (Version(ver), label)
-            except InvalidVersion:
-                continue  # not a PEP 440 version: cannot stand in for a PyPI distribution
-    return out
-
-
-def _mapping_for(channel: str, mappings: dict[str, dict]) -> dict | None:
-    if not mappings:
-        return None
-    ch = channel.rstrip("/")
-    for key, mapping in mappings.items():
-        k = key.rstrip("/")
-        if k == ch or ch.endswith("/" + k) or k.endswith("/" + ch):
-            return mapping
-    return None
 
 
 # -- entry point --------------------------------------------------------------------------------

@@ -192,3 +192,72 @@ def test_unreachable_http_channel_is_a_network_error(tmp_path):
     with pytest.raises(NetworkError) as err:
         Gateway([f"http://bob:pw@127.0.0.1:{port}/chan"], "noarch", cache_dir=tmp_path / "cache", http=client)
     assert "127.0.0.1" in str(err.value) and "pw@" not in str(err.value)
+
+
+# --- opening subdirs on a thread pool ----------------------------------------------------------------
+
+
+def _many_channels(root: Path) -> list[Path]:
+    """Five channels sharing names, one without its platform subdir, with .conda/.tar.bz2 twins."""
+    out = []
+    for c in range(5):
+        folder = root / f"ch{c}"
+        for sd in ("linux-64", "noarch"):
+            if c == 2 and sd == "linux-64":
+                continue
+            recs = {f"pkg{i % 7}-{c}.{i}-{sd}_0.tar.bz2": rec(f"pkg{i % 7}", f"{c}.{i}", f"{sd}_0", subdir=sd)
+                    for i in range(40)}
+            conda = {k[: -len(".tar.bz2")] + ".conda": v for k, v in list(recs.items())[::3]}
+            (folder / sd).mkdir(parents=True)
+            (folder / sd / "repodata.json").write_text(json.dumps({"packages": recs, "packages.conda": conda}))
+        out.append(folder)
+    return out
+
+
+def _everything(gw: Gateway):
+    return ([(n, [(ci, r) for ci, r in gw.records(n)]) for n in gw.names()],
+            [(c.local_path, sd) for c, sd, _ in gw.missing_subdirs], gw.record_count,
+            [[(s.channel.canonical_url, s.subdir) for s in subdirs] for subdirs in gw.subdir_data()])
+
+
+def test_parallel_open_gives_the_sequential_records_in_the_same_order(tmp_path, monkeypatch):
+    import threading
+
+    import solver.conda.gateway as gateway_mod
+    from solver.conda.repodata import SubdirData
+
+    channels = [str(p) for p in _many_channels(tmp_path / "chans")]
+    monkeypatch.setattr(gateway_mod, "PARALLEL_OPEN_MIN_BYTES", 1 << 60)
+    sequential = _everything(Gateway(channels, "linux-64", cache_dir=tmp_path / "c1"))
+
+    threads = set()
+    real_open = SubdirData.open.__func__
+
+    def recording_open(cls, *a, **k):
+        threads.add(threading.current_thread().name)
+        return real_open(cls, *a, **k)
+
+    monkeypatch.setattr(gateway_mod, "PARALLEL_OPEN_MIN_BYTES", 0)
+    monkeypatch.setattr(gateway_mod, "OPEN_WORKERS", 4)
+    monkeypatch.setattr(gateway_mod.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(SubdirData, "open", classmethod(recording_open))
+    for _ in range(3):
+        assert _everything(Gateway(channels, "linux-64", cache_dir=tmp_path / "c2")) == sequential
+    assert any(t.startswith("solver-open") for t in threads)  # the pool did run
+
+
+def test_parallel_open_reports_the_first_error_in_channel_order(tmp_path, monkeypatch):
+    import solver.conda.gateway as gateway_mod
+
+    good = _many_channels(tmp_path / "chans")
+    no_noarch = tmp_path / "no-noarch"
+    write_subdir(no_noarch, "linux-64", [rec("x")])
+    channels = [str(good[0]), str(no_noarch), str(tmp_path / "not-there"), str(good[1])]
+    messages = []
+    for threshold in (1 << 60, 0):
+        monkeypatch.setattr(gateway_mod, "PARALLEL_OPEN_MIN_BYTES", threshold)
+        monkeypatch.setattr(gateway_mod.os, "cpu_count", lambda: 4)
+        with pytest.raises(InputError) as err:
+            Gateway(channels, "linux-64", cache_dir=tmp_path / "cache")
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "no 'noarch' subdir" in messages[0]

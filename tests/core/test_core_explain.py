@@ -119,3 +119,26 @@ def test_explanation_is_a_plain_tree_that_serialises():
     assert (req["kind"], req["text"]) == ("requirement", "a")
     assert req["children"][0]["kind"] == "candidates"
     assert msgspec.convert(data, Explanation) == exp
+
+
+def test_builds_of_one_version_are_counted_not_listed():
+    class WithBuilds(InMemoryProvider):
+        def display_version(self, s):
+            return f"{super().display_version(s)} (build{s})"
+
+        def display_release(self, s):
+            return super().display_version(s)
+
+    pk = {
+        "app": [{"version": "1", "depends": ["lib >=2"]}],
+        "lib": [{"version": "2", "excluded": "hidden by channel priority"} for _ in range(3)] + [{"version": "1"}],
+    }
+    provider = WithBuilds(pk)
+    with pytest.raises(UnsolvableError) as err:
+        solve(provider, provider.problem(["app"]))
+    assert "app 1 (build0) depends on lib >=2, and lib 2 (3 builds) cannot be used (hidden by channel priority)" in str(
+        err.value
+    )
+    with pytest.raises(UnsolvableError) as err:
+        solve(provider, provider.problem(["lib <1"]))
+    assert "no version of lib matches lib <1 (available: 2, 1)" in str(err.value)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from coretoy import all_solutions, random_large, random_packages  # noqa: E402
+from coretoy import all_solutions, random_large, random_packages
 
-from solver.core.memory import InMemoryProvider  # noqa: E402
-from solver.core.solve import solve  # noqa: E402
-from solver.core.validate import validate  # noqa: E402
-from solver.errors import UnsolvableError  # noqa: E402
+from solver.core.memory import InMemoryProvider
+from solver.core.solve import solve
+from solver.core.validate import validate
+from solver.errors import UnsolvableError
 
 
 def run(packages, reqs, cons, backend):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from coretoy import solve_checked  # noqa: E402
+from coretoy import solve_checked
 
 from solver.core.memory import InMemoryProvider
 from solver.core.provider import Problem
@@ -174,3 +174,27 @@ def test_lazy_provider_gets_a_prefetch_hint_for_new_names():
     provider = Recording(pk)
     solve(provider, provider.problem(["a"]))
     assert provider.hints == [["b", "c", "d"]]
+
+
+def test_self_dependencies_and_cycles(backend):
+    pk = {
+        # b 2 needs an older version of itself: impossible, so b 1 is chosen
+        "b": [{"version": "2", "depends": ["b <2"]}, {"version": "1", "depends": ["b"]}],
+        # c and d need each other
+        "c": [{"version": "1", "depends": ["d"]}],
+        "d": [{"version": "1", "depends": ["c >=1"]}],
+    }
+    assert solve_checked(pk, ["b", "c"], backend=backend) == {"b": "1", "c": "1", "d": "1"}
+
+
+def test_provider_may_return_tuples_and_ranges():
+    class Tuples(InMemoryProvider):
+        def candidates(self, name):
+            return tuple(super().candidates(name))
+
+        def matching(self, vs):
+            return tuple(super().matching(vs))
+
+    provider = Tuples({"a": [{"version": "1"}, {"version": "2", "depends": ["b"]}], "b": [{"version": "1"}]})
+    solution = solve(provider, provider.problem(["a"]))
+    assert provider.describe(solution) == {"a": "2", "b": "1"}

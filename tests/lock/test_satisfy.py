@@ -107,7 +107,7 @@ def test_pypi_changes(solved):
     manifest, lock = fresh(solved)
     lock.environments["default"].pypi["win-64"] = [p for p in lock.environments["default"].pypi["win-64"] if p.name != "colorlite"]
     reasons = solver.check_lock(manifest, lock, environments=["default"])
-    assert reasons == ["environment 'default' on win-64: PyPI tinyreq 1.1.0 requires `colorlite>=0.4; sys_platform == \"win32\"`, which is not locked"]
+    assert reasons == ["environment 'default' on win-64: PyPI tinyreq 1.1.0 requires `colorlite>=0.4; sys_platform == \"win32\"`, which is neither locked nor installed by a locked conda package"]
 
 
 def test_channels_and_options_changes(solved):

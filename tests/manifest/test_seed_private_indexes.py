@@ -421,10 +421,15 @@ done
 '''
 
 
-def test_workspace_with_members_and_top_level_indices(manifest_at, h):
+def test_workspace_with_members_and_top_level_indices(manifest_at, h, tmp_path):
+    for member in ("core-lib", "web-api", "cli-tool"):  # the guide's layout: each member a project
+        (tmp_path / "packages" / member / "src").mkdir(parents=True)
+        (tmp_path / "packages" / member / "pyproject.toml").write_text(f'[project]\nname = "{member}"\n')
     m = manifest_at(WORKSPACE)
     assert m.project.name == "my-workspace"
     assert m.project.members == ["packages/core-lib", "packages/web-api", "packages/cli-tool"]
+    assert m.project.member_paths == m.project.members
+    assert m.warnings == []
     assert [(i.name, i.priority) for i in m.pypi_indices] == [("cloudrepo", "primary")]
     assert m.default_feature.base.tasks["publish-all"].cmd.startswith("for pkg in packages/*; do")
     unit = h.one(build_requests(m), "default", "osx-64")

@@ -1,0 +1,93 @@
+"""Which PyPI distributions a conda solution already installs: conda records mapped to PyPI names.
+
+One mapping for the whole engine: the PyPI stage resolves on top of it and the lock check
+(``solver.lock.satisfy``) judges a lock with it, so both agree on what conda provides.
+Order of evidence per record: its ``pkg:pypi/`` purls, else the manifest's ``conda-pypi-map`` for
+its channel, else (a record depending on python, without purls) its own normalised name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from ..errors import InputError
+from .auth import strip_credentials
+from .index import file_url_path
+
+
+def is_remote_mapping(source: str) -> bool:
+    return "://" in source and not source.startswith("file:")
+
+
+def load_mapping(source: str, http) -> dict[str, str | None]:
+    """A conda-pypi-map JSON object (conda name -> PyPI name or null) from a path, file: or http URL."""
+    import orjson
+
+    try:
+        if is_remote_mapping(source):
+            data = http.get(source).body
+        else:
+            data = (file_url_path(source) if source.startswith("file:") else Path(source)).read_bytes()
+        mapping = orjson.loads(data)
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise InputError(f"cannot read conda-pypi-map {strip_credentials(source)}: {exc}") from None
+    if not isinstance(mapping, dict):
+        raise InputError(f"conda-pypi-map {strip_credentials(source)}: expected a JSON object of conda name -> PyPI name")
+    return mapping
+
+
+def mapping_for(channel: str, mappings: dict[str, dict]) -> dict | None:
+    if not mappings:
+        return None
+    ch = channel.rstrip("/")
+    for key, mapping in mappings.items():
+        k = key.rstrip("/")
+        if k == ch or ch.endswith("/" + k) or k.endswith("/" + ch):
+            return mapping
+    return None
+
+
+def conda_distributions(
+    conda_records, conda_pypi_map: dict[str, str], http=None, *, offline: bool = False
+) -> dict[str, tuple[Version, str]]:
+    """PyPI name (canonical) -> (version, conda record as ``name-version-build``) for the conda
+    records that are Python distributions.
+
+    ``offline``: mappings behind http(s) URLs are not fetched; records of their channels fall back
+    to purls and their own name (the lock check decides without network)."""
+    mappings = {
+        ch: load_mapping(src, http)
+        for ch, src in conda_pypi_map.items()
+        if not (offline and is_remote_mapping(src))
+    }
+    out: dict[str, tuple[Version, str]] = {}
+    for rec in conda_records:
+        if rec.name in ("python", "python_abi"):
+            continue
+        label = f"{rec.name}-{rec.version}-{rec.build}"
+        names: list[tuple[str, str]] = []
+        if rec.purls:
+            for purl in rec.purls:
+                if purl.startswith("pkg:pypi/"):
+                    body = purl[len("pkg:pypi/"):].split("?", 1)[0].split("#", 1)[0]
+                    name, _, ver = body.partition("@")
+                    names.append((name, ver or rec.version))
+        if not names:
+            mapping = mapping_for(rec.channel, mappings)
+            if mapping is not None and rec.name in mapping:
+                mapped = mapping[rec.name]
+                if mapped:
+                    names.append((mapped, rec.version))
+                else:
+                    continue  # mapped to nothing: not a Python distribution
+        if not names and rec.purls is None and any(d.split()[0] == "python" for d in rec.depends if d.strip()):
+            names.append((rec.name, rec.version))
+        for name, ver in names:
+            try:
+                out[canonicalize_name(name)] = (Version(ver), label)
+            except InvalidVersion:
+                continue  # not a PEP 440 version: cannot stand in for a PyPI distribution
+    return out
