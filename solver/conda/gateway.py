@@ -25,24 +25,27 @@ from solver.conda.repodata import RepodataNotFound, SubdirData, default_cache_di
 from solver.errors import InputError, NetworkError
 
 _FORMATS_FILE = "repodata-formats.json"
-# Subdirs are opened on up to this many threads when their files add up to at least
-# PARALLEL_OPEN_MIN_BYTES (below that a pool costs more than it saves).
+# Subdirs are opened on up to this many threads, when at least two of them are large
+# (PARALLEL_OPEN_MIN_BYTES of JSON or more): the scan of a large file runs without the GIL, while
+# opening a small one is mostly Python work that threads would only serialise on the GIL.
 OPEN_WORKERS = 4
-PARALLEL_OPEN_MIN_BYTES = 4 << 20
+PARALLEL_OPEN_MIN_BYTES = 8 << 20
+_ZST_RATIO = 8  # a repodata.json.zst is about this many times smaller than its JSON
 
 
-def _total_size(paths) -> int:
-    total = 0
-    for path in paths:
-        if path is None:
+def _json_size(path: Path | None) -> int:
+    """Roughly how many bytes of JSON ``path`` (or the ``.zst`` next to it) holds; 0 if absent."""
+    if path is None:
+        return 0
+    for candidate, factor in ((path, 1), (path.with_name(path.name + ".zst"), _ZST_RATIO)):
+        try:
+            with open(candidate, "rb") as f:
+                head = f.read(4)
+                size = os.fstat(f.fileno()).st_size
+        except OSError:
             continue
-        for candidate in (path, path.with_name(path.name + ".zst")):
-            try:
-                total += candidate.stat().st_size
-                break
-            except OSError:
-                continue
-    return total
+        return size * (_ZST_RATIO if head == b"\x28\xb5\x2f\xfd" else factor)
+    return 0
 
 
 def subdirs_for(platform: str) -> list[str]:
@@ -126,8 +129,9 @@ class Gateway:
                 return exc
 
         workers = min(OPEN_WORKERS, os.cpu_count() or 1, len(jobs))
-        if workers > 1 and _total_size([job[3] for job in jobs]) < PARALLEL_OPEN_MIN_BYTES:
-            workers = 1  # small subdirs open faster than a pool starts
+        if workers > 1:
+            large = sum(1 for job in jobs if _json_size(job[3]) >= PARALLEL_OPEN_MIN_BYTES)
+            workers = min(workers, large)
         if workers <= 1:
             return [open_one(job) for job in jobs]
         from concurrent.futures import ThreadPoolExecutor

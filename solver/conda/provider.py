@@ -432,6 +432,10 @@ class CondaProvider:
             return rec.version
         return f"{rec.version} ({rec.build})"
 
+    def display_release(self, solvable: int) -> str:
+        """The version alone, so explanations list ``2.4.6, 2.3.5`` and count builds apart."""
+        return self._records[solvable].version
+
     def display_version_set(self, version_set: int) -> str:
         return self._vs_text[version_set]
 

@@ -10,6 +10,7 @@ on load by the zstd magic number, whatever the file is called).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -50,10 +51,42 @@ class SnapshotGateway:
         return sorted(self._by_name)
 
 
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+_TOKEN = re.compile(r"/t/[^/\s]+(?=/)")
+
+
+def scrub(text: str) -> str:
+    """A channel URL, record URL or spec without credentials (``user:password@``, ``/t/TOKEN``)."""
+    if "://" not in text:
+        return text
+    return _TOKEN.sub("", _USERINFO.sub(lambda m: m.group("scheme"), text))
+
+
+def _scrub_record(record: PackageRecord) -> PackageRecord:
+    channel, url = scrub(record.channel or ""), scrub(record.url or "")
+    if channel == (record.channel or "") and url == (record.url or ""):
+        return record
+    return msgspec.structs.replace(record, channel=channel or record.channel, url=url or record.url)
+
+
+def scrubbed_request(request: CondaRequest) -> CondaRequest:
+    """The request as a snapshot stores it: every URL without credentials (a snapshot is meant to
+    be attached to a bug report). Channels stay in order, so a replay still ranks them the same."""
+    return msgspec.structs.replace(
+        request,
+        channels=[scrub(c) for c in request.channels],
+        specs=[scrub(s) for s in request.specs],
+        constraints=[scrub(s) for s in request.constraints],
+        locked=[_scrub_record(r) for r in request.locked],
+    )
+
+
 def dump_snapshot(path, request: CondaRequest, records: Iterable[tuple[int, PackageRecord]]) -> Path:
-    """Write the snapshot atomically (temp file + rename); returns the path."""
+    """Write the snapshot atomically (temp file + rename); returns the path. Credentials in
+    channel or package URLs are left out of the file."""
     path = Path(path)
-    data = msgspec.json.encode(Snapshot(request=request, records=list(records)))
+    clean = [(channel, _scrub_record(record)) for channel, record in records]
+    data = msgspec.json.encode(Snapshot(request=scrubbed_request(request), records=clean))
     if len(data) > COMPRESS_ABOVE:
         import zstandard
 
