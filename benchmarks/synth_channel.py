@@ -40,6 +40,7 @@ CORE = {
     "tzdata": ([], False, False),
     "python": (["libgcc", "libzlib", "openssl", "libffi", "readline", "tk", "xz", "bzip2", "libsqlite",
                 "tzdata"], False, False),
+    "python_abi": ([], False, False),
     "libblas": (["libopenblas"], False, False),
     "libopenblas": (["libgcc"], False, False),
     "libcblas": (["libblas"], False, False),
@@ -106,6 +107,10 @@ def _records(plan, rng: random.Random, subdir: str):
             variants = [f"{p}{n}" for p in PY_VARIANTS for n in NP_VARIANTS]
         per_version = max(1, min(len(variants), budget))
         versions = _versions(rng, max(1, budget // per_version))
+        if name in ("python", "python_abi"):  # real interpreter lines, so python-variant builds resolve
+            per_minor = max(1, budget // len(PY_VARIANTS)) if name == "python" else 1
+            versions = [f"3.{m}.{p}" if name == "python" else f"3.{m}"
+                        for m in (9, 10, 11, 12, 13) for p in range(per_minor)]
         made = 0
         for version in versions:
             for bn, variant in enumerate(variants[:per_version]):
@@ -113,6 +118,10 @@ def _records(plan, rng: random.Random, subdir: str):
                     break
                 h = _hex(rng, 8)
                 build = f"{variant}h{h}_{bn % 3}" if variant else f"h{h}_{bn % 3}"
+                if name == "python_abi":
+                    build = f"5_cp3{version.split('.')[1]}"
+                elif name == "python":
+                    build += "_cpython"
                 depends = []
                 for d in deps:
                     r = rng.random()
@@ -125,7 +134,8 @@ def _records(plan, rng: random.Random, subdir: str):
                 record = {
                     "build": build,
                     "build_number": bn % 3,
-                    "constrains": [f"{name}-base {version}"] if rng.random() < 0.1 else [],
+                    "constrains": ([f"python {version}.* *_cpython"] if name == "python_abi" else
+                                   [f"{name}-base {version}"] if rng.random() < 0.1 else []),
                     "depends": depends,
                     "license": rng.choice(LICENSES),
                     "license_family": "BSD",
@@ -192,7 +202,7 @@ def write_channel(out: Path, n_records: int, seed: int = 0) -> Path:
 
 def ensure_channel(root: Path, n_records: int) -> Path:
     """The synthetic channel of ``n_records`` under ``root`` (written once, reused after)."""
-    out = root / f"synth-{n_records}"
+    out = root / f"synth-v2-{n_records}"
     if not (out / "COUNT").is_file():
         write_channel(out, n_records)
     return out
