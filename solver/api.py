@@ -187,7 +187,8 @@ def solve(
     False); the others are re-solved preferring its records. Environments and platforms outside the
     selection keep what ``lock`` holds for them. ``update``: names to re-solve freely (the rest stay
     locked where still valid); an empty list re-solves everything from scratch. ``progress(event,
-    info)`` is called from worker threads with ``"start"``/``"done"`` events.
+    info)`` is called from worker threads with ``"start"``/``"done"`` events per solve unit and a
+    ``"fetch"`` event per download (see :func:`_reporting_client`); ignore events you do not know.
     """
     from .lock.build import UnitResult, assemble_lock, member_shares
     from .lock.satisfy import check_unit
@@ -274,9 +275,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
     does not depend on which finished first."""
     if not units:
         return []
-    from .http import HttpClient
-
-    conda_http = HttpClient(cache, timeout=http_settings.timeout, concurrency=http_settings.concurrency, verify=http_settings.verify)
+    conda_http = _http_client(cache, http_settings, progress=progress)
     cancelled = threading.Event()
 
     def one(index: int, unit) -> _Outcome:
@@ -287,7 +286,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             progress("start", info)
         t = time.perf_counter()
         try:
-            outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http)
+            outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress)
         except UnsolvableError as exc:
             cancelled.set()
             raise UnsolvableError(f"cannot solve {_unit_label(unit)} on {unit.platform}: {exc}", getattr(exc, "explanation", None)) from None
@@ -327,7 +326,94 @@ class _Cancelled(Exception):
     pass
 
 
-def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http) -> _Outcome:
+# -- download reporting ----------------------------------------------------------------------------
+#
+# The stages download through the shared ``HttpClient``; to report downloads without a hook in
+# the stages (the conda gateway is theirs), the client they are given is a subclass that tells
+# ``progress`` about every remote fetch after it finished. Cost per request: one call and a dict.
+
+
+def _fetch_kind(url: str, method: str) -> str:
+    """What a fetch is, for progress: ``repodata`` (a channel subdir), ``page`` (a PyPI index or
+    find-links page, a mapping), ``metadata`` (a wheel's METADATA, also by range), ``file``."""
+    if method == "fetch_to_cache":
+        return "repodata"
+    if method == "get_range" or url.endswith(".metadata"):
+        return "metadata"
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if path.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".conda")):
+        return "file"
+    return "page"
+
+
+_reporting_class = None
+
+
+def _reporting_client_class():
+    global _reporting_class
+    if _reporting_class is None:
+        from .http import HttpClient, redact_url
+
+        class ReportingHttpClient(HttpClient):
+            """An ``HttpClient`` that reports each finished remote fetch as
+            ``progress("fetch", {"url", "kind", "from_cache", "bytes", "seconds"})`` (the URL
+            without credentials; ``bytes`` None when it came from the cache)."""
+
+            def __init__(self, *args, progress, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._progress = progress
+
+            def _report(self, method: str, url: str, t0: float, from_cache: bool, size) -> None:
+                try:
+                    self._progress("fetch", {
+                        "url": redact_url(url), "kind": _fetch_kind(url, method), "from_cache": from_cache,
+                        "bytes": None if from_cache else size, "seconds": time.perf_counter() - t0,
+                    })
+                except Exception:  # noqa: BLE001 (a broken progress callback must not fail a solve)
+                    pass
+
+            def get(self, url, headers=None, *, cache=True):
+                t0 = time.perf_counter()
+                resp = super().get(url, headers, cache=cache)
+                if not url.startswith("file:"):
+                    self._report("get", url, t0, resp.from_cache, len(resp.body))
+                return resp
+
+            def get_range(self, url, start, end=None):
+                t0 = time.perf_counter()
+                resp = super().get_range(url, start, end)
+                if not url.startswith("file:"):
+                    self._report("get_range", url, t0, False, len(resp.body))
+                return resp
+
+            def fetch_to_cache(self, url, *, accept=None):
+                t0 = time.perf_counter()
+                resp = super().fetch_to_cache(url, accept=accept)
+                if not url.startswith("file:"):
+                    size = None
+                    if not resp.from_cache:
+                        try:
+                            size = resp.path.stat().st_size
+                        except OSError:
+                            size = None
+                    self._report("fetch_to_cache", url, t0, resp.from_cache, size)
+                return resp
+
+        _reporting_class = ReportingHttpClient
+    return _reporting_class
+
+
+def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
+    """The HTTP client a stage gets: reporting its downloads to ``progress`` when there is one."""
+    kwargs = dict(timeout=settings.timeout, concurrency=settings.concurrency, verify=settings.verify, auth=auth)
+    if progress is None:
+        from .http import HttpClient
+
+        return HttpClient(cache, **kwargs)
+    return _reporting_client_class()(cache, progress=progress, **kwargs)
+
+
+def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress=None) -> _Outcome:
     """Conda, then PyPI on top. When PyPI fails only because of versions conda chose, conda is
     solved again with the PyPI specifiers as constraints (see :mod:`solver.feedback`)."""
     from .conda.gateway import Gateway
@@ -347,7 +433,6 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
     if unit.pypi is None or not unit.pypi.requirements:
         return _Outcome(result=UnitResult(unit=unit, conda=list(conda), pypi=[]))
 
-    from .http import HttpClient
     from .pypi.auth import CredentialProvider
     from .pypi.resolve import CondaConflictError, solve_pypi
 
@@ -357,7 +442,7 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
         update=update_names if update_names else None,
     )
     auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes])
-    client = HttpClient(cache, timeout=http_settings.timeout, concurrency=http_settings.concurrency, verify=http_settings.verify, auth=auth)
+    client = _http_client(cache, http_settings, auth=auth, progress=progress)
     added: list[CondaFeedback] = []
     try:
         for round_no in range(1, MAX_ROUNDS + 2):

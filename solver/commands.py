@@ -22,8 +22,23 @@ from .errors import SolverError
 JSON_SCHEMA_VERSION = 1
 
 
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
 class Progress:
-    """Status on stderr: one in-place line on a terminal, plain lines otherwise, nothing with -q."""
+    """Status on stderr: one in-place line on a terminal, plain lines otherwise, nothing with -q.
+
+    Downloads (``fetch`` events: channel subdirs, PyPI index pages, metadata) update a live count
+    on the terminal line (redrawn at most every ``REDRAW_SECONDS``, so a burst of small fetches
+    costs nothing); with ``-v`` every channel subdir and index page fetched is a line of its own
+    (metadata fetches too with ``-vv``)."""
+
+    REDRAW_SECONDS = 0.1
 
     def __init__(self, stream=None, quiet: bool = False, verbose: int = 0):
         self.stream = stream or sys.stderr
@@ -35,6 +50,9 @@ class Progress:
         self._done = 0
         self._total = 0
         self._line = False
+        self.fetches = 0  # remote fetches so far (cache revalidations included)
+        self.downloaded = 0  # bytes actually transferred
+        self._drawn_at = 0.0
 
     def line(self, text: str) -> None:
         if self.quiet:
@@ -53,13 +71,35 @@ class Progress:
         if self.tty and self._running and not self.quiet:
             names = ", ".join(sorted(self._running.values()))
             text = f"[{self._done}/{self._total}] solving {names}"
+            if self.fetches:
+                text += f" | {self.fetches} fetched, {_size(self.downloaded)}"
             width = 100
             self.stream.write(text[:width])
             self.stream.flush()
             self._line = True
+            self._drawn_at = time.monotonic()
+
+    def _fetched(self, info: dict) -> None:
+        self.fetches += 1
+        self.downloaded += info.get("bytes") or 0
+        kind = info.get("kind", "page")
+        if self.verbose > (1 if kind in ("metadata", "file") else 0):
+            how = "up to date (cache)" if info.get("from_cache") else _size(info.get("bytes") or 0)
+            self._clear()
+            print(f"fetched {info['url']} ({how}, {info.get('seconds', 0.0):.2f}s)", file=self.stream, flush=True)
+            self._draw()
+        elif self.tty and self._running and time.monotonic() - self._drawn_at >= self.REDRAW_SECONDS:
+            self._clear()
+            self._draw()
 
     def __call__(self, event: str, info: dict) -> None:
         if self.quiet:
+            return
+        if event == "fetch":
+            with self._lock:
+                self._fetched(info)
+            return
+        if event not in ("start", "done"):
             return
         label = f"{info['unit']} on {info['platform']}"
         with self._lock:

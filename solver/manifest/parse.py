@@ -422,7 +422,7 @@ def resolve_members(ctx: Context, path, entries: list[str]) -> list[str]:
         if not text or Path(text).is_absolute() or re.match(r"^[A-Za-z]:/", text) or text.startswith("~"):
             raise ctx.error(here, f"workspace member `{entry}` must be a path relative to the workspace root", 'write it like "packages/core-lib" or "packages/*"', value=True)
         if _GLOB_CHARS.search(text):
-            found = sorted(p for p in root.glob(text.rstrip("/")) if p.is_dir())
+            found = sorted(p for p in root.glob(text.rstrip("/")) if p.is_dir() and p.resolve() != root)
             if not found:
                 raise ctx.error(here, f"workspace member pattern `{entry}` matches no folder under {root}", "fix the pattern or create the member folders", value=True)
         else:

@@ -40,6 +40,7 @@ def _snapshot_of_a_solve(tmp_path, monkeypatch, specs):
         pass
     monkeypatch.delenv("SOLVER_SNAPSHOT_DIR")
     (snap,) = folder.iterdir()
+    assert b"secret" not in snap.read_bytes()  # a bug-report file carries no credentials
     return snap
 
 
@@ -86,3 +87,15 @@ def test_written_snapshot_replays_through_the_installed_command(tmp_path):
     run = subprocess.run([sys.executable, "-m", "solver", "replay", str(snap), "-q"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["lib 2.1 h0_0 https://conda.example.invalid/demo"] and run.stderr == ""
+
+
+def test_snapshot_files_hold_no_tokens_or_passwords(tmp_path, capsys):
+    token_channel = "https://conda.example.invalid/t/tk-123456/private"
+    records = [(0, PackageRecord(name="lib", version="1.0", build="h0_0", subdir="linux-64", channel=token_channel,
+                                 url=f"{token_channel}/linux-64/lib-1.0-h0_0.conda"))]
+    request = CondaRequest(platform="linux-64", specs=[f"{token_channel}::lib"], channels=[token_channel, CHANNEL])
+    snap = dump_snapshot(tmp_path / "t.snapshot", request, records)
+    raw = snap.read_bytes()
+    assert b"tk-123456" not in raw and b"secret" not in raw
+    assert main(["replay", str(snap)]) == 0  # the channel-pinned spec still finds its channel
+    assert capsys.readouterr().out == "lib 1.0 h0_0 https://conda.example.invalid/private\n"

@@ -1,0 +1,102 @@
+"""``solver solve`` reports downloads: a live count on a terminal, a line per channel subdir and
+index page with -v (metadata with -vv), nothing with -q, URLs never with credentials."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from solver.cli import main
+from solver.commands import Progress
+
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+UNIT = {"index": 0, "total": 1, "unit": "default", "platform": "linux-64"}
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def _fetch(kind, url="http://127.0.0.1:1/c/linux-64/repodata.json.zst", size=2048, cached=False):
+    return {"url": url, "kind": kind, "from_cache": cached, "bytes": None if cached else size, "seconds": 0.25}
+
+
+def test_terminal_line_counts_downloads():
+    tty = _Stream(True)
+    p = Progress(stream=tty)
+    p.REDRAW_SECONDS = 0.0  # redraw on every event here (the default throttles bursts)
+    p("start", UNIT)
+    p("fetch", _fetch("repodata"))
+    p("fetch", _fetch("page", "http://127.0.0.1:1/simple/x/", size=1024))
+    assert tty.text.endswith("[0/1] solving default on linux-64 | 2 fetched, 3.0 KiB")
+    assert "\n" not in tty.text  # no line of its own without -v
+
+
+def test_verbose_lines_per_subdir_and_page_metadata_only_with_vv():
+    plain = _Stream(False)
+    p = Progress(stream=plain, verbose=1)
+    p("fetch", _fetch("repodata"))
+    p("fetch", _fetch("page", "http://127.0.0.1:1/simple/x/", cached=True))
+    p("fetch", _fetch("metadata", "http://127.0.0.1:1/f/x-1-py3-none-any.whl.metadata"))
+    assert plain.text == (
+        "fetched http://127.0.0.1:1/c/linux-64/repodata.json.zst (2.0 KiB, 0.25s)\n"
+        "fetched http://127.0.0.1:1/simple/x/ (up to date (cache), 0.25s)\n"
+    )
+    more = _Stream(False)
+    p = Progress(stream=more, verbose=2)
+    p("fetch", _fetch("metadata", "http://127.0.0.1:1/f/x-1-py3-none-any.whl.metadata"))
+    assert "x-1-py3-none-any.whl.metadata" in more.text
+    quiet = _Stream(False)
+    p = Progress(stream=quiet, quiet=True, verbose=2)
+    p("fetch", _fetch("repodata"))
+    assert quiet.text == "" and p.fetches == 0
+    silent = _Stream(False)
+    p = Progress(stream=silent)
+    p("fetch", _fetch("repodata"))
+    p("mystery-event", {})  # events it does not know are ignored
+    assert silent.text == "" and p.fetches == 1
+
+
+@pytest.fixture
+def served_demo(tmp_path, serve_dir, monkeypatch):
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    for var in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL",
+                "PIP_FIND_LINKS", "UV_FIND_LINKS", "SOLVER_CHANNEL_ALIAS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    root = tmp_path / "demo"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("pixi.lock", "*.py"))
+    server = serve_dir(root)
+    host = server.url.split("://", 1)[1]
+    text = (root / "pixi.toml").read_text()
+    # credentials in the URLs: the loopback server ignores them, the progress lines must not show them
+    text = text.replace('channels = ["./channels/demo"]', f'channels = ["http://bob:hunter2@{host}/channels/demo"]')
+    text = text.replace('find-links = [{ path = "./wheels" }]', f'index-url = "http://bob:hunter2@{host}/index/simple"')
+    (root / "pixi.toml").write_text(text)
+    return root, server
+
+
+def test_solve_reports_channel_subdirs_and_index_pages(served_demo, capsys):
+    root, server = served_demo
+    assert main(["solve", str(root), "-v", "-e", "default", "-p", "linux-64"]) == 0
+    err = capsys.readouterr().err
+    fetched = [line for line in err.splitlines() if line.startswith("fetched ")]
+    assert f"fetched {server.url}/channels/demo/linux-64/repodata.json" in err
+    assert f"fetched {server.url}/channels/demo/noarch/repodata.json" in err
+    assert any(f"{server.url}/index/simple/tinyreq/" in line for line in fetched)
+    assert "hunter2" not in err and "bob" not in err
+    assert main(["solve", str(root), "-q", "-e", "default", "-p", "linux-64", "--update"]) == 0
+    assert capsys.readouterr().err == ""
