@@ -41,7 +41,7 @@ def channel_url(channel: str, channel_alias: str | None = None) -> str:
             channel = Channel.parse(channel, channel_alias).canonical_url
         except Exception:
             return channel
-    return urls.strip_credentials(channel).rstrip("/") + "/"
+    return urls.strip_conda_credentials(channel).rstrip("/") + "/"
 
 
 def format_exclude_newer(ms: int) -> str:

@@ -192,7 +192,7 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
             reasons.append(f"{where}: the platform is not locked")
             continue
         want_channels = member_channels(unit, member, channel_alias)
-        have_channels = [urls.strip_credentials(c).rstrip("/") + "/" for c in env.channels]
+        have_channels = [urls.strip_conda_credentials(c).rstrip("/") + "/" for c in env.channels]
         if want_channels != have_channels:
             reasons.append(f"{where}: channels changed (locked {have_channels}, manifest {want_channels})")
         want_indexes = unit_indexes(unit)

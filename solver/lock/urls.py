@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+# One implementation each: PyPI URLs lose ``user:password@``; conda URLs also lose a
+# ``/t/<token>`` path segment (conda's token auth), which a PyPI path may legitimately contain.
+from ..conda.channel import strip_credentials as strip_conda_credentials  # noqa: F401
+from ..http import redact_url as strip_credentials  # noqa: F401
+
 #: Conda subdirs a URL path segment may name (what rattler accepts as a platform).
 KNOWN_SUBDIRS = (
     "noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l",
@@ -15,17 +20,6 @@ KNOWN_SUBDIRS = (
 _SUBDIR_RANK = {name: i for i, name in enumerate(KNOWN_SUBDIRS)}
 _ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")
 _TRAILING_DIGITS = re.compile(r"([0-9]+)$")
-
-
-def strip_credentials(url: str) -> str:
-    """``https://user:pass@host/x`` -> ``https://host/x``; anything that is not a URL is returned as is."""
-    if "://" not in url or "@" not in url:
-        return url
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def platform_sort_key(platform: str):

@@ -33,7 +33,7 @@ from .yaml_emit import dump
 
 def conda_entry(record: PackageRecord, version: int) -> dict:
     """One ``packages:`` entry for a conda record (only what the URL does not already say)."""
-    location = urls.strip_credentials(record.url)
+    location = urls.strip_conda_credentials(record.url)
     if not location:
         raise InputError(f"conda record {record.name}-{record.version}-{record.build} has no url to lock")
     file_name = urls.file_name_of(location)
@@ -66,7 +66,7 @@ def conda_entry(record: PackageRecord, version: int) -> dict:
         e["depends"] = list(record.depends)
     if record.constrains:
         e["constrains"] = list(record.constrains)
-    channel = urls.strip_credentials(record.channel) if "://" in record.channel else None
+    channel = urls.strip_conda_credentials(record.channel) if "://" in record.channel else None
     if channel and (d_channel is None or channel.rstrip("/") != d_channel.rstrip("/")):
         e["channel"] = channel.rstrip("/")
     if record.features:
@@ -169,7 +169,7 @@ def _find_links_entry(link: str) -> dict:
 
 
 def _environment_entry(env: LockedEnvironment, version: int) -> dict:
-    e: dict = {"channels": [{"url": urls.strip_credentials(c)} for c in env.channels]}
+    e: dict = {"channels": [{"url": urls.strip_conda_credentials(c)} for c in env.channels]}
     if env.indexes is not None:
         e["indexes"] = [urls.strip_credentials(i) for i in env.indexes]
         if env.find_links:
@@ -182,7 +182,7 @@ def _environment_entry(env: LockedEnvironment, version: int) -> dict:
     for platform in platforms:
         # v7 sorts selectors by location; v6 by file name (case-insensitive), then location.
         key = (lambda u: u) if version >= 7 else (lambda u: (urls.file_name_of(u).lower(), u))
-        conda = sorted({urls.strip_credentials(r.url) for r in env.conda_records(platform)}, key=key)
+        conda = sorted({urls.strip_conda_credentials(r.url) for r in env.conda_records(platform)}, key=key)
         pypi = sorted({pypi_location(p) for p in env.pypi_packages(platform)}, key=key)
         extras = env.pypi_extras.get(platform, {}) if version < 7 else {}
         packages[platform] = [{"conda": u} for u in conda] + [_pypi_selector(u, extras.get(u)) for u in pypi]

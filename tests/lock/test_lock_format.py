@@ -326,6 +326,17 @@ def test_credentials_are_never_written(tmp_path):
     assert "https://conda.example.invalid/private/linux-64/python-3.12.1-h1_0.conda" in text
 
 
+def test_conda_token_urls_are_never_written(tmp_path):
+    token_base = "https://conda.example.invalid/t/tk-0123456789abcdef/private"
+    lock = LockFile(environments={"default": LockedEnvironment(
+        name="default", channels=[token_base + "/"],
+        conda={"linux-64": [rec("python", "3.12.1", "h1_0", base=token_base)]},
+    )})
+    text = write_lock(lock, tmp_path / "pixi.lock").read_text()
+    assert "tk-0123456789abcdef" not in text and "/t/" not in text
+    assert "https://conda.example.invalid/private/linux-64/python-3.12.1-h1_0.conda" in text
+
+
 def test_write_is_atomic(tmp_path):
     path = tmp_path / "pixi.lock"
     write_lock(sample_lock(), path)
