@@ -18,7 +18,7 @@ import msgspec
 from ..conda.model import PackageRecord
 from ..pypi.model import PyPIPackage
 from . import urls
-from .match import parse_requirement, spec_name, target_markers
+from .match import conda_closure, parse_requirement, target_markers
 from .model import LockedEnvironment, LockedPlatform, LockFile, SolveOptions, format_virtual_package
 
 _STRATEGY = {"highest": None, "lowest": "lowest-version", "lowest-direct": "lowest-version-direct"}
@@ -99,15 +99,7 @@ def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPacka
     """The part of a solve group's solution one member environment needs: everything reachable
     from its own specs through ``depends`` (conda) and ``requires_dist`` (PyPI, markers evaluated
     for the platform and the locked python)."""
-    by_name = {r.name: r for r in conda}
-    seen: set[str] = set()
-    todo = [spec_name(s) for s in member.conda_specs]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in by_name:
-            continue
-        seen.add(name)
-        todo.extend(spec_name(d) for d in by_name[name].depends)
+    seen = conda_closure(member.conda_specs, {r.name: r for r in conda})
     conda_subset = [r for r in conda if r.name in seen]
 
     env = target_markers(unit.platform, conda_subset)

@@ -36,6 +36,22 @@ def conda_matches(text: str, record: PackageRecord) -> bool:
     return bool(conda_spec(text).matches(record))
 
 
+def conda_closure(specs, by_name) -> set[str]:
+    """Names reachable from ``specs`` through ``depends`` among the locked records ``by_name``
+    (name -> record or list of records)."""
+    seen: set[str] = set()
+    todo = [spec_name(s) for s in specs]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        found = by_name[name]
+        for r in found if isinstance(found, list) else (found,):
+            todo.extend(spec_name(d) for d in r.depends)
+    return seen
+
+
 def target_markers(platform: str, conda_records: list[PackageRecord], *, glibc=None, macos=None) -> dict[str, str] | None:
     """The PEP 508 marker environment the PyPI stage resolves for: ``platform`` and the locked
     python (``solver.pypi.tags``, the one implementation). None when no python is locked (then

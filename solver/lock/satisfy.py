@@ -17,6 +17,7 @@ from ..pypi.model import PyPIPackage
 from . import urls
 from .build import member_channels, unit_find_links, unit_indexes, unit_options
 from .match import (
+    conda_closure,
     conda_matches,
     parse_requirement,
     requirement_satisfied_by,
@@ -71,15 +72,7 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             reasons.append(f"{where}: {name} is locked more than once ({', '.join(_show(r) for r in found)})")
 
     # Nothing extra: every locked record must be reachable from the requested specs.
-    seen: set[str] = set()
-    todo = [spec_name(s) for s in member.conda_specs]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in by_name:
-            continue
-        seen.add(name)
-        for r in by_name[name]:
-            todo.extend(spec_name(d) for d in r.depends)
+    seen = conda_closure(member.conda_specs, by_name)
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")
     return reasons
