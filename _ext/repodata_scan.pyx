@@ -6,6 +6,13 @@ skipped except for their top-level ``"name"`` value. The scan is fed chunk by ch
 consumes whole *units* (one top-level member, or one ``"fn": {record}`` entry of a packages
 section) and returns how many bytes it consumed, so the caller keeps only the unfinished tail.
 
+Speed (the cold-start path): records are walked 64 bytes at a time with bit masks (AVX-512, AVX2
+or a portable SSE2/scalar variant, picked at import from what the CPU has); every per-record step
+(record bounds, its "name", name interning, stem hashes) is C, so ``feed`` runs without the GIL.
+Large files are memory-mapped and cut at likely record boundaries into one part per CPU, scanned
+on threads and joined only where the cut is proven right (else re-scanned in order): the result
+is always that of one sequential scan.
+
 Used through ``solver.conda.repodata``; not a public API.
 """
 
@@ -30,6 +37,7 @@ cdef extern from *:
     """
     #include <string.h>
     #include <stdint.h>
+    #include <stdlib.h>
     #if defined(__SSE2__)
     #include <emmintrin.h>
     #endif
@@ -95,6 +103,27 @@ cdef extern from *:
         return done;
     }
     #endif
+
+    #if defined(__GNUC__) || defined(__clang__)
+    #define rs_prefetch(p) __builtin_prefetch((const void*)(p))
+    #else
+    #define rs_prefetch(p) ((void)(p))
+    #endif
+
+    typedef struct { const unsigned char* ptr; uint32_t len; int32_t id; } rs_name_ref;
+
+    static int rs_name_cmp(const void* a, const void* b) {
+        const rs_name_ref* x = (const rs_name_ref*)a;
+        const rs_name_ref* y = (const rs_name_ref*)b;
+        uint32_t n = x->len < y->len ? x->len : y->len;
+        int c = n ? memcmp(x->ptr, y->ptr, n) : 0;
+        if (c) return c;
+        return (x->len > y->len) - (x->len < y->len);
+    }
+
+    static void rs_sort_names(rs_name_ref* refs, Py_ssize_t m) {
+        qsort(refs, (size_t)m, sizeof(rs_name_ref), rs_name_cmp);
+    }
 
     static inline int rs_is_ws(unsigned char c) {
         return c == ' ' || c == '\\n' || c == '\\r' || c == '\\t';
@@ -346,6 +375,12 @@ cdef extern from *:
                          Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) noexcept nogil
     Py_ssize_t rs_string_end(const unsigned char* p, Py_ssize_t i, Py_ssize_t end) noexcept nogil
     Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off) noexcept nogil
+    void rs_prefetch(const void* p) noexcept nogil
+    ctypedef struct rs_name_ref:
+        const unsigned char* ptr
+        uint32_t len
+        int32_t id
+    void rs_sort_names(rs_name_ref* refs, Py_ssize_t m) noexcept nogil
     const char* rs_select_isa(const char* force) noexcept nogil
 
 
@@ -376,6 +411,10 @@ cdef enum:
     KIND_UNKNOWN = 2
     KEY_TAR_BZ2 = 4
     KEY_CONDA = 8
+
+# Records ahead whose hash-table slot is prefetched in ``finish``.
+# (Measured on 1M records: 16 ahead makes ``finish`` ~15% faster than no prefetch; 8-32 alike.)
+DEF PREFETCH = 16
 
 # Return codes of the helpers (valid positions are >= 0).
 cdef enum:
@@ -924,11 +963,22 @@ cdef class RepodataScanner:
         stem), ``name_offsets`` (int64, m + 1; rows of name i are offsets[i]:offsets[i+1], file
         order kept), and ``record_count`` (records not shadowed)."""
         cdef Py_ssize_t n = self.n, k, m, slot, mask, size, n_conda = 0, visible = 0
-        cdef int32_t[::1] rmap = memoryview(bytearray(len(remap) * 4)).cast("i")
+        cdef const int32_t[::1] rmap
         cdef int32_t r
-        for k in range(len(remap)):
-            rmap[k] = remap[k]
-        m = (max(remap) + 1) if len(remap) else 0
+        if isinstance(remap, memoryview) and remap.format == "i":
+            rmap = remap
+        else:
+            rmap = memoryview(bytearray(len(remap) * 4)).cast("i")
+            for k in range(len(remap)):
+                (<int32_t*> &rmap[0])[k] = remap[k]
+        if rmap.shape[0] != self.n_names:
+            raise ValueError("remap must have one entry per raw name")
+        m = 0
+        for k in range(rmap.shape[0]):
+            if rmap[k] < 0:
+                raise ValueError("remap entries must be >= 0")
+            if rmap[k] + 1 > m:
+                m = rmap[k] + 1
         # Filled in place: bytes objects built uninitialised (no second copy of each array).
         offsets_b = PyBytes_FromStringAndSize(NULL, (m + 1) * 8)
         cdef int64_t* offsets = <int64_t*> PyBytes_AS_STRING(offsets_b)
@@ -959,6 +1009,9 @@ cdef class RepodataScanner:
             if table == NULL:
                 raise MemoryError()
             for k in range(n):
+                # The table is larger than the caches: ask for the slot of a later record now.
+                if k + PREFETCH < n and self.kinds[k + PREFETCH] == 1:
+                    rs_prefetch(&table[(self.stem_hash[k + PREFETCH] or 1) & mask])
                 if self.kinds[k] == 1:
                     h = self.stem_hash[k] or 1
                     slot = <Py_ssize_t> (h & mask)
@@ -975,6 +1028,8 @@ cdef class RepodataScanner:
                 fill[k] = offsets[k]
             for k in range(n):
                 flag = self.kinds[k]
+                if table != NULL and k + PREFETCH < n and self.kinds[k + PREFETCH] == 0:
+                    rs_prefetch(&table[(self.stem_hash[k + PREFETCH] or 1) & mask])
                 if table != NULL and flag == 0:
                     h = self.stem_hash[k] or 1
                     slot = <Py_ssize_t> (h & mask)
@@ -996,6 +1051,43 @@ cdef class RepodataScanner:
             free(table)
         return {"key_start": ks_b, "key_len": kl_b, "obj_len": ol_b,
                 "flags": fl_b, "name_offsets": offsets_b, "record_count": visible}
+
+    def sorted_names(self):
+        """``(blob, remap)`` for names without escapes: ``blob`` is every raw name in byte order
+        (for valid UTF-8 that is code point order, as Python sorts str) joined by ``\\n``;
+        ``remap`` (int32 bytes) gives each raw id its position there. ``None`` when a name holds
+        a backslash (escapes: two spellings may be one name; the caller decodes in Python)."""
+        cdef Py_ssize_t k, m = self.n_names, total = 0
+        cdef rs_name_ref* refs
+        cdef char* out
+        cdef int32_t* rm
+        if m and memchr(self.arena, 92, self.arena_len) != NULL:
+            return None
+        refs = <rs_name_ref*> malloc((m + 1) * sizeof(rs_name_ref))
+        if refs == NULL:
+            raise MemoryError()
+        try:
+            with nogil:
+                for k in range(m):
+                    refs[k].ptr = self.arena + self.nm_off[k]
+                    refs[k].len = self.nm_len[k]
+                    refs[k].id = <int32_t> k
+                rs_sort_names(refs, m)
+            blob = PyBytes_FromStringAndSize(NULL, max(0, self.arena_len + m - 1))
+            remap = PyBytes_FromStringAndSize(NULL, m * 4)
+            out = PyBytes_AS_STRING(blob)
+            rm = <int32_t*> PyBytes_AS_STRING(remap)
+            with nogil:
+                for k in range(m):
+                    if k:
+                        out[total] = 10
+                        total += 1
+                    memcpy(out + total, refs[k].ptr, refs[k].len)
+                    total += refs[k].len
+                    rm[refs[k].id] = <int32_t> k
+        finally:
+            free(refs)
+        return blob, remap
 
     def raw_names(self):
         """Raw (still JSON-escaped) name bytes, indexed by raw name id."""
@@ -1148,6 +1240,14 @@ def scan_buffer(buf, Py_ssize_t parts=1, release=None, Py_ssize_t window=WINDOW)
     return sc
 
 
+def _usable_cpus():
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def scan_file(path, chunk_size=None, parts=None):
     """Scans the file at ``path`` (or an open descriptor); returns the finished scanner.
 
@@ -1180,7 +1280,7 @@ def scan_file(path, chunk_size=None, parts=None):
                             mm.madvise(mmap.MADV_DONTNEED, start, stop - start)
                 try:
                     if parts is None:
-                        parts = max(1, min(os.cpu_count() or 1, size // PARALLEL_MIN_PART))
+                        parts = max(1, min(_usable_cpus(), size // PARALLEL_MIN_PART))
                     return scan_buffer(mm, parts, release)
                 finally:
                     mm.close()

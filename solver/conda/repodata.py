@@ -5,7 +5,8 @@ keeps, per record, where its file-name key and its JSON object are in the file, 
 name. The index is stored on disk (compact binary, memory-mapped on load) so later processes skip
 the scan. ``records(name)`` then reads back only the byte ranges of that name (``os.pread``) and
 decodes them with msgspec into ``PackageRecord``. Nothing of a name the solve never reaches is
-decoded, and the JSON itself is never held in memory as a whole.
+decoded, and the JSON itself is never held in memory as a whole (a large file is memory-mapped,
+scanned in parallel parts without the GIL, and its pages are dropped as the scan passes them).
 """
 
 from __future__ import annotations
@@ -131,6 +132,28 @@ def _decode_names(raw_names: list[bytes], path: Path, channel: Channel, subdir: 
     return decoded
 
 
+def _sorted_names(scanner, path: Path, channel: Channel, subdir: str):
+    """``(names, remap)``: the sorted name table and, per raw name id, its position there."""
+    fast = scanner.sorted_names()
+    if fast is not None:
+        # No escapes: raw names are distinct and sorted by bytes in C (UTF-8 byte order is code
+        # point order, as Python sorts str). Anything odd goes the checked way below.
+        blob, remap = fast
+        try:
+            text = blob.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            names = text.split("\n") if remap else []
+            if len(names) * 4 == len(remap) and "\r" not in text and "\0" not in text and "" not in names:
+                return names, memoryview(remap).cast("i")
+    decoded = _decode_names(scanner.raw_names(), path, channel, subdir)
+    # Sorted name table; two raw spellings of one name (escapes) merge into one id.
+    names = sorted(set(decoded))
+    pos = {n: i for i, n in enumerate(names)}
+    return names, [pos[n] for n in decoded]
+
+
 def _line_of(path: Path, offset: int) -> int:
     line = 1
     remaining = offset
@@ -162,11 +185,8 @@ def build_index(path: Path, channel: Channel, subdir: str, fd: int | None = None
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read repodata {path} ({_where(channel, subdir)}): {exc.strerror}") from None
-    decoded = _decode_names(scanner.raw_names(), path, channel, subdir)
-    # Sorted name table; two raw spellings of one name (escapes) merge into one id.
-    names = sorted(set(decoded))
-    pos = {n: i for i, n in enumerate(names)}
-    out = scanner.finish([pos[n] for n in decoded])
+    names, remap = _sorted_names(scanner, path, channel, subdir)
+    out = scanner.finish(remap)
     if fd is not None:
         info_base_url, version = _read_info(path, fd, scanner, channel, subdir)
     else:

@@ -443,3 +443,20 @@ def test_empty_or_multiline_names_are_rejected(tmp_path, raw_name):
         ' "y-1-0.tar.bz2": {"name": "y", "version": "1", "build": "0"}}}')
     with pytest.raises(InputError, match="invalid package name"):
         open_subdir(folder / "repodata.json", tmp_path / "cache")
+
+
+def test_names_are_sorted_as_python_sorts_str_and_map_to_their_records(tmp_path):
+    # Byte order of UTF-8 is code point order: multi-byte and astral names sort like str does.
+    names = ["zlib", "é-accent", "a", "Ab", "ab", "☃-snow", "😀-emoji", "a-b", "a_b", "\u00ff", "\u0100", "~"]
+    from solver._ext.repodata_scan import scan_file
+
+    packages = {f"{n}-1-{i}.tar.bz2": rec(n, build=str(i)) for i, n in enumerate(names)}
+    folder = tmp_path / "chan" / "noarch"
+    folder.mkdir(parents=True)
+    path = folder / "repodata.json"
+    path.write_text(json.dumps({"packages": packages}, ensure_ascii=False), encoding="utf-8")
+    assert scan_file(str(path)).sorted_names() is not None  # raw UTF-8, no escapes: the C sort
+    sd = open_subdir(path, tmp_path / "cache")
+    assert sd.names() == sorted(names)
+    for i, n in enumerate(names):
+        assert [(r.name, r.build) for r in sd.records(n)] == [(n, str(i))]
