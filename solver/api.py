@@ -190,7 +190,7 @@ def solve(
     info)`` is called from worker threads with ``"start"``/``"done"`` events per solve unit and a
     ``"fetch"`` event per download (see :func:`_reporting_client`); ignore events you do not know.
     """
-    from .lock.build import UnitResult, assemble_lock, member_shares
+    from .lock.build import assemble_lock, member_shares
     from .lock.satisfy import check_unit
 
     t0 = time.perf_counter()

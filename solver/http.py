@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .atomic import write_atomic
 from .errors import NetworkError
+from .redact import redact_url, split_credentials
 
 __all__ = [
     "HttpClient",
@@ -57,24 +58,6 @@ class HttpStatusError(NetworkError):
 
 class NotFoundError(HttpStatusError):
     """404 or 410: the caller may fall back (``repodata.json.zst`` -> ``repodata.json``)."""
-
-
-def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
-    """``https://u:p@h/x`` -> (``https://h/x``, (u, p)). Percent-escapes in credentials are decoded."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url, None
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return clean, (unquote(parts.username or ""), unquote(parts.password or ""))
-
-
-def redact_url(url: str) -> str:
-    """The URL without ``user:password@`` (safe for messages, logs, lock files)."""
-    return split_credentials(url)[0]
 
 
 class Response:

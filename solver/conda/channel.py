@@ -18,11 +18,10 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import msgspec
 
 from solver.errors import InputError
+from solver.redact import redact_conda_url
 
 CHANNEL_ALIAS_ENV = "SOLVER_CHANNEL_ALIAS"
 
-# conda-style token in the path: https://host/t/<token>/channel
-_TOKEN_SEGMENT = re.compile(r"/t/[^/]+")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
@@ -79,16 +78,12 @@ class Channel(msgspec.Struct, frozen=True):
 
 
 def strip_credentials(url: str) -> str:
-    """``url`` without ``user:password@``, a conda ``/t/<token>`` path segment, query or fragment."""
-    parts = urlsplit(url)
-    if not parts.scheme or parts.scheme == "file":
+    """``url`` without ``user:password@``, a conda ``/t/<token>`` path segment, query or fragment:
+    a channel's identity, safe to show and to write."""
+    if "://" not in url or url.startswith("file:"):
         return url
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    path = _TOKEN_SEGMENT.sub("", parts.path)
-    return urlunsplit((parts.scheme, netloc, path, "", ""))
+    parts = urlsplit(redact_conda_url(url))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def path_to_file_url(path: Path) -> str:

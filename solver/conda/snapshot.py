@@ -10,7 +10,6 @@ on load by the zstd magic number, whatever the file is called).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterable
 
@@ -18,6 +17,7 @@ import msgspec
 
 from ..atomic import write_atomic
 from ..errors import InputError
+from ..redact import redact_conda_url
 from .model import CondaRequest, PackageRecord
 
 FORMAT = 1
@@ -51,15 +51,7 @@ class SnapshotGateway:
         return sorted(self._by_name)
 
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
-_TOKEN = re.compile(r"/t/[^/\s]+(?=/)")
-
-
-def scrub(text: str) -> str:
-    """A channel URL, record URL or spec without credentials (``user:password@``, ``/t/TOKEN``)."""
-    if "://" not in text:
-        return text
-    return _TOKEN.sub("", _USERINFO.sub(lambda m: m.group("scheme"), text))
+scrub = redact_conda_url  # channel URLs, record URLs and specs alike
 
 
 def _scrub_record(record: PackageRecord) -> PackageRecord:

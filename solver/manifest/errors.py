@@ -6,13 +6,10 @@ import difflib
 import re
 
 from ..errors import InputError
+from ..redact import mask_credentials
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
-
-
-def redact(text: str) -> str:
-    """Hide ``user:password@`` in URLs: credentials never reach messages or output."""
-    return _CREDENTIALS.sub(lambda m: f"{m.group('scheme')}****@", text)
+# Messages and inspect output show that credentials were there, never what they are.
+redact = mask_credentials
 
 
 def format_key(path) -> str:

@@ -18,38 +18,16 @@ import re
 import threading
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from ..redact import mask_credentials, redact_url, split_credentials
 
 Credentials = tuple[str, str]
 
 
-def strip_credentials(url: str) -> str:
-    """``url`` without ``user:password@`` (what results, logs and errors may show)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
-redact_url = strip_credentials
-
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
-
-
-def redact_text(text: str) -> str:
-    """Free text (a subprocess's stderr) with ``user:password@`` removed from every URL in it."""
-    return _USERINFO.sub(lambda m: m.group("scheme"), text)
-
-
-def split_credentials(url: str) -> tuple[str, Credentials | None]:
-    """(credential-free url, (user, password) or None)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None
-    userinfo = parts.netloc.rsplit("@", 1)[0]
-    user, _, password = userinfo.partition(":")
-    return strip_credentials(url), (unquote(user), unquote(password))
+# Callers here say strip/redact; one implementation lives in solver.redact.
+strip_credentials = redact_url
+redact_text = mask_credentials
 
 
 def env_var_suffix(index_name: str) -> str:
