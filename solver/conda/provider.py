@@ -49,6 +49,9 @@ _ANY, _VERSION_ONLY, _GENERAL = 0, 1, 2
 def _spec_kind(spec, pinned: bool = False) -> int:
     """How ``matching`` can test a spec: by name alone, by version string alone, or in full.
     (A channel resolved to a channel index is checked by the provider itself.)"""
+    if spec.build is None and not getattr(spec, "_rare", True):
+        # the common shape of a dependency: name and maybe version (the compiled spec knows)
+        return _ANY if spec.version is None else _VERSION_ONLY
     if (
         spec.build is not None
         or spec.build_number is not None
@@ -128,6 +131,7 @@ class CondaProvider:
         self._sv_channel: list[int] = []
         self._sv_excluded: list[str | None] = []
         self._sv_deps: list[Dependencies | None] = []
+        self._sv_key: list[bytes] = []  # version order key (b"" when the version does not parse)
 
         # version sets
         self._vs_ids: dict[str, int] = {}
@@ -252,6 +256,7 @@ class CondaProvider:
         self._sv_channel.append(channel)
         self._sv_excluded.append(excluded)
         self._sv_deps.append(None)
+        self._sv_key.append(self._vkey(record.version))
         return sid
 
     def _load(self, nid: int) -> list[int]:
@@ -285,10 +290,15 @@ class CondaProvider:
                         f"published after the exclude-newer date ({_fmt_ms(r.timestamp)} > "
                         f"{_fmt_ms(exclude_newer)})"
                     )
-        vkey = self._vkey
-        for i, r in enumerate(recs):
-            if not vkey(r.version) and excluded[i] is None:
-                excluded[i] = f"its version {r.version!r} cannot be parsed"
+        cache = self._vkey_cache
+        keys = [cache.get(r.version) for r in recs]
+        if None in keys:
+            vkey = self._vkey
+            keys = [k if k is not None else vkey(r.version) for k, r in zip(keys, recs)]
+        if b"" in keys:
+            for i, r in enumerate(recs):
+                if not keys[i] and excluded[i] is None:
+                    excluded[i] = f"its version {r.version!r} cannot be parsed"
         if self.strict and n:
             best = self._pinned_channel.get(nid)
             if best is None or best not in chans:
@@ -306,6 +316,7 @@ class CondaProvider:
         self._sv_channel.extend(chans)
         self._sv_excluded.extend(excluded)
         self._sv_deps.extend([None] * n)
+        self._sv_key.extend(keys)
         ids = list(range(first, first + n))
         self._loaded[nid] = ids
         return ids
@@ -337,6 +348,8 @@ class CondaProvider:
                 found = list(cands)  # the absent-virtual placeholder "matches" to explain itself
             elif kind == _ANY:
                 found = [s for s in cands if pinned is None or chans[s] == pinned]
+            elif pinned is None and (found := self._filter(version_set, cands)) is not None:
+                pass
             elif kind == _VERSION_ONLY:
                 vspec = self._vs_spec[version_set].version
                 seen: dict[str, bool] = {}
@@ -373,6 +386,16 @@ class CondaProvider:
             self._vs_matching[version_set] = found
         return found
 
+    def _filter(self, version_set: int, cands: Sequence[int]) -> list[int] | None:
+        """The compiled ``MatchSpec.filter`` over the candidates (one call per version set); None
+        when a record's version does not parse (the caller then tests one by one)."""
+        recs = self._records
+        try:
+            flags = self._vs_spec[version_set].filter([recs[s] for s in cands])
+        except (ValueError, InputError):
+            return None
+        return [s for s, ok in zip(cands, flags) if ok]
+
     def dependencies(self, solvable: int) -> Dependencies:
         deps = self._sv_deps[solvable]
         if deps is None:
@@ -401,12 +424,9 @@ class CondaProvider:
         return deps
 
     def excluded(self, solvable: int) -> str | None:
-        if self._sv_excluded[solvable] is None and self._sv_deps[solvable] is None:
-            self.dependencies(solvable)  # may exclude a record whose metadata does not parse
+        # a record whose dependencies do not parse is found out by ``dependencies`` (the core asks
+        # again after reading them), so loading a name does not parse every candidate's metadata
         return self._sv_excluded[solvable]
-
-    def prefetch(self, names: Sequence[int]) -> None:
-        return None
 
     # -- display ------------------------------------------------------------------------------
 
@@ -485,9 +505,9 @@ class CondaProvider:
             return ids
         recs = self._records
         chans = self._sv_channel
-        vkey = self._vkey
+        keys = self._sv_key
         # versions ranked best first, so one ascending tuple sort does everything
-        distinct = sorted({vkey(recs[s].version) for s in ids}, reverse=not self._is_lowest(nid))
+        distinct = sorted({keys[s] for s in ids}, reverse=not self._is_lowest(nid))
         rank = {k: i for i, k in enumerate(distinct)}
         strict = self.strict
         decorated = []
@@ -495,7 +515,7 @@ class CondaProvider:
             r = recs[s]
             decorated.append(
                 (
-                    (bool(r.track_features), rank[vkey(r.version)], 0 if strict else chans[s], -r.build_number),
+                    (bool(r.track_features), rank[keys[s]], 0 if strict else chans[s], -r.build_number),
                     -(r.timestamp or 0),
                     r.fn,
                     r.subdir,
@@ -553,9 +573,8 @@ class CondaProvider:
         by_version = self._by_version.get(nid)
         if by_version is None:
             self._load(nid)
-            recs = self._records
             by_version = sorted(
-                ((self._vkey(recs[s].version), s) for s in self._loaded[nid] if self._sv_excluded[s] is None),
+                ((self._sv_key[s], s) for s in self._loaded[nid] if self._sv_excluded[s] is None),
                 reverse=True,
             )
             self._by_version[nid] = by_version
@@ -596,11 +615,10 @@ class CondaProvider:
             return group  # identical dependencies cannot tell them apart
         vs_name = self._vs_name
         reqs = [self.dependencies(s).requires for s in group]
-        sets = [set(r) for r in reqs]
-        differing = set().union(*sets) - set.intersection(*sets)
-        if not differing:
+        common = set(reqs[0]).intersection(*reqs[1:])
+        candidates = {vs_name[v] for r in reqs for v in r if v not in common}
+        if not candidates:
             return group
-        candidates = {vs_name[v] for v in differing}
         per: list[dict[int, list[int]]] = []
         for r in reqs:
             by_name: dict[int, list[int]] = {}

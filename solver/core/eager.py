@@ -48,6 +48,7 @@ class EagerEncoding:
         vars_ = [self._new_var(s) for s in cands]
         self._at_most_one(vars_)
         for s, v in zip(cands, vars_):
+            self.provider.dependencies(s)  # may reveal that s is unusable (see Provider.excluded)
             if self.provider.excluded(s) is not None:
                 self.clauses.append([-v])
             queue.append(s)

@@ -55,7 +55,9 @@ class Provider(Protocol):
 
     def excluded(self, solvable: int) -> str | None:
         """Why this candidate may not be chosen at all (hidden by channel priority, newer than
-        exclude-newer, yanked, a virtual package not present ...), or None. Used for explanations."""
+        exclude-newer, yanked, a virtual package not present ...), or None. Used for explanations.
+        It may turn non-None once ``dependencies(solvable)`` was called (metadata that does not
+        parse): the core asks again after reading a chosen candidate's dependencies."""
 
     def prefetch(self, names: Sequence[int]) -> None:
         """A hint that these names will likely be asked for soon (the PyPI stage fetches them

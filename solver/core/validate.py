@@ -28,6 +28,7 @@ def validate(provider: Provider, problem: Problem, solution: Sequence[int]) -> l
         for s in picked:
             if s not in set(provider.candidates(name)):
                 problems.append(f"{provider.display_solvable(s)} is not a candidate of its name")
+            provider.dependencies(s)  # a provider may find a record unusable only when reading them
             why = provider.excluded(s)
             if why is not None:
                 problems.append(f"{provider.display_solvable(s)} was chosen but is excluded ({why})")

@@ -78,3 +78,52 @@ def test_exclude_newer_reason(tmp_path):
     chans = channels(tmp_path, {"c": [rec("foo", "2.0", timestamp=1_700_000_000_000)]})
     msg = unsat_message(request(chans, ["foo"], exclude_newer=1_650_000_000_000))
     assert "exclude-newer" in msg
+
+
+def _python_stack():
+    """python / python_abi / numpy shaped like the real channel: numpy 2.4 only built for 3.14."""
+    recs = []
+    for v, abi in (("3.14.6", "3.14"), ("3.12.11", "3.12"), ("3.10.20", "3.10"), ("3.10.14", "3.10")):
+        recs.append(rec("python", v, f"h0_{abi}_cpython", constrains=[f"python_abi {abi}.* *_cp{abi.replace('.', '')}"]))
+    for abi in ("3.14", "3.12", "3.10"):
+        tag = abi.replace(".", "")
+        recs.append(rec("python_abi", abi, f"8_cp{tag}", constrains=[f"python {abi}.* *_cpython"]))
+    recs.append(rec("numpy", "2.4.6", "py314h_0", depends=["python", "python_abi 3.14.* *_cp314"]))
+    recs.append(rec("numpy", "1.26.4", "py310h_0", depends=["python", "python_abi 3.10.* *_cp310"]))
+    return recs
+
+
+def test_only_built_for_another_python_is_one_short_sentence(tmp_path):
+    chans = channels(tmp_path, {"c": _python_stack()})
+    msg = unsat_message(request(chans, ["python 3.10.*", "numpy 2.4.*"]))
+    reasons = [line for line in msg.splitlines() if line.startswith("- ")]
+    assert len(reasons) == 1, msg  # one story, not one per spec
+    (line,) = reasons
+    assert "numpy 2.4.6 (py314h_0) depends on python_abi 3.14.* *_cp314" in line
+    assert "constrains python 3.14.*" in line and line.endswith("but you require python 3.10.*")
+    assert "conflict" not in msg  # the unversioned "python" dependency is not a conflict
+    assert "python 3.10.* and numpy 2.4.*" in msg
+
+
+def test_the_closest_pin_is_named_not_a_deep_chain(tmp_path):
+    # top pins the python ABI itself, and also reaches a python pin five packages down
+    deep = [rec(f"dep{i}", "1.0", depends=[f"dep{i + 1}"]) for i in range(4)]
+    deep.append(rec("dep4", "1.0", depends=["python >=3.11,<3.12.0a0"]))
+    chans = channels(tmp_path, {"c": _python_stack() + deep + [
+        rec("python", "3.11.9", "h0_3.11_cpython", constrains=["python_abi 3.11.* *_cp311"]),
+        rec("python_abi", "3.11", "8_cp311", constrains=["python 3.11.* *_cpython"]),
+        rec("top", "1.0", depends=["dep0", "python_abi 3.11.* *_cp311"]),
+    ]})
+    msg = unsat_message(request(chans, ["top", "python 3.12.*"]))
+    assert "top 1.0 (h0_0) depends on python_abi 3.11.* *_cp311" in msg
+    assert "but you require python 3.12.*" in msg
+    assert "dep0" not in msg and "dep4" not in msg
+    assert len(msg.splitlines()) <= 4
+
+
+def test_record_with_unreadable_dependencies_is_named_with_the_reason(tmp_path):
+    # such a record is only found out when the solver reads its dependencies (not at load time)
+    chans = channels(tmp_path, {"c": [rec("foo", "1.0", depends=["bar >=>=1"]), rec("app", "1.0", depends=["foo"])]})
+    msg = unsat_message(request(chans, ["app"]))
+    assert "app 1.0 (h0_0) depends on foo, and foo 1.0 (h0_0) cannot be used" in msg
+    assert "its dependencies cannot be read" in msg and "bar >=>=1" in msg

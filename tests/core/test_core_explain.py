@@ -73,7 +73,7 @@ def test_conflict_three_levels_down_names_the_chain():
     }
     text = unsat(pk, ["a"]).render()
     for step in ("a 1 depends on b", "b 1 depends on c", "c 2 | 1 depend on d ==1",
-                 "conflicts with d >=2, which e 1 depends on"):
+                 "conflicts with d >=2, which e 1"):
         assert step in text
 
 
@@ -95,7 +95,9 @@ def test_constrains_and_user_constraints_are_named():
         "b": [{"version": "1", "depends": ["c >=2"]}],
         "c": [{"version": "2"}, {"version": "3"}],
     }
-    assert "ruled out by a 1, which constrains c <2" in unsat(pk, ["a"]).render()
+    text = unsat(pk, ["a"]).render()
+    assert "a 1 constrains c <2, but b 1 (pulled in by a) depends on c >=2" in text
+    assert len(text.splitlines()) == 3  # headline, the one reason, the summary
     assert "ruled out by your constraint c <2" in unsat(pk, ["c"], ["c <2"]).render()
 
 
@@ -142,3 +144,65 @@ def test_builds_of_one_version_are_counted_not_listed():
     with pytest.raises(UnsolvableError) as err:
         solve(provider, provider.problem(["lib <1"]))
     assert "no version of lib matches lib <1 (available: 2, 1)" in str(err.value)
+
+
+def test_abi_pin_story_is_one_sentence_without_false_conflicts():
+    # numpy 2.4 is only built for py 3.14 (through an abi package that constrains py), the user
+    # wants py 3.10: one line should say so; an unversioned "py" dependency is no conflict
+    minor = {"3.14": "py >=3.14,<3.15", "3.12": "py >=3.12,<3.13", "3.10": "py >=3.10,<3.11"}
+    pk = {
+        "py": [{"version": v, "constrains": [f"abi =={v[:4]}"]} for v in ("3.14.0", "3.12.0", "3.10.2", "3.10.0")],
+        "abi": [{"version": v, "constrains": [minor[v]]} for v in ("3.14", "3.12", "3.10")],
+        "np": [{"version": "2.4.6", "depends": ["py", "abi ==3.14"]}, {"version": "1.26.0", "depends": ["py"]}],
+    }
+    exp = unsat(pk, ["py >=3.10,<3.11", "np >=2.4,<2.5"])
+    text = exp.render()
+    assert exp.requirements == ["py >=3.10,<3.11", "np >=2.4,<2.5"]
+    assert ("np 2.4.6 depends on abi ==3.14, and abi 3.14 constrains py >=3.14,<3.15, but you require "
+            "py >=3.10,<3.11") in text
+    assert "conflict" not in text  # nothing here is "py conflicts with py"
+    assert len(text.splitlines()) == 3  # headline, the reason, the summary
+
+
+def test_the_shortest_chain_to_the_users_spec_is_told():
+    # app pins lib directly and also through a five-step chain: only the direct pin is told
+    pk = {
+        "app": [{"version": "1", "depends": ["s1", "lib ==1"]}],
+        "s1": [{"version": "1", "depends": ["s2"]}],
+        "s2": [{"version": "1", "depends": ["s3"]}],
+        "s3": [{"version": "1", "depends": ["s4"]}],
+        "s4": [{"version": "1", "depends": ["lib ==1"]}],
+        "lib": [{"version": "1"}, {"version": "2"}],
+    }
+    text = unsat(pk, ["app", "lib >=2"]).render()
+    assert "app 1 depends on lib ==1" in text
+    assert "lib >=2" in text
+    assert "s1" not in text and "s4" not in text
+    assert len(text.splitlines()) == 3
+
+
+def test_long_chains_keep_their_ends_and_count_the_middle():
+    pk = {f"p{i}": [{"version": "1", "depends": [f"p{i + 1}"]}] for i in range(9)}
+    pk["p9"] = [{"version": "1", "depends": ["lib <1"]}]
+    pk["lib"] = [{"version": "1"}, {"version": "2"}]
+    text = unsat(pk, ["p0"]).render()
+    assert "p0 1 depends on p1" in text  # where it starts
+    assert "p9 1 depends on lib <1" in text  # and the step that fails
+    assert "more steps" in text
+    assert "p5" not in text
+    assert len(text.splitlines()) == 3
+
+
+def test_a_conflict_through_a_required_package_names_who_pulls_it_in():
+    pk = {
+        "app": [{"version": "1", "depends": ["mid"]}],
+        "mid": [{"version": "1", "depends": ["lib <2"]}],
+        "lib": [{"version": "1"}, {"version": "2"}],
+        "other": [{"version": "1", "depends": ["lib >=2"]}],
+    }
+    exp = unsat(pk, ["other", "app"])
+    text = exp.render()
+    assert set(exp.requirements) == {"other", "app"}  # both specs are named
+    assert "lib <2" in text and "lib >=2" in text
+    assert "(pulled in by app)" in text or "mid 1 depends on lib <2" in text
+    assert len(text.splitlines()) <= 4

@@ -26,6 +26,10 @@ def run(packages, reqs, cons, backend):
         exp = err.explanation
         assert exp.root.children and exp.requirements
         assert set(exp.requirements) <= {provider.display_version_set(vs) for vs in problem.requirements}
+        # the story leans on those specs only: they alone (with the constraints) must not fit
+        alone = InMemoryProvider(packages)
+        with pytest.raises(UnsolvableError):
+            solve(alone, alone.problem(exp.requirements, cons), backend=backend)
         return provider, problem, None
     assert validate(provider, problem, solution) == [], (reqs, provider.describe(solution))
     return provider, problem, frozenset(solution)
@@ -80,3 +84,29 @@ def test_larger_random_problems_backends_agree():
         assert native == eager, seed
         outcomes.add(native is None)
     assert outcomes == {True, False}
+
+
+def test_chronological_backtracking_finds_the_same_answer_as_backjumping():
+    """The solver keeps the levels between a conflict and its backjump target (chronological
+    backtracking); that must change only how fast it gets there, never the preferred answer."""
+    from solver._ext.sat import Solver
+
+    kept = 0
+    for seed in range(40):
+        rng = random.Random(1000 + seed)
+        packages, reqs, cons = random_large(rng, nnames=40, maxver=10)
+        provider = InMemoryProvider(packages)
+        problem = provider.problem(reqs, cons)
+        answers, decisions = [], []
+        for chrono in (1, 1 << 30):  # always chronological when it saves a level / never
+            solver = Solver(provider, problem.requirements, problem.constraints)
+            solver.chrono = chrono
+            answers.append(solver.solve())
+            decisions.append(solver.decisions)
+        kept += decisions[0] != decisions[1]  # the two searches really differed
+        fast, plain = answers
+        assert (fast is None) == (plain is None), seed
+        if fast is not None:
+            assert sorted(fast) == sorted(plain), seed
+            assert validate(provider, problem, fast) == [], seed
+    assert kept >= 10  # enough problems where levels were kept
