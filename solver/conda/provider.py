@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 from ..core.provider import Dependencies, Problem
 from ..errors import InputError
+from ..redact import mask_credentials
 from .matchspec import InvalidMatchSpec, MatchSpec
 from .model import CondaRequest, PackageRecord
 from .version import version_key
@@ -74,19 +75,7 @@ VIRTUAL_PRIORITY = -1  # channel index of given virtual packages
 MISSING_PRIORITY = -2  # channel index of the placeholder for an absent virtual package
 
 
-def redact_url(url: str) -> str:
-    """Channel text safe for messages: no ``user:password@`` and no ``/t/TOKEN/`` segment."""
-    if "://" not in url:
-        return url
-    scheme, _, rest = url.partition("://")
-    host, slash, path = rest.partition("/")
-    if "@" in host:
-        host = "***@" + host.rsplit("@", 1)[1]
-    parts = path.split("/")
-    for i in range(len(parts) - 1):
-        if parts[i] == "t" and parts[i + 1]:
-            parts[i + 1] = "***"
-    return f"{scheme}://{host}{slash}{'/'.join(parts)}"
+redact_url = mask_credentials  # channel text in messages: the secret shown as ****
 
 
 def _channel_tail(channel: str) -> str:
