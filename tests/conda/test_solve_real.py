@@ -94,7 +94,10 @@ def test_same_answer_in_fresh_processes_with_different_hash_seeds(shared_conda):
     urls = [(shared_conda / c).as_uri() for c in ("robostack-humble", "conda-forge")]
     outputs = []
     for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+        # the same (installed or in-place built) package this test imported, not the source tree
+        import solver
+
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(Path(solver.__file__).resolve().parents[1]))
         out = subprocess.run([sys.executable, "-c", code, *urls], env=env, capture_output=True, check=True)
         outputs.append(out.stdout)
     assert outputs[0] == outputs[1] and b'"ros-humble-ros-core"' in outputs[0]
