@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -198,7 +197,8 @@ def solve(
     environments = list(environments) if environments else None
     platforms = list(platforms) if platforms else None
     units = build_requests(manifest, environments, platforms)
-    all_units = build_requests(manifest)
+    # the whole manifest's units (for what the lock keeps); the same list when nothing is selected
+    all_units = units if environments is None and platforms is None else build_requests(manifest)
     wanted: dict[str, set[str]] = {}
     for u in all_units:
         for name in u.environments:
@@ -225,6 +225,17 @@ def solve(
         else:
             todo.append(unit)
 
+    for unit in todo:
+        if not unit.conda.channels:  # the conda stage would only say "no channels", not where
+            from .manifest.requests import manifest_error
+
+            what = f"environment `{unit.environment}`" if unit.environment else f"solve group `{unit.solve_group}`"
+            for table in ("workspace", "project"):  # whichever the manifest uses (pixi's older name)
+                error = manifest_error(manifest, (table, "channels"), f"{what} on {unit.platform} has no channels to solve from",
+                                       'list channels in the workspace table, e.g. channels = ["./channel"] or a channel URL')
+                if error.line is not None:
+                    break
+            raise error
     http = http or HttpSettings()
     cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
     outcomes = _solve_units(todo, lock, update_names, backend, cache, alias, http, max_workers, progress)
@@ -232,12 +243,18 @@ def solve(
 
     new_lock = assemble_lock(results, lock, wanted=wanted, channel_alias=alias)
     env_results: list[EnvironmentResult] = []
+    from .redact import mask_credentials
+
     for outcome in outcomes:
         result = outcome.result
+        # Source packages (path/git/url conda dependencies) need a build layer this engine does
+        # not have: say so rather than leave them out of the lock without a word.
+        skipped = [mask_credentials(f"conda source dependency `{d.name}` ({', '.join(f'{k} = {v}' for k, v in (d.source or {}).items())}) "
+                   "is not built by this solver and is not in the lock") for d in result.unit.conda_sources]
         for member, conda, pypi in member_shares(result):
             env_results.append(EnvironmentResult(
                 environment=member.environment, platform=result.unit.platform, conda=conda, pypi=pypi,
-                conda_feedback=list(outcome.feedback), warnings=list(outcome.warnings)))
+                conda_feedback=list(outcome.feedback), warnings=skipped + list(outcome.warnings)))
     for unit in reused:
         for name in unit.environments:
             env = new_lock.environment(name)
@@ -302,6 +319,8 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
     try:
         if workers <= 1 or len(units) == 1:
             return [one(i, u) for i, u in enumerate(units)]
+        from concurrent.futures import ThreadPoolExecutor  # only a solve needs it (start-up time)
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="solve") as pool:
             futures = [pool.submit(one, i, u) for i, u in enumerate(units)]
             results = []

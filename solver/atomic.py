@@ -7,7 +7,6 @@ then ``os.replace``.
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -22,6 +21,8 @@ def atomic_writer(path, *, durable: bool = False, keep_mode: bool = False) -> It
     for caches but not for a file users commit).
     """
     path = Path(path)
+    import tempfile  # on the first write: read-only paths (lock check, inspect) never pay for it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

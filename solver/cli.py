@@ -3,18 +3,46 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil (and its compression
+    modules) on every start: ``COLUMNS``, else the terminal of stdout, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse builds a formatter for every ``add_argument`` (to check metavars), and each one
+    asks for the terminal size through shutil; this one asks ``_terminal_columns`` instead.
+    Same width as argparse's own (columns - 2)."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="solver",
+        formatter_class=_HelpFormatter,
         description="Solve a pixi manifest (pixi.toml or pyproject.toml with [tool.pixi]) into a pixi.lock.",
     )
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    s = sub.add_parser("solve", help="solve the manifest's environments into a lock file")
+    s = sub.add_parser("solve", help="solve the manifest's environments into a lock file", formatter_class=_HelpFormatter)
     s.add_argument("manifest", nargs="?", help="pixi.toml, pyproject.toml or a folder (default: discover)")
     s.add_argument("-e", "--environment", action="append", default=[], help="solve only this environment (repeatable)")
     s.add_argument("-p", "--platform", action="append", default=[], help="solve only this platform (repeatable)")
@@ -31,14 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("-v", "--verbose", action="count", default=0)
     s.add_argument("-q", "--quiet", action="store_true")
 
-    i = sub.add_parser("inspect", help="show what each environment resolves to, without solving")
+    i = sub.add_parser("inspect", help="show what each environment resolves to, without solving",
+                       formatter_class=_HelpFormatter)
     i.add_argument("manifest", nargs="?", help="pixi.toml, pyproject.toml or a folder (default: discover)")
     i.add_argument("-e", "--environment", action="append", default=[])
     i.add_argument("-p", "--platform", action="append", default=[])
     i.add_argument("--json", action="store_true", help="print the documented JSON form")
     i.add_argument("-v", "--verbose", action="count", default=0)
 
-    r = sub.add_parser("replay", help="re-run a conda solve from a snapshot file (see SOLVER_SNAPSHOT_DIR)")
+    r = sub.add_parser("replay", help="re-run a conda solve from a snapshot file (see SOLVER_SNAPSHOT_DIR)",
+                       formatter_class=_HelpFormatter)
     r.add_argument("snapshot", help="a snapshot written by a solve run with SOLVER_SNAPSHOT_DIR set")
     r.add_argument("--backend", choices=["native", "pycosat"], default=None, help="SAT backend (default: native)")
     r.add_argument("--json", action="store_true", help="print the solution (or the explanation) as JSON")
@@ -91,6 +121,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug (solve reports its own): still one message, the traceback with -vv
+        print(f"error: internal error: {type(exc).__name__}: {exc} (run with -vv for the traceback)", file=sys.stderr)
+        if getattr(args, "verbose", 0) > 1:
+            import traceback
+
+            traceback.print_exc()
+        return 2
 
 
 if __name__ == "__main__":

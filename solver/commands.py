@@ -10,7 +10,6 @@ Exit codes: 0 solved / up to date, 1 unsatisfiable or lock out of date, 2 bad us
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -86,7 +85,9 @@ class Progress:
         if self.verbose > (1 if kind in ("metadata", "file") else 0):
             how = "up to date (cache)" if info.get("from_cache") else _size(info.get("bytes") or 0)
             self._clear()
-            print(f"fetched {info['url']} ({how}, {info.get('seconds', 0.0):.2f}s)", file=self.stream, flush=True)
+            from .redact import mask_credentials
+
+            print(f"fetched {mask_credentials(info['url'])} ({how}, {info.get('seconds', 0.0):.2f}s)", file=self.stream, flush=True)
             self._draw()
         elif self.tty and self._running and time.monotonic() - self._drawn_at >= self.REDRAW_SECONDS:
             self._clear()
@@ -139,7 +140,7 @@ def _settings(args):
     except ValueError:
         raise InputError(f"SOLVER_CONCURRENCY={os.environ.get('SOLVER_CONCURRENCY')!r} is not a whole number") from None
 
-    if timeout <= 0:
+    if not 0 < timeout < float("inf"):  # written so that nan fails too
         raise InputError("--timeout must be a positive number of seconds")
     if concurrency < 1:
         raise InputError("--concurrency must be at least 1")
@@ -229,6 +230,8 @@ def _lock_entries(lock, environments, platforms):
 
 
 def _emit_json(payload: dict) -> None:
+    import json
+
     payload = {"schema": JSON_SCHEMA_VERSION, **payload}
     sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
     sys.stdout.flush()
@@ -257,7 +260,11 @@ def solve_command(args) -> int:
         if args.update is not None and (args.locked or args.frozen):
             raise InputError("--update cannot be combined with --locked or --frozen")
         manifest = api.load_manifest(args.manifest)
+        for warning in manifest.warnings:  # e.g. "no platforms: nothing will be solved"
+            progress.line(f"warning: {warning}")
         lock_path = _lock_path(args, manifest)
+        if lock_path.is_dir():
+            raise InputError(f"the lock file {lock_path} is a directory: name a file (e.g. {lock_path / 'pixi.lock'})")
         existing = None
         if lock_path.exists():
             from .lock import LockFileError
@@ -319,7 +326,10 @@ def solve_command(args) -> int:
             try:
                 api.write_lock(result.lock, lock_path)
             except OSError as exc:
-                raise InputError(f"cannot write the lock file {lock_path}: {exc.strerror or exc}") from None
+                # mkdir on a path through a file says "File exists": name the file instead
+                blocker = next((p for p in lock_path.parents if p.exists()), None)
+                reason = f"{blocker} is not a directory" if blocker is not None and not blocker.is_dir() else (exc.strerror or exc)
+                raise InputError(f"cannot write the lock file {lock_path}: {reason}") from None
         status = "solved" if result.solved_units else "up-to-date"
         seconds = time.perf_counter() - t0
         if args.json:

@@ -12,23 +12,23 @@ every URL that reaches a message, a log or a result goes through :func:`redact_u
 
 from __future__ import annotations
 
-import base64
-import email.utils
-import hashlib
-import http.client
 import io
 import json
 import os
-import random
-import ssl
-import tempfile
 import threading
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+# The transport (http.client, ssl, email, hashlib, a thread pool) is imported where it is first
+# used: a solve from local channels and a lock that is up to date never reach the network, and
+# a command-line user should not pay ~15 ms of imports (OpenSSL included) for it.
+if TYPE_CHECKING:
+    import http.client
+    import ssl
+    from concurrent.futures import ThreadPoolExecutor
 
 from .atomic import write_atomic
 from .errors import NetworkError
@@ -91,6 +91,8 @@ class CachedResponse:
 
 
 def _ssl_context(verify: bool) -> ssl.SSLContext:
+    import ssl
+
     if not verify:
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
@@ -184,7 +186,10 @@ class HttpClient:
             status, resp_headers, final_url, body = self._request("GET", url, dict(headers or {}))
         self._raise_for_status(status, final_url)
         if entry and self._storable(resp_headers):
-            write_atomic(entry[1], body)
+            try:
+                write_atomic(entry[1], body)
+            except OSError as exc:
+                raise _cache_unwritable(self.cache_dir, exc) from None
             self._write_meta(entry, self._new_meta(final_url, resp_headers))
         return Response(status, resp_headers, body, final_url)
 
@@ -295,6 +300,8 @@ class HttpClient:
             return exc
 
     def _executor(self) -> ThreadPoolExecutor:
+        from concurrent.futures import ThreadPoolExecutor
+
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="solver-http")
@@ -306,10 +313,14 @@ class HttpClient:
             creds = self.auth(clean)
         if creds is None:
             return clean, {}
+        import base64
+
         token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
         return clean, {"Authorization": f"Basic {token}"}
 
     def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+        import http.client
+
         key = (scheme, host, port)
         with self._lock:
             idle = self._idle.get(key)
@@ -334,8 +345,13 @@ class HttpClient:
         return status, resp_headers, final_url, buf.getvalue()
 
     def _request_to_file(self, method: str, url: str, headers: dict[str, str], dest: Path):
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        import tempfile
+
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        except OSError as exc:
+            raise _cache_unwritable(self.cache_dir, exc) from None
         f = os.fdopen(fd, "wb")
         try:
             status, resp_headers, final_url = self._send(method, url, headers, f.write, restart=f)
@@ -374,6 +390,10 @@ class HttpClient:
         raise NetworkError(f"too many redirects fetching {redact_url(url)}")
 
     def _send_with_retries(self, method, clean_url, headers, sink, restart):
+        import http.client
+        import random
+        import ssl
+
         parts = urlsplit(clean_url)
         if parts.scheme not in ("http", "https"):
             raise NetworkError(f"unsupported URL scheme {parts.scheme!r} in {clean_url}")
@@ -410,6 +430,8 @@ class HttpClient:
                         if not chunk:
                             break
                         sink(decoder.feed(chunk))
+                    if resp.length:  # read(amt) ends quietly when the peer closes before Content-Length
+                        raise http.client.IncompleteRead(b"", resp.length)
                     sink(decoder.flush())
                     resp_headers.pop("content-encoding", None)
                 else:
@@ -453,6 +475,8 @@ class HttpClient:
     # -- cache ------------------------------------------------------------------------------------
 
     def _cache_paths(self, url: str, headers: dict[str, str] | None):
+        import hashlib
+
         vary = (headers or {}).get("Accept", "")
         digest = hashlib.sha256(f"{redact_url(url)}\n{vary}".encode()).hexdigest()[:40]
         base = self.cache_dir / digest[:2]
@@ -476,7 +500,10 @@ class HttpClient:
 
     @staticmethod
     def _write_meta(entry, meta) -> None:
-        write_atomic(entry[0], json.dumps(meta).encode())
+        try:
+            write_atomic(entry[0], json.dumps(meta).encode())
+        except OSError as exc:
+            raise _cache_unwritable(entry[0].parent.parent, exc) from None
 
     @staticmethod
     def _new_meta(url: str, headers: dict[str, str]) -> dict:
@@ -529,6 +556,8 @@ def _retry_after(value: str | None) -> float:
     try:
         return max(0.0, float(value))
     except ValueError:
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(value).timestamp()
             return max(0.0, when - time.time())
@@ -536,12 +565,26 @@ def _retry_after(value: str | None) -> float:
             return 0.0
 
 
+def _cache_unwritable(http_dir: Path, exc: OSError):
+    """The cache folder (``SOLVER_CACHE_DIR``) cannot take an entry: a setting to fix, not a bug."""
+    from .errors import InputError
+
+    folder = http_dir.parent if http_dir.name == "http" else http_dir
+    return InputError(f"cannot write to the cache folder {folder}: {exc.strerror or exc}"
+                      f"{' (' + exc.filename + ')' if getattr(exc, 'filename', None) else ''}; "
+                      "set SOLVER_CACHE_DIR to a writable folder")
+
+
 def _describe(exc: Exception) -> str:
+    import ssl
+
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return "timed out"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"TLS certificate verification failed ({exc.verify_message}); set SSL_CERT_FILE or, for development only, disable verification"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
+    if type(exc).__name__ == "IncompleteRead":
+        return f"the connection closed {exc.expected} bytes before the end of the response"
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return text

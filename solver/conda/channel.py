@@ -117,6 +117,17 @@ def resolve_alias(channel_alias: str | None) -> str | None:
     return alias.rstrip("/") or None
 
 
+def _check_url(url: str, what: str) -> None:
+    """A URL ``urlsplit`` cannot take apart (``http://[::1/x``, port 99999) is bad input, named
+    here (masked: ``strip_credentials`` would itself fail on it) rather than deep in the fetch."""
+    try:
+        urlsplit(url).port
+    except ValueError as exc:
+        from solver.redact import mask_credentials
+
+        raise InputError(f"{what} {mask_credentials(url)!r} is not a valid URL: {exc}") from None
+
+
 def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
     raw = spec
     spec = spec.strip()
@@ -125,6 +136,7 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
     lower = spec.lower()
     if lower.startswith(("http://", "https://")):
         url = spec.rstrip("/")
+        _check_url(url, "channel URL")
         if not urlsplit(url).hostname:
             raise InputError(f"channel URL {strip_credentials(url)!r} has no host")
         return Channel(name=strip_credentials(url), base_url=url)
@@ -149,5 +161,6 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
         )
     if not alias.lower().startswith(("http://", "https://", "file://")):
         raise InputError(f"channel alias {strip_credentials(alias)!r} must be an http(s):// or file:// URL")
+    _check_url(alias, "channel alias")
     name = spec.strip("/")
     return Channel(name=name, base_url=f"{alias}/{name}")

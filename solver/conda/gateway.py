@@ -23,6 +23,7 @@ from solver.conda.channel import Channel, strip_credentials
 from solver.conda.model import PackageRecord
 from solver.conda.repodata import RepodataNotFound, SubdirData, default_cache_dir
 from solver.errors import InputError, NetworkError
+from solver.redact import mask_credentials
 
 _FORMATS_FILE = "repodata-formats.json"
 # Subdirs are opened on up to this many threads, when at least two of them are large
@@ -168,7 +169,8 @@ class Gateway:
                 except NotFoundError:
                     continue
                 except NetworkError as exc:
-                    raise NetworkError(f"channel {ch.display!r}, subdir {sd!r}: {exc}") from None
+                    # the HTTP layer drops user:password@ but knows nothing of conda's /t/<token>/
+                    raise NetworkError(mask_credentials(f"channel {ch.display!r}, subdir {sd!r}: {exc}")) from None
                 formats[key] = fname
                 return resp.path  # SubdirData tells zstd from JSON by the content
             formats.pop(key, None)

@@ -25,6 +25,18 @@ class LockFileError(InputError):
 _loader_class = None
 
 
+def _yaml_problem(source, exc) -> str:
+    """``file:line:col: not a valid YAML document: problem`` (PyYAML's own text names the file
+    ``<unicode string>`` and spreads the positions over several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return f"{source}: not a valid YAML document: {exc}"
+    context = getattr(exc, "context", None)
+    text = f"{context}: {problem}" if context else problem
+    return f"{source}:{mark.line + 1}:{mark.column + 1}: not a valid YAML document: {text}"
+
+
 def _loader():
     """A libyaml-backed loader resolving plain scalars by the YAML 1.2 core schema, as the lock's
     writer (serde_yaml) does: ``no``/``on`` stay strings, timestamps and sexagesimals are strings."""
@@ -214,7 +226,7 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
         try:
             doc = yaml.load(text, Loader=_loader())
         except yaml.YAMLError as exc:
-            raise LockFileError(f"{source}: not a valid YAML document: {exc}") from None
+            raise LockFileError(_yaml_problem(source, exc)) from None
     if not isinstance(doc, dict):
         raise LockFileError(f"{source}: not a lock file (expected a mapping with `version`)")
     version = doc.get("version")

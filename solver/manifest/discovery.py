@@ -82,6 +82,8 @@ def discover(path: str | os.PathLike | None = None, cwd: str | os.PathLike | Non
         if target.is_dir():
             found = _in_folder(target)
             if found is None:
+                if (target / PYPROJECT_TOML).is_file():
+                    read_toml(target / PYPROJECT_TOML)  # unreadable or not TOML: say that, not "no manifest"
                 raise ManifestError(
                     f"no {PIXI_TOML} (or {PYPROJECT_TOML} with [tool.pixi]) in {target}",
                     file=str(target),

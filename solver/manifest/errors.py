@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from ..errors import InputError
@@ -10,6 +9,14 @@ from ..redact import mask_credentials
 
 # Messages and inspect output show that credentials were there, never what they are.
 redact = mask_credentials
+
+# Control characters (TOML 1.1's "\e", "\x1b") would print invisibly or drive the terminal: a
+# message shows them escaped, as they would be written in the manifest.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def format_key(path) -> str:
@@ -25,6 +32,8 @@ def format_key(path) -> str:
 
 
 def did_you_mean(word: str, choices) -> str | None:
+    import difflib  # only on the way to an error message
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return match[0] if match else None
 
@@ -42,12 +51,12 @@ class ManifestError(InputError):
         key: str | None = None,
         suggestion: str | None = None,
     ):
-        self.message = redact(message)
+        self.message = printable(redact(message))
         self.file = file
         self.line = line
         self.column = column
-        self.key = key
-        self.suggestion = redact(suggestion) if suggestion else None
+        self.key = printable(key) if key else key
+        self.suggestion = printable(redact(suggestion)) if suggestion else None
         super().__init__(self._render())
 
     def _render(self) -> str:

@@ -13,11 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+# ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
+# functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
 from ..pypi.model import PyPIRequirement
 from .errors import ManifestError, did_you_mean, format_key
@@ -259,6 +256,18 @@ def is_url(text: str) -> bool:
     return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) is not None
 
 
+def check_url(ctx: Context, path, text: str) -> str:
+    """``text`` if the URL can be taken apart; a bad port or bracket (``http://h:99999``,
+    ``http://[::1/x``) is an error here, at its line, not a crash when it is first fetched."""
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(text).port
+    except ValueError as exc:
+        raise ctx.error(path, f"`{text}` is not a valid URL: {exc}", "check the host and the port") from None
+    return text
+
+
 def looks_like_path(text: str) -> bool:
     return (
         text.startswith(("/", "./", "../", "~", ".\\", "..\\"))
@@ -298,7 +307,7 @@ def parse_channel(ctx: Context, path, value) -> ChannelRef:
     elif looks_like_path(text):
         text = path_to_url(ctx, text)
     elif is_url(text):
-        text = text.rstrip("/")
+        text = check_url(ctx, path, text.rstrip("/"))
     return ChannelRef(text, priority)
 
 
@@ -565,6 +574,9 @@ def parse_specifier(ctx: Context, path, text: str) -> str:
     text = text.strip()
     if text in ("*", ""):
         return ""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
     try:
         return str(SpecifierSet(text)) if text else ""
     except InvalidSpecifier:
@@ -582,6 +594,8 @@ def parse_specifier(ctx: Context, path, text: str) -> str:
 
 def parse_marker(ctx: Context, path, text) -> str:
     expect(ctx, path, text, (str,), "a PEP 508 marker string")
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return str(Marker(text))
     except InvalidMarker as exc:
@@ -646,6 +660,9 @@ def parse_pypi_dependency(ctx: Context, path, name: str, value) -> PyPIRequireme
             kw[key] = t[key]
     if "url" in t and not is_url(t["url"]):
         raise ctx.error(p + ("url",), f"`{t['url']}` is not a URL", "write https://... (or use `path` for a local file)")
+    for key in ("url", "git"):
+        if isinstance(t.get(key), str) and is_url(t[key]):
+            check_url(ctx, p + (key,), t[key])
     return PyPIRequirement(**kw)
 
 
@@ -660,6 +677,8 @@ def parse_pypi_table(ctx: Context, path, value) -> dict[str, PyPIRequirement]:
 def pep508_requirement(ctx: Context, path, text) -> PyPIRequirement:
     """A PEP 508 string (``[project.dependencies]`` and friends) -> a requirement."""
     expect(ctx, path, text, (str,), "a PEP 508 requirement string")
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
@@ -738,12 +757,13 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
         url = expect(ctx, p + ("index-url",), t["index-url"], (str,), "a URL")
         if not is_url(url):
             raise ctx.error(p + ("index-url",), f"`{url}` is not a URL", "write https://host/simple")
-        kw["index_url"] = url
+        kw["index_url"] = check_url(ctx, p + ("index-url",), url)
     if "extra-index-urls" in t:
         urls = string_list(ctx, p + ("extra-index-urls",), t["extra-index-urls"], "an array of URLs")
         for i, url in enumerate(urls):
             if not is_url(url):
                 raise ctx.error(p + ("extra-index-urls", i), f"`{url}` is not a URL", "write https://host/simple")
+            check_url(ctx, p + ("extra-index-urls", i), url)
         kw["extra_index_urls"] = urls
     if "find-links" in t:
         links = expect(ctx, p + ("find-links",), t["find-links"], (list,), "an array of {path = ...} or {url = ...}")
@@ -762,6 +782,7 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
                 out.append(FindLink(path=os.path.normpath(fp if fp.is_absolute() else ctx.root / fp)))
             else:
                 expect(ctx, lp + ("url",), link["url"], (str,), "a URL")
+                check_url(ctx, lp + ("url",), link["url"])
                 out.append(FindLink(url=link["url"]))
         kw["find_links"] = out
     if "no-build-isolation" in t:
@@ -928,6 +949,7 @@ def parse_pypi_indices(ctx: Context, path, value) -> list[NamedIndex]:
         url = expect(ctx, ip + ("url",), t["url"], (str,), "a URL")
         if not is_url(url):
             raise ctx.error(ip + ("url",), f"`{url}` is not a URL", "write https://host/simple")
+        check_url(ctx, ip + ("url",), url)
         priority = enum(ctx, ip + ("priority",), t["priority"], INDEX_PRIORITIES, "index priority") if "priority" in t else "primary"
         if any(x.name == name for x in out):
             raise ctx.error(ip + ("name",), f"index `{name}` is declared twice", "give each index its own name")
@@ -1021,6 +1043,8 @@ def expand_self_references(ctx: Context, project_name: str | None, groups: dict[
     """``all = ["me[dev,docs]"]`` in the project's own optional dependencies -> those groups' requirements."""
     if not project_name:
         return groups
+    from packaging.utils import canonicalize_name
+
     me = canonicalize_name(project_name)
 
     def expand(group: str, seen: set) -> list[PyPIRequirement]:
@@ -1046,6 +1070,7 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         pixi = data.get("tool", {}).get("pixi", {})
         if not isinstance(pixi, dict):
             raise ctx.error((), "expected [tool.pixi] to be a table", "write [tool.pixi.workspace] ...")
+        _check_pep621_types(ctx, data)
         meta = pyproject_metadata(ctx, data.get("project", {}))
     else:
         pixi = data
@@ -1054,6 +1079,15 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
     if "project" in root and "workspace" in root:
         raise ctx.error(("workspace",), "both [project] and [workspace] are present", "keep one: [workspace] is the newer name of [project]")
     table_name = "workspace" if "workspace" in root else "project"
+    if table_name not in root:
+        # The reference's minimum is a workspace table with channels and platforms; without one
+        # there is nothing to solve, and an empty lock would pass for success.
+        where = "[tool.pixi.workspace]" if kind == "pyproject" else "[workspace]"
+        raise ManifestError(
+            f"no {where} table" + (": the file is empty" if not text.strip() else ""),
+            file=str(file),
+            suggestion=f'add {where} with channels = [...] and platforms = [...]',
+        )
     if table_name in root:
         project, default_extra = parse_project(ctx, (table_name,), root[table_name], meta)
     else:
@@ -1169,6 +1203,9 @@ def _check_dependency_channels(ctx: Context, project: Project, features: dict[st
 
 
 def _apply_pyproject(ctx: Context, data: dict, project: Project, features: dict[str, Feature]) -> None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import canonicalize_name
+
     """pixi's pyproject.toml extras: PEP 621 dependencies, optional dependencies and dependency
     groups as features, ``requires-python`` as the python dependency, the project itself editable."""
     pep621 = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
@@ -1251,6 +1288,30 @@ def _apply_pyproject(ctx: Context, data: dict, project: Project, features: dict[
         for req in reqs:
             pypi.setdefault(req.name, req)
         feature.base.pypi_dependencies = pypi
+
+
+def _check_pep621_types(ctx: Context, data: dict) -> None:
+    """The PEP 621 / PEP 735 tables a solve reads must have their types: a wrong one would
+    otherwise be skipped without a word (``requires-python = 3``, ``dependency-groups = "x"``)."""
+    checks = [
+        (("project",), dict, "a table"),
+        (("project", "name"), str, "a string"),
+        (("project", "version"), str, "a string"),
+        (("project", "requires-python"), str, "a string"),
+        (("project", "dynamic"), list, "an array of field names"),
+        (("project", "optional-dependencies"), dict, "a table of extra = [requirements]"),
+        (("build-system",), dict, "a table"),
+        (("dependency-groups",), dict, "a table of group = [requirements]"),
+    ]
+    for path, kind, what in checks:
+        node = data
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or path[-1] not in node:
+            continue
+        value = node[path[-1]]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ctx.error(path, f"expected {what}, found {_type_name(value)}", f"write {path[-1]} as {what}", absolute=True, value=True)
 
 
 def _pep508_abs(ctx: Context, path, text) -> PyPIRequirement:

@@ -29,7 +29,6 @@ import re
 from pathlib import Path
 
 import msgspec
-from packaging.utils import canonicalize_name
 
 from ..conda.model import CondaRequest, VirtualPackage
 from ..pypi.model import PyPIIndex, PyPIRequest, PyPIRequirement
@@ -203,7 +202,7 @@ def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str) 
         extra.extend(u for u in o.extra_index_urls if u not in extra)
         links.extend(link for link in o.find_links if link not in links)
         for req in o.dependency_overrides:
-            overrides.setdefault(canonicalize_name(req.name), req)
+            overrides.setdefault(_canonical_name(req.name), req)
     nbi = _union_list_or_bool([f.pypi_options.no_build_isolation for f in features])
     no_build = _union_list_or_bool([f.pypi_options.no_build for f in features])
     no_binary = _union_list_or_bool([f.pypi_options.no_binary for f in features])
@@ -377,11 +376,18 @@ def combine_pypi(manifest: Manifest, a: PyPIRequirement, b: PyPIRequirement, whe
     ]
 
 
+def _canonical_name(name: str) -> str:
+    # packaging is imported on first use: conda-only manifests never load it (start-up time)
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
+
+
 def _merge_pypi(manifest: Manifest, groups: list[list[PyPIRequirement]], where: str) -> list[PyPIRequirement]:
     by_name: dict[str, list[PyPIRequirement]] = {}
     for reqs in groups:
         for req in reqs:
-            key = canonicalize_name(req.name)
+            key = _canonical_name(req.name)
             existing = by_name.get(key)
             if existing is None:
                 by_name[key] = [req]

@@ -12,15 +12,17 @@ Everything written anywhere goes through :func:`redact_url` / :func:`strip_crede
 
 from __future__ import annotations
 
-import netrc
 import os
 import re
 import threading
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from ..redact import mask_credentials, redact_url, split_credentials
+
+if TYPE_CHECKING:
+    import netrc
 
 Credentials = tuple[str, str]
 
@@ -108,6 +110,8 @@ class CredentialProvider:
     def _from_netrc(self, host: str) -> Credentials | None:
         with self._lock:
             if self._netrc is False:
+                import netrc  # on the first credential look-up, not at start-up
+
                 try:
                     self._netrc = netrc.netrc(self._netrc_path) if os.path.isfile(self._netrc_path) else None
                 except (netrc.NetrcParseError, OSError):

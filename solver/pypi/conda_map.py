@@ -14,8 +14,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..errors import InputError
-from .auth import strip_credentials
-from .index import file_url_path
+
+# ``.index`` (HTML/JSON page parsing) and ``.auth`` are imported where a mapping file is read:
+# the lock check (``solver.lock.satisfy``) uses this module and should not pay for them.
 
 
 def is_remote_mapping(source: str) -> bool:
@@ -25,6 +26,9 @@ def is_remote_mapping(source: str) -> bool:
 def load_mapping(source: str, http) -> dict[str, str | None]:
     """A conda-pypi-map JSON object (conda name -> PyPI name or null) from a path, file: or http URL."""
     import orjson
+
+    from .auth import strip_credentials
+    from .index import file_url_path
 
     try:
         if is_remote_mapping(source):

@@ -22,7 +22,6 @@ line and an environment in which no other index or find-links can reach it
 
 from __future__ import annotations
 
-import configparser
 import os
 import sys
 from pathlib import Path
@@ -76,6 +75,8 @@ def _read_pip_sections(env: Mapping[str, str]) -> dict[str, str]:
     for path in pip_config_files(env):
         if not path.is_file():
             continue
+        import configparser  # only when there is a pip configuration file to read
+
         parser = configparser.RawConfigParser()
         try:
             parser.read(path, encoding="utf-8")

@@ -7,14 +7,12 @@ A page is parsed into :class:`DistFile` records, one per distribution file, cred
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import msgspec
-import orjson
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -120,7 +118,11 @@ def _attributes(text: str) -> dict[str, str | None]:
             value = m.group(3)
         else:
             value = m.group(4)
-        out.setdefault(name, html.unescape(value) if value is not None and "&" in value else value)
+        if value is not None and "&" in value:
+            import html  # rare (escaped attributes): not worth an import for every start-up
+
+            value = html.unescape(value)
+        out.setdefault(name, value)
     return out
 
 
@@ -194,6 +196,8 @@ def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = N
 
 def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = None) -> list[DistFile]:
     """PEP 691 JSON project page."""
+    import orjson
+
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

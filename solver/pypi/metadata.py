@@ -225,6 +225,27 @@ def _load_toml(path: Path) -> dict:
         raise MetadataError(f"cannot read {path}: {exc}") from None
 
 
+def _check_pep621_types(pyproject: Path, project: dict) -> None:
+    """PEP 621 types of the keys read here: ``dependencies = "x"`` must not become the
+    requirements ``x``'s letters."""
+
+    def strings(value) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+    checks = {
+        "name": (lambda v: isinstance(v, str), "a string"),
+        "version": (lambda v: isinstance(v, str), "a string"),
+        "requires-python": (lambda v: isinstance(v, str), "a string"),
+        "dynamic": (strings, "an array of strings"),
+        "dependencies": (strings, "an array of PEP 508 strings"),
+        "optional-dependencies": (lambda v: isinstance(v, dict) and all(strings(x) for x in v.values()),
+                                  "a table of arrays of PEP 508 strings"),
+    }
+    for key, (ok, what) in checks.items():
+        if key in project and not ok(project[key]):
+            raise MetadataError(f"{pyproject}: project.{key} must be {what}")
+
+
 def static_pyproject_metadata(tree: Path) -> CoreMetadata | None:
     """Metadata from ``[project]`` when name, version and dependencies are all static."""
     pyproject = tree / "pyproject.toml"
@@ -233,6 +254,7 @@ def static_pyproject_metadata(tree: Path) -> CoreMetadata | None:
     project = _load_toml(pyproject).get("project")
     if not isinstance(project, dict):
         return None
+    _check_pep621_types(pyproject, project)
     dynamic = {str(d).lower() for d in project.get("dynamic", [])}
     if dynamic & {"version", "dependencies", "optional-dependencies", "requires-python"}:
         return None

@@ -824,6 +824,9 @@ class PyPIProvider:
             if not full.exists():
                 raise InputError(f"pypi dependency {req.name}: path {full} does not exist")
             if full.is_dir():
+                if not any((full / f).is_file() for f in ("pyproject.toml", "setup.py", "setup.cfg", "PKG-INFO")):
+                    raise InputError(f"pypi dependency {req.name}: {full} is not a Python project "
+                                     "(no pyproject.toml, setup.py or setup.cfg)")
                 meta = self._tree_metadata(full, pkg)
             else:
                 meta = self._archive_metadata(full.read_bytes(), full.name)
@@ -888,6 +891,7 @@ class PyPIProvider:
             return self._prepare(tree, parsed[0] if parsed else filename)
 
     def _git_checkout(self, req: PyPIRequirement) -> tuple[Path, str, str]:
+        import shutil
         import subprocess
         import tempfile
 
@@ -904,18 +908,24 @@ class PyPIProvider:
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise InputError(f"git dependency {req.name} ({clean_url}): {exc}") from None
             if proc.returncode != 0:
-                msg = redact_text(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
+                # git's first "fatal:" line says what went wrong; the last is often advice
+                lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+                first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "failed")
+                msg = redact_text(first)
                 raise InputError(f"git dependency {req.name} ({clean_url}): git {args[0]} failed: {msg}")
             return proc.stdout.strip()
 
         if not (repo / ".git").is_dir():
             base.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
-            git("clone", "--quiet", req.git, str(tmp / "repo"))
             try:
-                os.replace(tmp / "repo", repo)
-            except OSError:
-                pass  # another process cloned it first
+                git("clone", "--quiet", req.git, str(tmp / "repo"))
+                try:
+                    os.replace(tmp / "repo", repo)
+                except OSError:
+                    pass  # another process cloned it first
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)  # a failed clone leaves nothing in the cache
         else:
             git("fetch", "--quiet", "--tags", "origin", cwd=repo)
         if ref:
@@ -929,11 +939,14 @@ class PyPIProvider:
         worktree = base / f"{key}-{commit[:16]}"
         if not worktree.is_dir():
             tmpdir = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
-            git("--work-tree", str(tmpdir), "checkout", "--quiet", commit, "--", ".", cwd=repo)
             try:
-                os.replace(tmpdir, worktree)
-            except OSError:
-                pass
+                git("--work-tree", str(tmpdir), "checkout", "--quiet", commit, "--", ".", cwd=repo)
+                try:
+                    os.replace(tmpdir, worktree)
+                except OSError:
+                    pass
+            finally:
+                shutil.rmtree(tmpdir, ignore_errors=True)
         tree = worktree / req.subdirectory if req.subdirectory else worktree
         return tree, commit, clean_url
 

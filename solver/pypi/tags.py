@@ -7,6 +7,8 @@ can lock for win-64 or osx-arm64.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import msgspec
 from packaging import tags as _tags
 from packaging.version import InvalidVersion, Version
@@ -109,7 +111,7 @@ class TargetEnv(msgspec.Struct, frozen=True, kw_only=True):
 
     def tag_priority(self) -> dict[_tags.Tag, int]:
         """Every compatible tag -> rank (0 best). A wheel is compatible when one of its tags is here."""
-        return {tag: rank for rank, tag in enumerate(self.compatible_tags())}
+        return dict(_tag_priority(self))
 
     def compatible_tags(self) -> list[_tags.Tag]:
         platforms = self.platform_tags()
@@ -132,6 +134,13 @@ class TargetEnv(msgspec.Struct, frozen=True, kw_only=True):
                 seen.add(tag)
                 unique.append(tag)
         return unique
+
+
+@lru_cache(maxsize=32)
+def _tag_priority(target: TargetEnv) -> dict[_tags.Tag, int]:
+    # Hundreds of tags, ~1 ms each time; the units of a solve share a few targets (a solve group's
+    # environments, the same platform), so each is computed once per process. Callers get a copy.
+    return {tag: rank for rank, tag in enumerate(target.compatible_tags())}
 
 
 def _manylinux_platforms(arch: str, glibc: str) -> list[str]:
