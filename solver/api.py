@@ -142,6 +142,14 @@ def _as_manifest(manifest):
     return manifest
 
 
+def _unit_headline(unit, message: str) -> str:
+    """Names the environment (or solve group) in the stage's headline instead of adding a second one."""
+    stage_head = f"cannot solve the conda environment for {unit.platform}"
+    if message.startswith(stage_head):
+        return f"cannot solve the conda environment of {_unit_label(unit)} on {unit.platform}" + message[len(stage_head):]
+    return f"cannot solve {_unit_label(unit)} on {unit.platform}: {message}"
+
+
 def _unit_label(unit) -> str:
     return unit.environment if unit.solve_group is None else f"solve-group {unit.solve_group}"
 
@@ -306,7 +314,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress)
         except UnsolvableError as exc:
             cancelled.set()
-            raise UnsolvableError(f"cannot solve {_unit_label(unit)} on {unit.platform}: {exc}", getattr(exc, "explanation", None)) from None
+            raise UnsolvableError(_unit_headline(unit, str(exc)), getattr(exc, "explanation", None)) from None
         except SolverError:
             cancelled.set()
             raise

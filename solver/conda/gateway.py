@@ -34,6 +34,10 @@ PARALLEL_OPEN_MIN_BYTES = 8 << 20
 _ZST_RATIO = 8  # a repodata.json.zst is about this many times smaller than its JSON
 
 
+def _remote_origin(ch: Channel, sd: str) -> str:
+    return f"{mask_credentials(strip_credentials(ch.subdir_url(sd)))}/"
+
+
 def _json_size(path: Path | None) -> int:
     """Roughly how many bytes of JSON ``path`` (or the ``.zst`` next to it) holds; 0 if absent."""
     if path is None:
@@ -125,7 +129,15 @@ class Gateway:
                     raise InputError(f"channel {ch.display!r} not found: {ch.local_path} is not a folder")
                 if path is None:
                     raise RepodataNotFound(where)
-                return SubdirData.open(path, ch, sd, self.cache_dir)
+                data = SubdirData.open(path, ch, sd, self.cache_dir)
+                if not ch.is_local:
+                    data.origin = _remote_origin(ch, sd)
+                return data
+            except InputError as exc:
+                if path is not None and not ch.is_local and str(path) in str(exc):
+                    # the user knows the URL, not our cache file's name
+                    return InputError(str(exc).replace(str(path), f"{_remote_origin(ch, sd)} (cached at {path})"))
+                return exc
             except Exception as exc:
                 return exc
 

@@ -568,6 +568,9 @@ class SubdirData:
 
     @property
     def _label(self) -> str:
+        origin = getattr(self, "origin", None)  # set by the gateway for a remote channel's cached copy
+        if origin:
+            return f"{origin} (cached at {self.source})"
         return str(self.path) if self.source == self.path else f"{self.path} (decompressed from {self.source})"
 
     def close(self) -> None:

@@ -122,4 +122,6 @@ def _headline(request: CondaRequest, core_message: str) -> str:
     head = f"cannot solve the conda environment for {request.platform}"
     if core_message.startswith(head):
         return core_message
-    return f"{head}:\n{core_message}"
+    # The core's own first line says the same as ours; one headline is enough.
+    body = core_message.split("\n", 1)[1] if core_message.startswith("Cannot solve the requirements:") else core_message
+    return f"{head}:\n{body}"

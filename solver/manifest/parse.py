@@ -17,7 +17,7 @@ from pathlib import Path
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
 from ..pypi.model import PyPIRequirement
-from .errors import ManifestError, did_you_mean, format_key
+from .errors import ManifestError, did_you_mean, format_key, printable, redact
 from .locate import Locator
 from .model import (
     DEFAULT_ENVIRONMENT,
@@ -186,7 +186,8 @@ class Context:
     def warn(self, path, message: str) -> None:
         pos = self.locator.find(path)
         where = f"{self.file}:{pos[0]}:{pos[1]}" if pos else str(self.file)
-        self.warnings.append(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")
+        # shown by solve and inspect: credentials masked and control characters escaped, as in errors
+        self.warnings.append(printable(redact(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")))
 
 
 # -- generic checks -------------------------------------------------------------------------------

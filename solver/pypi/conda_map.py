@@ -37,9 +37,14 @@ def load_mapping(source: str, http) -> dict[str, str | None]:
             data = (file_url_path(source) if source.startswith("file:") else Path(source)).read_bytes()
         mapping = orjson.loads(data)
     except (OSError, orjson.JSONDecodeError) as exc:
-        raise InputError(f"cannot read conda-pypi-map {strip_credentials(source)}: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # no "[Errno 2] ...: 'path'" echo
+        raise InputError(f"cannot read conda-pypi-map {strip_credentials(source)}: {reason}") from None
     if not isinstance(mapping, dict):
         raise InputError(f"conda-pypi-map {strip_credentials(source)}: expected a JSON object of conda name -> PyPI name")
+    wrong = next((name for name, value in mapping.items() if value is not None and not isinstance(value, str)), None)
+    if wrong is not None:
+        raise InputError(f"conda-pypi-map {strip_credentials(source)}: the entry for `{wrong}` must be a PyPI name "
+                         f"(a string) or null, not {mapping[wrong]!r}")
     return mapping
 
 

@@ -202,14 +202,32 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise NetworkError(f"invalid JSON project page {strip_credentials(page_url)}: {exc}") from None
+
+    def malformed(what: str) -> NetworkError:  # a broken index, named with the page and the entry
+        return NetworkError(f"invalid JSON project page {strip_credentials(page_url)}: {what}")
+
+    if not isinstance(data, dict):
+        raise malformed("expected a JSON object")
+    files = data.get("files", [])
+    if not isinstance(files, list):
+        raise malformed("`files` must be an array")
     out = []
-    for entry in data.get("files", ()):
+    for i, entry in enumerate(files):
+        if not isinstance(entry, dict):
+            raise malformed(f"files[{i}] must be an object")
         filename = entry.get("filename")
         href = entry.get("url")
         if not filename or not href:
             continue
+        if not isinstance(filename, str) or not isinstance(href, str):
+            raise malformed(f"files[{i}]: `filename` and `url` must be strings")
+        raw_hashes = entry.get("hashes") or {}
+        if not isinstance(raw_hashes, dict) or not all(isinstance(v, str) for v in raw_hashes.values()):
+            raise malformed(f"files[{i}] ({filename}): `hashes` must be an object of strings")
+        if not isinstance(entry.get("requires-python") or "", str):
+            raise malformed(f"files[{i}] ({filename}): `requires-python` must be a string")
         url, frag_hashes = _split_fragment(urljoin(page_url, href))
-        hashes = dict(entry.get("hashes") or {}) or frag_hashes
+        hashes = dict(raw_hashes) or frag_hashes
         yanked = entry.get("yanked", False)
         yanked = (yanked if isinstance(yanked, str) else "") if yanked else None
         meta = entry.get("core-metadata", entry.get("data-dist-info-metadata", entry.get("dist-info-metadata")))
@@ -219,7 +237,7 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
             requires_python=entry.get("requires-python") or None,
             yanked=yanked,
             metadata=_metadata_flag(meta),
-            size=entry.get("size"),
+            size=entry.get("size") if isinstance(entry.get("size"), int) and not isinstance(entry.get("size"), bool) else None,
             upload_time=_parse_time(entry.get("upload-time")),
         )
         if f is not None:

@@ -694,3 +694,84 @@ def test_json_output_on_bad_input(demo, capsys):
     assert payload["status"] == "error" and payload["lock_written"] is False
     assert payload["reasons"] == [f"cannot write the lock file {demo / 'pixi.toml' / 'x'}: {demo / 'pixi.toml'} is not a directory"]
     assert captured.err.startswith("error: cannot write the lock file")
+
+
+def _index_page_override(page: bytes):
+    """Serves the demo folder, except ``tinyreq``'s index page, which is ``page`` as PEP 691 JSON."""
+    import http.server
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if not self.path.startswith("/index/simple/tinyreq/"):
+                return super().do_GET()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+    return Handler
+
+
+@pytest.mark.parametrize(
+    ("page", "words"),
+    [
+        ({"files": 3}, ["`files`"]),
+        ({"files": [3]}, ["files[0]"]),
+        ({"files": [{"filename": 3, "url": "x.whl"}]}, ["files[0]", "filename"]),
+        ({"files": [{"filename": "tinyreq-1.1.0-py3-none-any.whl", "url": "x.whl", "hashes": "sha256"}]}, ["files[0]", "hashes"]),
+        ({"files": [{"filename": "tinyreq-1.1.0-py3-none-any.whl", "url": "x.whl", "requires-python": [3]}]}, ["files[0]", "requires-python"]),
+        ([], ["JSON object"]),
+    ],
+    ids=["files-int", "file-int", "filename-int", "hashes-string", "requires-python-list", "array"],
+)
+def test_index_json_page_with_wrong_types(demo, capsys, serve_dir, page, words):
+    server = serve_dir(demo, _index_page_override(json.dumps(page).encode()))
+    use_pypi_source(demo, f'index-url = "{server.url}/index/simple"')
+    err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
+    assert f"{server.url}/index/simple/tinyreq/" in err and "invalid JSON project page" in err
+    for word in words:
+        assert word in err
+
+
+@pytest.mark.parametrize(
+    ("linux", "record", "words"),
+    [("<html>please log in</html>", None, ["malformed repodata"]), (None, {"version": None}, ["foo-1.0-0.tar.bz2", "version"])],
+    ids=["html-page", "record-without-version"],
+)
+def test_remote_repodata_errors_name_the_url(tmp_path, capsys, serve_dir, linux, record, words):
+    root = channel(tmp_path, linux=linux, record=record)
+    server = serve_dir(root)
+    err = solve_with_channel(tmp_path, capsys, server.url)
+    assert f"{server.url}/linux-64/" in err  # the URL the user can check, the cache file only beside it
+    for word in words:
+        assert word in err
+
+
+@pytest.mark.parametrize(("content", "words"), [(None, ["No such file"]), ('{"numlite": 3}', ["`numlite`", "PyPI name"]), ("[1]", ["JSON object"])],
+                         ids=["missing", "value-int", "array"])
+def test_conda_pypi_map_that_is_not_a_mapping(demo, capsys, tmp_path, content, words):
+    mapping = tmp_path / "map.json"
+    if content is not None:
+        mapping.write_text(content)
+    manifest = demo / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace("platforms = [", f'conda-pypi-map = {{ "./channels/demo" = "{mapping.as_posix()}" }}\nplatforms = [', 1))
+    err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
+    assert str(mapping) in err and "conda-pypi-map" in err
+    for word in words:
+        assert word in err
+
+
+def test_manifest_warnings_are_shown_without_credentials(tmp_path, capsys):
+    chan = (DEMO / "channels" / "demo").as_posix()
+    (tmp_path / "pixi.toml").write_text(
+        f'[workspace]\nname = "x"\nchannels = ["{chan}", "http://user:s3cr3t-pw@127.0.0.1:1/c", "http://user:s3cr3t-pw@127.0.0.1:1/c"]\n'
+        'platforms = []\n'
+    )
+    assert main(["solve", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "listed twice" in err and "http://****@127.0.0.1:1/c" in err
+    assert "s3cr3t-pw" not in err
