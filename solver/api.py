@@ -507,6 +507,7 @@ def _relative_path(package: PyPIPackage, project_root: str | None) -> PyPIPackag
 
 def lock_outdated(reasons: list[str]) -> LockOutdatedError:
     """The error ``--locked`` raises: the first reason up front, the others listed after it."""
+    reasons = list(dict.fromkeys(reasons))  # one line per reason (each platform of a unit may add the same)
     head = reasons[0] if reasons else "the lock file is out of date"
     rest = reasons[1:]
     text = f"the lock file is out of date: {head}"

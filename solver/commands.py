@@ -265,6 +265,9 @@ def solve_command(args) -> int:
         lock_path = _lock_path(args, manifest)
         if lock_path.is_dir():
             raise InputError(f"the lock file {lock_path} is a directory: name a file (e.g. {lock_path / 'pixi.lock'})")
+        if lock_path.name in ("pixi.toml", "pyproject.toml") or lock_path.resolve() == Path(manifest.path).resolve():
+            # an unreadable lock is re-solved and replaced: that must never be a manifest
+            raise InputError(f"--lock-file {lock_path} names a manifest, not a lock file (default: pixi.lock beside the manifest)")
         existing = None
         if lock_path.exists():
             from .lock import LockFileError

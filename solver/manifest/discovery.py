@@ -34,6 +34,8 @@ def read_toml(path: Path) -> tuple[str, dict]:
         text = text[1:]
     try:
         return text, tomli.loads(text)
+    except RecursionError as exc:  # tomli's nesting limit is not a TOMLDecodeError
+        raise ManifestError(f"invalid TOML: {exc}", file=str(path), suggestion="nest arrays and tables less deeply") from None
     except tomli.TOMLDecodeError as exc:
         msg = getattr(exc, "msg", None) or str(exc).split(" (at ")[0]
         raise ManifestError(
@@ -55,7 +57,7 @@ def has_tool_pixi(path: Path) -> bool:
         return False
     try:
         data = tomli.loads(text)
-    except tomli.TOMLDecodeError:
+    except (tomli.TOMLDecodeError, RecursionError):
         return "[tool.pixi" in text  # let the real read report the syntax error
     tool = data.get("tool")
     return isinstance(tool, dict) and "pixi" in tool
@@ -74,7 +76,10 @@ def _in_folder(folder: Path) -> Path | None:
 def discover(path: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None, env=None) -> Path:
     """The manifest file to use (absolute). Raises ``ManifestError`` when there is none."""
     env = os.environ if env is None else env
-    base = Path(cwd) if cwd is not None else Path.cwd()
+    try:
+        base = Path(cwd) if cwd is not None else Path.cwd()
+    except FileNotFoundError:
+        raise ManifestError("the current directory no longer exists", suggestion="cd to the project, or pass the manifest path") from None
     if path is not None:
         target = Path(path).expanduser()
         if not target.is_absolute():

@@ -52,7 +52,7 @@ class ManifestError(InputError):
         suggestion: str | None = None,
     ):
         self.message = printable(redact(message))
-        self.file = file
+        self.file = printable(file) if file else file
         self.line = line
         self.column = column
         self.key = printable(key) if key else key

@@ -163,6 +163,8 @@ def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None
         for u in find_links
     ]
     sources += [IndexSource(url=i.url, name=i.name, priority="explicit") for i in explicit]
+    for source in sources:
+        _check_source_url(source.url, env, conf)
     if not any(s.priority != "explicit" for s in sources) and not explicit:
         raise InputError(
             "no PyPI index configured: set `index-url` (or `extra-index-urls` / `find-links`) in "
@@ -170,6 +172,32 @@ def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None
             "`index-url` in pip.conf"
         )
     return sources
+
+
+_SOURCE_ENV = ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL",
+               "UV_FIND_LINKS", "PIP_FIND_LINKS")
+
+
+def _check_source_url(url: str, env: Mapping[str, str], conf: dict[str, str]) -> None:
+    """A source URL that cannot be fetched from (``not a url``, ``http://h:99999``) is named with
+    where it came from, here, rather than failing inside the HTTP client."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port
+    except ValueError as exc:
+        reason = str(exc)
+    else:
+        if parts.scheme == "file" or (parts.scheme in ("http", "https") and parts.hostname):
+            return
+        reason = "expected an http://, https:// or file:// URL"
+    origin = next((f"${name}" for name in _SOURCE_ENV if url in env.get(name, "")), None)
+    if origin is None:
+        origin = "pip configuration" if any(url in v for v in conf.values()) else "the manifest"
+    from ..redact import mask_credentials
+
+    raise InputError(f"PyPI index {mask_credentials(url)!r} (from {origin}) is not a valid URL: {reason}")
 
 
 def _link_url(value: str, project_root: str | None) -> str:

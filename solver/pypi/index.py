@@ -277,6 +277,9 @@ def fetch_project(http, source: IndexSource, name: str) -> list[DistFile]:
 
     url = project_url(source.url, name)
     if url.startswith("file:"):
+        root = file_url_path(source.url)
+        if not root.is_dir():  # a wrong path would otherwise read as "no such package"
+            raise NetworkError(f"index {source.name or source.display}: {root} is not a folder")
         directory = file_url_path(url)
         for candidate in ("index.html", "index.json"):
             path = directory / candidate

@@ -221,7 +221,7 @@ def _load_toml(path: Path) -> dict:
 
     try:
         return tomli.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError) as exc:
         raise MetadataError(f"cannot read {path}: {exc}") from None
 
 

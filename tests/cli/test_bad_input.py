@@ -775,3 +775,81 @@ def test_manifest_warnings_are_shown_without_credentials(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "listed twice" in err and "http://****@127.0.0.1:1/c" in err
     assert "s3cr3t-pw" not in err
+
+
+def test_conda_token_stays_out_of_verbose_output_and_lock(tmp_path, capsys, serve_dir):
+    chan = channel(tmp_path, record={})
+    served = tmp_path / "srv" / "t" / "tk-s3cr3t"
+    served.mkdir(parents=True)
+    shutil.move(str(chan), str(served / "chan"))
+    server = serve_dir(tmp_path / "srv")
+    manifest = manifest_with(tmp_path, '[dependencies]\nfoo = "*"\n', channel=f"{server.url}/t/tk-s3cr3t/chan")
+    assert main(["solve", str(manifest), "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "fetched" in err and f"{server.url}/t/****/chan/" in err
+    assert "tk-s3cr3t" not in err
+    assert "tk-s3cr3t" not in (manifest.parent / "pixi.lock").read_text()
+
+
+@pytest.mark.parametrize("mode", [[], ["--locked"], ["--frozen"]])
+def test_lock_file_option_naming_the_manifest_never_overwrites_it(demo, capsys, mode):
+    manifest = demo / "pixi.toml"
+    before = manifest.read_bytes()
+    err = fails(capsys, ["solve", str(demo), "-q", "--lock-file", str(manifest), *mode])
+    assert str(manifest) in err and "manifest" in err
+    assert manifest.read_bytes() == before
+
+
+def test_toml_nested_too_deeply(tmp_path, capsys):
+    (tmp_path / "pixi.toml").write_text('[workspace]\nname = "x"\nx = ' + "[" * 1000 + "]" * 1000 + "\n")
+    err = fails(capsys, ["solve", str(tmp_path), "-q"])
+    assert str(tmp_path / "pixi.toml") in err and "invalid TOML" in err and "nested" in err
+
+
+def test_locked_reasons_are_listed_once(demo, capsys):
+    (demo / "pixi.lock").write_text("version: 6\nenvironments: {}\npackages: []\n")
+    err = fails(capsys, ["solve", str(demo), "-q", "--locked"], code=1)
+    lines = [line.strip(" -") for line in err.splitlines()[1:]]
+    assert err.splitlines()[0].startswith("error: the lock file is out of date: ")
+    assert len(lines) == len(set(lines)) and len(lines) == 2  # default, test and py311: one line each
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [("PIP_INDEX_URL", "not a url", ["$PIP_INDEX_URL", "not a url"]),
+     ("UV_DEFAULT_INDEX", "http://user:s3cr3t-pw@[::1/simple", ["$UV_DEFAULT_INDEX", "Invalid IPv6"])],
+    ids=["not-a-url", "ipv6"],
+)
+def test_index_from_the_environment_that_is_not_a_url(demo, capsys, monkeypatch, variable, value, words):
+    use_pypi_source(demo, "")
+    monkeypatch.setenv(variable, value)
+    err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
+    assert "not a valid URL" in err and "s3cr3t-pw" not in err
+    for word in words:
+        assert word in err
+
+
+def test_index_from_pip_configuration_with_a_bad_port(demo, capsys, monkeypatch, tmp_path):
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = http://127.0.0.1:99999/simple\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    use_pypi_source(demo, "")
+    err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
+    assert "http://127.0.0.1:99999/simple" in err and "pip configuration" in err and "Port out of range" in err
+
+
+def test_local_index_folder_that_does_not_exist(demo, capsys, tmp_path):
+    missing = tmp_path / "no-index" / "simple"
+    use_pypi_source(demo, f'index-url = "{missing.as_uri()}"')
+    err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
+    assert str(missing) in err and "not a folder" in err
+
+
+def test_working_directory_that_no_longer_exists(tmp_path, capsys, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    for command in ("solve", "inspect"):
+        err = fails(capsys, [command])
+        assert "current directory no longer exists" in err
