@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 
 from solver.conda.channel import Channel, strip_credentials
 from solver.conda.model import PackageRecord
 from solver.conda.repodata import RepodataNotFound, SubdirData, default_cache_dir
+from solver.atomic import write_atomic
 from solver.errors import InputError, NetworkError
 from solver.redact import mask_credentials
 
@@ -206,13 +206,9 @@ class Gateway:
 
     def _write_formats(self, formats: dict[str, str]) -> None:
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=_FORMATS_FILE, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                json.dump(formats, f, sort_keys=True)
-            os.replace(tmp, self.cache_dir / _FORMATS_FILE)
+            write_atomic(self.cache_dir / _FORMATS_FILE, json.dumps(formats, sort_keys=True).encode())
         except OSError:
-            pass
+            pass  # remembering which format exists only saves a request
 
     # -- queries ------------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ import mmap
 import os
 import re
 import stat
-import tempfile
 import threading
 import zlib
 from pathlib import Path
@@ -26,6 +25,7 @@ import msgspec
 
 from solver.conda.channel import Channel
 from solver.conda.model import PackageRecord
+from solver.atomic import atomic_writer
 from solver.errors import InputError
 
 INDEX_MAGIC = b"SLVRIDX\x01"
@@ -280,22 +280,12 @@ def write_index(index: RepodataIndex, target: Path, source: Path, st: os.stat_re
     head = msgspec.json.encode(header)
     prefix = INDEX_MAGIC + len(head).to_bytes(4, "little") + head
     prefix += b"\0" * (header.arrays_offset - len(prefix))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(prefix)
-            # 8-byte arrays first, so every array stays aligned.
-            for arr in (index.key_start, index.name_offsets, index.key_len, index.obj_len, index.flags):
-                f.write(memoryview(arr).cast("B"))
-            f.write(names_blob)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_writer(target) as f:
+        f.write(prefix)
+        # 8-byte arrays first, so every array stays aligned.
+        for arr in (index.key_start, index.name_offsets, index.key_len, index.obj_len, index.flags):
+            f.write(memoryview(arr).cast("B"))
+        f.write(names_blob)
 
 
 def read_index(target: Path, source: Path, st: os.stat_result) -> RepodataIndex | None:
@@ -436,21 +426,11 @@ def decompress_zst(source: Path, cache_dir: Path, channel: Channel, subdir: str)
     target = folder / f"{path_key}-{version_key}.json"
     if target.is_file():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=target.name, suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+        with atomic_writer(target) as out, open(source, "rb") as src:
             _zstd_stream(zstandard, src, out)
-        os.replace(tmp, target)
     except zstandard.ZstdError as exc:
-        os.unlink(tmp)
         raise InputError(f"repodata {source} ({_where(channel, subdir)}) is not valid zstd: {exc}") from None
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     for old in folder.glob(f"{path_key}-*.json"):  # earlier versions of the same source
         if old != target:
             try:

@@ -1044,14 +1044,10 @@ def _is_version(text: str) -> bool:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    import tempfile
+    from ..atomic import write_atomic
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError:
         pass  # a cache that cannot be written only costs time
 
