@@ -339,40 +339,35 @@ class CondaProvider:
                 found = [s for s in cands if pinned is None or chans[s] == pinned]
             elif pinned is None and (found := self._filter(version_set, cands)) is not None:
                 pass
-            elif kind == _VERSION_ONLY:
-                vspec = self._vs_spec[version_set].version
-                seen: dict[str, bool] = {}
-                found = []
-                recs = self._records
-                for s in cands:
-                    v = recs[s].version
-                    ok = seen.get(v)
-                    if ok is None:
-                        try:
-                            ok = seen[v] = vspec.matches(v)
-                        except InputError:
-                            ok = seen[v] = False
-                    if ok and (pinned is None or chans[s] == pinned):
-                        found.append(s)
             else:
                 vspec = self._vs_spec[version_set].version
-                if vspec is None:
-                    found = [s for s in cands if self._matches(version_set, s)]
+                if kind == _VERSION_ONLY:
+                    rest = (lambda s: pinned is None or chans[s] == pinned)
                 else:
-                    seen = {}
-                    found = []
-                    recs = self._records
-                    for s in cands:
-                        v = recs[s].version
-                        ok = seen.get(v)
-                        if ok is None:
-                            try:
-                                ok = seen[v] = vspec.matches(v)
-                            except InputError:
-                                ok = seen[v] = False
-                        if ok and self._matches(version_set, s):
-                            found.append(s)
+                    rest = (lambda s: self._matches(version_set, s))
+                if vspec is None:
+                    found = [s for s in cands if rest(s)]
+                else:
+                    found = [s for s in self._version_matches(vspec, cands) if rest(s)]
             self._vs_matching[version_set] = found
+        return found
+
+    def _version_matches(self, vspec, cands: Sequence[int]) -> list[int]:
+        """Candidates whose version ``vspec`` matches, testing each distinct version once; a
+        version that does not parse matches nothing."""
+        seen: dict[str, bool] = {}
+        found = []
+        recs = self._records
+        for s in cands:
+            v = recs[s].version
+            ok = seen.get(v)
+            if ok is None:
+                try:
+                    ok = seen[v] = vspec.matches(v)
+                except InputError:
+                    ok = seen[v] = False
+            if ok:
+                found.append(s)
         return found
 
     def _filter(self, version_set: int, cands: Sequence[int]) -> list[int] | None:
