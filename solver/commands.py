@@ -229,6 +229,13 @@ def _lock_entries(lock, environments, platforms):
     return entries
 
 
+def _emit_result(status: str, t0: float, *, lock_file=None, written: bool = False, reasons=(), environments=None) -> None:
+    """The ``--json`` result object (schema in the README), the same shape for every outcome."""
+    _emit_json({"status": status, "lock_file": None if lock_file is None else str(lock_file),
+                "lock_written": written, "seconds": round(time.perf_counter() - t0, 3),
+                "reasons": list(reasons), "environments": environments or {}})
+
+
 def _emit_json(payload: dict) -> None:
     import json
 
@@ -284,9 +291,7 @@ def solve_command(args) -> int:
                 raise InputError(f"--frozen: there is no lock file at {lock_path}")
             entries = _lock_entries(existing, environments, platforms)
             if args.json:
-                _emit_json({"status": "frozen", "lock_file": str(lock_path), "lock_written": False,
-                            "seconds": round(time.perf_counter() - t0, 3), "reasons": [],
-                            "environments": _environments_json(entries)})
+                _emit_result("frozen", t0, lock_file=lock_path, environments=_environments_json(entries))
             else:
                 progress.line(f"using {lock_path} as it is: {_summary(entries, time.perf_counter() - t0)}")
             return 0
@@ -297,14 +302,11 @@ def solve_command(args) -> int:
                 reasons = [f"there is no lock file at {lock_path}"]
             if reasons:
                 if args.json:
-                    _emit_json({"status": "outdated", "lock_file": str(lock_path), "lock_written": False,
-                                "seconds": round(time.perf_counter() - t0, 3), "reasons": reasons, "environments": {}})
+                    _emit_result("outdated", t0, lock_file=lock_path, reasons=reasons)
                 raise api.lock_outdated(reasons)
             entries = _lock_entries(existing, environments, platforms)
             if args.json:
-                _emit_json({"status": "up-to-date", "lock_file": str(lock_path), "lock_written": False,
-                            "seconds": round(time.perf_counter() - t0, 3), "reasons": [],
-                            "environments": _environments_json(entries)})
+                _emit_result("up-to-date", t0, lock_file=lock_path, environments=_environments_json(entries))
             else:
                 progress.line(f"{lock_path} is up to date")
             return 0
@@ -336,9 +338,8 @@ def solve_command(args) -> int:
         status = "solved" if result.solved_units else "up-to-date"
         seconds = time.perf_counter() - t0
         if args.json:
-            _emit_json({"status": status, "lock_file": str(lock_path), "lock_written": written,
-                        "seconds": round(seconds, 3), "reasons": [],
-                        "environments": _environments_json(result.environments)})
+            _emit_result(status, t0, lock_file=lock_path, written=written,
+                         environments=_environments_json(result.environments))
         if not args.quiet:
             for line in _solve_notes(result.environments):
                 progress.line(line)
@@ -351,14 +352,12 @@ def solve_command(args) -> int:
     except UnsolvableError as exc:
         progress.finish()
         if args.json:
-            _emit_json({"status": "unsolvable", "lock_file": None, "lock_written": False,
-                        "seconds": round(time.perf_counter() - t0, 3), "reasons": [str(exc)], "environments": {}})
+            _emit_result("unsolvable", t0, reasons=[str(exc)])
         raise
     except SolverError as exc:
         progress.finish()
         if args.json and not getattr(exc, "reasons", None):
-            _emit_json({"status": "error", "lock_file": None, "lock_written": False,
-                        "seconds": round(time.perf_counter() - t0, 3), "reasons": [str(exc)], "environments": {}})
+            _emit_result("error", t0, reasons=[str(exc)])
         raise
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -366,8 +365,7 @@ def solve_command(args) -> int:
         progress.finish()
         message = f"internal error: {type(exc).__name__}: {exc} (run with -vv for the traceback)"
         if args.json:
-            _emit_json({"status": "error", "lock_file": None, "lock_written": False,
-                        "seconds": round(time.perf_counter() - t0, 3), "reasons": [message], "environments": {}})
+            _emit_result("error", t0, reasons=[message])
         raise InternalError(message) from exc
 
 
