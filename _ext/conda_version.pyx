@@ -319,17 +319,23 @@ cdef int emit_segments(Parsed* p, const unsigned char* s, int first, int last,
     return o + 1
 
 
+cdef inline int emit_epoch(Parsed* p, const unsigned char* s, unsigned char* out) nogil:
+    """The epoch's length byte and digits at the start of a key; returns the next offset."""
+    cdef int o = 1, i
+    out[0] = <unsigned char>p.epoch_len
+    for i in range(p.epoch_len):
+        out[o] = s[p.epoch_start + i]
+        o += 1
+    return o
+
+
 cdef bytes make_key(Parsed* p, const unsigned char* s, int n):
     cdef int cap = 8 * n + 32, o, i, vend
     cdef unsigned char* out = <unsigned char*>malloc(cap)
     if out == NULL:
         raise MemoryError()
     try:
-        out[0] = <unsigned char>p.epoch_len
-        o = 1
-        for i in range(p.epoch_len):
-            out[o] = s[p.epoch_start + i]
-            o += 1
+        o = emit_epoch(p, s, out)
         vend = p.local_seg if p.local_seg >= 0 else p.nsegs
         o = emit_segments(p, s, 0, vend, out, o)
         o = emit_segments(p, s, vend, p.nsegs, out, o)
@@ -369,11 +375,7 @@ cdef bytes make_raw(Parsed* p, const unsigned char* s, int n, int nsegs_version,
     if out == NULL:
         raise MemoryError()
     try:
-        out[0] = <unsigned char>p.epoch_len
-        o = 1
-        for i in range(p.epoch_len):
-            out[o] = s[p.epoch_start + i]
-            o += 1
+        o = emit_epoch(p, s, out)
         vend = p.local_seg if p.local_seg >= 0 else p.nsegs
         for seg in range(nsegs_version):
             if last_seg_off != NULL:
