@@ -89,6 +89,22 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     timeout: float = 30.0
     concurrency: int = 8
     verify: bool = True
+    #: Proxy URL per scheme (``"http"``, ``"https"``, ``"all"``): pixi's ``proxy-config`` or the
+    #: ``HTTP(S)_PROXY``/``ALL_PROXY`` environment variables.
+    proxies: dict[str, str] = {}
+    #: Hosts (or ``.domain`` suffixes) that bypass the proxies: ``non-proxy-hosts`` / ``NO_PROXY``.
+    no_proxy: tuple[str, ...] = ()
+    #: A CA bundle file or folder (``tls-root-certs``, ``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``);
+    #: None uses the system store.
+    ca_bundle: str | None = None
+    #: rattler's credentials file (``authentication-override-file``, ``RATTLER_AUTH_FILE``):
+    #: bearer tokens, conda tokens and basic auth matched by host.
+    auth_file: str | None = None
+    #: Channel URL prefix -> mirror URL prefixes tried in order (pixi's ``mirrors``); the lock keeps
+    #: the original URL.
+    mirrors: dict[str, tuple[str, ...]] = {}
+    #: Hosts whose TLS certificate is not verified (``allow-insecure-host``, ``PIP_TRUSTED_HOST``).
+    insecure_hosts: tuple[str, ...] = ()
 
 
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
