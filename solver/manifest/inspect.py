@@ -35,7 +35,10 @@ JSON schema (``--json``; stable, additive changes only; documented in docs/inspe
           }]
       }],
       "solve_units": [{"environment": str|null, "solve_group": str|null, "platform": str,
-                       "members": [str], "conda": CondaRequest, "pypi": PyPIRequest|null}]
+                       "members": [str], "conda": CondaRequest, "pypi": PyPIRequest|null}],
+      "configuration": {"files": [str],            # pixi config.toml files read, lowest first
+                        "settings": {KEY: {"value": ..., "source": "default" | FILE | "$VAR" | "--flag"}},
+                        "warnings": [str]}
     }
 
 URLs never show credentials (``user:password@`` becomes ``****@``).
@@ -283,15 +286,31 @@ def render_text(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_configuration(conf: dict) -> list[str]:
+    """The configuration block of the text form: every setting, its value and where it came from."""
+    import json
+
+    lines = ["", "Configuration (" + (", ".join(conf["files"]) if conf["files"] else "no config.toml found") + "):"]
+    width = max(len(k) for k in conf["settings"])
+    for key, entry in conf["settings"].items():
+        value = entry["value"]
+        text = "-" if value is None or value == {} or value == [] else value if isinstance(value, str) else json.dumps(value)
+        lines.append(f"  {key:<{width}}  {text}  ({entry['source']})")
+    lines.extend(f"warning: {w}" for w in conf["warnings"])
+    return lines
+
+
 def inspect_command(args) -> int:
+    from ..config import describe, load_config
     from . import load_manifest
 
     manifest = load_manifest(args.manifest)
     doc = collect(manifest, args.environment or None, args.platform or None)
+    doc["configuration"] = describe(load_config(manifest.root))
     if args.json:
         import json
 
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(doc))
+        sys.stdout.write(render_text(doc) + "\n".join(render_configuration(doc["configuration"])) + "\n")
     return 0
