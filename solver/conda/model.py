@@ -75,6 +75,7 @@ class CondaRequest(msgspec.Struct, kw_only=True):
     channel_priority: str = "strict"  # "strict" | "disabled"
     strategy: str = "highest"  # "highest" | "lowest" | "lowest-direct"
     exclude_newer: int | None = None  # milliseconds since the epoch; newer records are not considered
+    exclude_newer_packages: dict[str, int | None] = {}  # per package name: its own cutoff (None: none)
     constraints: list[str] = []  # MatchSpecs that restrict without requiring
     locked: list[PackageRecord] = []  # preferred where still valid
     update: list[str] | None = None  # names the user asked to update (None: keep all locked)

@@ -161,9 +161,12 @@ def assemble_lock(
             )
 
     virtual: dict[str, list[str]] = {}
+    subdirs: dict[str, str] = {}  # a rich workspace platform's name -> its conda subdir
     for result in sorted(results, key=lambda r: (r.unit.environment != "default", str(r.unit.environment or r.unit.solve_group))):
         unit = result.unit
         virtual.setdefault(unit.platform, [format_virtual_package(v) for v in unit.conda.virtual_packages])
+        if unit.conda.platform != unit.platform:
+            subdirs[unit.platform] = unit.conda.platform
         for member, conda, pypi in member_shares(result):
             name = member.environment
             env = envs.get(name)
@@ -190,7 +193,7 @@ def assemble_lock(
         for p in previous.platforms:
             platforms[p.name] = p
     for name, vps in virtual.items():
-        platforms[name] = LockedPlatform(name=name, virtual_packages=vps)
+        platforms[name] = LockedPlatform(name=name, subdir=subdirs.get(name), virtual_packages=vps)
     used = {p for env in envs.values() for p in env.platforms()}
     kept = [platforms.get(n) or LockedPlatform(name=n) for n in sorted(used)]
     from .model import DEFAULT_VERSION

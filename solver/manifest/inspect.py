@@ -114,12 +114,13 @@ def collect(manifest, environments=None, platforms=None) -> dict:
     """The JSON document (see the module docstring) for the selection."""
     from .requests import (
         build_requests,
+        PIXI_PRERELEASE_DEFAULT,
         platform_view,
+        platform_virtual_packages,
         pypi_indexes,
         resolve_environment,
         select_environments,
         select_platforms,
-        virtual_packages,
     )
 
     units = build_requests(manifest, environments, platforms)  # validates the selection, too
@@ -140,18 +141,19 @@ def collect(manifest, environments=None, platforms=None) -> dict:
                     "platform": platform,
                     "conda_specs": pv.conda_specs,
                     "conda_constraints": pv.constraints,
-                    "conda_sources": [{"name": d.name, "source": d.source} for d in pv.conda_sources],
+                    "conda_sources": [{"name": d.name, "source": d.source, "needs_build": True} for d in pv.conda_sources],
                     "pypi_requirements": [
                         {"requirement": requirement_string(r), **msgspec.to_builtins(r)} for r in pv.pypi_requirements
                     ],
                     "pypi_indexes": [msgspec.to_builtins(i) for i in pypi_indexes(manifest, opts, pv.pypi_requirements)]
                     if pv.pypi_requirements
                     else [],
+                    "subdir": manifest.subdir(platform),
                     "virtual_packages": [
                         {"name": v.name, "version": v.version, "build": v.build}
-                        for v in virtual_packages(platform, view.system_requirements)
+                        for v in platform_virtual_packages(manifest, platform, view.system_requirements)
                     ],
-                    "system_requirements": _effective_sysreq(platform, view.system_requirements),
+                    "system_requirements": _effective_sysreq(manifest.subdir(platform), view.system_requirements),
                     "tasks": [
                         {
                             "name": t.name,
@@ -182,7 +184,7 @@ def collect(manifest, environments=None, platforms=None) -> dict:
                     "extra_index_urls": opts.extra_index_urls,
                     "find_links": [link.url or link.path for link in opts.find_links],
                     "index_strategy": opts.index_strategy or "first-index",
-                    "prerelease_mode": opts.prerelease_mode or "if-necessary",
+                    "prerelease_mode": opts.prerelease_mode or PIXI_PRERELEASE_DEFAULT,
                     "no_build_isolation": opts.no_build_isolation,
                     "no_build": opts.no_build,
                     "no_binary": opts.no_binary,
@@ -203,6 +205,8 @@ def collect(manifest, environments=None, platforms=None) -> dict:
             "channel_priority": p.channel_priority,
             "solve_strategy": p.solve_strategy,
             "exclude_newer": p.exclude_newer,
+            "exclude_newer_relative": p.exclude_newer_relative,
+            "platform_entries": [msgspec.to_builtins(e) for e in p.platform_entries.values()],
             "requires_pixi": p.requires_pixi,
             "preview": p.preview,
             "members": p.members,

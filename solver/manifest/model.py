@@ -27,11 +27,16 @@ class ChannelRef(msgspec.Struct, frozen=True, omit_defaults=True):
 class CondaDependency(msgspec.Struct, kw_only=True, omit_defaults=True):
     """One conda dependency. ``spec`` is the MatchSpec string for a channel solve; a source
     dependency (``path``/``git``/``url`` table) has ``source`` set and is not solvable from
-    channels: it is carried for the build layer."""
+    channels: it is carried for the build layer. ``extras``/``flags`` (repodata v3 optional
+    dependency groups and variant flags) are carried as written; ``when`` is the condition of a
+    conditional dependency (a MatchSpec, or ``{"all": [...]}`` / ``{"any": [...]}`` of them)."""
 
     name: str
     spec: str
     source: dict | None = None
+    extras: list[str] = []
+    flags: list[str] = []
+    when: str | dict | None = None
 
     @property
     def is_source(self) -> bool:
@@ -103,6 +108,16 @@ class Activation(msgspec.Struct, kw_only=True, omit_defaults=True):
     env: dict[str, str] = {}
 
 
+class PlatformEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A rich ``workspace.platforms`` entry: a name features and targets bind to, the conda subdir
+    it solves for, and the virtual packages it declares (``{"__cuda": "12.0"}``; the archspec's
+    value is its microarchitecture)."""
+
+    name: str
+    subdir: str
+    virtual_packages: dict[str, str] = {}
+
+
 class Target(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The tables of one target selector (``None``: the feature's unconditional tables)."""
 
@@ -114,6 +129,9 @@ class Target(msgspec.Struct, kw_only=True, omit_defaults=True):
     pypi_dependencies: dict[str, PyPIRequirement] = {}
     activation: Activation | None = None
     tasks: dict[str, Task] = {}
+    dev: dict[str, CondaDependency] = {}  # [dev]: source packages whose own dependencies are wanted
+    exclude_newer: dict[str, int | None] = {}  # [exclude-newer]: conda name -> cutoff (None: none)
+    pypi_exclude_newer: dict[str, int | None] = {}  # [pypi-exclude-newer]: PyPI name -> cutoff
 
 
 class Feature(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -160,9 +178,14 @@ class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
     repository: str | None = None
     documentation: str | None = None
     conda_pypi_map: dict[str, str] = {}
+    conda_pypi_map_disabled: list[str] = []  # channels whose mapping is `false`
+    conda_pypi_map_inline: dict[str, dict[str, str | None]] = {}  # channel -> conda name -> PyPI name (None: not a PyPI package)
+    conda_pypi_map_replace: list[str] = []  # channels whose mapping-mode is "replace"
     channel_priority: str = "strict"
     solve_strategy: str = "highest"
-    exclude_newer: int | None = None  # ms since the epoch
+    exclude_newer: int | None = None  # ms since the epoch (a relative duration: computed at load)
+    exclude_newer_relative: str | None = None  # the duration as written ("7d"), when relative
+    platform_entries: dict[str, PlatformEntry] = {}  # rich platforms by name (bare names absent)
     preview: list[str] | bool = []
     requires_pixi: str | None = None
     build_variants: dict = {}
@@ -181,11 +204,17 @@ class Manifest(msgspec.Struct, kw_only=True):
     environments: dict[str, Environment]
     pypi_indices: list[NamedIndex] = []
     package: dict | None = None  # [package] (pixi-build), carried unvalidated
+    member_packages: dict[str, dict] = {}  # member folder (root-relative) -> its [package] table
     warnings: list[str] = []
 
     @property
     def default_feature(self) -> Feature:
         return self.features[DEFAULT_FEATURE]
+
+    def subdir(self, platform: str) -> str:
+        """The conda subdir a workspace platform (a subdir or a rich entry's name) solves for."""
+        entry = self.project.platform_entries.get(platform)
+        return entry.subdir if entry is not None else platform
 
 
 class MemberRequest(msgspec.Struct, kw_only=True):

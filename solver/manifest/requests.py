@@ -58,6 +58,10 @@ from .platforms import (
 )
 
 
+#: pixi's default prerelease mode (uv's): what its locks record when the manifest says nothing.
+PIXI_PRERELEASE_DEFAULT = "if-necessary-or-explicit"
+
+
 class EnvironmentView(msgspec.Struct, kw_only=True):
     """What an environment is, platform-independently, after merging its features."""
 
@@ -97,6 +101,8 @@ def manifest_error(manifest: Manifest, path, message: str, suggestion: str | Non
 
 
 def _feature_path(name: str) -> tuple:
+    if name.startswith("environments."):  # an environment's own tables (see parse.inline_feature_name)
+        return ("environments", name[len("environments."):])
     return () if name == DEFAULT_FEATURE else ("feature", name)
 
 
@@ -152,9 +158,23 @@ def merge_channels(manifest: Manifest, features: list[Feature]) -> list[str]:
     return out
 
 
+def _feature_platforms(manifest: Manifest, names: list[str]) -> list[str]:
+    """A feature's platforms as workspace platform names: a name is itself; a bare subdir that is
+    not a workspace platform stands for every workspace platform of that subdir (pixi's alias)."""
+    project = manifest.project.platforms
+    out: list[str] = []
+    for name in names:
+        if name in project or name in manifest.project.platform_entries:
+            found = [name]
+        else:
+            found = [p for p in project if manifest.subdir(p) == name] or [name]
+        out.extend(p for p in found if p not in out)
+    return out
+
+
 def merge_platforms(manifest: Manifest, features: list[Feature]) -> list[str]:
     project = manifest.project.platforms
-    sets = [feature.platforms if feature.platforms is not None else project for feature in features]
+    sets = [_feature_platforms(manifest, feature.platforms) if feature.platforms is not None else project for feature in features]
     if not sets:
         return list(project)
     order = list(project) + [p for s in sets for p in s if p not in project]
@@ -278,9 +298,26 @@ def _spec_order(features: list[Feature]) -> list[Feature]:
     return sorted(features, key=lambda f: 0 if f.name == DEFAULT_FEATURE else 1)
 
 
-def _overlay(feature: Feature, platform: str, attr: str) -> dict:
+def _wildcard(pattern: str, name: str) -> bool:
+    """pixi's target patterns: ``*`` is the only metacharacter, matched against the whole name."""
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), name) is not None
+
+
+def target_selectors(manifest: Manifest | None, feature: Feature, platform: str) -> list[str]:
+    """The feature's target selectors that apply to a workspace platform, least specific first:
+    ``unix``, the OS family and the subdir, then ``*`` patterns matching the platform's name (in
+    manifest order: a later one wins), then a rich platform's own name."""
+    subdir = manifest.subdir(platform) if manifest is not None else platform
+    out = selectors_for(subdir)
+    out += [s for s in feature.targets if "*" in s and _wildcard(s, platform)]
+    if platform != subdir:
+        out.append(platform)
+    return out
+
+
+def _overlay(feature: Feature, platform: str, attr: str, manifest: Manifest | None = None) -> dict:
     out = dict(getattr(feature.base, attr))
-    for selector in selectors_for(platform):
+    for selector in target_selectors(manifest, feature, platform):
         target = feature.targets.get(selector)
         if target is not None:
             out.update(getattr(target, attr))
@@ -325,12 +362,18 @@ def combine_conda_specs(specs: list[str]) -> list[str]:
     return out + [s for s in rich if not _is_simple(s)]
 
 
-def _merge_conda(feature_deps: list[tuple[str, dict[str, CondaDependency]]]):
-    """[(feature, {name: dep})] -> (ordered specs, source deps); one package -> combined specs."""
+def _merge_conda(feature_deps: list[tuple[str, dict[str, CondaDependency]]], virtual: dict[str, str] | None = None):
+    """[(feature, {name: dep})] -> (ordered specs, source deps); one package -> combined specs.
+    A conditional dependency (``when``) on virtual packages counts only where ``virtual``
+    (the platform's virtual packages, name -> version) meets its condition."""
+    from .parse import condition_holds
+
     by_name: dict[str, list[str]] = {}
     sources: dict[str, CondaDependency] = {}
     for _feature, deps in feature_deps:
         for name, dep in deps.items():
+            if dep.when is not None and virtual is not None and condition_holds(dep.when, virtual) is False:
+                continue
             if dep.is_source:
                 sources.setdefault(name, dep)
                 continue
@@ -419,14 +462,15 @@ class PlatformView(msgspec.Struct, kw_only=True):
 
 def platform_view(manifest: Manifest, env: Environment, platform: str) -> PlatformView:
     features = _spec_order(environment_features(manifest, env))
+    virtual = {v.name: v.version for v in platform_virtual_packages(manifest, platform, merge_system_requirements(manifest, features))}
     deps = []
-    for attr in ("dependencies", "host_dependencies", "build_dependencies"):
-        deps.extend((f.name, _overlay(f, platform, attr)) for f in features)
-    specs, sources = _merge_conda(deps)
-    constraints, _ = _merge_conda([(f.name, _overlay(f, platform, "constraints")) for f in features])
+    for attr in ("dependencies", "host_dependencies", "build_dependencies", "dev"):
+        deps.extend((f.name, _overlay(f, platform, attr, manifest)) for f in features)
+    specs, sources = _merge_conda(deps, virtual)
+    constraints, _ = _merge_conda([(f.name, _overlay(f, platform, "constraints", manifest)) for f in features], virtual)
     pypi = _merge_pypi(
         manifest,
-        [list(_overlay(f, platform, "pypi_dependencies").values()) for f in features],
+        [list(_overlay(f, platform, "pypi_dependencies", manifest).values()) for f in features],
         f"environment `{env.name}`",
     )
     tasks: dict[str, Task] = {}
@@ -434,12 +478,12 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
     scripts: list[str] = []
     env_vars: dict[str, str] = {}
     for feature in environment_features(manifest, env):  # listed features win over the default one
-        for name, task in _overlay(feature, platform, "tasks").items():
+        for name, task in _overlay(feature, platform, "tasks", manifest).items():
             if name not in tasks:
                 tasks[name] = task
                 owners[name] = feature.name
     for feature in features:
-        chain = [feature.base] + [feature.targets[s] for s in selectors_for(platform) if s in feature.targets]
+        chain = [feature.base] + [feature.targets[s] for s in target_selectors(manifest, feature, platform) if s in feature.targets]
         for target in chain:
             if target.activation is not None:
                 scripts.extend(s for s in target.activation.scripts if s not in scripts)
@@ -480,6 +524,32 @@ def virtual_packages(platform: str, sr: SystemRequirements) -> list[VirtualPacka
     if arch and fam in ("linux", "osx", "win"):
         out.append(VirtualPackage("__archspec", "1", arch))
     return out
+
+
+def platform_virtual_packages(manifest: Manifest, platform: str, sr: SystemRequirements) -> list[VirtualPackage]:
+    """A workspace platform's virtual packages: its subdir's defaults and the system
+    requirements, with what a rich platform entry declares taking their place."""
+    subdir = manifest.subdir(platform)
+    base = virtual_packages(subdir, sr)
+    entry = manifest.project.platform_entries.get(platform)
+    if entry is None or not entry.virtual_packages:
+        return base
+    declared = []
+    for name, version in entry.virtual_packages.items():
+        if name == "__archspec":
+            declared.append(VirtualPackage("__archspec", "1", version))
+        else:
+            declared.append(VirtualPackage(name, version))
+    names = {v.name for v in declared}
+    libc = {"__glibc", "__musl", "__eglibc"}
+    if names & libc:
+        names |= libc
+    return [v for v in base if v.name not in names] + declared
+
+
+def _declared(manifest: Manifest, platform: str, name: str) -> str | None:
+    entry = manifest.project.platform_entries.get(platform)
+    return entry.virtual_packages.get(name) if entry is not None else None
 
 
 def effective_glibc(platform: str, sr: SystemRequirements) -> str | None:
@@ -526,7 +596,14 @@ def _find_links(options: PyPIOptions) -> list[str]:
     return [link.url or link.path for link in options.find_links]
 
 
-def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements, sr) -> PyPIRequest | None:
+def _package_cutoffs(manifest: Manifest, features: list[Feature], platform: str, attr: str) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for feature in features:
+        out.update(_overlay(feature, platform, attr, manifest))
+    return out
+
+
+def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements, sr, cutoffs=None) -> PyPIRequest | None:
     if not requirements:
         return None
     scope = f"solve group `{views[0].solve_group}`" if len(views) > 1 else f"environment `{views[0].name}`"
@@ -540,18 +617,21 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
         kw["no_binary"] = options.no_binary
     if "dependency_overrides" in extra_fields:
         kw["dependency_overrides"] = options.dependency_overrides
+    if cutoffs:
+        kw["exclude_newer_packages"] = cutoffs
+    subdir = manifest.subdir(platform)
     return PyPIRequest(
-        platform=platform,
+        platform=subdir,
         requirements=requirements,
         indexes=pypi_indexes(manifest, options, requirements),
         find_links=_find_links(options),
         index_strategy=options.index_strategy or "first-index",
-        prerelease_mode=options.prerelease_mode or "if-necessary",
+        prerelease_mode=options.prerelease_mode or PIXI_PRERELEASE_DEFAULT,
         no_build_isolation=options.no_build_isolation if options.no_build_isolation else False,
         no_build=nb is True,
         exclude_newer=manifest.project.exclude_newer,
-        glibc=effective_glibc(platform, sr),
-        macos=effective_macos(platform, sr),
+        glibc=_declared(manifest, platform, "__glibc") or effective_glibc(subdir, sr),
+        macos=_declared(manifest, platform, "__osx") or effective_macos(subdir, sr),
         conda_pypi_map=dict(manifest.project.conda_pypi_map),
         project_root=manifest.root,
         **kw,
@@ -593,9 +673,10 @@ def select_environments(manifest: Manifest, names) -> list[str]:
 def select_platforms(manifest: Manifest, names) -> list[str] | None:
     if not names:
         return None
+    known = list(KNOWN_PLATFORMS) + list(manifest.project.platform_entries)
     for name in names:
-        if name not in KNOWN_PLATFORMS:
-            guess = did_you_mean(name, KNOWN_PLATFORMS)
+        if name not in known:
+            guess = did_you_mean(name, known)
             raise ManifestError(
                 f"unknown platform `{name}`",
                 file=manifest.path,
@@ -693,14 +774,20 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         scope = f"solve group `{key}`"
         channel_priority = single_setting(manifest, group_features, "channel_priority", "channel-priority", scope, manifest.project.channel_priority)
         solve_strategy = single_setting(manifest, group_features, "solve_strategy", "solve-strategy", scope, manifest.project.solve_strategy)
+    unit_features: dict[str, Feature] = {}
+    for env, _ in members:
+        for feature in environment_features(manifest, env):
+            unit_features.setdefault(feature.name, feature)
+    features = _spec_order(list(unit_features.values()))
     conda = CondaRequest(
-        platform=platform,
+        platform=manifest.subdir(platform),
         specs=specs,
         channels=channels,
-        virtual_packages=virtual_packages(platform, sr),
+        virtual_packages=platform_virtual_packages(manifest, platform, sr),
         channel_priority=channel_priority,
         strategy=solve_strategy,
         exclude_newer=manifest.project.exclude_newer,
+        exclude_newer_packages=_package_cutoffs(manifest, features, platform, "exclude_newer"),
         constraints=constraints,
     )
     return SolveUnit(
@@ -708,7 +795,7 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         platform=platform,
         solve_group=key if kind == "group" else None,
         conda=conda,
-        pypi=_pypi_request(manifest, platform, views, pypi_reqs, sr),
+        pypi=_pypi_request(manifest, platform, views, pypi_reqs, sr, _package_cutoffs(manifest, features, platform, "pypi_exclude_newer")),
         members=member_requests,
         conda_sources=sources,
         system_requirements=sr,

@@ -55,6 +55,7 @@ class PyPIRequest(msgspec.Struct, kw_only=True):
     no_build_isolation: list[str] | bool = False
     no_build: bool = False
     exclude_newer: int | None = None  # milliseconds since the epoch
+    exclude_newer_packages: dict[str, int | None] = {}  # canonical name -> its own cutoff (None: none)
     glibc: str | None = None
     macos: str | None = None
     conda_pypi_map: dict[str, str] = {}  # channel -> mapping file/URL

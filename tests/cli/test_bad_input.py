@@ -138,7 +138,7 @@ def test_manifest_value_errors_name_file_line_and_key(tmp_path, capsys, body, wh
         ('[workspace]\nname = "x"\nchannels = []\nplatforms = ["linux-65"]\n', ":4:", ["workspace.platforms[0]", "linux-65", "linux-64"]),
         ('[workspace]\nname = "x"\nchannels = []\nplatforms = "linux-64"\n', ":4:", ["workspace.platforms"]),
         ('dependencies = ["python"]\n[workspace]\nname = "x"\n', ":1:", ["dependencies", "table"]),
-        ('[workspace]\nname = "x"\nchannels = []\nplatforms = []\ndependencies = ["python"]\n', ":5:", ["workspace.dependencies", "unknown key"]),
+        ('[workspace]\nname = "x"\nchannels = []\nplatforms = []\ndependencies = ["python"]\n', ":5:", ["workspace.dependencies", "expected a table"]),
         ('workspace = "x"\n', ":1:", ["workspace", "table"]),
         ('this is [ not toml\n', ":1:", ["invalid TOML"]),
         ('[workspace]\nname = "x"\nname = "y"\n', ":3:", ["invalid TOML"]),
