@@ -821,7 +821,7 @@ def condition_holds(condition, virtual: dict[str, str]) -> bool | None:
     spec = MatchSpec.parse(condition)
     version, _, build = virtual[name].partition("=")
     record = PackageRecord(name=name, version=version or "0", build=build or "0", build_number=0, depends=[], subdir="")
-    return bool(spec.match(record))
+    return bool(spec.matches(record))
 
 
 def parse_conda_table(ctx: Context, path, value) -> dict[str, CondaDependency]:

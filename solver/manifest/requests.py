@@ -596,6 +596,21 @@ def _find_links(options: PyPIOptions) -> list[str]:
     return [link.url or link.path for link in options.find_links]
 
 
+def conda_pypi_map(manifest: Manifest) -> dict:
+    """The project's conda-pypi-map in the PyPI stage's form (see ``PyPIRequest.conda_pypi_map``)."""
+    p = manifest.project
+    out: dict = dict(p.conda_pypi_map)
+    for channel in set(p.conda_pypi_map_inline) | set(p.conda_pypi_map_replace):
+        entry: dict = {"mapping": dict(p.conda_pypi_map_inline.get(channel, {})),
+                       "mode": "replace" if channel in p.conda_pypi_map_replace else "overlay"}
+        if channel in p.conda_pypi_map:
+            entry["location"] = p.conda_pypi_map[channel]
+        out[channel] = entry
+    for channel in p.conda_pypi_map_disabled:
+        out[channel] = False
+    return out
+
+
 def _package_cutoffs(manifest: Manifest, features: list[Feature], platform: str, attr: str) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for feature in features:
@@ -632,7 +647,7 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
         exclude_newer=manifest.project.exclude_newer,
         glibc=_declared(manifest, platform, "__glibc") or effective_glibc(subdir, sr),
         macos=_declared(manifest, platform, "__osx") or effective_macos(subdir, sr),
-        conda_pypi_map=dict(manifest.project.conda_pypi_map),
+        conda_pypi_map=conda_pypi_map(manifest),
         project_root=manifest.root,
         **kw,
     )

@@ -58,7 +58,9 @@ class PyPIRequest(msgspec.Struct, kw_only=True):
     exclude_newer_packages: dict[str, int | None] = {}  # canonical name -> its own cutoff (None: none)
     glibc: str | None = None
     macos: str | None = None
-    conda_pypi_map: dict[str, str] = {}  # channel -> mapping file/URL
+    # channel -> mapping file/URL; or False (no conda package of it is a PyPI distribution); or
+    # {"location": file/URL (optional), "mapping": {conda: PyPI name | None}, "mode": "overlay" | "replace"}
+    conda_pypi_map: dict[str, str | bool | dict] = {}
     project_root: str | None = None  # for relative paths
     locked: list["PyPIPackage"] = []
     update: list[str] | None = None
