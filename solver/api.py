@@ -220,9 +220,12 @@ def solve(
     manifest = _as_manifest(manifest)
     environments = list(environments) if environments else None
     platforms = list(platforms) if platforms else None
+    from .lock.satisfy import align_platform_names
+
     units = build_requests(manifest, environments, platforms)
     # the whole manifest's units (for what the lock keeps); the same list when nothing is selected
     all_units = units if environments is None and platforms is None else build_requests(manifest)
+    lock = align_platform_names(lock, all_units)
     wanted: dict[str, set[str]] = {}
     for u in all_units:
         for name in u.environments:

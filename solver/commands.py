@@ -324,6 +324,14 @@ def solve_command(args) -> int:
         text = dumps_lock(result.lock)
         old = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
         written = old != text
+        if written and existing is not None and result.solved_units == 0:
+            # a lock that still satisfies everything is left as it is, in the version and form its
+            # writer (pixi, or an older run) gave it, unless what it holds changed (an environment
+            # or platform dropped from the manifest)
+            def shape(lock):
+                return sorted((name, len(env.platforms())) for name, env in lock.environments.items())
+
+            written = shape(existing) != shape(result.lock)
         if written:
             try:
                 api.write_lock(result.lock, lock_path)

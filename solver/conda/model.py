@@ -40,6 +40,7 @@ class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     purls: list[str] | None = None
     python_site_packages_path: str | None = None
     run_exports: dict[str, list[str]] | None = None  # kept for the lock (v7 records it); {} = known empty
+    extra_depends: dict[str, list[str]] | None = None  # repodata v3 optional groups: extra -> its depends
     # Filled by the loader:
     fn: str = ""
     channel: str = ""

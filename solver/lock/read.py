@@ -149,6 +149,7 @@ def _conda_record(entry: dict, version: int, where: str) -> PackageRecord:
         purls=_str_list(purls, where, "purls") if purls is not None else None,
         python_site_packages_path=_s(entry.get("python_site_packages_path"), where, "python_site_packages_path"),
         run_exports=_run_exports(entry.get("run_exports"), where),
+        extra_depends=_run_exports(entry.get("extra_depends"), where),
         fn=_s(entry.get("file_name"), where, "file_name") or file_name,
         channel=channel,
         url=location,
@@ -176,9 +177,13 @@ def _pypi_package(entry: dict, version: int, where: str) -> PyPIPackage:
         if entry.get(algo):
             hashes[algo] = _s(entry[algo], where, algo)
     is_url = "://" in location or location.startswith("git+")
+    # pixi leaves out the version of a path or git package whose version is dynamic (it is
+    # read from the source when installed): "" here, and such a package meets any specifier
+    version = _s(entry.get("version"), where, "version", required=is_url and not location.startswith("git+"))
     return PyPIPackage(
         name=_s(entry.get("name"), where, "name", True),
-        version=_s(entry.get("version"), where, "version", True),
+        version=version or "",
+        index=_s(entry.get("index"), where, "index"),
         url=location if is_url else None,
         path=None if is_url else location,
         hashes=hashes,

@@ -15,7 +15,7 @@ from ..conda.model import PackageRecord
 from ..errors import InputError
 from ..pypi.model import PyPIPackage
 from . import urls
-from .build import member_channels, unit_find_links, unit_indexes, unit_options
+from .build import channel_url, indexes_agree, member_channels, relative_to_project, unit_find_links, unit_indexes, unit_options
 from .match import (
     conda_closure,
     conda_matches,
@@ -71,11 +71,34 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         if len(found) > 1:
             reasons.append(f"{where}: {name} is locked more than once ({', '.join(_show(r) for r in found)})")
 
+    # Source packages (path/git/url dependencies): locked as records whose location is the source
+    root = getattr(unit, "project_root", None)
+    for dep in getattr(member, "conda_sources", []):
+        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:")]
+        if not found:
+            reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
+            continue
+        want = _source_location(dep.source or {}, root)
+        if want is not None and all(_norm_location(r.url) != want for r in found):
+            reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+
     # Nothing extra: every locked record must be reachable from the requested specs.
-    seen = conda_closure(member.conda_specs, by_name)
+    requested = list(member.conda_specs) + [d.name for d in getattr(member, "conda_sources", [])]
+    seen = conda_closure(requested, by_name, getattr(member, "conda_extras", None))
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")
     return reasons
+
+
+def _norm_location(location: str) -> str:
+    return location.rstrip("/").removeprefix("./") or "."
+
+
+def _source_location(source: dict, project_root: str | None) -> str | None:
+    """Where a source dependency is, as pixi's lock names it (a path relative to the project)."""
+    if "path" in source:
+        return _norm_location(relative_to_project(source["path"], project_root))
+    return None
 
 
 def _conda_provided(unit, conda: list[PackageRecord]) -> dict:
@@ -97,7 +120,7 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
     for p in packages:
         by_name.setdefault(urls.normalize_pypi_name(p.name), []).append(p)
     from_conda = _conda_provided(unit, conda)
-    env = target_markers(unit.platform, conda)
+    env = target_markers(unit.conda.platform, conda)
 
     requested = list(getattr(member, "pypi_requirements", []))
     for req in requested:
@@ -125,6 +148,11 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             locked = ", ".join(f"{p.name} {p.version}" for p in found)
             text = req.specifier or req.path or req.git or req.url or "*"
             reasons.append(f"{where}: the requested PyPI `{req.name} {text}` is not met (locked: {locked})")
+        elif req.index:
+            index = _index_url(unit, req.index)
+            recorded = [p.index for p in found if p.index]
+            if index and recorded and all(r.rstrip("/") != index.rstrip("/") for r in recorded):
+                reasons.append(f"{where}: PyPI `{req.name}` should come from {index}, but is locked from {recorded[0]}")
 
     # Every requirement of a needed locked package (its requires_dist, markers evaluated for the
     # platform and the locked python, extras as requested) must be met by a locked PyPI package
@@ -170,26 +198,96 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
     return reasons
 
 
+def _index_url(unit, index: str) -> str | None:
+    """A requirement's ``index``: a URL, or the name of a declared index."""
+    if "://" in index:
+        return urls.strip_credentials(index)
+    for i in unit.pypi.indexes:
+        if i.name == index:
+            return urls.strip_credentials(i.url)
+    return None
+
+
+def locked_platform(lock: LockFile, env, unit) -> tuple[str | None, list[str]]:
+    """The name the lock gives the unit's platform, and why that platform no longer fits.
+
+    A bare platform is locked under its name. A rich one (a subdir with declared virtual
+    packages) is matched by what it is: pixi writes those under short aliases (``p1``, ...), so
+    a locked platform with the same subdir and the same declared virtual packages (in any order)
+    is the same platform, whatever its name."""
+    declared = sorted(getattr(unit, "declared_virtual_packages", []) or [])
+    subdir = unit.conda.platform
+    listed = lock.platform(unit.platform)
+    if env.has_platform(unit.platform):
+        problems = []
+        if listed is not None and listed.subdir and listed.subdir != subdir:
+            problems.append(f"the platform's subdir changed (locked {listed.subdir}, manifest {subdir})")
+        elif listed is not None and (declared or listed.subdir) and sorted(listed.virtual_packages) != declared:
+            problems.append(f"the platform's virtual packages changed (locked {sorted(listed.virtual_packages)}, manifest {declared})")
+        return unit.platform, problems
+    for p in lock.platforms:
+        if (p.subdir or p.name) == subdir and sorted(p.virtual_packages) == declared and env.has_platform(p.name):
+            return p.name, []
+    return None, []
+
+
+def align_platform_names(lock: LockFile | None, units) -> LockFile | None:
+    """The lock with each rich platform under the manifest's name for it (pixi writes them under
+    short aliases, ``p1``...; see :func:`locked_platform`), so that what it holds per platform
+    can be kept, compared and re-written under one name."""
+    if lock is None:
+        return None
+    import msgspec
+
+    renames: dict[str, str] = {}
+    for unit in units:
+        for member in unit.members:
+            env = lock.environment(member.environment)
+            if env is None:
+                continue
+            name, _ = locked_platform(lock, env, unit)
+            if name is not None and name != unit.platform:
+                renames[name] = unit.platform
+    if not renames:
+        return lock
+    envs = {}
+    for env_name, env in lock.environments.items():
+        envs[env_name] = msgspec.structs.replace(
+            env,
+            conda={renames.get(p, p): v for p, v in env.conda.items()},
+            pypi={renames.get(p, p): v for p, v in env.pypi.items()},
+            pypi_extras={renames.get(p, p): v for p, v in env.pypi_extras.items()},
+        )
+    platforms = [msgspec.structs.replace(p, name=renames.get(p.name, p.name), subdir=p.subdir or p.name) for p in lock.platforms]
+    return msgspec.structs.replace(lock, environments=envs, platforms=platforms)
+
+
 def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None) -> list[str]:
     """Why ``lock`` does not satisfy one solve unit (empty: it does)."""
     reasons: list[str] = []
-    platform = unit.platform
     for member in unit.members:
         name = member.environment
-        where = f"environment '{name}' on {platform}"
+        where = f"environment '{name}' on {unit.platform}"
         env = lock.environment(name) if lock is not None else None
         if env is None:
             reasons.append(f"environment '{name}' is not in the lock file")
             continue
-        if not env.has_platform(platform):
+        platform, problems = locked_platform(lock, env, unit)
+        if platform is None:
+            if not (member.conda_specs or getattr(member, "conda_sources", []) or getattr(member, "pypi_requirements", [])):
+                continue  # an environment that asks for nothing: pixi locks no packages for it
             reasons.append(f"{where}: the platform is not locked")
             continue
+        reasons.extend(f"{where}: {p}" for p in problems)
         want_channels = member_channels(unit, member, channel_alias)
-        have_channels = [urls.strip_conda_credentials(c).rstrip("/") + "/" for c in env.channels]
+        # a local channel an older lock names by its file:// URL is the same channel as the path
+        root = getattr(unit, "project_root", None)
+        have_channels = [channel_url(c, None, root) if c.startswith("file:") else urls.strip_conda_credentials(c).rstrip("/") + "/"
+                         for c in env.channels]
         if want_channels != have_channels:
             reasons.append(f"{where}: channels changed (locked {have_channels}, manifest {want_channels})")
         want_indexes = unit_indexes(unit)
-        if want_indexes is not None and env.indexes is not None and want_indexes != env.indexes:
+        if want_indexes is not None and env.indexes is not None and not indexes_agree(unit, env.indexes):
             reasons.append(f"{where}: PyPI indexes changed (locked {env.indexes}, manifest {want_indexes})")
         elif want_indexes is not None and env.indexes is None and env.pypi_packages(platform) == [] and getattr(member, "pypi_requirements", []):
             reasons.append(f"{where}: the lock has no PyPI section but the manifest has PyPI dependencies")

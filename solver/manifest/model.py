@@ -226,6 +226,7 @@ class MemberRequest(msgspec.Struct, kw_only=True):
     pypi_requirements: list[PyPIRequirement] = []
     conda_sources: list[CondaDependency] = []
     channels: list[str] = []
+    conda_extras: dict[str, list[str]] = {}  # conda name -> the extras (optional groups) requested
 
 
 class SolveUnit(msgspec.Struct, kw_only=True):
@@ -241,6 +242,9 @@ class SolveUnit(msgspec.Struct, kw_only=True):
     members: list[MemberRequest]
     conda_sources: list[CondaDependency] = []
     system_requirements: SystemRequirements = msgspec.field(default_factory=SystemRequirements)
+    #: what a rich workspace platform declares (``__cuda=12``), as the lock's platform lists it
+    declared_virtual_packages: list[str] = []
+    project_root: str | None = None  # the manifest's folder: the lock names local paths relative to it
 
     @property
     def environments(self) -> list[str]:

@@ -382,11 +382,20 @@ def parse_workspace_platforms(ctx: Context, path, value) -> tuple[list[str], dic
                 names.append(item)
             continue
         expect(ctx, ip, item, (dict,), "a platform name or a table { platform = ..., cuda = ... }")
-        allowed = ("name", "platform", *PLATFORM_VP_KEYS)
+        allowed = ("name", "platform", *PLATFORM_VP_KEYS, "subdir", "virtual-packages")
         vps: dict[str, str] = {}
+        item = dict(item)
+        if "subdir" in item and "platform" not in item:  # an earlier spelling of the same entry
+            item["platform"] = item.pop("subdir")
         for key, v in item.items():
             kp = ip + (key,)
-            if key.startswith("__") and len(key) > 2:
+            if key == "virtual-packages":  # an earlier spelling: ["__cuda=12.0", ...]
+                for j, text in enumerate(string_list(ctx, kp, v, 'an array like ["__cuda=12.0"]')):
+                    vp_name, _, version = text.partition("=")
+                    if not vp_name.startswith("__") or not version:
+                        raise ctx.error(kp + (j,), f"invalid virtual package `{text}`", 'write "__name=version", e.g. "__cuda=12.0"', value=True)
+                    vps[vp_name] = version.split("=", 1)[0]
+            elif key.startswith("__") and len(key) > 2:
                 vps[key] = _vp_version(ctx, kp, v, key)
             elif key == "cuda" and isinstance(v, dict):
                 t = check_keys(ctx, kp, v, ("driver", "arch"), "the cuda table")
@@ -810,7 +819,7 @@ def condition_holds(condition, virtual: dict[str, str]) -> bool | None:
         if key == "all":
             return False if False in results else (None if None in results else True)
         return True if True in results else (None if None in results else False)
-    name = condition.split(" ", 1)[0].split("[", 1)[0].lower()
+    name = re.split(r"[\s\[<>=!~]", condition.strip(), maxsplit=1)[0].lower()
     if not name.startswith("__"):
         return None
     if name not in virtual:

@@ -458,6 +458,7 @@ class PlatformView(msgspec.Struct, kw_only=True):
     tasks: dict[str, Task]
     task_features: dict[str, str]
     activation: Activation
+    conda_extras: dict[str, list[str]] = {}
 
 
 def platform_view(manifest: Manifest, env: Environment, platform: str) -> PlatformView:
@@ -467,6 +468,12 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
     for attr in ("dependencies", "host_dependencies", "build_dependencies", "dev"):
         deps.extend((f.name, _overlay(f, platform, attr, manifest)) for f in features)
     specs, sources = _merge_conda(deps, virtual)
+    extras: dict[str, list[str]] = {}
+    for _, table in deps:
+        for name, dep in table.items():
+            extras.setdefault(name, [])
+            extras[name] += [e for e in dep.extras if e not in extras[name]]
+    extras = {name: found for name, found in extras.items() if found}
     constraints, _ = _merge_conda([(f.name, _overlay(f, platform, "constraints", manifest)) for f in features], virtual)
     pypi = _merge_pypi(
         manifest,
@@ -498,6 +505,7 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
         tasks=tasks,
         task_features=owners,
         activation=Activation(scripts=scripts, env=env_vars),
+        conda_extras=extras,
     )
 
 
@@ -545,6 +553,14 @@ def platform_virtual_packages(manifest: Manifest, platform: str, sr: SystemRequi
     if names & libc:
         names |= libc
     return [v for v in base if v.name not in names] + declared
+
+
+def declared_virtual_packages(manifest: Manifest, platform: str) -> list[str]:
+    """A rich platform's declared virtual packages as pixi's lock lists them (``__cuda=12``)."""
+    entry = manifest.project.platform_entries.get(platform)
+    if entry is None:
+        return []
+    return [f"__archspec=1={v}" if k == "__archspec" else f"{k}={v}" for k, v in entry.virtual_packages.items()]
 
 
 def _declared(manifest: Manifest, platform: str, name: str) -> str | None:
@@ -754,6 +770,7 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
                 pypi_requirements=pv.pypi_requirements,
                 conda_sources=pv.conda_sources,
                 channels=view.channels,
+                conda_extras=pv.conda_extras,
             )
         )
     views = [v for _, v in members]
@@ -814,6 +831,8 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         members=member_requests,
         conda_sources=sources,
         system_requirements=sr,
+        declared_virtual_packages=declared_virtual_packages(manifest, platform),
+        project_root=manifest.root,
     )
 
 
