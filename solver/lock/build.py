@@ -68,8 +68,21 @@ def unit_options(unit) -> SolveOptions:
         strategy=_STRATEGY.get(conda.strategy, conda.strategy),
         channel_priority=None if conda.channel_priority == "strict" else conda.channel_priority,
         exclude_newer=format_exclude_newer(exclude) if exclude is not None else None,
-        pypi_prerelease_mode=unit.pypi.prerelease_mode if unit.pypi is not None else None,
+        pypi_prerelease_mode=prerelease_mode_to_lock(unit),
     )
+
+
+#: pixi's (and uv's) prerelease mode: current pixi does not spell it out in the lock.
+DEFAULT_PRERELEASE_MODE = "if-necessary-or-explicit"
+
+
+def prerelease_mode_to_lock(unit) -> str | None:
+    """The ``pypi-prerelease-mode`` option the lock records: the environment's mode, left out
+    when it is pixi's default (as pixi writes it; a lock without it means the default)."""
+    mode = getattr(unit, "pypi_prerelease_mode", None)
+    if mode is None and unit.pypi is not None:
+        mode = unit.pypi.prerelease_mode
+    return None if mode in (None, DEFAULT_PRERELEASE_MODE) else mode
 
 
 def member_channels(unit, member, channel_alias: str | None = None) -> list[str]:

@@ -15,7 +15,7 @@ from ..conda.model import PackageRecord
 from ..errors import InputError
 from ..pypi.model import PyPIPackage
 from . import urls
-from .build import channel_url, indexes_agree, member_channels, relative_to_project, unit_find_links, unit_indexes, unit_options
+from .build import DEFAULT_PRERELEASE_MODE, channel_url, indexes_agree, member_channels, relative_to_project, unit_find_links, unit_indexes, unit_options
 from .match import (
     conda_closure,
     conda_matches,
@@ -81,6 +81,13 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         want = _source_location(dep.source or {}, root)
         if want is not None and all(_norm_location(r.url) != want for r in found):
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+
+    # Extras (optional groups) the manifest asks of a package must be ones the locked record has
+    for pkg, wanted_extras in (getattr(member, "conda_extras", None) or {}).items():
+        for r in by_name.get(pkg, []):
+            missing = [e for e in wanted_extras if e not in (r.extra_depends or {})]
+            if missing:
+                reasons.append(f"{where}: the locked {_show(r)} has no extra {', '.join(missing)} that the manifest asks for")
 
     # Nothing extra: every locked record must be reachable from the requested specs.
     requested = list(member.conda_specs) + [d.name for d in getattr(member, "conda_sources", [])]
@@ -302,12 +309,11 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
         ):
             if getattr(want_options, field) != getattr(have, field):
                 reasons.append(f"{where}: {label} changed (locked {getattr(have, field) or 'default'}, manifest {getattr(want_options, field) or 'default'})")
-        if (
-            want_options.pypi_prerelease_mode is not None
-            and have.pypi_prerelease_mode is not None
-            and want_options.pypi_prerelease_mode != have.pypi_prerelease_mode
-        ):
-            reasons.append(f"{where}: PyPI prerelease mode changed")
+        # pixi leaves its default out of the lock: an absent mode is the default one
+        want_mode = want_options.pypi_prerelease_mode or DEFAULT_PRERELEASE_MODE
+        have_mode = have.pypi_prerelease_mode or DEFAULT_PRERELEASE_MODE
+        if want_mode != have_mode:
+            reasons.append(f"{where}: PyPI prerelease mode changed (locked {have_mode}, manifest {want_mode})")
         conda = env.conda_records(platform)
         pypi = env.pypi_packages(platform)
         reasons.extend(_check_conda(where, unit, member, conda))

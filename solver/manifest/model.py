@@ -245,6 +245,7 @@ class SolveUnit(msgspec.Struct, kw_only=True):
     #: what a rich workspace platform declares (``__cuda=12``), as the lock's platform lists it
     declared_virtual_packages: list[str] = []
     project_root: str | None = None  # the manifest's folder: the lock names local paths relative to it
+    pypi_prerelease_mode: str | None = None  # pypi-options prerelease-mode (None: pixi's default)
 
     @property
     def environments(self) -> list[str]:
