@@ -64,6 +64,8 @@ def unit_options(unit) -> SolveOptions:
     exclude = conda.exclude_newer
     if exclude is None and unit.pypi is not None:
         exclude = unit.pypi.exclude_newer
+    if getattr(unit, "exclude_newer_relative", False):
+        exclude = None  # a moving cutoff: the locked packages' timestamps are judged, not a date
     return SolveOptions(
         strategy=_STRATEGY.get(conda.strategy, conda.strategy),
         channel_priority=None if conda.channel_priority == "strict" else conda.channel_priority,

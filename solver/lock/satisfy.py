@@ -15,7 +15,7 @@ from ..conda.model import PackageRecord
 from ..errors import InputError
 from ..pypi.model import PyPIPackage
 from . import urls
-from .build import DEFAULT_PRERELEASE_MODE, channel_url, indexes_agree, member_channels, relative_to_project, unit_find_links, unit_indexes, unit_options
+from .build import DEFAULT_PRERELEASE_MODE, channel_url, format_exclude_newer, indexes_agree, member_channels, relative_to_project, unit_find_links, unit_indexes, unit_options
 from .match import (
     conda_closure,
     conda_matches,
@@ -67,6 +67,10 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             for other in by_name.get(spec_name(con), []):
                 if not conda_matches(con, other):
                     reasons.append(f"{where}: {_show(r)} constrains `{con}`, but {_show(other)} is locked")
+    for r in records:  # pixi records each package's timestamp: one newer than the cutoff is out
+        cutoff = unit.conda.exclude_newer_packages.get(r.name, unit.conda.exclude_newer)
+        if cutoff is not None and r.timestamp is not None and r.timestamp > cutoff:
+            reasons.append(f"{where}: the locked {_show(r)} is newer than exclude-newer ({format_exclude_newer(r.timestamp)} > {format_exclude_newer(cutoff)})")
     for name, found in by_name.items():
         if len(found) > 1:
             reasons.append(f"{where}: {name} is locked more than once ({', '.join(_show(r) for r in found)})")

@@ -246,6 +246,7 @@ class SolveUnit(msgspec.Struct, kw_only=True):
     declared_virtual_packages: list[str] = []
     project_root: str | None = None  # the manifest's folder: the lock names local paths relative to it
     pypi_prerelease_mode: str | None = None  # pypi-options prerelease-mode (None: pixi's default)
+    exclude_newer_relative: bool = False  # exclude-newer is a duration: its cutoff moves with the clock
 
     @property
     def environments(self) -> list[str]:

@@ -833,6 +833,7 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         system_requirements=sr,
         declared_virtual_packages=declared_virtual_packages(manifest, platform),
         project_root=manifest.root,
+        exclude_newer_relative=manifest.project.exclude_newer_relative is not None,
         pypi_prerelease_mode=next((v.pypi_options.prerelease_mode for v in views if v.pypi_options.prerelease_mode), None),
     )
 
