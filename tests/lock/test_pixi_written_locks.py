@@ -1,0 +1,333 @@
+"""Locks as pixi writes them, judged by ``solver solve --locked`` as pixi would: up to date for
+an unchanged manifest with nothing configured, out of date (with the reason) where pixi would
+re-solve. The manifests and locks here are written for these tests, in pixi's forms."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import pytest
+
+from solver.cli import main
+
+CF = "https://conda.anaconda.org/conda-forge"
+DEFAULT_INDEX = "https://index.example.invalid/simple"  # stands in for pixi's built-in default
+
+
+@pytest.fixture(autouse=True)
+def _nothing_configured(monkeypatch, tmp_path):
+    for var in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL",
+                "PIP_FIND_LINKS", "UV_FIND_LINKS", "SOLVER_CHANNEL_ALIAS", "SOLVER_NOW"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def project(tmp_path, manifest: str, lock: str):
+    (tmp_path / "pixi.toml").write_text(textwrap.dedent(manifest))
+    (tmp_path / "pixi.lock").write_text(textwrap.dedent(lock))
+    return tmp_path
+
+
+def locked(root, capsys) -> tuple[bool, list[str]]:
+    code = main(["solve", str(root), "--locked", "--json"])
+    out = capsys.readouterr().out
+    doc = json.loads(out[: out.rindex("}") + 1]) if out.strip() else {"reasons": []}
+    assert code in (0, 1), doc
+    return code == 0, doc.get("reasons", [])
+
+
+R_MUTEX = f"""\
+- conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2
+  sha256: e58f9eeb416b92b550e824bcb1b9fb1958dee69abfe3089dfd1a9173e3a0528a
+  timestamp: 1562343890778
+"""
+
+
+def rich_lock(name: str, vps: list[str], subdir: str = "linux-64") -> str:
+    listed = "".join(f"  - {v}\n" for v in vps)
+    return f"""\
+version: 7
+platforms:
+- name: {name}
+  subdir: {subdir}
+  virtual-packages:
+{listed}environments:
+  default:
+    channels:
+    - url: {CF}/
+    packages:
+      {name}:
+      - conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2
+packages:
+""" + R_MUTEX
+
+
+RICH = '[workspace]\nchannels = ["conda-forge"]\nplatforms = [{ name = "gpu", platform = "linux-64", cuda = "12.0", glibc = "2.28" }]\n[dependencies]\n_r-mutex = "*"\n'
+
+
+@pytest.mark.parametrize(
+    ("lock", "ok", "reason"),
+    [
+        (rich_lock("gpu", ["__glibc=2.28", "__cuda=12.0"]), True, ""),  # virtual packages in any order
+        (rich_lock("p1", ["__cuda=12.0", "__glibc=2.28"]), True, ""),  # pixi's short alias: matched by content
+        (rich_lock("gpu", ["__cuda=11.0", "__glibc=2.28"]), False, "virtual packages changed"),
+        (rich_lock("gpu", ["__cuda=12.0", "__glibc=2.28"], subdir="linux-aarch64"), False, "subdir changed"),
+        (rich_lock("p1", ["__cuda=11.8", "__glibc=2.28"]), False, "the platform is not locked"),
+    ],
+    ids=["same", "alias", "vp-changed", "subdir-changed", "alias-other-content"],
+)
+def test_rich_platforms(tmp_path, capsys, lock, ok, reason):
+    got, reasons = locked(project(tmp_path, RICH, lock), capsys)
+    assert got is ok, reasons
+    assert ok or reason in reasons[0]
+
+
+PYPI = """\
+[workspace]
+channels = ["conda-forge"]
+platforms = ["linux-64"]
+[dependencies]
+python = "*"
+[pypi-dependencies]
+tiny = "*"
+{extra}
+"""
+
+
+def pypi_lock(indexes: list[str], options: str = "", version: str = "1.0") -> str:
+    listed = "".join(f"    - {i}\n" for i in indexes)
+    return f"""\
+version: 6
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    indexes:
+{listed}{options}    packages:
+      linux-64:
+      - conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+      - pypi: https://files.example.invalid/tiny-{version}-py3-none-any.whl
+packages:
+- conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+  sha256: 1a95494abe572a8819c933f978df89f00bde72ea9432d46a70632599e8029ea4
+- pypi: https://files.example.invalid/tiny-{version}-py3-none-any.whl
+  name: tiny
+  version: '{version}'
+  sha256: 0000000000000000000000000000000000000000000000000000000000000000
+"""
+
+
+def test_the_default_index_pixi_recorded_is_accepted_with_nothing_configured(tmp_path, capsys, monkeypatch):
+    root = project(tmp_path, PYPI.format(extra=""), pypi_lock([DEFAULT_INDEX]))
+    assert locked(root, capsys) == (True, [])
+    # a machine that configures its default index: the lock must have been solved with that one
+    monkeypatch.setenv("PIP_INDEX_URL", "https://other.example.invalid/simple")
+    ok, reasons = locked(root, capsys)
+    assert not ok and "PyPI indexes changed" in reasons[0]
+    monkeypatch.setenv("PIP_INDEX_URL", DEFAULT_INDEX)
+    assert locked(root, capsys)[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "indexes", "ok"),
+    [
+        ('[pypi-options]\nextra-index-urls = ["https://extra.example.invalid/simple"]', [DEFAULT_INDEX, "https://extra.example.invalid/simple"], True),
+        ('[pypi-options]\nextra-index-urls = ["https://extra.example.invalid/simple"]', [DEFAULT_INDEX], False),
+        ('[pypi-options]\nindex-url = "https://mine.example.invalid/simple"', [DEFAULT_INDEX], False),
+        ('[pypi-options]\nindex-url = "https://mine.example.invalid/simple"', ["https://mine.example.invalid/simple"], True),
+        ("", [DEFAULT_INDEX, "https://stray.example.invalid/simple"], False),
+    ],
+    ids=["extra-kept", "extra-added", "index-url-set", "index-url-same", "two-unnamed"],
+)
+def test_indexes_pixi_recorded(tmp_path, capsys, extra, indexes, ok):
+    got, reasons = locked(project(tmp_path, PYPI.format(extra=extra), pypi_lock(indexes)), capsys)
+    assert got is ok, reasons
+    assert ok or "PyPI indexes changed" in reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "options", "ok"),
+    [
+        ("", "", True),
+        ("", "    options:\n      pypi-prerelease-mode: if-necessary-or-explicit\n", True),  # older pixi spelled it out
+        ('[pypi-options]\nprerelease-mode = "allow"', "", False),
+        ('[pypi-options]\nprerelease-mode = "allow"', "    options:\n      pypi-prerelease-mode: allow\n", True),
+        ("", "    options:\n      pypi-prerelease-mode: if-necessary\n", False),
+    ],
+)
+def test_prerelease_mode_default_is_pixis(tmp_path, capsys, extra, options, ok):
+    got, reasons = locked(project(tmp_path, PYPI.format(extra=extra), pypi_lock([DEFAULT_INDEX], options)), capsys)
+    assert got is ok, reasons
+    assert ok or "prerelease mode changed" in reasons[0]
+
+
+def test_an_environment_that_asks_for_nothing_has_no_packages(tmp_path, capsys):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[feature.x.dependencies]\n_r-mutex = "*"\n[environments]\nx = ["x"]\n'
+    lock = f"""\
+version: 7
+platforms:
+- name: linux-64
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    packages: {{}}
+  x:
+    channels:
+    - url: {CF}/
+    packages:
+      linux-64:
+      - conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2
+packages:
+""" + R_MUTEX
+    assert locked(project(tmp_path, manifest, lock), capsys) == (True, [])
+
+
+EXTRAS_LOCK = f"""\
+version: 7
+platforms:
+- name: linux-64
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    packages:
+      linux-64:
+      - conda: {CF}/noarch/dep-foo-1.0.0-0.conda
+      - conda: {CF}/noarch/my-package-1.0.0-0.conda
+packages:
+- conda: {CF}/noarch/dep-foo-1.0.0-0.conda
+  sha256: feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface
+- conda: {CF}/noarch/my-package-1.0.0-0.conda
+  sha256: deadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeefdeadbeef
+  extra_depends:
+    foo:
+    - dep-foo
+"""
+
+
+@pytest.mark.parametrize(("extras", "ok", "reason"), [('["foo"]', True, ""), ('["baz"]', False, "has no extra baz"),
+                                                       ("[]", False, "dep-foo is locked but nothing requires it")])
+def test_conda_extras(tmp_path, capsys, extras, ok, reason):
+    manifest = f'[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[dependencies]\nmy-package = {{ version = "*", extras = {extras} }}\n'
+    got, reasons = locked(project(tmp_path, manifest, EXTRAS_LOCK), capsys)
+    assert got is ok, reasons
+    assert ok or any(reason in r for r in reasons)
+
+
+SOURCE_LOCK = f"""\
+version: 6
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    packages:
+      linux-64:
+      - conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2
+      - conda: child-package
+packages:
+{R_MUTEX}- conda: child-package
+  name: child-package
+  version: 0.1.0
+  build: hbf21a9e_0
+  subdir: linux-64
+  depends:
+  - _r-mutex
+  input:
+    hash: 25e63e74a216901367b58ef438098792c9516ebd940e2f07d870b38ac24d470e
+    globs: []
+"""
+
+
+@pytest.mark.parametrize(("path", "ok"), [("child-package", True), ("./child-package", True), ("elsewhere", False)])
+def test_source_packages(tmp_path, capsys, path, ok):
+    manifest = f'[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\nchild-package = {{ path = "{path}" }}\n'
+    got, reasons = locked(project(tmp_path, manifest, SOURCE_LOCK), capsys)
+    assert got is ok, reasons
+    assert ok or "the source of `child-package` changed" in reasons[0]
+
+
+def test_a_path_package_with_a_dynamic_version(tmp_path, capsys):
+    manifest = PYPI.format(extra="").replace('tiny = "*"', 'dyn = { path = "./dyn" }')
+    lock = f"""\
+version: 7
+platforms:
+- name: linux-64
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    indexes:
+    - {DEFAULT_INDEX}
+    packages:
+      linux-64:
+      - conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+      - pypi: ./dyn
+packages:
+- conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+  sha256: 1a95494abe572a8819c933f978df89f00bde72ea9432d46a70632599e8029ea4
+- pypi: ./dyn
+  name: dyn
+  sha256: ec39769fce8466d4438621a1d371aad180c4e8426a5a22632b0fe46b61cedb90
+"""
+    assert locked(project(tmp_path, manifest, lock), capsys) == (True, [])
+
+
+def test_per_package_index(tmp_path, capsys):
+    manifest = PYPI.format(extra="").replace('tiny = "*"', 'tiny = { version = "*", index = "https://custom.example.invalid/simple" }')
+    lock = pypi_lock([DEFAULT_INDEX]).replace("  sha256: 0000", "  index: https://custom.example.invalid/simple\n  sha256: 0000")
+    assert locked(project(tmp_path, manifest, lock), capsys) == (True, [])
+    other = lock.replace("index: https://custom.example.invalid/simple", "index: https://other.example.invalid/simple")
+    ok, reasons = locked(project(tmp_path, manifest, other), capsys)
+    assert not ok and "should come from https://custom.example.invalid/simple" in reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("setting", "option", "ok", "reason"),
+    [
+        ('exclude-newer = "2019-07-06"', '    options:\n      exclude-newer: "2019-07-07T00:00:00Z"\n', True, ""),
+        ('exclude-newer = "2019-07-04"', '    options:\n      exclude-newer: "2019-07-05T00:00:00Z"\n', False, "newer than exclude-newer"),
+        ('exclude-newer = "30d"', "", True, ""),  # relative: judged by the locked timestamps
+        ("", '    options:\n      exclude-newer: "2023-10-01T00:00:00Z"\n', False, "exclude-newer changed"),
+    ],
+)
+def test_exclude_newer(tmp_path, capsys, monkeypatch, setting, option, ok, reason):
+    monkeypatch.setenv("SOLVER_NOW", "2020-01-01T00:00:00Z")
+    manifest = f'[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n{setting}\n[dependencies]\n_r-mutex = "*"\n'
+    lock = f"version: 6\nenvironments:\n  default:\n    channels:\n    - url: {CF}/\n{option}    packages:\n      linux-64:\n      - conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2\npackages:\n" + R_MUTEX
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or any(reason in r for r in reasons)
+
+
+def test_a_satisfied_v6_lock_is_never_rewritten(tmp_path, capsys):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[dependencies]\n_r-mutex = "*"\n'
+    text = f"version: 6\nenvironments:\n  default:\n    channels:\n    - url: {CF}/\n    packages:\n      linux-64:\n      - conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2\npackages:\n" + R_MUTEX
+    root = project(tmp_path, manifest, text)
+    assert main(["solve", str(root), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["status"], doc["lock_written"]) == ("up-to-date", False)
+    assert (root / "pixi.lock").read_text() == text
+
+
+def test_locks_are_written_as_pixi_writes_them(tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    root = tmp_path / "demo"
+    shutil.copytree(demo, root, ignore=shutil.ignore_patterns("pixi.lock", "*.py", "__pycache__"))
+    manifest = (root / "pixi.toml").read_text()
+    (root / "pixi.toml").write_text(manifest.replace(
+        'platforms = ["linux-64", "osx-arm64", "win-64"]',
+        'platforms = ["osx-arm64", { name = "gpu", platform = "linux-64", cuda = "12.0" }]'))
+    assert main(["solve", str(root), "-q"]) == 0, capsys.readouterr().err
+    text = (root / "pixi.lock").read_text()
+    assert "- name: gpu\n  subdir: linux-64\n  virtual-packages:\n  - __cuda=12.0\n" in text  # only what it declares
+    assert "- name: osx-arm64\n" in text and "__osx" not in text.split("environments:")[0]  # defaults not spelled out
+    assert "    - url: ./channels/demo/\n" in text  # a local channel, relative to the project
+    assert "pypi-prerelease-mode" not in text  # pixi's default is not spelled out
+    assert main(["solve", str(root), "--locked"]) == 0, capsys.readouterr().err
