@@ -186,6 +186,8 @@ class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
     exclude_newer: int | None = None  # ms since the epoch (a relative duration: computed at load)
     exclude_newer_relative: str | None = None  # the duration as written ("7d"), when relative
     platform_entries: dict[str, PlatformEntry] = {}  # rich platforms by name (bare names absent)
+    #: [workspace.pypi-options]: the base every environment starts from (features override it)
+    pypi_options: PyPIOptions = msgspec.field(default_factory=PyPIOptions)
     preview: list[str] | bool = []
     requires_pixi: str | None = None
     build_variants: dict = {}

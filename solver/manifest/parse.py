@@ -1438,10 +1438,8 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
             raise ctx.error((key,), f"`{key}` belongs in the [{table_name}] table", f"move it to [{table_name}].{key}")
     default_table = {k: v for k, v in root.items() if k in FEATURE_KEYS}
     default = parse_feature(ctx, (), DEFAULT_FEATURE, default_table, is_default=True)
-    if "pypi-options" in default_extra:
-        if "pypi-options" in root:
-            raise ctx.error((table_name, "pypi-options"), "pypi-options given both at the top level and in the project table", "keep the top-level [pypi-options]")
-        default.pypi_options = parse_pypi_options(ctx, (table_name, "pypi-options"), default_extra["pypi-options"])
+    if "pypi-options" in default_extra:  # the workspace base: every environment starts from it
+        project.pypi_options = parse_pypi_options(ctx, (table_name, "pypi-options"), default_extra["pypi-options"])
     default.channels = list(project.channels)
     default.platforms = list(project.platforms)
     # Only an explicit project value belongs to the default feature: the built-in default must

@@ -213,7 +213,19 @@ def _union_list_or_bool(values):
     return out
 
 
-def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str) -> PyPIOptions:
+def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str, base: bool = True) -> PyPIOptions:
+    """The features' pypi-options over the workspace base ([workspace.pypi-options]): lists
+    merge; a single value a feature sets overrides the base's (two features may not disagree)."""
+    ws = manifest.project.pypi_options
+    if base and ws != PyPIOptions():
+        merged = merge_pypi_options(manifest, features, scope, base=False)
+        # the base's lists first, the features' single values over the base's
+        lists = merge_pypi_options(manifest, [Feature(name="workspace", pypi_options=msgspec.structs.replace(
+            ws, index_url=None, index_strategy=None, prerelease_mode=None)), Feature(name="features", pypi_options=merged)],
+            scope, base=False)
+        return msgspec.structs.replace(lists, index_url=merged.index_url or ws.index_url,
+                                       index_strategy=merged.index_strategy or ws.index_strategy,
+                                       prerelease_mode=merged.prerelease_mode or ws.prerelease_mode)
     extra: list[str] = []
     links = []
     overrides: dict[str, PyPIRequirement] = {}

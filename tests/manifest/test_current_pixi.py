@@ -329,3 +329,26 @@ def test_conda_pypi_map_forms_decide_what_conda_provides(tmp_path):
     assert "other-pypi" in got and "notpy" not in got
     assert "purled-mapped" in got and "purled-pypi" not in got  # replace: the mapping over the purls
     assert "plain" in got  # no mapping for its channel: its own name
+
+
+def test_workspace_pypi_options_are_the_base_features_override(manifest_at):
+    from solver.manifest.requests import resolve_environment
+
+    m = manifest_at(WS + """\
+platforms = ["linux-64"]
+[workspace.pypi-options]
+index-url = "https://base.example.invalid/simple"
+extra-index-urls = ["https://base-extra.example.invalid/simple"]
+[pypi-options]
+extra-index-urls = ["https://default.example.invalid/simple"]
+[feature.own.pypi-options]
+index-url = "https://own.example.invalid/simple"
+[environments]
+own = ["own"]
+bare = { features = [], no-default-feature = true }
+""")
+    own = resolve_environment(m, m.environments["own"]).pypi_options
+    assert own.index_url == "https://own.example.invalid/simple"
+    assert own.extra_index_urls == ["https://base-extra.example.invalid/simple", "https://default.example.invalid/simple"]
+    bare = resolve_environment(m, m.environments["bare"]).pypi_options  # the base applies without the default feature
+    assert (bare.index_url, bare.extra_index_urls) == ("https://base.example.invalid/simple", ["https://base-extra.example.invalid/simple"])
