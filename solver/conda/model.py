@@ -41,6 +41,9 @@ class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     python_site_packages_path: str | None = None
     run_exports: dict[str, list[str]] | None = None  # kept for the lock (v7 records it); {} = known empty
     extra_depends: dict[str, list[str]] | None = None  # repodata v3 optional groups: extra -> its depends
+    # a source package pixi built (its ``url`` is the source location, e.g. a path): the lock's
+    # ``input`` (hash and globs of the sources the build read), kept as pixi wrote it
+    source_input: dict | None = None
     # Filled by the loader:
     fn: str = ""
     channel: str = ""

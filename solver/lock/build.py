@@ -146,6 +146,26 @@ def indexes_agree(unit, locked: list[str], env=None) -> bool:
     return len(extra) == 1
 
 
+def is_source_record(record: PackageRecord) -> bool:
+    """A locked source package (pixi-build): located by its source (a path), not an archive URL."""
+    return "://" not in record.url
+
+
+def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
+    """The unit's source dependencies that a previous lock holds, built from the same source:
+    their metadata (depends) is known without building them again."""
+    root = getattr(unit, "project_root", None)
+    out = []
+    for dep in unit.conda_sources:
+        path = (dep.source or {}).get("path")
+        want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None
+        for r in locked:
+            if r.name == dep.name and is_source_record(r) and (want is None or r.url.removeprefix("./").rstrip("/") == want):
+                out.append(r)
+                break
+    return out
+
+
 def relative_to_project(path: str, project_root: str | None) -> str:
     """A local path inside the project as ``./sub/path`` (so the lock does not depend on where the
     project is checked out); other paths and URLs unchanged."""
@@ -170,7 +190,8 @@ def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPacka
     """The part of a solve group's solution one member environment needs: everything reachable
     from its own specs through ``depends`` (conda) and ``requires_dist`` (PyPI, markers evaluated
     for the platform and the locked python)."""
-    seen = conda_closure(member.conda_specs, {r.name: r for r in conda})
+    requested = list(member.conda_specs) + [d.name for d in getattr(member, "conda_sources", [])]
+    seen = conda_closure(requested, {r.name: r for r in conda}, getattr(member, "conda_extras", None))
     conda_subset = [r for r in conda if r.name in seen]
 
     env = target_markers(unit.conda.platform, conda_subset)

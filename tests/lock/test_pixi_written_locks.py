@@ -331,3 +331,54 @@ def test_locks_are_written_as_pixi_writes_them(tmp_path, capsys):
     assert "    - url: ./channels/demo/\n" in text  # a local channel, relative to the project
     assert "pypi-prerelease-mode" not in text  # pixi's default is not spelled out
     assert main(["solve", str(root), "--locked"]) == 0, capsys.readouterr().err
+
+
+def _demo_channel_project(tmp_path, dependencies: str):
+    import shutil
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    shutil.copytree(demo / "channels", tmp_path / "channels")
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "pixi.toml").write_text('[package]\nname = "child"\nversion = "0.1.0"\n[package.build]\nbackend = { name = "pixi-build-cmake", version = "*" }\n')
+    (tmp_path / "pixi.toml").write_text(f'[workspace]\nchannels = ["./channels/demo"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\n{dependencies}')
+    return tmp_path
+
+
+def test_a_source_package_pixi_built_is_kept_and_its_dependencies_solved(tmp_path, capsys):
+    root = _demo_channel_project(tmp_path, 'child = { path = "child" }\npython = ">=3.11"\n')
+    (root / "pixi.lock").write_text(textwrap.dedent("""\
+        version: 6
+        environments:
+          default:
+            channels:
+            - url: ./channels/demo/
+            packages:
+              linux-64:
+              - conda: child
+        packages:
+        - conda: child
+          name: child
+          version: 0.1.0
+          build: hbf21a9e_0
+          subdir: linux-64
+          depends:
+          - numlite >=1.26
+          input:
+            hash: 25e63e74a216901367b58ef438098792c9516ebd940e2f07d870b38ac24d470e
+            globs: []
+        """))
+    assert main(["solve", str(root), "-q"]) == 0, capsys.readouterr().err  # python is not locked: re-solved
+    text = (root / "pixi.lock").read_text()
+    assert "- conda: child\n  name: child\n  version: 0.1.0\n" in text
+    assert "    hash: 25e63e74a216901367b58ef438098792c9516ebd940e2f07d870b38ac24d470e\n" in text
+    assert "numlite-" in text and "python-" in text
+    assert main(["solve", str(root), "--locked"]) == 0, capsys.readouterr().err
+
+
+def test_a_source_package_without_a_build_is_named_as_needing_one(tmp_path, capsys):
+    root = _demo_channel_project(tmp_path, 'child = { path = "child" }\npython = ">=3.11"\n')
+    assert main(["solve", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert "`child` (path = " in err and "needs a build" in err
+    assert "child" not in (root / "pixi.lock").read_text().split("packages:")[-1].split("python")[0]
