@@ -11,6 +11,7 @@ JSON schema (``--json``; stable, additive changes only; documented in docs/inspe
                   "preview": [str] | bool,
                   "members": [str], "member_paths": [str]},  # members as written; the folders they name
       "pypi_indices": [{"name": str, "url": str, "priority": str}],
+      "packages": {FOLDER: {"name", "version", "build_backend"}},  # [package]s: own ("."), members', sources'
       "warnings": [str],
       "environments": [{
           "name": str, "features": [str], "solve_group": str|null, "no_default_feature": bool,
@@ -108,6 +109,13 @@ def _effective_sysreq(platform: str, sr) -> dict:
     if fam not in ("linux", "win"):
         out.pop("cuda", None)
     return out
+
+
+def _package_summary(table: dict) -> dict:
+    """A ``[package]`` (pixi-build) as inspect shows it: what it is and how it would be built."""
+    backend = (table.get("build") or {}).get("backend") or {}
+    return {"name": table.get("name"), "version": table.get("version"),
+            "build_backend": backend.get("name") if isinstance(backend, dict) else None}
 
 
 def collect(manifest, environments=None, platforms=None) -> dict:
@@ -213,6 +221,8 @@ def collect(manifest, environments=None, platforms=None) -> dict:
             "member_paths": p.member_paths,
         },
         "pypi_indices": [msgspec.to_builtins(i) for i in manifest.pypi_indices],
+        "packages": {folder: _package_summary(table) for folder, table in
+                     (({".": manifest.package} if manifest.package is not None else {}) | manifest.member_packages).items()},
         "warnings": manifest.warnings,
         "environments": envs,
         "solve_units": [

@@ -1499,7 +1499,8 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         features=features,
         environments=environments,
         pypi_indices=indices,
-        package=root.get("package") if isinstance(root.get("package"), dict) else None,
+        package=_own_package(ctx, root),
+        member_packages=_reached_packages(ctx, project, features),
         warnings=ctx.warnings,
     )
     if project.platforms:
@@ -1509,6 +1510,30 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
             if not merge_platforms(manifest, environment_features(manifest, env)):
                 ctx.warn(("environments", env.name), f"environment `{env.name}` supports no platform: its features' platforms do not overlap")
     return manifest
+
+
+def _own_package(ctx: Context, root: dict) -> dict | None:
+    """The workspace's own ``[package]``, validated (see :mod:`solver.manifest.packages`)."""
+    if "package" not in root:
+        return None
+    from .packages import _Where, check_package
+
+    return check_package(_Where(ctx.file, ctx.locator._text, ctx.prefix), root["package"])
+
+
+def _reached_packages(ctx: Context, project: Project, features: dict[str, Feature]) -> dict[str, dict]:
+    """The ``[package]`` manifests of the workspace members and of path source dependencies."""
+    from .packages import member_packages
+
+    folders: list[str] = list(project.member_paths)
+    for feature in features.values():
+        for target in [feature.base, *feature.targets.values()]:
+            for table in (target.dependencies, target.host_dependencies, target.build_dependencies, target.dev):
+                for dep in table.values():
+                    path = (dep.source or {}).get("path")
+                    if path and path not in folders:
+                        folders.append(path)
+    return member_packages(ctx.root, folders)
 
 
 def _check_task_references(ctx: Context, feature: Feature, names: set[str]) -> None:

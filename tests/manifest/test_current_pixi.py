@@ -352,3 +352,45 @@ bare = { features = [], no-default-feature = true }
     assert own.extra_index_urls == ["https://base-extra.example.invalid/simple", "https://default.example.invalid/simple"]
     bare = resolve_environment(m, m.environments["bare"]).pypi_options  # the base applies without the default feature
     assert (bare.index_url, bare.extra_index_urls) == ("https://base.example.invalid/simple", ["https://base-extra.example.invalid/simple"])
+
+
+def test_package_manifests_reached_through_the_workspace_load(tmp_path):
+    import json
+
+    from solver.cli import main
+    from solver.manifest import load_manifest
+
+    (tmp_path / "packages" / "core").mkdir(parents=True)
+    (tmp_path / "packages" / "core" / "pixi.toml").write_text(
+        '[package]\nname = "core"\nversion = { workspace = true }\n[package.build]\nbackend = { name = "pixi-build-cmake", version = "*" }\n'
+        '[package.run-dependencies."if(linux)"]\nlibgcc = "*"\n')
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "pyproject.toml").write_text('[project]\nname = "tool"\n[tool.pixi.package]\nname = "tool"\nversion = "1.0"\n[tool.pixi.package.build]\nbackend = { name = "pixi-build-python" }\n')
+    (tmp_path / "pixi.toml").write_text(WS + 'version = "0.2.0"\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\nmembers = ["packages/*"]\n'
+                                        '[dependencies]\ntool = { path = "tool" }\n')
+    m = load_manifest(tmp_path)
+    assert set(m.member_packages) == {"packages/core", "tool"}
+    packages = json.loads(_stdout(main, tmp_path))["packages"]
+    assert packages["packages/core"] == {"name": "core", "version": {"workspace": True}, "build_backend": "pixi-build-cmake"}
+    assert packages["tool"]["build_backend"] == "pixi-build-python"
+
+
+def _stdout(main, root) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["inspect", str(root), "--json"]) == 0
+    return out.getvalue()
+
+
+def test_a_broken_member_package_is_a_located_error_in_its_own_file(tmp_path):
+    from solver.manifest import ManifestError, load_manifest
+
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "pixi.toml").write_text('[package]\nname = "child"\n[package.biuld]\nbackend = { name = "x" }\n')
+    (tmp_path / "pixi.toml").write_text(WS + 'platforms = ["linux-64"]\n[dependencies]\nchild = { path = "child" }\n')
+    with pytest.raises(ManifestError) as err:
+        load_manifest(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path / 'child' / 'pixi.toml'}:3:") and "did you mean `build`" in str(err.value)
