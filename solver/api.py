@@ -484,7 +484,12 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
         update=update_names if update_names else None,
     )
     gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http)
-    conda = list(solve_conda(conda_req, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records) + sources
+    from .conda.conditions import solve_with_conditions
+
+    records, conda_req = solve_with_conditions(
+        conda_req, getattr(unit, "conditional_specs", []),
+        lambda req: solve_conda(req, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records)
+    conda = list(records) + sources
     if unit.pypi is None or not unit.pypi.requirements:
         return _Outcome(result=UnitResult(unit=unit, conda=list(conda), pypi=[]))
 

@@ -190,7 +190,11 @@ def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPacka
     """The part of a solve group's solution one member environment needs: everything reachable
     from its own specs through ``depends`` (conda) and ``requires_dist`` (PyPI, markers evaluated
     for the platform and the locked python)."""
-    requested = list(member.conda_specs) + [d.name for d in getattr(member, "conda_sources", [])]
+    from ..conda.conditions import condition_met, virtual_records
+
+    present = {r.name: r for r in conda} | virtual_records(unit.conda.virtual_packages)
+    conditional = [spec for spec, condition in getattr(member, "conditional_specs", []) if condition_met(condition, present)]
+    requested = list(member.conda_specs) + conditional + [d.name for d in getattr(member, "conda_sources", [])]
     seen = conda_closure(requested, {r.name: r for r in conda}, getattr(member, "conda_extras", None))
     conda_subset = [r for r in conda if r.name in seen]
 

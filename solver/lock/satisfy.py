@@ -49,7 +49,12 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             return True, ""
         return False, "locked: " + ", ".join(_show(r) for r in found)
 
-    for spec in member.conda_specs:
+    # a conditional dependency whose condition the locked packages meet is requested too
+    from ..conda.conditions import condition_met, virtual_records
+
+    present = {name: found[0] for name, found in by_name.items()} | virtual_records(unit.conda.virtual_packages)
+    conditional = [spec for spec, condition in getattr(member, "conditional_specs", []) if condition_met(condition, present)]
+    for spec in list(member.conda_specs) + conditional:
         ok, why = satisfied(spec)
         if not ok:
             reasons.append(f"{where}: the requested `{spec}` is not met ({why})")
@@ -94,7 +99,7 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
                 reasons.append(f"{where}: the locked {_show(r)} has no extra {', '.join(missing)} that the manifest asks for")
 
     # Nothing extra: every locked record must be reachable from the requested specs.
-    requested = list(member.conda_specs) + [d.name for d in getattr(member, "conda_sources", [])]
+    requested = list(member.conda_specs) + conditional + [d.name for d in getattr(member, "conda_sources", [])]
     seen = conda_closure(requested, by_name, getattr(member, "conda_extras", None))
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")

@@ -229,6 +229,7 @@ class MemberRequest(msgspec.Struct, kw_only=True):
     conda_sources: list[CondaDependency] = []
     channels: list[str] = []
     conda_extras: dict[str, list[str]] = {}  # conda name -> the extras (optional groups) requested
+    conditional_specs: list[tuple[str, str | dict]] = []  # (spec, condition on installed packages)
 
 
 class SolveUnit(msgspec.Struct, kw_only=True):
@@ -249,6 +250,9 @@ class SolveUnit(msgspec.Struct, kw_only=True):
     project_root: str | None = None  # the manifest's folder: the lock names local paths relative to it
     pypi_prerelease_mode: str | None = None  # pypi-options prerelease-mode (None: pixi's default)
     exclude_newer_relative: bool = False  # exclude-newer is a duration: its cutoff moves with the clock
+    #: conditional dependencies the solve decides: (spec, condition), the spec required when the
+    #: condition holds in the solution (see solver.conda.conditions)
+    conditional_specs: list[tuple[str, str | dict]] = []
 
     @property
     def environments(self) -> list[str]:

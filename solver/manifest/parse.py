@@ -810,27 +810,14 @@ def parse_condition(ctx: Context, path, value):
     return dep.spec
 
 
-def condition_holds(condition, virtual: dict[str, str]) -> bool | None:
-    """Whether a condition is met by the platform's virtual packages (name -> version): True or
+def condition_holds(condition, virtual: dict) -> bool | None:
+    """Whether a condition is met by the platform's virtual packages (name -> record): True or
     False when it names only virtual packages, None when it depends on what the solve installs."""
-    if isinstance(condition, dict):
-        key, items = next(iter(condition.items()))
-        results = [condition_holds(c, virtual) for c in items]
-        if key == "all":
-            return False if False in results else (None if None in results else True)
-        return True if True in results else (None if None in results else False)
-    name = re.split(r"[\s\[<>=!~]", condition.strip(), maxsplit=1)[0].lower()
-    if not name.startswith("__"):
-        return None
-    if name not in virtual:
-        return False
-    from ..conda.matchspec import MatchSpec
-    from ..conda.model import PackageRecord
+    from ..conda.conditions import condition_met, condition_names
 
-    spec = MatchSpec.parse(condition)
-    version, _, build = virtual[name].partition("=")
-    record = PackageRecord(name=name, version=version or "0", build=build or "0", build_number=0, depends=[], subdir="")
-    return bool(spec.matches(record))
+    if not all(name.startswith("__") for name in condition_names(condition)):
+        return None
+    return condition_met(condition, virtual)
 
 
 def parse_conda_table(ctx: Context, path, value) -> dict[str, CondaDependency]:

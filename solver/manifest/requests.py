@@ -384,8 +384,8 @@ def _merge_conda(feature_deps: list[tuple[str, dict[str, CondaDependency]]], vir
     sources: dict[str, CondaDependency] = {}
     for _feature, deps in feature_deps:
         for name, dep in deps.items():
-            if dep.when is not None and virtual is not None and condition_holds(dep.when, virtual) is False:
-                continue
+            if dep.when is not None and virtual is not None and condition_holds(dep.when, virtual) is not True:
+                continue  # false here, or decided by the solve (see conditional_specs)
             if dep.is_source:
                 sources.setdefault(name, dep)
                 continue
@@ -471,15 +471,33 @@ class PlatformView(msgspec.Struct, kw_only=True):
     task_features: dict[str, str]
     activation: Activation
     conda_extras: dict[str, list[str]] = {}
+    conditional_specs: list[tuple[str, str | dict]] = []
+
+
+def conditional_specs(feature_deps, virtual) -> list[tuple[str, str | dict]]:
+    """Conditional dependencies whose condition names installed packages (not only virtual
+    ones): (spec, condition) pairs the solve decides, adding the spec when the condition holds."""
+    from .parse import condition_holds
+
+    out = []
+    for _feature, deps in feature_deps:
+        for dep in deps.values():
+            if dep.when is not None and not dep.is_source and condition_holds(dep.when, virtual) is None:
+                if (dep.spec, dep.when) not in out:
+                    out.append((dep.spec, dep.when))
+    return out
 
 
 def platform_view(manifest: Manifest, env: Environment, platform: str) -> PlatformView:
+    from ..conda.conditions import virtual_records
+
     features = _spec_order(environment_features(manifest, env))
-    virtual = {v.name: v.version for v in platform_virtual_packages(manifest, platform, merge_system_requirements(manifest, features))}
+    virtual = virtual_records(platform_virtual_packages(manifest, platform, merge_system_requirements(manifest, features)))
     deps = []
     for attr in ("dependencies", "host_dependencies", "build_dependencies", "dev"):
         deps.extend((f.name, _overlay(f, platform, attr, manifest)) for f in features)
     specs, sources = _merge_conda(deps, virtual)
+    conditional = conditional_specs(deps, virtual)
     extras: dict[str, list[str]] = {}
     for _, table in deps:
         for name, dep in table.items():
@@ -518,6 +536,7 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
         task_features=owners,
         activation=Activation(scripts=scripts, env=env_vars),
         conda_extras=extras,
+        conditional_specs=conditional,
     )
 
 
@@ -783,6 +802,7 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
                 conda_sources=pv.conda_sources,
                 channels=view.channels,
                 conda_extras=pv.conda_extras,
+                conditional_specs=pv.conditional_specs,
             )
         )
     views = [v for _, v in members]
@@ -844,6 +864,7 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         conda_sources=sources,
         system_requirements=sr,
         declared_virtual_packages=declared_virtual_packages(manifest, platform),
+        conditional_specs=[c for pv in pviews for c in pv.conditional_specs],
         project_root=manifest.root,
         exclude_newer_relative=manifest.project.exclude_newer_relative is not None,
         pypi_prerelease_mode=next((v.pypi_options.prerelease_mode for v in views if v.pypi_options.prerelease_mode), None),

@@ -382,3 +382,18 @@ def test_a_source_package_without_a_build_is_named_as_needing_one(tmp_path, caps
     err = capsys.readouterr().err
     assert "`child` (path = " in err and "needs a build" in err
     assert "child" not in (root / "pixi.lock").read_text().split("packages:")[-1].split("python")[0]
+
+
+@pytest.mark.parametrize(("python", "wanted"), [("3.12.*", True), ("3.11.*", False)])
+def test_a_conditional_dependency_on_an_installed_package(tmp_path, capsys, python, wanted):
+    root = _demo_channel_project(tmp_path, f'python = "{python}"\ntestkit = {{ version = "*", when = "python >=3.12" }}\n')
+    assert main(["solve", str(root), "-q"]) == 0, capsys.readouterr().err
+    text = (root / "pixi.lock").read_text()
+    assert ("/testkit-" in text) is wanted
+    assert main(["solve", str(root), "--locked"]) == 0, capsys.readouterr().err
+    # a condition the locked python no longer meets (or now meets): the lock no longer fits
+    flipped = "python >=3.13" if wanted else "python >=3.11"
+    (root / "pixi.toml").write_text((root / "pixi.toml").read_text().replace("python >=3.12", flipped))
+    assert main(["solve", str(root), "--locked"]) == 1
+    err = capsys.readouterr().err
+    assert ("testkit is locked but nothing requires it" if wanted else "the requested `testkit` is not met") in err

@@ -208,7 +208,9 @@ numpy-extra = { version = "*", when = "python >=3.12" }
     assert "pywin32" in win and "pywin32" not in linux
     assert "posix-tools" in linux and "posix-tools" not in win
     assert "fast" in linux and "fast" not in win
-    assert "numpy-extra" in linux and "numpy-extra" in win  # decided by the solve, not by the platform
+    # a condition on an installed package: decided by the solve, not by the platform
+    assert "numpy-extra" not in linux + win
+    assert h.one(units, "default", "win-64").conditional_specs == [("numpy-extra", "python >=3.12")]
 
 
 def test_an_inline_package_on_a_source_dependency(manifest_at):
