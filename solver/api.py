@@ -488,7 +488,8 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
 
     records, conda_req = solve_with_conditions(
         conda_req, getattr(unit, "conditional_specs", []),
-        lambda req: solve_conda(req, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records)
+        lambda req: solve_conda(req, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records,
+        getattr(unit, "conda_extras", None))
     conda = list(records) + sources
     if unit.pypi is None or not unit.pypi.requirements:
         return _Outcome(result=UnitResult(unit=unit, conda=list(conda), pypi=[]))

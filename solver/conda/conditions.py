@@ -47,16 +47,22 @@ def virtual_records(virtual_packages) -> dict[str, PackageRecord]:
 MAX_ROUNDS = 4
 
 
-def solve_with_conditions(request, conditional: list[tuple[str, Condition]], solve):
+def solve_with_conditions(request, conditional: list[tuple[str, Condition]], solve, extras: dict[str, list[str]] | None = None):
     """Solve ``request`` (``solve(request) -> records``); then, while the solution meets the
-    condition of a conditional dependency not yet required, require it and solve again.
-    Returns the records and the request they were solved with (the added specs in it)."""
+    condition of a conditional dependency not yet required, or has a package whose requested
+    ``extras`` (optional groups) bring dependencies (its ``extra_depends``) not yet required,
+    require them and solve again. Returns the records and the request they were solved with
+    (the added specs in it)."""
     import msgspec
 
     records = solve(request)
     for _ in range(MAX_ROUNDS):
         present = {r.name: r for r in records} | virtual_records(request.virtual_packages)
         new = [spec for spec, condition in conditional if spec not in request.specs and condition_met(condition, present)]
+        for name, wanted in (extras or {}).items():
+            record = present.get(name)
+            for extra in wanted if record is not None else ():
+                new += [d for d in (record.extra_depends or {}).get(extra, ()) if d not in request.specs]
         if not new:
             break
         request = msgspec.structs.replace(request, specs=list(request.specs) + list(dict.fromkeys(new)))

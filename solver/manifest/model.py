@@ -253,6 +253,7 @@ class SolveUnit(msgspec.Struct, kw_only=True):
     #: conditional dependencies the solve decides: (spec, condition), the spec required when the
     #: condition holds in the solution (see solver.conda.conditions)
     conditional_specs: list[tuple[str, str | dict]] = []
+    conda_extras: dict[str, list[str]] = {}  # the members' requested extras (optional groups) by package
 
     @property
     def environments(self) -> list[str]:

@@ -865,6 +865,8 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         system_requirements=sr,
         declared_virtual_packages=declared_virtual_packages(manifest, platform),
         conditional_specs=[c for pv in pviews for c in pv.conditional_specs],
+        conda_extras={name: sorted({e for pv in pviews for e in pv.conda_extras.get(name, [])})
+                      for name in {n for pv in pviews for n in pv.conda_extras}},
         project_root=manifest.root,
         exclude_newer_relative=manifest.project.exclude_newer_relative is not None,
         pypi_prerelease_mode=next((v.pypi_options.prerelease_mode for v in views if v.pypi_options.prerelease_mode), None),

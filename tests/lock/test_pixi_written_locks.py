@@ -397,3 +397,22 @@ def test_a_conditional_dependency_on_an_installed_package(tmp_path, capsys, pyth
     assert main(["solve", str(root), "--locked"]) == 1
     err = capsys.readouterr().err
     assert ("testkit is locked but nothing requires it" if wanted else "the requested `testkit` is not met") in err
+
+
+def test_conda_extras_bring_their_dependencies_into_the_solve(tmp_path, capsys):
+    channel = tmp_path / "chan"
+    for subdir, packages in (("linux-64", {}), ("noarch", {
+        "my-package-1.0.0-0.conda": {"name": "my-package", "version": "1.0.0", "build": "0", "build_number": 0,
+                                     "depends": [], "subdir": "noarch", "extra_depends": {"foo": ["dep-foo"], "bar": ["dep-bar"]}},
+        "dep-foo-1.0.0-0.conda": {"name": "dep-foo", "version": "1.0.0", "build": "0", "build_number": 0, "depends": [], "subdir": "noarch"},
+        "dep-bar-1.0.0-0.conda": {"name": "dep-bar", "version": "1.0.0", "build": "0", "build_number": 0, "depends": [], "subdir": "noarch"},
+    })):
+        (channel / subdir).mkdir(parents=True)
+        (channel / subdir / "repodata.json").write_text(json.dumps({"info": {"subdir": subdir}, "packages": {}, "packages.conda": packages}))
+    (tmp_path / "pixi.toml").write_text('[workspace]\nchannels = ["./chan"]\nplatforms = ["linux-64"]\n'
+                                        '[dependencies]\nmy-package = { version = "*", extras = ["foo"] }\n')
+    assert main(["solve", str(tmp_path), "-q"]) == 0, capsys.readouterr().err
+    text = (tmp_path / "pixi.lock").read_text()
+    assert "dep-foo-1.0.0-0.conda" in text and "dep-bar" not in text.split("packages:\n- ")[0]
+    assert "  extra_depends:\n    bar:\n    - dep-bar\n    foo:\n    - dep-foo\n" in text  # as pixi writes the record
+    assert main(["solve", str(tmp_path), "--locked"]) == 0, capsys.readouterr().err
