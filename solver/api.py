@@ -146,7 +146,7 @@ def check_lock(manifest, lock: LockFile | None, environments=None, platforms=Non
     units = build_requests(manifest, environments, platforms)
     alias = channel_alias if channel_alias is not None else os.environ.get("SOLVER_CHANNEL_ALIAS")
     every = list(manifest.environments) if not environments else None
-    return _check(units, lock, all_environments=every, channel_alias=alias)
+    return _check(units, lock, all_environments=every, channel_alias=alias, all_platforms=not environments and not platforms)
 
 
 # -- solving ------------------------------------------------------------------------------------------

@@ -340,13 +340,26 @@ def check_lock(
     *,
     all_environments: Iterable[str] | None = None,
     channel_alias: str | None = None,
+    all_platforms: bool = False,
 ) -> list[str]:
     """Why ``lock`` does not satisfy the manifest's ``units`` (empty list: it does). With
     ``all_environments`` (the manifest's environment names), environments locked but no longer
-    in the manifest are reasons too."""
+    in the manifest are reasons too; with ``all_platforms`` (``units`` cover every platform),
+    platforms an environment has locked that the manifest no longer gives it."""
     if lock is None:
         return ["there is no lock file"]
+    units = list(units)
     reasons: list[str] = []
+    if all_platforms:
+        aligned = align_platform_names(lock, units)
+        wanted: dict[str, set[str]] = {}
+        for unit in units:
+            for name in unit.environments:
+                wanted.setdefault(name, set()).add(unit.platform)
+        for name, env in sorted(aligned.environments.items()):
+            for platform in env.platforms():
+                if name in wanted and platform not in wanted[name]:
+                    reasons.append(f"environment '{name}': the platform {platform} is locked but no longer in the manifest")
     for unit in units:
         reasons.extend(check_unit(unit, lock, channel_alias=channel_alias))
     if all_environments is not None:

@@ -416,3 +416,12 @@ def test_conda_extras_bring_their_dependencies_into_the_solve(tmp_path, capsys):
     assert "dep-foo-1.0.0-0.conda" in text and "dep-bar" not in text.split("packages:\n- ")[0]
     assert "  extra_depends:\n    bar:\n    - dep-bar\n    foo:\n    - dep-foo\n" in text  # as pixi writes the record
     assert main(["solve", str(tmp_path), "--locked"]) == 0, capsys.readouterr().err
+
+
+def test_a_platform_the_manifest_dropped_makes_the_lock_out_of_date(tmp_path, capsys):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[dependencies]\n_r-mutex = "*"\n'
+    entries = f"      - conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2\n"
+    lock = f"version: 6\nenvironments:\n  default:\n    channels:\n    - url: {CF}/\n    packages:\n      linux-64:\n{entries}      osx-arm64:\n{entries}packages:\n" + R_MUTEX
+    ok, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert not ok and reasons[0] == "environment 'default': the platform osx-arm64 is locked but no longer in the manifest"
+    assert main(["solve", str(tmp_path), "--locked", "-p", "linux-64"]) == 0  # a selection judges only itself
