@@ -75,7 +75,7 @@ RICH = '[workspace]\nchannels = ["conda-forge"]\nplatforms = [{ name = "gpu", pl
         (rich_lock("p1", ["__cuda=12.0", "__glibc=2.28"]), True, ""),  # pixi's short alias: matched by content
         (rich_lock("gpu", ["__cuda=11.0", "__glibc=2.28"]), False, "virtual packages changed"),
         (rich_lock("gpu", ["__cuda=12.0", "__glibc=2.28"], subdir="linux-aarch64"), False, "subdir changed"),
-        (rich_lock("p1", ["__cuda=11.8", "__glibc=2.28"]), False, "the platform is not locked"),
+        (rich_lock("p1", ["__cuda=11.8", "__glibc=2.28"]), False, "the platform p1 is locked but no longer in the manifest"),
     ],
     ids=["same", "alias", "vp-changed", "subdir-changed", "alias-other-content"],
 )
