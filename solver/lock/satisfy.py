@@ -244,6 +244,17 @@ def locked_platform(lock: LockFile, env, unit) -> tuple[str | None, list[str]]:
     for p in lock.platforms:
         if (p.subdir or p.name) == subdir and sorted(p.virtual_packages) == declared and env.has_platform(p.name):
             return p.name, []
+    if not declared:
+        # pixi turns a legacy [system-requirements] into a synthetic platform (an alias, listing
+        # every virtual package it assumed): the same when what both list agrees
+        ours = {v.name: v.version for v in unit.conda.virtual_packages}
+        for p in lock.platforms:
+            if (p.subdir or p.name) != subdir or not p.virtual_packages or not env.has_platform(p.name):
+                continue
+            listed = dict((text.split("=") + [""])[:2] for text in p.virtual_packages)
+            if all(name == "__archspec" or ours.get(name) == version for name, version in listed.items() if name in ours) \
+                    and all(name in listed for name in ours if name in ("__glibc", "__musl", "__cuda", "__osx", "__linux")):
+                return p.name, []
     return None, []
 
 

@@ -425,3 +425,13 @@ def test_a_platform_the_manifest_dropped_makes_the_lock_out_of_date(tmp_path, ca
     ok, reasons = locked(project(tmp_path, manifest, lock), capsys)
     assert not ok and reasons[0] == "environment 'default': the platform osx-arm64 is locked but no longer in the manifest"
     assert main(["solve", str(tmp_path), "--locked", "-p", "linux-64"]) == 0  # a selection judges only itself
+
+
+@pytest.mark.parametrize(("libc", "ok"), [("2.17", True), ("2.28", False)])
+def test_legacy_system_requirements_match_pixis_synthetic_platform(tmp_path, capsys, libc, ok):
+    manifest = (f'[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[system-requirements]\nlibc = "{libc}"\n'
+                '[dependencies]\n_r-mutex = "*"\n')
+    lock = rich_lock("p1", ["__glibc=2.17", "__unix=0=0", "__linux=4.18", "__archspec=0=x86_64"])
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "p1 is locked but no longer in the manifest" in reasons[0]
