@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from solver.errors import NetworkError
-from solver.http import HttpClient, NotFoundError, redact_url, split_credentials
+from solver.http import HttpClient, NotFoundError, strip_credentials, split_credentials
 
 
 class Server:
@@ -221,6 +221,6 @@ def test_file_urls_are_read_directly(tmp_path):
 
 
 def test_redaction_helpers():
-    assert redact_url("https://u:p%40ss@host.invalid:8443/simple/") == "https://host.invalid:8443/simple/"
+    assert strip_credentials("https://u:p%40ss@host.invalid:8443/simple/") == "https://host.invalid:8443/simple/"
     assert split_credentials("https://u:p%40ss@h.invalid/x")[1] == ("u", "p@ss")
-    assert redact_url("https://h.invalid/x") == "https://h.invalid/x"
+    assert strip_credentials("https://h.invalid/x") == "https://h.invalid/x"

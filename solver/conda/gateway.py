@@ -18,7 +18,7 @@ import os
 import threading
 from pathlib import Path
 
-from solver.conda.channel import Channel, strip_credentials
+from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
 from solver.conda.repodata import RepodataNotFound, SubdirData, default_cache_dir
 from solver.atomic import write_atomic
@@ -35,7 +35,7 @@ _ZST_RATIO = 8  # a repodata.json.zst is about this many times smaller than its 
 
 
 def _remote_origin(ch: Channel, sd: str) -> str:
-    return f"{mask_credentials(strip_credentials(ch.subdir_url(sd)))}/"
+    return f"{mask_credentials(canonical_channel_url(ch.subdir_url(sd)))}/"
 
 
 def _json_size(path: Path | None) -> int:
@@ -96,7 +96,7 @@ class Gateway:
                     path = root / sd / "repodata.json"
                     jobs.append((ci, ch, sd, path, str(path)))
                 else:
-                    jobs.append((ci, ch, sd, fetched[(ci, sd)], f"{strip_credentials(ch.subdir_url(sd))}/repodata.json"))
+                    jobs.append((ci, ch, sd, fetched[(ci, sd)], f"{canonical_channel_url(ch.subdir_url(sd))}/repodata.json"))
         results = self._open_subdirs(jobs)
         # Taken in (channel, subdir) order whatever order the threads finished in: the same
         # subdirs, records and first error as opening them one by one.
@@ -171,7 +171,7 @@ class Gateway:
             ci, sd = job
             ch = self.channels[ci]
             base = ch.subdir_url(sd)
-            key = strip_credentials(base)
+            key = canonical_channel_url(base)
             order = ["repodata.json.zst", "repodata.json"]
             if formats.get(key) == "repodata.json":
                 order.reverse()

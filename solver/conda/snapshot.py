@@ -17,7 +17,7 @@ import msgspec
 
 from ..atomic import write_atomic
 from ..errors import InputError
-from ..redact import redact_conda_url
+from ..redact import strip_conda_credentials
 from .model import CondaRequest, PackageRecord
 
 FORMAT = 1
@@ -51,7 +51,7 @@ class SnapshotGateway:
         return sorted(self._by_name)
 
 
-scrub = redact_conda_url  # channel URLs, record URLs and specs alike
+scrub = strip_conda_credentials  # channel URLs, record URLs and specs alike
 
 
 def _scrub_record(record: PackageRecord) -> PackageRecord:

@@ -7,7 +7,7 @@
 3. ``.netrc`` (``$NETRC`` or ``~/.netrc``) by host;
 4. the ``keyring`` package when installed (looked up by index URL, then by host).
 
-Everything written anywhere goes through :func:`redact_url` / :func:`strip_credentials`.
+Everything written or shown goes through :mod:`solver.redact`.
 """
 
 from __future__ import annotations
@@ -19,17 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from ..redact import mask_credentials, redact_url, split_credentials
+from ..redact import split_credentials
 
 if TYPE_CHECKING:
     import netrc
 
 Credentials = tuple[str, str]
-
-
-# Callers here say strip/redact; one implementation lives in solver.redact.
-strip_credentials = redact_url
-redact_text = mask_credentials
 
 
 def env_var_suffix(index_name: str) -> str:

@@ -30,7 +30,7 @@ from typing import Mapping
 import msgspec
 
 from ..errors import InputError
-from .auth import strip_credentials
+from ..redact import strip_credentials
 from .model import PyPIIndex, PyPIRequest
 
 STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")

@@ -23,7 +23,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from ..errors import NetworkError
-from .auth import strip_credentials
+from ..redact import strip_credentials
 from .config import IndexSource
 
 ACCEPT = (

@@ -431,10 +431,10 @@ def _run(cmd, package, what, timeout, env=None, cwd=None):
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise MetadataError(f"cannot prepare metadata of {package}: {what} failed: {exc}") from None
     if proc.returncode != 0:
-        from .auth import redact_text
+        from ..redact import mask_credentials
 
         lines = (proc.stderr or proc.stdout).strip().splitlines()[-8:]
-        detail = "\n  ".join(redact_text(ln) for ln in lines)
+        detail = "\n  ".join(mask_credentials(ln) for ln in lines)
         raise MetadataError(f"cannot prepare metadata of {package}: {what} failed:\n  {detail}")
     return proc
 

@@ -31,7 +31,8 @@ from packaging.version import InvalidVersion, Version
 
 from ..core.provider import Dependencies, Problem
 from ..errors import InputError, NetworkError, SolverError, UnsolvableError
-from .auth import CredentialProvider, redact_text, strip_credentials
+from ..redact import mask_credentials, strip_credentials
+from .auth import CredentialProvider
 from .config import IndexSource, effective_sources, pip_subprocess_env
 from .index import DistFile, fetch_flat, fetch_project, file_url_path, parse_filename
 from .metadata import (
@@ -911,7 +912,7 @@ class PyPIProvider:
                 # git's first "fatal:" line says what went wrong; the last is often advice
                 lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
                 first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "failed")
-                msg = redact_text(first)
+                msg = mask_credentials(first)
                 raise InputError(f"git dependency {req.name} ({clean_url}): git {args[0]} failed: {msg}")
             return proc.stdout.strip()
 
