@@ -90,7 +90,8 @@ def solve_conda(
         try:
             chosen = solve(provider, problem, backend=backend)
         except UnsolvableError as exc:
-            raise UnsolvableError(_headline(request, str(exc)), getattr(exc, "explanation", None)) from None
+            message = _headline(request, str(exc)) + _missing_subdirs_note(gateway)
+            raise UnsolvableError(message, getattr(exc, "explanation", None)) from None
     finally:
         if snapshot_path is not None and provider is not None:
             from .snapshot import dump_snapshot
@@ -116,6 +117,14 @@ def solve_conda(
         load_seconds=load,
         solve_seconds=max(total - load, 0.0),
     )
+
+
+def _missing_subdirs_note(gateway) -> str:
+    """Names the platform subdirs the channels do not have (a 404), so that "no package named
+    python" is not the only clue that the channel has nothing for this platform."""
+    missing = getattr(gateway, "missing_subdirs", None) or []
+    return "".join(f"\nnote: channel {ch.display!r} has no {sd!r} subdir (nothing at {where}); "
+                   "only its other subdirs were searched" for ch, sd, where in missing)
 
 
 def _headline(request: CondaRequest, core_message: str) -> str:

@@ -271,8 +271,9 @@ def file_url_path(url: str) -> Path:
     return Path(path)
 
 
-def fetch_project(http, source: IndexSource, name: str) -> list[DistFile]:
-    """The files of ``name`` on a simple index; [] when the index does not have the name."""
+def fetch_project(http, source: IndexSource, name: str) -> list[DistFile] | None:
+    """The files of ``name`` on a simple index; None when the index does not have the name (a 404,
+    or no page in a local index), [] when it has a page without files."""
     from ..http import NotFoundError
 
     url = project_url(source.url, name)
@@ -288,11 +289,11 @@ def fetch_project(http, source: IndexSource, name: str) -> list[DistFile]:
                 page = directory.as_uri() + "/"
                 parse = parse_json_page if candidate.endswith(".json") else parse_html_page
                 return parse(body, page, source.display, canonicalize_name(name))
-        return []
+        return None
     try:
         resp = http.get(url, headers={"Accept": ACCEPT})
     except NotFoundError:
-        return []
+        return None
     except NetworkError as exc:
         raise NetworkError(
             f"index {source.name or source.display} failed for package {name!r}: {exc}"
