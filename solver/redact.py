@@ -31,7 +31,7 @@ _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s]+@")  # to 
 # missing its ``//`` (``https:/u:p@h``, ``https:u:p@h``) or a bare ``u:p@host``. A colon is
 # required, so e-mail addresses and ``git@host`` are left alone.
 _LOOSE_USERINFO = re.compile(
-    r"(?:^|(?<=[\s'\"(<=,\[{]))(?P<lead>[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s/@:'\"]+:[^\s/'\"]+@(?=[\w\[])"
+    r"(?:^|(?<=[\s'\"(<=,\[{/]))(?P<lead>[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s/@:'\"]+:[^\s/'\"]+@(?=[\w\[])"
 )
 _CONDA_TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
 

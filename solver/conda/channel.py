@@ -147,6 +147,11 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
         scheme = spec.split("://", 1)[0]
         raise InputError(f"channel {canonical_channel_url(spec)!r}: unsupported URL scheme {scheme!r} "
                          "(use http://, https://, file:// or a local path)")
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", spec):  # ``https:/host/x``: a URL missing its //
+        from solver.redact import mask_credentials
+
+        raise InputError(f"channel {mask_credentials(spec)!r} is not a valid URL: a URL needs "
+                         "scheme://host (is a / missing?)")
     if looks_like_path(spec):
         path = Path(spec).expanduser()
         url = path_to_file_url(path)
