@@ -677,8 +677,9 @@ class HttpClient:
                     continue
                 resp.url = clean  # what the lock records: the channel's own URL
                 return resp
-            if len(errors) == 1 or all(isinstance(e, NotFoundError) for e in errors):
-                raise errors[-1]
+            missing = [e for e in errors if isinstance(e, NotFoundError)]
+            if missing or len(errors) == 1:  # a mirror that answers "not found" is believed
+                raise (missing or errors)[-1]
             raise NetworkError(f"every mirror of {clean} failed: " + "; ".join(str(e) for e in errors))
         return fetch(url)
 
@@ -921,6 +922,9 @@ class HttpClient:
                 if token is not None:
                     _WATCHDOG.cancel(token)
                 conn.close()
+                if deadline.passed:  # the watchdog closed the socket: a cut short body of our making
+                    last_error = TimeoutError("timed out")
+                    break
                 last_error = DamagedResponseError(f"damaged response from {_shown(clean_url)}: {exc}")
                 if not exc.retry:
                     break
