@@ -70,7 +70,7 @@ _ACCEPTED_ENCODINGS = {"", "identity", "gzip", "x-gzip", "deflate"}
 # Response headers a cache entry keeps: validators and what readers look at. Anything else (a
 # cookie, a Location holding a token) is not written to disk.
 _KEPT_HEADERS = ("etag", "last-modified", "cache-control", "content-type", "expires", "date", "content-range")
-#: Decoded body size past which a response is refused (a decompression bomb, or a wrong URL).
+#: Decoded size past which a compressed (gzip/deflate) body is refused: a decompression bomb.
 MAX_BODY_IN_MEMORY = 256 << 20
 MAX_BODY_TO_FILE = 4 << 30
 _DECODE_STEP = 1 << 20  # inflate at most this much per call, so a bomb is caught chunk by chunk
@@ -246,8 +246,7 @@ class _Decoder:
             self._z = None
 
     def feed(self, chunk: bytes, sink, budget: "_Budget") -> None:
-        if self._z is None:
-            budget.take(len(chunk))
+        if self._z is None:  # the server sends these bytes itself: only decoding is capped
             sink(chunk)
             return
         try:
@@ -285,8 +284,8 @@ class _Budget:
     def take(self, n: int) -> None:
         self.left -= n
         if self.left < 0:
-            raise _Damage(f"the body is larger than {self.limit >> 20} MiB once decoded (refused: a "
-                          "decompression bomb or a wrong URL)", retry=False)
+            raise _Damage(f"the body is larger than {self.limit >> 20} MiB once decoded (refused as a "
+                          "decompression bomb)", retry=False)
 
 
 class _Damage(Exception):
