@@ -978,8 +978,8 @@ class HttpClient:
                 url,
             )
         if status in _RETRY_STATUS:
-            raise HttpStatusError(f"HTTP {status} fetching {url} (the server is unavailable or busy; "
-                                  f"gave up within the {self.timeout:g} s timeout)", status, url)
+            raise HttpStatusError(f"HTTP {status} fetching {url} (the server is busy or unavailable; "
+                                  f"asked {self.retries + 1} times)", status, url)
         raise HttpStatusError(f"HTTP {status} fetching {url}", status, url)
 
     def _get_file(self, url: str) -> Response:

@@ -31,3 +31,36 @@ def test_messages_show_that_credentials_were_there_but_not_what():
     masked = mask_credentials(text)
     assert "s3cret" not in masked and "alice" not in masked and "tk/" not in masked
     assert "https://****@idx.example.invalid/simple/" in masked and "/t/****/ch/" in masked
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("https:/alice:pw-1@idx.example.invalid/simple", "https:/****@idx.example.invalid/simple"),
+    ("https:alice:pw-1@idx.example.invalid/simple", "https:****@idx.example.invalid/simple"),
+    ("index alice:pw-1@idx.example.invalid/simple failed", "index ****@idx.example.invalid/simple failed"),
+    ("not found: /work/https:/alice:pw-1@h.invalid/x", "not found: /work/https:/****@h.invalid/x"),
+    ("https://alice:pw@1@idx.example.invalid/x", "https://****@idx.example.invalid/x"),  # '@' in the password
+    ("write to me@example.invalid", "write to me@example.invalid"),  # no colon: not a credential
+    ("git@host.invalid:org/repo", "git@host.invalid:org/repo"),
+])
+def test_mistyped_urls_are_masked_in_messages(text, shown):
+    assert mask_credentials(text) == shown
+
+
+def test_mistyped_urls_lose_their_credentials_in_data():
+    assert strip_credentials("https:/alice:pw-1@idx.example.invalid/simple") == "https:/idx.example.invalid/simple"
+
+
+def test_one_name_per_credential_operation():
+    # the package says strip_* (data), mask_credentials (messages), split_credentials (transport):
+    # no module keeps another name for one of them
+    from pathlib import Path
+
+    import solver
+
+    root = Path(solver.__file__).parent
+    old = ("redact_url", "redact_text", "redact_conda_url", "redact = ", "scrub = ")
+    offenders = [f"{p.relative_to(root)}: {name}" for p in root.rglob("*.py") for name in old if name in p.read_text()]
+    assert offenders == []
