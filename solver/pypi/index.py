@@ -298,6 +298,19 @@ def fetch_project(http, source: IndexSource, name: str) -> list[DistFile] | None
         raise NetworkError(
             f"index {source.name or source.display} failed for package {name!r}: {exc}"
         ) from None
+    try:
+        return _parse_project_page(resp, source, name)
+    except NetworkError:
+        # a page that does not parse is not kept: asked again now if it came from the cache,
+        # and in any case never served from the cache to a later run
+        if hasattr(http, "invalidate"):
+            http.invalidate(url, headers={"Accept": ACCEPT})
+        if not resp.from_cache:
+            raise
+    return _parse_project_page(http.get(url, headers={"Accept": ACCEPT}), source, name)
+
+
+def _parse_project_page(resp, source: IndexSource, name: str) -> list[DistFile]:
     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
     body = resp.body
     if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{"):

@@ -88,3 +88,15 @@ def test_first_index_stops_at_an_index_that_has_a_page_without_files(solve, tmp_
     # unsafe-best-match looks at every index
     assert versions(solve([("pkg",)], [a.url + "/simple", b.url + "/simple"],
                           index_strategy="unsafe-best-match")) == {"pkg": "9.0"}
+
+
+def test_a_cached_page_that_does_not_parse_is_thrown_away(solve, tmp_path, serve_index):
+    build_index(tmp_path / "i", DISTS, pep658=True)
+    page = tmp_path / "i" / "simple" / "dep" / "index.json"
+    good = page.read_bytes()
+    page.write_bytes(good[: len(good) // 2])  # the index published a broken page (well framed, cacheable)
+    srv = serve_index(tmp_path / "i")
+    with pytest.raises(NetworkError, match="invalid JSON project page"):
+        solve([("app",)], [srv.url + "/simple"])
+    page.write_bytes(good)  # fixed; the broken copy is still fresh by its max-age
+    assert versions(solve([("app",)], [srv.url + "/simple"])) == {"app": "1.0", "dep": "1.5"}
