@@ -1021,6 +1021,11 @@ class HttpClient:
 
     @staticmethod
     def _write_meta(entry, meta) -> None:
+        # an entry an older version wrote may hold more than we keep now: rewritten, it loses it
+        meta["headers"] = {k: v for k, v in meta["headers"].items() if k in _KEPT_HEADERS}
+        url = meta.get("url")
+        if url is not None and (url != strip_conda_credentials(url) or url != mask_credentials(url)):
+            del meta["url"]
         try:
             write_atomic(entry[0], json.dumps(meta).encode())
         except OSError as exc:
@@ -1035,8 +1040,8 @@ class HttpClient:
                 "cache_control": headers.get("cache-control", "")}
         if info.temporary_redirect:
             meta["cache_control"] = "no-cache"
-        elif info.redirected and final_url == strip_conda_credentials(final_url) and final_url == mask_credentials(final_url):
-            meta["url"] = final_url
+        elif info.redirected:
+            meta["url"] = final_url  # dropped by _write_meta when it looks like it holds a secret
         return meta
 
     @staticmethod
