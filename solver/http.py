@@ -468,6 +468,7 @@ class HttpClient:
         self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()  # per-thread retries while trying mirrors
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -668,12 +669,16 @@ class HttpClient:
                 continue
             rest = clean[len(prefix):] if len(clean) >= len(prefix) else ""
             errors = []
-            for mirror in mirrors:
+            for i, mirror in enumerate(mirrors):
+                # a mirror that fails moves on to the next one at once; only the last one retries
+                self._local.retries = 0 if i < len(mirrors) - 1 else self.retries
                 try:
                     resp = fetch(mirror + rest)
                 except NetworkError as exc:
                     errors.append(exc)
                     continue
+                finally:
+                    self._local.retries = None
                 resp.url = clean  # what the lock records: the channel's own URL
                 return resp
             missing = [e for e in errors if isinstance(e, NotFoundError)]
@@ -870,7 +875,9 @@ class HttpClient:
             if proxy.auth:
                 all_headers["Proxy-Authorization"] = proxy.auth
         last_error: Exception | None = None
-        for attempt in range(self.retries + 1):
+        retries = getattr(self._local, "retries", None)
+        retries = self.retries if retries is None else retries
+        for attempt in range(retries + 1):
             if attempt:
                 random = _lazy("random")
                 pause = self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random())
@@ -892,7 +899,7 @@ class HttpClient:
                 resp = conn.getresponse()
                 status = resp.status
                 resp_headers = {k.lower(): v for k, v in resp.getheaders()}
-                if status in _RETRY_STATUS and attempt < self.retries:
+                if status in _RETRY_STATUS and attempt < retries:
                     resp.read()
                     _WATCHDOG.cancel(token)
                     self._release(key, conn, not resp.will_close)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from netfault import FaultServer, close_delimited, etagged, static
+from netfault import FaultServer, close_delimited, etagged, response, static
 from solver.cli import main
 
 PASSWORD = "pw-SECRET-9"
@@ -150,3 +150,50 @@ def test_a_url_missing_its_slashes_never_prints_the_password(tmp_path, capsys, m
     assert rc == 2, text
     assert PASSWORD not in text and "alice" not in text
     assert "****" in text
+
+
+def test_mirrors_serve_the_channel_and_the_lock_keeps_its_url(tmp_path):
+    import solver
+    from solver.api import HttpSettings
+
+    srv = FaultServer()
+    try:
+        srv.routes["/mirror/chan/noarch/repodata.json"] = static(200, GOOD_NOARCH)
+        srv.routes["/mirror/chan/linux-64/repodata.json"] = static(200, repodata("linux-64", []))
+        original = "https://conda.example.invalid/chan"
+        root = project(tmp_path, original)
+        settings = HttpSettings(timeout=5, mirrors={"https://conda.example.invalid": ("http://127.0.0.1:9/down",
+                                                                                    srv.url + "/mirror")})
+        result = solver.solve(solver.load_manifest(root), http=settings, cache_dir=tmp_path / "cache")
+        [env] = result.environments
+        assert [r.url for r in env.conda] == [original + "/noarch/tool-2.0-0.conda"]
+    finally:
+        srv.close()
+
+
+def test_channel_credentials_from_pixis_credentials_file(tmp_path):
+    import solver
+    from solver.api import HttpSettings
+
+    srv = FaultServer()
+    try:
+        def guarded(body):
+            def route(req, sock):
+                ok = req.headers.get("authorization") == f"Bearer {TOKEN}"
+                sock.sendall(response(200, body) if ok else response(401, b""))
+            return route
+
+        srv.routes["/chan/noarch/repodata.json"] = guarded(GOOD_NOARCH)
+        srv.routes["/chan/linux-64/repodata.json"] = guarded(repodata("linux-64", []))
+        root = project(tmp_path, srv.url + "/chan")
+        with pytest.raises(solver.errors.NetworkError, match="access denied"):
+            solver.solve(solver.load_manifest(root), http=HttpSettings(timeout=5), cache_dir=tmp_path / "cache")
+        auth = tmp_path / "credentials.json"
+        auth.write_text(json.dumps({"127.0.0.1": {"BearerToken": TOKEN}}))
+        result = solver.solve(solver.load_manifest(root), http=HttpSettings(timeout=5, auth_file=str(auth)),
+                              cache_dir=tmp_path / "cache")
+        assert [r.name for r in result.environments[0].conda] == ["tool"]
+        for name, data in everything_on_disk(tmp_path / "cache").items():
+            assert TOKEN.encode() not in data, name
+    finally:
+        srv.close()
