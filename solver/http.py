@@ -910,7 +910,10 @@ class HttpClient:
                             f"{delay:g} s, past the --timeout of {self.timeout:g} s per request", status, _shown(clean_url))
                     if delay:
                         time.sleep(delay)
-                    last_error = None
+                    last_error = HttpStatusError(
+                        f"HTTP {status} fetching {_shown(clean_url)} (the server is busy or unavailable; the "
+                        f"--timeout of {self.timeout:g} s per request passed before it answered)", status,
+                        _shown(clean_url))
                     continue
                 if method != "HEAD" and status in (200, 203, 206):
                     self._stream_body(resp, resp_headers, out, limit, info)
@@ -942,7 +945,7 @@ class HttpClient:
                 last_error = TimeoutError("timed out") if deadline.passed else exc
                 if isinstance(exc, ssl.SSLCertVerificationError) or deadline.passed:
                     break
-        if isinstance(last_error, DamagedResponseError):
+        if isinstance(last_error, (DamagedResponseError, HttpStatusError)):
             raise last_error
         if last_error is None:
             last_error = TimeoutError("timed out")
@@ -970,7 +973,7 @@ class HttpClient:
         decoder.finish(out.write, budget)
         resp_headers.pop("content-encoding", None)
         # A close-delimited identity body cannot be told from one cut short: used, not stored.
-        info.storable = framed or encoding in ("gzip", "x-gzip")
+        info.storable = framed or encoding != "identity" and encoding != ""  # a stream that reached its end
 
     def _raise_for_status(self, status: int, url: str) -> None:
         if 200 <= status < 300:

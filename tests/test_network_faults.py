@@ -451,3 +451,21 @@ def test_on_fetch_hears_each_remote_fetch_without_credentials(server, tmp_path):
     client.get(url)
     assert [(e.method, e.from_cache, e.bytes) for e in events] == [("get", False, 4), ("get", True, None)]
     assert all("EVENT-SECRET" not in e.url and e.url == server.url + "/a" for e in events)
+
+
+@pytest.mark.parametrize("host, port, entries, bypass", [
+    ("idx.corp.invalid", 443, ("corp.invalid",), True),
+    ("idx.corp.invalid", 443, (".corp.invalid",), True),
+    ("idx.corp.invalid", 443, ("*.corp.invalid",), True),
+    ("corp.invalid", 443, (".corp.invalid",), True),
+    ("notcorp.invalid", 443, ("corp.invalid",), False),
+    ("idx.corp.invalid", 8443, ("idx.corp.invalid:443",), False),
+    ("idx.corp.invalid", 443, ("idx.corp.invalid:443",), True),
+    ("10.1.2.3", 80, ("10.0.0.0/8",), True),
+    ("192.168.0.1", 80, ("10.0.0.0/8",), False),
+    ("anything.invalid", 80, ("*",), True),
+])
+def test_no_proxy_entries_match_as_curl_reads_them(host, port, entries, bypass):
+    from solver.http import _bypasses_proxy
+
+    assert _bypasses_proxy(host, port, entries) is bypass
