@@ -100,3 +100,27 @@ def test_a_cached_page_that_does_not_parse_is_thrown_away(solve, tmp_path, serve
         solve([("app",)], [srv.url + "/simple"])
     page.write_bytes(good)  # fixed; the broken copy is still fresh by its max-age
     assert versions(solve([("app",)], [srv.url + "/simple"])) == {"app": "1.0", "dep": "1.5"}
+
+
+@pytest.mark.parametrize("user_from", ["url", "env"])
+def test_keyring_set_url_user_as_the_private_indexes_guide_does(solve, tmp_path, serve_index, monkeypatch, user_from):
+    # `python -m keyring set <index url> <user>`: a basic backend answers get_password only
+    import sys
+    import types
+
+    from solver.pypi.testing import auth_handler
+
+    build_index(tmp_path / "p", DISTS)
+    srv = serve_index(tmp_path / "p", auth_handler("alice@corp.invalid", "kr-SECRET"))
+    stored = {(srv.url + "/simple", "alice@corp.invalid"): "kr-SECRET"}
+    monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(
+        get_password=lambda service, user: stored.get((service, user)),
+        get_credential=lambda service, user: None))
+    host = srv.url.split("//")[1]
+    if user_from == "url":
+        index, env = PyPIIndex(url=f"http://alice%40corp.invalid@{host}/simple", name="cloudrepo"), {}
+    else:
+        index, env = PyPIIndex(url=srv.url + "/simple", name="cloudrepo"), {"PIXI_PYPI_USERNAME_CLOUDREPO": "alice@corp.invalid"}
+    sol = solve([("app",)], [index], env=env)
+    assert versions(sol) == {"app": "1.0", "dep": "1.5"}
+    assert "kr-SECRET" not in repr(sol)
