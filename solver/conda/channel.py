@@ -80,8 +80,10 @@ class Channel(msgspec.Struct, frozen=True):
 def canonical_channel_url(url: str) -> str:
     """``url`` without ``user:password@``, a conda ``/t/<token>`` path segment, query or fragment:
     a channel's identity, safe to show and to write."""
-    if "://" not in url or url.startswith("file:"):
+    if url.startswith("file:"):
         return url
+    if "://" not in url:  # not a URL (a name, a URL missing its //): no user:password@ either
+        return strip_conda_credentials(url)
     parts = urlsplit(strip_conda_credentials(url))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
@@ -165,7 +167,9 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
             "channel as a URL (https://..., file://...) or a local path (./channel)"
         )
     if not alias.lower().startswith(("http://", "https://", "file://")):
-        raise InputError(f"channel alias {canonical_channel_url(alias)!r} must be an http(s):// or file:// URL")
+        from solver.redact import mask_credentials
+
+        raise InputError(f"channel alias {mask_credentials(alias)!r} must be an http(s):// or file:// URL")
     _check_url(alias, "channel alias")
     name = spec.strip("/")
     return Channel(name=name, base_url=f"{alias}/{name}")

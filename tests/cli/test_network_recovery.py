@@ -130,14 +130,16 @@ def test_a_missing_platform_subdir_is_named_when_a_package_is_not_found(tmp_path
         srv.close()
 
 
-@pytest.mark.parametrize("where", ["channel", "index-url", "find-links", "PIP_INDEX_URL"])
+@pytest.mark.parametrize("where", ["channel", "SOLVER_CHANNEL_ALIAS", "index-url", "find-links", "PIP_INDEX_URL"])
 def test_a_url_missing_its_slashes_never_prints_the_password(tmp_path, capsys, monkeypatch, where):
     bad = f"https:/alice:{PASSWORD}@idx.example.invalid/simple"
     local = (Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "channels" / "demo").as_posix()
-    channel = bad if where == "channel" else local
+    channel = {"channel": bad, "SOLVER_CHANNEL_ALIAS": "conda-forge"}.get(where, local)
     extra = ""
     deps = 'python = "*"'
-    if where != "channel":
+    if where == "SOLVER_CHANNEL_ALIAS":
+        monkeypatch.setenv("SOLVER_CHANNEL_ALIAS", bad)
+    elif where != "channel":
         deps += '\n[pypi-dependencies]\ntinyreq = "*"'
         if where == "index-url":
             extra = f'[pypi-options]\nindex-url = "{bad}"\n'
