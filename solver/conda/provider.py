@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 from ..core.provider import Dependencies, Problem
 from ..errors import InputError
+from ..platform import is_known_subdir
 from ..redact import mask_credentials
 from .matchspec import InvalidMatchSpec, MatchSpec
 from .model import CondaRequest, PackageRecord
@@ -39,11 +40,6 @@ from .version import version_key
 from .virtual import is_virtual_name, missing_virtual_reason, virtual_records
 
 _NO_DEPS = Dependencies()
-KNOWN_SUBDIRS = frozenset(
-    "noarch linux-32 linux-64 linux-aarch64 linux-armv6l linux-armv7l linux-ppc64le linux-ppc64 "
-    "linux-s390x linux-riscv64 osx-64 osx-arm64 win-32 win-64 win-arm64 emscripten-wasm32 "
-    "wasi-wasm32 zos-z freebsd-64".split()
-)
 _ANY, _VERSION_ONLY, _GENERAL = 0, 1, 2
 
 
@@ -219,7 +215,7 @@ class CondaProvider:
                 self._vs_channel[vs] = self._channel_index(channel, text)
             except InputError:
                 head, _, last = channel.rstrip("/").rpartition("/")
-                if head and last in KNOWN_SUBDIRS:  # "channel/subdir::name"
+                if head and is_known_subdir(last):  # "channel/subdir::name"
                     self._vs_channel[vs] = self._channel_index(head, text)
                 else:
                     raise

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Sequence
 
+from ..platform import is_known_subdir
 from .model import CondaRequest, PackageRecord
 
-_SUBDIRS = {
-    "noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l", "linux-ppc64le",
-    "linux-ppc64", "linux-s390x", "linux-riscv64", "osx-64", "osx-arm64", "win-32", "win-64",
-    "win-arm64", "emscripten-wasm32", "wasi-wasm32", "zos-z", "freebsd-64",
-}
 
 
 def _channel_name(channel: str) -> str:
     parts = [p for p in channel.rstrip("/").split("/") if p]
-    if len(parts) > 1 and parts[-1] in _SUBDIRS:
+    if len(parts) > 1 and is_known_subdir(parts[-1]):
         parts = parts[:-1]
     return parts[-1] if parts else ""
 

@@ -37,7 +37,7 @@ from .model import (
     Task,
     TaskDependency,
 )
-from .platforms import KNOWN_PLATFORMS, KNOWN_SELECTORS
+from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
 
 CHANNEL_PRIORITIES = ("strict", "disabled")
 SOLVE_STRATEGIES = ("highest", "lowest", "lowest-direct")
@@ -328,9 +328,9 @@ def parse_platforms(ctx: Context, path, value) -> list[str]:
     items = string_list(ctx, path, value, "an array of platform names")
     out = []
     for i, item in enumerate(items):
-        if item not in KNOWN_PLATFORMS:
-            guess = did_you_mean(item, KNOWN_PLATFORMS)
-            hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_PLATFORMS)}"
+        if item not in KNOWN_SUBDIRS:
+            guess = did_you_mean(item, KNOWN_SUBDIRS)
+            hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}"
             raise ctx.error(tuple(path) + (i,), f"unknown platform `{item}`", hint)
         if item not in out:
             out.append(item)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from solver.conda.model import CondaRequest, VirtualPackage
+from solver.conda.model import CondaRequest
+from solver.platform import virtual_packages
 
-LINUX = [VirtualPackage("__unix", "0", "0"), VirtualPackage("__linux", "5.10", "0"), VirtualPackage("__glibc", "2.28", "0")]
+LINUX = virtual_packages("linux-64", linux="5.10")
 
 
 def rec(name, version, build=None, *, build_number=0, depends=(), constrains=(), subdir="linux-64",
