@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from .errors import SolverError
+from .errors import InternalError, LockOutdatedError, SolverError
 
 JSON_SCHEMA_VERSION = 1
 
@@ -303,7 +303,7 @@ def solve_command(args) -> int:
             if reasons:
                 if args.json:
                     _emit_result("outdated", t0, lock_file=lock_path, reasons=reasons)
-                raise api.lock_outdated(reasons)
+                raise LockOutdatedError(reasons)
             entries = _lock_entries(existing, environments, platforms)
             if args.json:
                 _emit_result("up-to-date", t0, lock_file=lock_path, environments=_environments_json(entries))
@@ -412,9 +412,3 @@ def replay_command(args) -> int:
               f"({len(snapshot.records)} records in the snapshot, {backend} backend) in {seconds:.2f}s",
               file=sys.stderr, flush=True)
     return 0
-
-
-class InternalError(SolverError):
-    """An unexpected failure inside the solver (a bug); exit code 2 like other failures to run."""
-
-    exit_code = 2

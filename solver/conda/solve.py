@@ -90,7 +90,7 @@ def solve_conda(
         try:
             chosen = solve(provider, problem, backend=backend)
         except UnsolvableError as exc:
-            raise UnsolvableError(_headline(request, str(exc)), getattr(exc, "explanation", None)) from None
+            raise exc.retitled(f"cannot solve the conda environment for {request.platform}", stage="conda") from None
     finally:
         if snapshot_path is not None and provider is not None:
             from .snapshot import dump_snapshot
@@ -116,12 +116,3 @@ def solve_conda(
         load_seconds=load,
         solve_seconds=max(total - load, 0.0),
     )
-
-
-def _headline(request: CondaRequest, core_message: str) -> str:
-    head = f"cannot solve the conda environment for {request.platform}"
-    if core_message.startswith(head):
-        return core_message
-    # The core's own first line says the same as ours; one headline is enough.
-    body = core_message.split("\n", 1)[1] if core_message.startswith("Cannot solve the requirements:") else core_message
-    return f"{head}:\n{body}"

@@ -62,4 +62,5 @@ def _unsolvable(provider: Provider, problem: Problem, solver) -> UnsolvableError
     from .explain import explain
 
     explanation = explain(provider, problem, solver)
-    return UnsolvableError(explanation.render(), explanation)
+    headline, details = explanation.render_parts()
+    return UnsolvableError(headline, explanation, details=details)
