@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import msgspec
 
@@ -28,7 +28,11 @@ from .conda.model import PackageRecord
 from .errors import InputError, SolverError, UnsolvableError
 from .feedback import CondaFeedback
 from .lock.model import LockFile
+from .options import Backend
 from .pypi.model import PyPIPackage
+
+if TYPE_CHECKING:
+    from .manifest.model import Manifest
 
 __all__ = [
     "CondaFeedback",
@@ -110,7 +114,7 @@ class HttpSettings(msgspec.Struct, kw_only=True):
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
 
 
-def load_manifest(path=None, cwd=None):
+def load_manifest(path: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None) -> Manifest:
     """Find and read a manifest (``pixi.toml`` or ``pyproject.toml`` with ``[tool.pixi]``)."""
     from .manifest import load_manifest as _load
 
@@ -190,12 +194,12 @@ def _locked_for(unit, lock: LockFile | None) -> tuple[list[PackageRecord], list[
 
 
 def solve(
-    manifest,
+    manifest: Manifest | str | os.PathLike | None,
     environments: Iterable[str] | None = None,
     platforms: Iterable[str] | None = None,
     lock: LockFile | None = None,
     update: Iterable[str] | None = None,
-    backend: str = "native",
+    backend: Backend = "native",
     *,
     cache_dir=None,
     channel_alias: str | None = None,

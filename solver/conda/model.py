@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import msgspec
 
+from ..options import ChannelPriority, SolveStrategy
+
 
 class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """One entry of ``repodata.json`` (``packages`` or ``packages.conda``), as decoded by msgspec.
@@ -72,8 +74,8 @@ class CondaRequest(msgspec.Struct, kw_only=True):
     specs: list[str]
     channels: list[str]
     virtual_packages: list[VirtualPackage] = []
-    channel_priority: str = "strict"  # "strict" | "disabled"
-    strategy: str = "highest"  # "highest" | "lowest" | "lowest-direct"
+    channel_priority: ChannelPriority = "strict"
+    strategy: SolveStrategy = "highest"
     exclude_newer: int | None = None  # milliseconds since the epoch; newer records are not considered
     constraints: list[str] = []  # MatchSpecs that restrict without requiring
     locked: list[PackageRecord] = []  # preferred where still valid

@@ -30,8 +30,9 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from ..core.provider import Dependencies, Problem
+from ..core.provider import Dependencies, Problem, Provider
 from ..errors import InputError
+from ..options import ChannelPriority, SolveStrategy, check_choice
 from ..platform import is_known_subdir
 from ..redact import mask_credentials
 from .matchspec import InvalidMatchSpec, MatchSpec
@@ -89,7 +90,7 @@ def _parse_spec(text: str, *, where: str):
         raise InputError(f"{prefix}invalid match spec {text!r}: {exc}") from None
 
 
-class CondaProvider:
+class CondaProvider(Provider):
     """Implements ``solver.core.provider.Provider`` for one ``CondaRequest`` over a gateway.
 
     ``gateway.records(name)`` returns ``[(channel_index, PackageRecord), ...]`` where the index
@@ -147,13 +148,8 @@ class CondaProvider:
             for rec in request.locked:
                 if rec.name not in skip:
                     self._locked.setdefault(rec.name, rec)
-        strategy = request.strategy
-        if strategy not in ("highest", "lowest", "lowest-direct"):
-            raise InputError(f"unknown strategy {strategy!r} (expected highest, lowest or lowest-direct)")
-        if request.channel_priority not in ("strict", "disabled"):
-            raise InputError(
-                f"unknown channel priority {request.channel_priority!r} (expected strict or disabled)"
-            )
+        check_choice(request.strategy, SolveStrategy, "strategy")
+        check_choice(request.channel_priority, ChannelPriority, "channel priority")
 
     # -- problem ------------------------------------------------------------------------------
 

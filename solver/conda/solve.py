@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from ..errors import InputError, UnsolvableError
+from ..options import Backend, check_choice
 from .model import CondaRequest, PackageRecord, VirtualPackage
 
 
@@ -33,7 +34,6 @@ class CondaSolution(msgspec.Struct, kw_only=True):
     solve_seconds: float = 0.0
 
 
-BACKENDS = ("native", "pycosat")
 SNAPSHOT_DIR_ENV = "SOLVER_SNAPSHOT_DIR"
 
 
@@ -42,9 +42,8 @@ def _snapshot_file(folder: str, request: CondaRequest) -> Path:
     return Path(folder) / f"conda-{request.platform}-{digest}.snapshot"
 
 
-def _check_request(request: CondaRequest, backend: str) -> None:
-    if backend not in BACKENDS:
-        raise InputError(f"unknown solver backend {backend!r} (expected one of: {', '.join(BACKENDS)})")
+def _check_request(request: CondaRequest, backend: Backend) -> None:
+    check_choice(backend, Backend, "solver backend")
     if not request.platform:
         raise InputError("conda request: platform is empty")
     if not request.channels:
@@ -58,7 +57,7 @@ def solve_conda(
     request: CondaRequest,
     gateway: Any = None,
     *,
-    backend: str = "native",
+    backend: Backend = "native",
     cache_dir=None,
     channel_alias: str | None = None,
     snapshot_path=None,

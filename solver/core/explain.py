@@ -116,17 +116,11 @@ class _Builder:
 
     # text helpers
     def version(self, s: int) -> str:
-        show = getattr(self.p, "display_version", None)
-        if show is not None:
-            return show(s)
-        name = self.p.display_name(self.p.name_of(s))
-        text = self.p.display_solvable(s)
-        return text[len(name) :].strip() if text.startswith(name) else text
+        return self.p.display_version(s)
 
     def release(self, s: int) -> str:
-        """The version alone (no build), for compact lists; optional provider hook."""
-        show = getattr(self.p, "display_release", None)
-        return show(s) if show is not None else self.version(s)
+        """The version alone (no build), for compact lists."""
+        return self.p.display_release(s)
 
     def compact(self, solvables: list[int], sep: str, counted: bool = True) -> str:
         """Distinct releases in provider order, capped: "2.1 | 2.0", "1.0 | … | 3.2 (12 versions)"."""

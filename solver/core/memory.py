@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from ..errors import InputError
-from .provider import Dependencies, Problem
+from .provider import Dependencies, Problem, Provider
 
 _CLAUSE = re.compile(r"^\s*(==|!=|>=|<=|>|<)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
 _OPS = {
@@ -53,7 +53,7 @@ def parse_spec(text: str) -> tuple[str, tuple[tuple[str, tuple[int, ...]], ...]]
     return name, tuple(clauses)
 
 
-class InMemoryProvider:
+class InMemoryProvider(Provider):
     def __init__(self, packages: Mapping[str, Iterable[Mapping]], *, order: str = "highest"):
         self._names: list[str] = []
         self._name_ids: dict[str, int] = {}

@@ -37,12 +37,9 @@ from .model import (
     Task,
     TaskDependency,
 )
+from ..options import CHANNEL_PRIORITIES, INDEX_STRATEGIES, PRERELEASE_MODES, SOLVE_STRATEGIES
 from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
 
-CHANNEL_PRIORITIES = ("strict", "disabled")
-SOLVE_STRATEGIES = ("highest", "lowest", "lowest-direct")
-INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
-PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
 INDEX_PRIORITIES = ("primary", "supplemental", "explicit")
 
 DEPENDENCY_TABLES = ("dependencies", "host-dependencies", "build-dependencies", "constraints")

@@ -48,6 +48,7 @@ from .model import (
 )
 from .parse import is_url
 from .. import platform as platform_facts
+from ..options import ChannelPriority, SolveStrategy
 from ..platform import KNOWN_SUBDIRS, selectors_for
 
 
@@ -59,8 +60,8 @@ class EnvironmentView(msgspec.Struct, kw_only=True):
     solve_group: str | None
     channels: list[str]
     platforms: list[str]
-    channel_priority: str
-    solve_strategy: str
+    channel_priority: ChannelPriority
+    solve_strategy: SolveStrategy
     exclude_newer: int | None
     system_requirements: SystemRequirements
     pypi_options: PyPIOptions
