@@ -69,7 +69,7 @@ def solve_checked(req: CondaRequest, gateway=None):
     checking pycosat agrees that it is unsatisfiable)."""
     from solver.conda.provider import CondaProvider
     from solver.conda.solve import solve_conda
-    from solver.conda.validate import validate_conda
+    from support.conda_validate import validate_conda
     from solver.core.solve import solve
     from solver.core.validate import validate
     from solver.errors import UnsolvableError

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _solve_helpers import channels, make_gateway, rec, request, solve_checked, unsat_message  # noqa: E402
 
 from solver.conda.model import CondaRequest, PackageRecord, VirtualPackage  # noqa: E402
-from solver.conda.validate import validate_conda  # noqa: E402
+from support.conda_validate import validate_conda  # noqa: E402
 from solver.conda.virtual import detect_virtual_packages, virtual_records  # noqa: E402
 from solver.platform import virtual_packages  # noqa: E402
 from solver.errors import InputError  # noqa: E402

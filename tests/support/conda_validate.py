@@ -2,15 +2,15 @@
 
 It shares no code with the provider or the solver core (only the MatchSpec parser): it looks at
 the chosen records as a user would, so a bug in the provider's bookkeeping cannot hide itself.
-Used by the tests on every solution, and available as a safety net before a lock is written.
+The tests run it on every solution.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Iterable, Sequence
 
-from ..platform import is_known_subdir
-from .model import CondaRequest, PackageRecord
+from solver.conda.model import CondaRequest, PackageRecord
+from solver.platform import is_known_subdir
 
 
 
@@ -36,7 +36,7 @@ def validate_conda(
     ``available(name)`` (e.g. ``gateway.records``) lets the check also verify strict channel
     priority: a record may only come from the highest-priority channel that has its name.
     """
-    from .matchspec import MatchSpec
+    from solver.conda.matchspec import MatchSpec
 
     problems: list[str] = []
     parse_cache: dict[str, object] = {}
