@@ -144,10 +144,6 @@ def archspec_for(platform: str) -> str | None:
     return _ARCHSPEC.get(platform)
 
 
-def default_macos(platform: str) -> str | None:
-    return _DEFAULT_MACOS.get(platform)
-
-
 def effective_glibc(platform: str, libc: str | None = None, libc_family: str | None = None) -> str | None:
     """The glibc a linux platform offers (stated or default); None off linux or for another libc."""
     if family(platform) != "linux" or (libc_family or "glibc") != "glibc":

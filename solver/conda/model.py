@@ -56,12 +56,6 @@ class VirtualPackage(msgspec.Struct, frozen=True):
     build: str = "0"
 
 
-class LockedRecord(msgspec.Struct, frozen=True):
-    """A record pinned by an existing lock: kept by the solve while the request still allows it."""
-
-    record: PackageRecord
-
-
 class CondaRequest(msgspec.Struct, kw_only=True):
     """One conda solve: one environment (or solve group) on one platform.
 

@@ -115,3 +115,11 @@ def solve_conda(
         load_seconds=load,
         solve_seconds=max(total - load, 0.0),
     )
+
+
+def replay_snapshot(path, *, backend: Backend = "native") -> CondaSolution:
+    """Solve a snapshot's request over its records; the same answer as the solve that wrote it."""
+    from .snapshot import load_snapshot
+
+    snap = load_snapshot(path)
+    return solve_conda(snap.request, snap.gateway(), backend=backend)

@@ -189,6 +189,30 @@ class Manifest(msgspec.Struct, kw_only=True):
         return self.features[DEFAULT_FEATURE]
 
 
+# What an environment is made of: the parser (to warn about an environment without platforms) and
+# the request builder both ask, so it lives with the records.
+
+
+def environment_features(manifest: Manifest, env: Environment) -> list[Feature]:
+    return [manifest.features[name] for name in env.feature_names() if name in manifest.features]
+
+
+def merge_platforms(manifest: Manifest, features: list[Feature]) -> list[str]:
+    """The platforms every one of ``features`` supports (a feature without ``platforms`` supports
+    the project's), in the project's order."""
+    project = manifest.project.platforms
+    sets = [feature.platforms if feature.platforms is not None else project for feature in features]
+    if not sets:
+        return list(project)
+    order = list(project) + [p for s in sets for p in s if p not in project]
+    common = set(sets[0]).intersection(*map(set, sets[1:]))
+    seen: list[str] = []
+    for p in order:
+        if p in common and p not in seen:
+            seen.append(p)
+    return seen
+
+
 class MemberRequest(msgspec.Struct, kw_only=True):
     """One environment's own share of a solve unit: the lock layer takes its subset from the
     unit's solution by walking from these requirements."""

@@ -36,6 +36,8 @@ from .model import (
     Target,
     Task,
     TaskDependency,
+    environment_features,
+    merge_platforms,
 )
 from ..options import CHANNEL_PRIORITIES, INDEX_STRATEGIES, PRERELEASE_MODES, SOLVE_STRATEGIES
 from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
@@ -1162,8 +1164,6 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         warnings=ctx.warnings,
     )
     if project.platforms:
-        from .requests import environment_features, merge_platforms  # noqa: PLC0415 (cycle)
-
         for env in environments.values():
             if not merge_platforms(manifest, environment_features(manifest, env)):
                 ctx.warn(("environments", env.name), f"environment `{env.name}` supports no platform: its features' platforms do not overlap")

@@ -45,6 +45,8 @@ from .model import (
     SolveUnit,
     SystemRequirements,
     Task,
+    environment_features,
+    merge_platforms,
 )
 from .parse import is_url
 from .. import platform as platform_facts
@@ -97,10 +99,6 @@ def _feature_path(name: str) -> tuple:
 # -- environment-level merging --------------------------------------------------------------------
 
 
-def environment_features(manifest: Manifest, env: Environment) -> list[Feature]:
-    return [manifest.features[name] for name in env.feature_names() if name in manifest.features]
-
-
 def _version_key(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", text))
 
@@ -144,20 +142,6 @@ def merge_channels(manifest: Manifest, features: list[Feature]) -> list[str]:
         if channel not in out:
             out.append(channel)
     return out
-
-
-def merge_platforms(manifest: Manifest, features: list[Feature]) -> list[str]:
-    project = manifest.project.platforms
-    sets = [feature.platforms if feature.platforms is not None else project for feature in features]
-    if not sets:
-        return list(project)
-    order = list(project) + [p for s in sets for p in s if p not in project]
-    common = set(sets[0]).intersection(*map(set, sets[1:]))
-    seen: list[str] = []
-    for p in order:
-        if p in common and p not in seen:
-            seen.append(p)
-    return seen
 
 
 def _single(manifest, features, attr: str, key: str, what: str, scope: str):

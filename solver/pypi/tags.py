@@ -49,10 +49,6 @@ class TargetEnv(msgspec.Struct, frozen=True, kw_only=True):
         release = Version(self.python_version).release
         return (release[0], release[1] if len(release) > 1 else 0)
 
-    @property
-    def free_threaded(self) -> bool:
-        return bool(self.abi and self.abi.startswith("cp") and self.abi.endswith("t"))
-
     def markers(self) -> dict[str, str]:
         """PEP 508 marker environment (without ``extra``)."""
         sys_platform, system, os_name, machine, _ = PYTHON_PLATFORMS.get(

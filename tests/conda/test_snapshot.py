@@ -12,7 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from _solve_helpers import channels, make_gateway, rec, request  # noqa: E402
 
-from solver.conda.snapshot import COMPRESS_ABOVE, dump_snapshot, load_snapshot, replay_snapshot  # noqa: E402
+from solver.conda.snapshot import COMPRESS_ABOVE, dump_snapshot, load_snapshot  # noqa: E402
+from solver.conda.solve import replay_snapshot  # noqa: E402
 from solver.conda.solve import solve_conda  # noqa: E402
 from solver.platform import virtual_packages  # noqa: E402
 from solver.errors import InputError, UnsolvableError  # noqa: E402
