@@ -29,6 +29,30 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
+def terminal_columns(stream) -> int:
+    """The width of the terminal ``stream`` writes to, measured on each call (the user may resize
+    it): ``COLUMNS`` when set, as ``shutil.get_terminal_size`` has it, else the stream's own
+    terminal, else ``shutil``'s answer (stdout's terminal, or 80)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        import shutil
+
+        return shutil.get_terminal_size().columns
+
+
+def fit_line(text: str, columns: int) -> str:
+    """``text`` cut to ``columns - 1`` characters (``...`` ending a cut), so a status line never
+    reaches the last column, where terminals wrap it onto a second line that ``\r`` cannot clear."""
+    room = max(columns - 1, 1)
+    if len(text) <= room:
+        return text
+    return text[: room - 3] + "..." if room > 3 else text[:room]
+
+
 class Progress:
     """Status on stderr: one in-place line on a terminal, plain lines otherwise, nothing with -q.
 
@@ -72,8 +96,7 @@ class Progress:
             text = f"[{self._done}/{self._total}] solving {names}"
             if self.fetches:
                 text += f" | {self.fetches} fetched, {_size(self.downloaded)}"
-            width = 100
-            self.stream.write(text[:width])
+            self.stream.write(fit_line(text, terminal_columns(self.stream)))
             self.stream.flush()
             self._line = True
             self._drawn_at = time.monotonic()
