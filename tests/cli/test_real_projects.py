@@ -20,6 +20,7 @@ import pytest
 from solver.cli import main
 from solver.lock import read_lock, write_lock
 
+pytestmark = pytest.mark.oracle
 rattler = pytest.importorskip("rattler")
 
 ROBOT_PLATFORMS = ["linux-64", "osx-arm64", "win-64"]

@@ -17,6 +17,8 @@ from solver.conda.model import CondaRequest  # noqa: E402
 from solver.conda.solve import solve_conda  # noqa: E402
 from solver.platform import virtual_packages  # noqa: E402
 
+pytestmark = pytest.mark.oracle
+
 CASES = [
     (["conda-forge"], "linux-64", ["python 3.11.*", "numpy"], {}),
     (["conda-forge"], "osx-arm64", ["python", "numpy", "pandas"], {}),
