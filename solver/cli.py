@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
     s.add_argument("--backend", choices=BACKENDS, default=None, help="SAT backend (default: native)")
     s.add_argument("--concurrency", type=int, default=None, help="maximum parallel downloads")
-    s.add_argument("--timeout", type=float, default=None, help="request timeout in seconds")
+    s.add_argument("--timeout", type=float, default=None,
+                   help="deadline per request in seconds, retries and redirects included (default 30)")
     s.add_argument("--tls-no-verify", action="store_true", help="do not verify TLS certificates (development only)")
     s.add_argument("-v", "--verbose", action="count", default=0)
     s.add_argument("-q", "--quiet", action="store_true")

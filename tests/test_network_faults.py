@@ -264,8 +264,8 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
 
 _RACE = textwrap.dedent("""
     import sys, threading
-    assert "http.client" not in sys.modules and "ssl" not in sys.modules
     from solver.http import HttpClient
+    assert "http.client" not in sys.modules and "ssl" not in sys.modules  # the threads import them
     url = sys.argv[1]
     client = HttpClient(None, retries=0)
     barrier = threading.Barrier(16)
