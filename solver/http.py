@@ -987,6 +987,9 @@ class HttpClient:
                 status,
                 url,
             )
+        if status == 407:
+            raise HttpStatusError(f"the proxy refused the request for {url} (HTTP 407): check the proxy's "
+                                  "user:password (proxy-config, HTTP(S)_PROXY)", status, url)
         if status in _RETRY_STATUS:
             raise HttpStatusError(f"HTTP {status} fetching {url} (the server is busy or unavailable; "
                                   f"asked {self.retries + 1} times)", status, url)

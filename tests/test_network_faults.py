@@ -304,6 +304,10 @@ def test_http_proxy_from_the_environment_with_credentials(server, tmp_path, monk
         assert HttpClient(tmp_path).get(server.url + "/x").body == b"via proxy"
         assert proxy.seen[0][:2] == ("GET", server.url + "/x")
         assert_no_secret(tmp_path, "PROXY-SECRET")
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("http://", "http://pu:WRONG-SECRET@"))
+        with pytest.raises(NetworkError, match=r"the proxy refused the request .*\(HTTP 407\)") as info:
+            HttpClient(tmp_path).get(server.url + "/x")
+        assert "WRONG-SECRET" not in str(info.value)
     finally:
         proxy.close()
 
