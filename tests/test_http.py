@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from solver.errors import NetworkError
-from solver.http import HttpClient, NotFoundError, strip_credentials, split_credentials
+from solver.http import HttpClient, NotFoundError
+from solver.redact import split_credentials, strip_credentials
 
 
 class Server:

@@ -470,6 +470,6 @@ def test_on_fetch_hears_each_remote_fetch_without_credentials(server, tmp_path):
     ("anything.invalid", 80, ("*",), True),
 ])
 def test_no_proxy_entries_match_as_curl_reads_them(host, port, entries, bypass):
-    from solver.http import _bypasses_proxy
+    from solver.http.settings import bypasses_proxy
 
-    assert _bypasses_proxy(host, port, entries) is bypass
+    assert bypasses_proxy(host, port, entries) is bypass
