@@ -1,4 +1,4 @@
-"""The one HTTP client both stages use (``solver.http``): connection reuse, a cache directory with HTTP caching
+"""The one HTTP client both stages use: connection reuse, a cache directory with HTTP caching
 semantics (ETag / Last-Modified revalidation, ``Cache-Control: max-age``), retries with backoff,
 a deadline per request, bounded concurrency, proxies, mirrors, and credentials that never leak.
 

@@ -39,7 +39,9 @@ def cache_paths(cache_dir: Path, url: str, headers: dict[str, str] | None) -> tu
     base = cache_dir / digest[:2]
     return base / f"{digest}.json", base / f"{digest}.body"
 
+
 def read_meta(entry):
+    """The entry's meta (validators, kept headers), or None when absent or unreadable."""
     try:
         with open(entry[0], "rb") as f:
             meta = json.load(f)
@@ -47,13 +49,17 @@ def read_meta(entry):
     except (OSError, ValueError):
         return None
 
+
 def read_body(entry):
+    """The entry's body, or None when it is gone."""
     try:
         return entry[1].read_bytes()
     except OSError:
         return None
 
+
 def write_meta(entry, meta) -> None:
+    """Writes the entry's meta, atomically."""
     # an entry an older version wrote may hold more than we keep now: rewritten, it loses it
     meta["headers"] = {k: v for k, v in meta["headers"].items() if k in KEPT_HEADERS}
     url = meta.get("url")
@@ -64,6 +70,7 @@ def write_meta(entry, meta) -> None:
     except OSError as exc:
         raise cache_unwritable(entry[0].parent.parent, exc) from None
 
+
 def new_meta(final_url: str, original: str, headers: dict[str, str], info: Transfer) -> dict:
     """What a cache entry records. The URL only when a permanent redirect moved it and it
     holds nothing that looks like a secret; a temporary redirect makes the entry one that is
@@ -73,14 +80,18 @@ def new_meta(final_url: str, original: str, headers: dict[str, str], info: Trans
     if info.temporary_redirect:
         meta["cache_control"] = "no-cache"
     elif info.redirected:
-        meta["url"] = final_url  # dropped by _write_meta when it looks like it holds a secret
+        meta["url"] = final_url  # dropped by write_meta when it looks like it holds a secret
     return meta
 
+
 def storable(headers: dict[str, str]) -> bool:
+    """The server allows storing the response (no ``Cache-Control: no-store``)."""
     cc = headers.get("cache-control", "").lower()
     return "no-store" not in cc
 
+
 def validators(meta: dict) -> dict[str, str]:
+    """The conditional headers that revalidate the entry."""
     out = {}
     h = meta["headers"]
     if "etag" in h:
@@ -89,7 +100,9 @@ def validators(meta: dict) -> dict[str, str]:
         out["If-Modified-Since"] = h["last-modified"]
     return out
 
+
 def fresh(meta: dict) -> bool:
+    """The entry may be used without asking the server (within its ``max-age``)."""
     cc = str(meta.get("cache_control", "")).lower()
     if "no-cache" in cc or "must-revalidate" in cc and "max-age=0" in cc:
         return False
