@@ -95,6 +95,9 @@ def stream_body(resp, resp_headers: dict[str, str], out, limit: int, info: Trans
         decoder.feed(chunk, out.write, budget)
     if resp.length:  # read1 ends quietly when the peer closes before Content-Length
         raise Damage(f"the connection closed {resp.length} bytes before the end of the response")
+    # read1 leaves a response whose Content-Length it met open; closed, its connection may carry
+    # the next request (left open, http.client refuses that request with ResponseNotReady)
+    resp.close()
     decoder.finish(out.write, budget)
     resp_headers.pop("content-encoding", None)
     # A close-delimited identity body cannot be told from one cut short: used, not stored.
