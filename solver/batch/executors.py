@@ -279,6 +279,20 @@ def _dask_task(config_bytes: bytes, problem_bytes: bytes) -> bytes:
     return _encode(solve_problem(_problem_decoder.decode(problem_bytes), state))
 
 
+def _setup_plugin(worker_setup: Callable[[], None]):
+    """A Dask worker plugin running ``worker_setup`` on every worker, restarted ones included."""
+    from distributed import WorkerPlugin
+
+    class SetupPlugin(WorkerPlugin):
+        def __init__(self, setup):
+            self.setup_function = setup
+
+        def setup(self, worker):
+            self.setup_function()
+
+    return SetupPlugin(worker_setup)
+
+
 def run_dask(items: Iterable[tuple[int, Problem]], config: WorkerConfig, scheduler, *, on_event: Event = _ignore,
              worker_setup: Callable[[], None] | None = None) -> Iterator[tuple[int, ProblemResult]]:
     """On a Dask distributed cluster: ``scheduler`` is its address (``tcp://host:8786``) or a
@@ -307,7 +321,7 @@ def run_dask(items: Iterable[tuple[int, Problem]], config: WorkerConfig, schedul
     else:
         client = scheduler
     if worker_setup is not None:
-        client.run(worker_setup)
+        client.register_plugin(_setup_plugin(worker_setup), name=f"solver-batch-setup-{id(worker_setup)}")
     config_bytes = _encode(config)
     token = f"{os.getpid()}-{time.time_ns()}"
     futures: dict = {}
@@ -326,7 +340,8 @@ def run_dask(items: Iterable[tuple[int, Problem]], config: WorkerConfig, schedul
                 data = fut.result()
             except KilledWorker as exc:
                 retry = attempt == 1
-                on_event("worker-lost", {"worker": "dask", "detail": str(exc), "id": problem.id, "retry": retry})
+                worker = getattr(getattr(exc, "last_worker", None), "address", None) or "(unknown)"
+                on_event("worker-lost", {"worker": worker, "detail": "died", "id": problem.id, "retry": retry})
                 if retry:
                     stream.add(submit(index, problem, 2))
                 else:

@@ -180,9 +180,14 @@ def run_batch(
     report = progress or (lambda event, info: None)
     summary = BatchSummary(total=total, skipped=skipped, counts={"solved": 0, "unsolvable": 0, "error": 0})
 
+    lost: set = set()
+
     def on_event(kind: str, info: dict) -> None:
         if kind == "worker-lost":
-            summary.workers_lost.append(f"worker {info['worker']} {info['detail']} while solving {info['id']}")
+            # one line per worker (a dead Dask worker fails every task it held, one event each)
+            if info["worker"] not in lost:
+                lost.add(info["worker"])
+                summary.workers_lost.append(f"worker {info['worker']} {info['detail']} while solving {info['id']}")
             if info.get("retry"):
                 summary.retried.append(info["id"])
         report(kind, info)

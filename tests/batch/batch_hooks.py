@@ -39,8 +39,8 @@ def _hang_deaf(request) -> None:
         time.sleep(0.02)
 
 
-def _crash_once(request) -> None:
-    marker = os.environ[MARKER_ENV]
+def _crash_once(request, marker: str | None = None) -> None:
+    marker = marker or os.environ[MARKER_ENV]
     if not os.path.exists(marker):
         with open(marker, "w") as f:
             f.write(str(os.getpid()))
@@ -65,3 +65,14 @@ def crash_once() -> None:
 
 def crash_always() -> None:
     _wrap(_crash_always)
+
+
+class crash_once_at:
+    """``crash_once`` with the marker's path given (for workers started before the test set the
+    environment variable, as a Dask cluster's); picklable by reference."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __call__(self) -> None:
+        _wrap(lambda request: _crash_once(request, self.marker))

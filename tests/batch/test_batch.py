@@ -172,15 +172,36 @@ def test_sequential_and_pool_give_byte_identical_results(tmp_path, channel):
     assert sequential.count(b"\n") == len(problems)
 
 
-def test_dask_local_cluster_gives_the_same_results(tmp_path, channel):
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A local Dask cluster of 2 worker processes; a task whose worker dies fails at once
+    (allowed-failures 0), so the batch's own retry is what is tested."""
     pytest.importorskip("distributed")
+    import dask
     from distributed import LocalCluster
 
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            yield cluster
+
+
+def test_dask_local_cluster_gives_the_same_results(tmp_path, channel, dask_cluster):
     problems = _batch(tmp_path)
     expected = _file_of(solve_many(problems, executor="sequential"))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        got = _file_of(solve_many(problems, executor="dask", scheduler=cluster.scheduler_address))
+    got = _file_of(solve_many(problems, executor="dask", scheduler=dask_cluster.scheduler_address))
     assert got == expected
+
+
+def test_dask_killed_worker_is_reported_and_its_problem_retried_once(tmp_path, channel, dask_cluster):
+    marker = tmp_path / "crashed-once"  # the cluster's workers started before this test: the path goes with the hook
+    lines = [line("a", ["a"]), line("boom", ["crash"]), line("b", ["b"])]
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(read_requests(requests_file(tmp_path, lines)), out, executor="dask",
+                        scheduler=dask_cluster.scheduler_address, worker_setup=batch_hooks.crash_once_at(str(marker)))
+    assert [r["status"] for r in rows(out)] == ["solved"] * 3
+    # every problem the dead worker held (Dask queues tasks on workers) is retried, boom among them
+    assert "boom" in summary.retried and len(summary.workers_lost) == 1
+    assert marker.exists()
 
 
 def test_the_core_never_imports_dask(tmp_path, channel):
