@@ -255,6 +255,7 @@ class BatchProgress:
             return
         with self._lock:
             if event == "start":
+                self._last = time.monotonic()  # the first plain line after LINE_SECONDS, with a real rate
                 if info["skipped"]:
                     self._print(f"resuming: {info['skipped']} problems already in the output, {info['total']} to solve")
             elif event == "result":
