@@ -67,6 +67,8 @@ def batch_command(args) -> int:
         raise InputError(f"the output {args.output} is a folder: name a file (e.g. {os.path.join(args.output, 'results.jsonl')})")
     if args.executor == "dask" and not args.scheduler:
         raise InputError("--executor dask needs --scheduler ADDRESS (the Dask scheduler, e.g. tcp://127.0.0.1:8786)")
+    if args.jobs > 1 and args.executor == "sequential":
+        raise InputError("--jobs N runs a process pool: leave out --executor sequential (or use --executor pool)")
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler goes with --executor dask")
     timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout

@@ -110,7 +110,10 @@ class _PoolWorker:
             if not self.jobs:
                 self.started = time.monotonic()
             self.jobs.append((index, problem, attempt))
-            self.conn.send_bytes(data)
+            try:
+                self.conn.send_bytes(data)
+            except OSError:  # the worker died: the pool's wait sees its sentinel and handles it
+                return
 
     def describe_exit(self) -> str:
         self.process.join(1.0)
@@ -167,11 +170,13 @@ class _QueueDepth:
 
 
 def run_pool(items: Iterable[tuple[int, Problem]], config: WorkerConfig, jobs: int, *, on_event: Event = _ignore,
-             worker_setup: Callable[[], None] | None = None) -> Iterator[tuple[int, ProblemResult]]:
+             worker_setup: Callable[[], None] | None = None,
+             prepare: Callable[[], None] | None = None) -> Iterator[tuple[int, ProblemResult]]:
     """``jobs`` worker processes. A worker that dies (killed, crashed) is reported and replaced;
     the problem it was solving is retried once (the ones queued behind it go back to the queue
     as they were); one that outlives the time limit by a grace period is killed and its problem
-    reported as timed out. ``worker_setup`` (picklable) runs first in every worker process."""
+    reported as timed out. ``worker_setup`` (picklable) runs first in every worker process;
+    ``prepare`` runs here while the workers start, before any problem is sent."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -187,6 +192,8 @@ def run_pool(items: Iterable[tuple[int, Problem]], config: WorkerConfig, jobs: i
     limit = config.timeout + KILL_GRACE_SECONDS + 0.1 * config.timeout if config.timeout > 0 else None
     depth = _QueueDepth()
     try:
+        if prepare is not None:
+            prepare()
         for w in workers:
             w.fill(pending, depth())
         while True:

@@ -68,10 +68,10 @@ def solve_many(
     events = on_event or (lambda kind, info: None)
     items = list(enumerate(todo))
     if executor == "pool":
-        _open_channels_once(todo, config)
         from .executors import run_pool
 
-        stream = run_pool(items, config, jobs, on_event=events, worker_setup=worker_setup)
+        stream = run_pool(items, config, jobs, on_event=events, worker_setup=worker_setup,
+                          prepare=lambda: _open_channels_once(todo, config))
     elif executor == "dask":
         from .executors import run_dask
 
@@ -98,7 +98,7 @@ def solve_many(
 
 
 def _open_channels_once(problems: list[Problem], config: WorkerConfig) -> None:
-    """Opens each channel set of the batch once here, before the pool starts: downloads, zstd
+    """Opens each channel set of the batch once here, while the pool starts: downloads, zstd
     decompression and the on-disk repodata indexes are done (and written) once, and every worker
     memory-maps the same index files instead of scanning the repodata itself. A channel that
     fails to open is left to the workers, which report it on each problem that uses it."""

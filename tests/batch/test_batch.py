@@ -276,6 +276,24 @@ def test_a_hanging_problem_hits_its_timeout_in_process(tmp_path, channel, monkey
     assert results[1].error.type == "timeout" and "0.5s" in results[1].error.message
 
 
+def test_a_hanging_problem_hits_its_timeout_off_the_main_thread(tmp_path, channel, monkeypatch):
+    """As on a Dask worker's task thread: no signal timer there, the solve is interrupted from
+    a timer thread instead."""
+    import threading
+
+    from solver.batch import worker
+
+    original = worker._solve
+    monkeypatch.setattr(worker, "_solve", lambda *a: batch_hooks._hang(a[0]) if a[0].specs == ["hang"] else original(*a))
+    problems = read_requests(requests_file(tmp_path, [line("stuck", ["hang"]), line("b", ["b"])]))
+    results = []
+    thread = threading.Thread(target=lambda: results.extend(solve_many(problems, timeout=0.5)))
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert [(r.status, r.error.type if r.error else None) for r in results] == [("error", "timeout"), ("solved", None)]
+
+
 @pytest.mark.parametrize("hook", [batch_hooks.hang, batch_hooks.hang_deaf], ids=["interruptible", "deaf"])
 def test_a_hanging_problem_hits_its_timeout_in_the_pool(tmp_path, channel, hook):
     lines = [line("stuck", ["hang"])] + [line(f"a{i}", ["a"]) for i in range(6)]
@@ -385,6 +403,7 @@ def test_cli_writes_rows_progress_and_a_summary(tmp_path, channel, capsys):
     (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler goes with --executor dask"),
     (["--timeout", "-1"], "--timeout must be"),
     (["--jobs", "0"], "jobs must be at least 1"),
+    (["--jobs", "2", "--executor", "sequential"], "--jobs N runs a process pool"),
     (["--platform", "osx-64"], "go with --installable"),
 ])
 def test_cli_bad_options(tmp_path, channel, capsys, argv, message):
