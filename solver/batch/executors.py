@@ -274,8 +274,8 @@ _dask_states: dict[bytes, WorkerState] = {}
 _dask_lock = threading.Lock()
 
 
-def _dask_task(config_bytes: bytes, problem_bytes: bytes) -> bytes:
-    """Runs on a Dask worker: one problem, with the worker's cached channels (one state per
+def _dask_task(config_bytes: bytes, problems: list[bytes]) -> list[bytes]:
+    """Runs on a Dask worker: a few problems, with the worker's cached channels (one state per
     worker process and settings, shared by its task threads)."""
     state = _dask_states.get(config_bytes)
     if state is None:
@@ -283,7 +283,14 @@ def _dask_task(config_bytes: bytes, problem_bytes: bytes) -> bytes:
             state = _dask_states.get(config_bytes)
             if state is None:
                 state = _dask_states[config_bytes] = WorkerState(_config_decoder.decode(config_bytes))
-    return _encode(solve_problem(_problem_decoder.decode(problem_bytes), state))
+    return [_encode(solve_problem(_problem_decoder.decode(p), state)) for p in problems]
+
+
+# Problems per Dask task: the scheduler spends about a millisecond on each task, more than many
+# problems take, so consecutive problems travel together (at most DASK_MAX_CHUNK, and few enough
+# that every worker gets several tasks).
+DASK_MAX_CHUNK = 16
+DASK_TASKS_PER_WORKER = 8
 
 
 def _setup_plugin(worker_setup: Callable[[], None]):
@@ -331,30 +338,37 @@ def run_dask(items: Iterable[tuple[int, Problem]], config: WorkerConfig, schedul
         client.register_plugin(_setup_plugin(worker_setup), name=f"solver-batch-setup-{id(worker_setup)}")
     config_bytes = _encode(config)
     token = f"{os.getpid()}-{time.time_ns()}"
+    items = list(items)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    size = max(1, min(DASK_MAX_CHUNK, len(items) // (DASK_TASKS_PER_WORKER * workers)))
     futures: dict = {}
 
-    def submit(index: int, problem: Problem, attempt: int):
-        fut = client.submit(_dask_task, config_bytes, _encode(problem), pure=False, retries=0,
-                            key=f"solver-batch-{token}-{index}-{attempt}")
-        futures[fut] = (index, problem, attempt)
+    def submit(chunk: list[tuple[int, Problem]], attempt: int):
+        first = chunk[0][0]
+        fut = client.submit(_dask_task, config_bytes, [_encode(p) for _, p in chunk], pure=False, retries=0,
+                            key=f"solver-batch-{token}-{first}-{attempt}")
+        futures[fut] = (chunk, attempt)
         return fut
 
     try:
-        stream = as_completed([submit(index, problem, 1) for index, problem in items])
+        stream = as_completed([submit(items[i:i + size], 1) for i in range(0, len(items), size)])
         for fut in stream:
-            index, problem, attempt = futures.pop(fut)
+            chunk, attempt = futures.pop(fut)
             try:
                 data = fut.result()
             except KilledWorker as exc:
-                retry = attempt == 1
+                # which of the task's problems killed it is unknown: each is retried once, alone
                 worker = getattr(getattr(exc, "last_worker", None), "address", None) or "(unknown)"
-                on_event("worker-lost", {"worker": worker, "detail": "died", "id": problem.id, "retry": retry})
-                if retry:
-                    stream.add(submit(index, problem, 2))
-                else:
-                    yield index, worker_lost_result(problem, "a Dask worker died while solving it")
+                for index, problem in chunk:
+                    retry = attempt == 1
+                    on_event("worker-lost", {"worker": worker, "detail": "died", "id": problem.id, "retry": retry})
+                    if retry:
+                        stream.add(submit([(index, problem)], 2))
+                    else:
+                        yield index, worker_lost_result(problem, "a Dask worker died while solving it")
                 continue
-            yield index, _result_decoder.decode(data)
+            for (index, _), row in zip(chunk, data):
+                yield index, _result_decoder.decode(row)
     finally:
         for fut in list(futures):
             fut.cancel()
