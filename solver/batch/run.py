@@ -199,7 +199,10 @@ def run_batch(
         out = sys.stdout.buffer
         close = False
     else:
-        out = open(output, "ab" if resume else "wb")
+        try:
+            out = open(output, "ab" if resume else "wb")
+        except OSError as exc:
+            raise InputError(f"cannot write the results file {output}: {exc.strerror or exc}") from None
         close = True
     try:
         for result in solve_many(problems, skip=done_ids, on_event=on_event, **options):

@@ -412,7 +412,10 @@ def test_cli_bad_options(tmp_path, channel, capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
-def test_cli_missing_inputs_name_the_path(tmp_path, capsys):
+def test_cli_missing_inputs_name_the_path(tmp_path, channel, capsys):
+    problems = str(requests_file(tmp_path, good_lines()))
+    assert main(["batch", "--requests", problems, "-o", str(tmp_path / "no" / "such" / "out.jsonl")]) == 2
+    assert f"cannot write the results file {tmp_path / 'no' / 'such' / 'out.jsonl'}" in capsys.readouterr().err
     assert main(["batch", "--requests", str(tmp_path / "nope.jsonl")]) == 2
     assert f"cannot read the requests file {tmp_path / 'nope.jsonl'}" in capsys.readouterr().err
     assert main(["batch", "--snapshots", str(tmp_path / "nope")]) == 2
