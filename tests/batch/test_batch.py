@@ -221,6 +221,22 @@ def test_the_core_never_imports_dask(tmp_path, channel):
     assert len(rows(tmp_path / "o.jsonl")) == len(good_lines())
 
 
+def test_a_channel_served_over_http_is_fetched_once_for_the_pool(tmp_path, channel, serve_dir):
+    server = serve_dir(tmp_path)
+    url = f"{server.url}/chan"
+    problems = read_requests(requests_file(tmp_path, [line(p, [p], channels=[url]) for p in ("a", "b", "c", "d")]))
+    pool = list(solve_many(problems, jobs=2))
+    assert [r.status for r in pool] == ["solved", "solved", "unsolvable", "solved"]
+    assert {x.channel for r in pool for x in r.records} == {url}
+    # the parent fetched each subdir (finding out there is no .zst); each worker opens the channel
+    # once, revalidating the shared cached copy: never a fetch per problem
+    fetched = [path for method, path in server.requests if method == "GET"]
+    for subdir in ("linux-64", "noarch"):
+        assert fetched.count(f"/chan/{subdir}/repodata.json.zst") == 1
+        assert 1 <= fetched.count(f"/chan/{subdir}/repodata.json") <= 3
+    assert _file_of(pool) == _file_of(solve_many(problems))
+
+
 # -- resume -------------------------------------------------------------------------------------------
 
 
