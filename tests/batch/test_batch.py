@@ -145,7 +145,12 @@ def test_request_options_reach_the_solve(tmp_path):
              line("before-2023", ["e"], channels=[url], exclude_newer="2023-01-01"),
              line("locked", ["e"], channels=[url], locked=[rec("e", "1.0") | {"fn": "e-1.0-h0_0.tar.bz2"}]),
              line("constrained", ["e"], channels=[url], constraints=["e <2"])]
+    low = write_channel(tmp_path, "low", [rec("e", "3.0")])
+    lines += [line("strict", ["e"], channels=[url, low]),
+              line("mixed", ["e"], channels=[url, low], channel_priority="disabled")]
     results = {r.id: r for r in solve_many(read_requests(requests_file(tmp_path, lines)))}
+    assert [x.version for x in results["strict"].records] == ["2.0"]
+    assert [(x.version, x.channel) for x in results["mixed"].records] == [("3.0", low)]
     assert [x.version for x in results["newest"].records] == ["2.0"]
     assert [x.version for x in results["before-2023"].records] == ["1.0"]
     assert [x.version for x in results["locked"].records] == ["1.0"]
@@ -202,6 +207,17 @@ def test_dask_killed_worker_is_reported_and_its_problem_retried_once(tmp_path, c
     # every problem the dead worker held (Dask queues tasks on workers) is retried, boom among them
     assert "boom" in summary.retried and len(summary.workers_lost) == 1
     assert marker.exists()
+
+
+def test_the_dask_executor_without_dask_or_a_scheduler(tmp_path, channel, monkeypatch):
+    from solver.errors import InputError
+
+    problems = _batch(tmp_path)
+    with pytest.raises(InputError, match="needs a scheduler address"):
+        list(solve_many(problems, executor="dask"))
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    with pytest.raises(InputError, match=r"pip install 'solver\[dask\]'"):
+        list(solve_many(problems, executor="dask", scheduler="tcp://127.0.0.1:8786"))
 
 
 def test_the_core_never_imports_dask(tmp_path, channel):
@@ -397,6 +413,25 @@ def test_snapshot_folder_replays_each_snapshot(tmp_path, channel, monkeypatch):
     bad = next(r for r in results if r.id == "garbage.snapshot")
     assert bad.error.type == "input" and "garbage.snapshot" in bad.error.message
     assert {x.name for x in next(r for r in results if r.status == "solved").records} == {"a", "b"}
+
+
+def test_progress_lines_and_summary(tmp_path, channel):
+    import io
+
+    from solver.batch import BatchProgress
+    from solver.batch.run import status_line
+
+    assert status_line({"done": 120, "total": 1000, "seconds": 2.0, "counts": {"solved": 100, "unsolvable": 15, "error": 5}}) \
+        == "[120/1000] 60.0/s ETA 0:14 | solved 100 unsolvable 15 error 5"
+    stream = io.StringIO()
+    progress = BatchProgress(stream=stream, verbose=1)
+    summary = run_batch(_batch(tmp_path), tmp_path / "out.jsonl", progress=progress)
+    lines = stream.getvalue().splitlines()
+    assert lines[:3] == ["a: solved", "b-old: solved", "c: unsolvable"]
+    assert lines[-1] == summary.describe()
+    assert lines[-1].startswith("7 problems: 5 solved, 1 unsolvable, 1 error in ")
+    run_batch(_batch(tmp_path), tmp_path / "out.jsonl", progress=progress)
+    assert "resuming: 7 problems already in the output, 0 to solve" in stream.getvalue()
 
 
 # -- command line -------------------------------------------------------------------------------------
