@@ -18,7 +18,7 @@ def add_parser(sub, formatter_class) -> None:
                        description="Solve many conda problems (one result row each, in input order) in this "
                                    "process, a local process pool (--jobs N) or on a Dask cluster.")
     src = b.add_mutually_exclusive_group(required=True)
-    src.add_argument("--requests", metavar="FILE", help="JSON Lines file of conda requests, one per line")
+    src.add_argument("--requests", metavar="FILE", help="JSON Lines file of conda requests, one per line ('-': standard input)")
     src.add_argument("--manifests", metavar="FOLDER", help="every pixi manifest under FOLDER (conda stage only)")
     src.add_argument("--snapshots", metavar="FOLDER", help="every *.snapshot file in FOLDER (SOLVER_SNAPSHOT_DIR output)")
     src.add_argument("--installable", metavar="CHANNEL",

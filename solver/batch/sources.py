@@ -44,15 +44,20 @@ class RequestLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 def read_requests(path, *, channel_alias: str | None = None) -> list[Problem]:
-    """The problems of a JSON Lines file, one request object per line (blank lines and lines
-    starting with ``#`` are skipped). Without an ``id``, a line's id is ``line-N``. Relative
-    channel paths are relative to the file's folder."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the requests file {path}: {exc.strerror or exc}") from None
-    base = path.resolve().parent
+    """The problems of a JSON Lines file (``"-"``: standard input), one request object per line
+    (blank lines and lines starting with ``#`` are skipped). Without an ``id``, a line's id is
+    ``line-N``. Relative channel paths are relative to the file's folder (stdin: the current one)."""
+    if str(path) == "-":
+        import sys
+
+        data, base, path = sys.stdin.buffer.read(), Path.cwd(), "<stdin>"
+    else:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the requests file {path}: {exc.strerror or exc}") from None
+        base = path.resolve().parent
     decoder = msgspec.json.Decoder(RequestLine)
     problems: list[Problem] = []
     seen: dict[str, int] = {}

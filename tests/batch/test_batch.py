@@ -449,6 +449,17 @@ def test_cli_writes_rows_progress_and_a_summary(tmp_path, channel, capsys):
     assert code == 0 and len(rows(tmp_path / "inst.jsonl")) == 6
 
 
+def test_cli_reads_requests_from_stdin(tmp_path, channel, monkeypatch, capsys):
+    import io
+
+    monkeypatch.chdir(tmp_path)  # relative channel paths: from the current folder
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("\n".join(good_lines()).encode())))
+    assert main(["batch", "--requests", "-", "-q"]) == 0
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in out] == ["a", "b-old", "c", "d", "a-lowest", "both"]
+    assert [r["status"] for r in out] == ["solved", "solved", "unsolvable", "solved", "solved", "solved"]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--executor", "dask"], "--executor dask needs --scheduler"),
     (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler goes with --executor dask"),
