@@ -12,6 +12,7 @@ from typing import Literal
 import msgspec
 
 from ..conda.model import CondaRequest
+from ..options import Backend
 
 Status = Literal["solved", "unsolvable", "error"]
 # input: the problem itself is bad (a spec, a channel, a record, a line of the input);
@@ -79,7 +80,7 @@ class WorkerConfig(msgspec.Struct, kw_only=True, frozen=True):
     """What every worker needs besides the problems; sent once per worker (or per Dask task,
     it is a few bytes). ``timeout``: seconds per problem (0: none)."""
 
-    backend: str = "native"
+    backend: Backend = "native"
     cache_dir: str | None = None
     channel_alias: str | None = None
     timeout: float = 0.0

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import threading
@@ -52,15 +51,14 @@ def solve_many(
     ``distributed.Client``). ``timeout``: seconds per problem (0: none). ``skip``: ids not to
     solve (a resumed run). ``on_event(kind, info)``: ``"worker-lost"`` and ``"timeout-kill"``
     reports. Results do not depend on the executor (timings aside)."""
-    executor = executor or ("pool" if jobs > 1 else "sequential")
-    if executor not in ("sequential", "pool", "dask"):
-        raise InputError(f"unknown executor {executor!r} (expected sequential, pool or dask)")
+    from ..options import Backend, check_choice
+
+    executor = check_choice(executor or ("pool" if jobs > 1 else "sequential"), ExecutorName, "batch executor")
+    backend = check_choice(backend, Backend, "solver backend")
     if jobs < 1:
         raise InputError("jobs must be at least 1")
     if timeout is None or timeout != timeout or timeout < 0:
         raise InputError("the time limit per problem must be 0 (none) or a positive number of seconds")
-    if backend not in ("native", "pycosat"):
-        raise InputError(f"unknown solver backend {backend!r} (expected native or pycosat)")
     skip = set(skip)
     todo = [p for p in problems if p.id not in skip]
     config = WorkerConfig(backend=backend, cache_dir=str(cache_dir) if cache_dir is not None else None,
@@ -281,10 +279,10 @@ class BatchProgress:
                 self._print(info["summary"].describe())
 
     def _draw(self, now: float) -> None:
+        from ..commands import fit_line, terminal_columns
+
         self._clear()
-        text = status_line(self._info)
-        width = max(20, _columns() - 1)
-        self.stream.write(text[:width])
+        self.stream.write(fit_line(status_line(self._info), terminal_columns(self.stream)))
         self.stream.flush()
         self._line = True
         self._last = now
@@ -307,10 +305,3 @@ def status_line(info: dict) -> str:
     counts = info["counts"]
     return (f"[{done}/{total}] {rate:.1f}/s ETA {int(eta) // 60}:{int(eta) % 60:02d} | "
             f"solved {counts.get('solved', 0)} unsolvable {counts.get('unsolvable', 0)} error {counts.get('error', 0)}")
-
-
-def _columns() -> int:
-    try:
-        return int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stderr__.fileno()).columns
-    except (ValueError, OSError, AttributeError):
-        return 80

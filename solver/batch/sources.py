@@ -19,6 +19,7 @@ import msgspec
 
 from ..conda.model import CondaRequest, PackageRecord, VirtualPackage
 from ..errors import InputError, SolverError
+from ..options import ChannelPriority, SolveStrategy
 from .model import Problem, ProblemError
 
 
@@ -33,8 +34,8 @@ class RequestLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     channels: list[str]
     platform: str
     virtual_packages: list[Union[VirtualPackage, str]] | None = None
-    strategy: Literal["highest", "lowest", "lowest-direct"] = "highest"
-    channel_priority: Literal["strict", "disabled"] = "strict"
+    strategy: SolveStrategy = "highest"
+    channel_priority: ChannelPriority = "strict"
     exclude_newer: int | str | None = None
     constraints: list[str] = []
     locked: list[PackageRecord] = []
@@ -106,10 +107,10 @@ def _decode_message(exc: msgspec.DecodeError) -> str:
 def _request(item: RequestLine, base: Path, alias: str | None, where: str) -> CondaRequest:
     if not item.specs:
         raise InputError(f"{where}: key specs: no specs given")
-    from ..conda.virtual import platform_virtual_packages
+    from ..platform import virtual_packages
 
     if item.virtual_packages is None:
-        virtual = platform_virtual_packages(item.platform)
+        virtual = virtual_packages(item.platform)
     else:
         virtual = [_virtual(v, where) for v in item.virtual_packages]
     return CondaRequest(
@@ -262,12 +263,12 @@ def installability_problems(
     subdirs). ``channels``: more channels after it to solve dependencies from. Virtual packages:
     the platform's defaults unless given."""
     from ..conda.gateway import Gateway
-    from ..conda.virtual import platform_virtual_packages
+    from ..platform import virtual_packages as platform_defaults
 
     if per not in ("name", "record"):
         raise InputError(f"installability: per must be 'name' or 'record', not {per!r}")
     shipped = ship_channels([channel, *channels], Path.cwd(), channel_alias, "installability")
-    virtual = platform_virtual_packages(platform) if virtual_packages is None else list(virtual_packages)
+    virtual = platform_defaults(platform) if virtual_packages is None else list(virtual_packages)
     # opened here once: enumerates the names and leaves the on-disk index for the workers
     with Gateway(shipped[:1], platform, cache_dir=cache_dir) as gateway:
         names = gateway.names()
