@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from ..errors import InputError
+from ..options import BACKENDS
 
 
 def add_parser(sub, formatter_class) -> None:
@@ -40,7 +41,7 @@ def add_parser(sub, formatter_class) -> None:
                    help="seconds per problem (default 60; 0: none); a problem over it is reported, the rest go on")
     b.add_argument("--no-timings", action="store_true",
                    help="leave timings out of the rows (byte-identical results across runs and executors)")
-    b.add_argument("--backend", choices=["native", "pycosat"], default="native", help="SAT backend")
+    b.add_argument("--backend", choices=BACKENDS, default="native", help="SAT backend (default: native)")
     b.add_argument("-v", "--verbose", action="count", default=0)
     b.add_argument("-q", "--quiet", action="store_true")
 
