@@ -334,8 +334,10 @@ def run_dask(items: Iterable[tuple[int, Problem]], config: WorkerConfig, schedul
             raise NetworkError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     else:
         client = scheduler
+    plugin = None
     if worker_setup is not None:
-        client.register_plugin(_setup_plugin(worker_setup), name=f"solver-batch-setup-{id(worker_setup)}")
+        plugin = f"solver-batch-setup-{os.getpid()}-{time.time_ns()}"
+        client.register_plugin(_setup_plugin(worker_setup), name=plugin)
     config_bytes = _encode(config)
     token = f"{os.getpid()}-{time.time_ns()}"
     items = list(items)
@@ -372,5 +374,10 @@ def run_dask(items: Iterable[tuple[int, Problem]], config: WorkerConfig, schedul
     finally:
         for fut in list(futures):
             fut.cancel()
+        if plugin is not None:  # the cluster outlives this batch: leave its workers as they were
+            try:
+                client.unregister_worker_plugin(plugin)
+            except Exception:  # noqa: BLE001 (a cluster shutting down has nothing left to undo)
+                pass
         if own:
             client.close()
