@@ -322,10 +322,6 @@ def run_dask(items: Iterable[tuple[int, Problem]], config: WorkerConfig, schedul
 
     own = not isinstance(scheduler, Client)
     if own:
-        if not scheduler:
-            from ..errors import InputError
-
-            raise InputError("the dask executor needs a scheduler address (--scheduler tcp://HOST:PORT)")
         try:
             client = Client(scheduler, timeout=30)
         except (OSError, TimeoutError) as exc:

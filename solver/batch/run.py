@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator, Literal
 import msgspec
 
 from ..errors import InputError
+from ..options import Backend, check_choice
 from .model import BatchSummary, Problem, ProblemResult, WorkerConfig
 
 ExecutorName = Literal["sequential", "pool", "dask"]
@@ -38,7 +39,7 @@ def solve_many(
     jobs: int = 1,
     scheduler=None,
     timeout: float = DEFAULT_TIMEOUT,
-    backend: str = "native",
+    backend: Backend = "native",
     cache_dir=None,
     channel_alias: str | None = None,
     skip: Iterable[str] = (),
@@ -50,15 +51,21 @@ def solve_many(
     processes; the default when ``jobs`` > 1) or ``"dask"`` (``scheduler``: an address or a
     ``distributed.Client``). ``timeout``: seconds per problem (0: none). ``skip``: ids not to
     solve (a resumed run). ``on_event(kind, info)``: ``"worker-lost"`` and ``"timeout-kill"``
-    reports. Results do not depend on the executor (timings aside)."""
-    from ..options import Backend, check_choice
-
+    reports. Results do not depend on the executor (timings aside). Bad options raise
+    ``InputError`` here, before anything is solved."""
     executor = check_choice(executor or ("pool" if jobs > 1 else "sequential"), ExecutorName, "batch executor")
     backend = check_choice(backend, Backend, "solver backend")
     if jobs < 1:
         raise InputError("jobs must be at least 1")
     if timeout is None or timeout != timeout or timeout < 0:
         raise InputError("the time limit per problem must be 0 (none) or a positive number of seconds")
+    if executor == "dask":
+        import importlib.util
+
+        if not scheduler:
+            raise InputError("the dask executor needs a scheduler address (--scheduler tcp://HOST:PORT)")
+        if importlib.util.find_spec("distributed") is None:
+            raise InputError("the dask executor needs Dask distributed: pip install 'solver[dask]'")
     skip = set(skip)
     todo = [p for p in problems if p.id not in skip]
     config = WorkerConfig(backend=backend, cache_dir=str(cache_dir) if cache_dir is not None else None,
@@ -78,6 +85,11 @@ def solve_many(
         from .executors import run_sequential
 
         stream = run_sequential(items, config, on_event=events, worker_setup=worker_setup)
+    return _in_input_order(stream, len(todo), executor)
+
+
+def _in_input_order(stream: Iterator[tuple[int, ProblemResult]], count: int, executor: str) -> Iterator[ProblemResult]:
+    """The executor's ``(index, result)`` pairs as results in index order."""
     # back into input order: hold results until every earlier one is there
     waiting: dict[int, ProblemResult] = {}
     following = 0
@@ -91,8 +103,8 @@ def solve_many(
         close = getattr(stream, "close", None)
         if close is not None:
             close()
-    if following != len(todo):  # an executor lost a problem: a bug, but never a silent gap
-        raise RuntimeError(f"batch executor {executor} returned {following} of {len(todo)} results")
+    if following != count:  # an executor lost a problem: a bug, but never a silent gap
+        raise RuntimeError(f"batch executor {executor} returned {following} of {count} results")
 
 
 def _open_channels_once(problems: list[Problem], config: WorkerConfig) -> None:
@@ -192,6 +204,7 @@ def run_batch(
 
     solve_times: list[float] = []
     t0 = time.perf_counter()
+    results = solve_many(problems, skip=done_ids, on_event=on_event, **options)  # checks the options
     report("start", {"total": total, "skipped": skipped})
     if output is None:
         out = sys.stdout.buffer
@@ -203,7 +216,7 @@ def run_batch(
             raise InputError(f"cannot write the results file {output}: {exc.strerror or exc}") from None
         close = True
     try:
-        for result in solve_many(problems, skip=done_ids, on_event=on_event, **options):
+        for result in results:
             out.write(encode_row(result, timings) + b"\n")
             out.flush()
             summary.counts[result.status] += 1

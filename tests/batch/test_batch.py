@@ -214,10 +214,10 @@ def test_the_dask_executor_without_dask_or_a_scheduler(tmp_path, channel, monkey
 
     problems = _batch(tmp_path)
     with pytest.raises(InputError, match="needs a scheduler address"):
-        list(solve_many(problems, executor="dask"))
+        solve_many(problems, executor="dask")
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
     with pytest.raises(InputError, match=r"pip install 'solver\[dask\]'"):
-        list(solve_many(problems, executor="dask", scheduler="tcp://127.0.0.1:8786"))
+        solve_many(problems, executor="dask", scheduler="tcp://127.0.0.1:8786")
 
 
 def test_the_core_never_imports_dask(tmp_path, channel):
@@ -472,6 +472,7 @@ def test_cli_bad_options(tmp_path, channel, capsys, argv, message):
     code = main(["batch", "--requests", str(requests_file(tmp_path, good_lines())), "-o", str(tmp_path / "o"), *argv])
     assert code == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # nothing written before the options are checked
 
 
 def test_cli_missing_inputs_name_the_path(tmp_path, channel, capsys):
