@@ -253,6 +253,23 @@ def test_a_channel_served_over_http_is_fetched_once_for_the_pool(tmp_path, chann
     assert _file_of(pool) == _file_of(solve_many(problems))
 
 
+def test_a_worker_opens_each_channel_set_once_and_keeps_a_bounded_number(tmp_path, channel):
+    from solver.batch.model import WorkerConfig
+    from solver.batch.worker import WorkerState, solve_problem
+
+    other = write_channel(tmp_path, "other", [rec("b", "9.0")])
+    state = WorkerState(WorkerConfig(max_gateways=1))
+    first = CondaRequest(platform="linux-64", specs=["b"], channels=[channel])
+    second = CondaRequest(platform="linux-64", specs=["b"], channels=[other])
+    gateway = state.gateway(first)
+    assert state.gateway(first) is gateway  # opened once, decoded records kept
+    assert [x.version for x in solve_problem(Problem(id="1", request=first), state).records] == ["1.5"]
+    assert [x.version for x in solve_problem(Problem(id="2", request=second), state).records] == ["9.0"]
+    assert state.gateway(first) is not gateway  # evicted (closed) for the second set, opened again
+    assert [x.version for x in solve_problem(Problem(id="3", request=first), state).records] == ["1.5"]
+    state.close()
+
+
 # -- resume -------------------------------------------------------------------------------------------
 
 
