@@ -77,7 +77,7 @@ def solve_problem(problem: Problem, state: WorkerState) -> ProblemResult:
     try:
         if problem.error is not None:
             return _finish(ProblemResult(id=problem.id, status="error", platform=platform, error=problem.error),
-                           config, t0, load)
+                           t0, load)
         with time_limit(config.timeout):
             request, gateway, load = _open(problem, state)
             platform = request.platform
@@ -86,21 +86,21 @@ def solve_problem(problem: Problem, state: WorkerState) -> ProblemResult:
         records = [ChosenRecord(name=r.name, version=r.version, build=r.build, channel=_channel(r.channel),
                                 subdir=r.subdir) for r in solution.records]
         return _finish(ProblemResult(id=problem.id, status="solved", platform=platform, records=records),
-                       config, t0, load)
+                       t0, load)
     except UnsolvableError as exc:
         structure = exc.explanation
         explanation = Explanation(text=str(exc),
                                   structure=msgspec.to_builtins(structure) if structure is not None else None)
         return _finish(ProblemResult(id=problem.id, status="unsolvable", platform=platform, explanation=explanation),
-                       config, t0, load)
+                       t0, load)
     except ProblemTimeout:
-        return _finish(timeout_result(problem, config.timeout), config, t0, load)
+        return _finish(timeout_result(problem, config.timeout), t0, load)
     except NetworkError as exc:
-        return _finish(_error(problem, platform, "network", str(exc)), config, t0, load)
+        return _finish(_error(problem, platform, "network", str(exc)), t0, load)
     except SolverError as exc:
-        return _finish(_error(problem, platform, "input", str(exc)), config, t0, load)
+        return _finish(_error(problem, platform, "input", str(exc)), t0, load)
     except Exception as exc:  # a bug: still one row, the batch goes on
-        return _finish(_error(problem, platform, "internal", f"{type(exc).__name__}: {exc}"), config, t0, load)
+        return _finish(_error(problem, platform, "internal", f"{type(exc).__name__}: {exc}"), t0, load)
 
 
 def timeout_result(problem: Problem, seconds: float) -> ProblemResult:
@@ -118,7 +118,7 @@ def _error(problem: Problem, platform: str, kind: str, message: str) -> ProblemR
     return ProblemResult(id=problem.id, status="error", platform=platform, error=ProblemError(type=kind, message=message))
 
 
-def _finish(result: ProblemResult, config: WorkerConfig, t0: float, load: float) -> ProblemResult:
+def _finish(result: ProblemResult, t0: float, load: float) -> ProblemResult:
     total = time.perf_counter() - t0
     load = min(load, total)
     result.timings = Timings(load=round(load, 6), solve=round(total - load, 6))
