@@ -14,7 +14,9 @@ outside the tree as for an installed package):
 * per-problem solve time, median and p90: ours (the rows' load + solve times, sequential) vs a
   py-rattler loop over the same problems (``solve_with_sparse_repodata``, the SparseRepoData
   opened once, each call timed): ours/rattler median <= 1.0;
-* peak memory (max RSS) per worker process beside the py-rattler loop's process.
+* peak memory (max RSS) per worker process beside the py-rattler loop's process;
+* with the ``dask`` extra installed, the same batch on a 2-worker Dask ``LocalCluster``; the rows
+  (timings aside) are checked identical across all runs.
 """
 
 from __future__ import annotations
@@ -62,9 +64,18 @@ def mode_pool(jobs: int, executor: str, out: Path) -> dict:
     from solver.batch import installability_problems, run_batch
 
     problems = installability_problems(str(CHANNEL), "linux-64")
-    t0 = time.perf_counter()
-    summary = run_batch(problems, out, resume=False, executor=executor, jobs=jobs, timeout=60)
-    wall = time.perf_counter() - t0
+    if executor == "dask":
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None) as cluster:
+            t0 = time.perf_counter()
+            summary = run_batch(problems, out, resume=False, executor="dask", scheduler=cluster.scheduler_address,
+                                timeout=60)
+            wall = time.perf_counter() - t0
+    else:
+        t0 = time.perf_counter()
+        summary = run_batch(problems, out, resume=False, executor=executor, jobs=jobs, timeout=60)
+        wall = time.perf_counter() - t0
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"wall": wall, "problems": len(problems), "counts": summary.counts,
@@ -125,6 +136,12 @@ def _per_problem(rows_file: Path) -> dict[str, float]:
     return out
 
 
+def _without_timings(line: str) -> str:
+    row = json.loads(line)
+    row.pop("timings", None)
+    return json.dumps(row)
+
+
 def _pct(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -157,7 +174,14 @@ def main(argv=None) -> int:
         _child(["--mode", "pool", "--executor", "sequential", "--out", str(tmp / "warm.jsonl")], env)
 
         runs: dict[str, dict] = {}
-        for label, executor, jobs in (("sequential", "sequential", 1), ("pool-1", "pool", 1), ("pool-2", "pool", 2)):
+        setups = [("sequential", "sequential", 1), ("pool-1", "pool", 1), ("pool-2", "pool", 2)]
+        try:
+            import distributed  # noqa: F401
+
+            setups.append(("dask-2", "dask", 2))
+        except ImportError:
+            print("(dask not installed: no Dask run; pip install '.[dask]')")
+        for label, executor, jobs in setups:
             best = None
             for _ in range(args.repeat):
                 res = _child(["--mode", "pool", "--executor", executor, "--jobs", str(jobs),
@@ -170,6 +194,9 @@ def main(argv=None) -> int:
             print(f"  {label:<11} {res['wall']:7.2f}s  {n / res['wall']:7.1f} problems/s  "
                   f"CPU parent {res['cpu_parent']:5.2f}s workers {res['cpu_workers']:5.2f}s  "
                   f"worker max RSS {res['worker_rss_kb'] / 1024:6.1f} MiB")
+        rows = {label: [_without_timings(x) for x in (tmp / f"{label}.jsonl").read_text().splitlines()] for label in runs}
+        same = all(r == rows["sequential"] for r in rows.values())
+        print(f"rows without timings identical across {', '.join(runs)}: {'yes' if same else 'NO'}")
         speedup = runs["pool-1"]["wall"] / runs["pool-2"]["wall"]
         # what 2 idle cores would give: the parent's work is serial, the workers' CPU splits in two
         one, two = runs["pool-1"], runs["pool-2"]
