@@ -348,7 +348,7 @@ def test_a_hanging_problem_hits_its_timeout_in_the_pool(tmp_path, channel, hook)
     lines = [line("stuck", ["hang"])] + [line(f"a{i}", ["a"]) for i in range(6)]
     problems = read_requests(requests_file(tmp_path, lines))
     events = []
-    results = list(solve_many(problems, jobs=2, timeout=1.0, worker_setup=hook,
+    results = list(solve_many(problems, jobs=2, timeout=0.5, worker_setup=hook,
                               on_event=lambda kind, info: events.append(kind)))
     assert [r.id for r in results] == [p.id for p in problems]
     assert results[0].status == "error" and results[0].error.type == "timeout"
