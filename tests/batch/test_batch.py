@@ -145,10 +145,16 @@ def test_request_options_reach_the_solve(tmp_path):
              line("before-2023", ["e"], channels=[url], exclude_newer="2023-01-01"),
              line("locked", ["e"], channels=[url], locked=[rec("e", "1.0") | {"fn": "e-1.0-h0_0.tar.bz2"}]),
              line("constrained", ["e"], channels=[url], constraints=["e <2"])]
+    glibc = write_channel(tmp_path, "glibc", [rec("g", "1.0", depends=["__glibc >=2.28"])])
+    lines += [line("old-glibc", ["g"], channels=[glibc], virtual_packages=["__glibc=2.17"]),
+              line("new-glibc", ["g"], channels=[glibc], virtual_packages=[{"name": "__glibc", "version": "2.31"}]),
+              json.dumps({"id": "defaults", "specs": ["g"], "channels": [glibc], "platform": "linux-64"})]
     low = write_channel(tmp_path, "low", [rec("e", "3.0")])
     lines += [line("strict", ["e"], channels=[url, low]),
               line("mixed", ["e"], channels=[url, low], channel_priority="disabled")]
     results = {r.id: r for r in solve_many(read_requests(requests_file(tmp_path, lines)))}
+    assert results["old-glibc"].status == "unsolvable" and "__glibc" in results["old-glibc"].explanation.text
+    assert results["new-glibc"].status == results["defaults"].status == "solved"  # pixi's default: glibc 2.28
     assert [x.version for x in results["strict"].records] == ["2.0"]
     assert [(x.version, x.channel) for x in results["mixed"].records] == [("3.0", low)]
     assert [x.version for x in results["newest"].records] == ["2.0"]
