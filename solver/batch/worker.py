@@ -88,9 +88,7 @@ def solve_problem(problem: Problem, state: WorkerState) -> ProblemResult:
         return _finish(ProblemResult(id=problem.id, status="solved", platform=platform, records=records),
                        t0, load)
     except UnsolvableError as exc:
-        structure = exc.explanation
-        explanation = Explanation(text=str(exc),
-                                  structure=msgspec.to_builtins(structure) if structure is not None else None)
+        explanation = Explanation(text=str(exc), structure=_structure(exc.explanation))
         return _finish(ProblemResult(id=problem.id, status="unsolvable", platform=platform, explanation=explanation),
                        t0, load)
     except ProblemTimeout:
@@ -101,6 +99,17 @@ def solve_problem(problem: Problem, state: WorkerState) -> ProblemResult:
         return _finish(_error(problem, platform, "input", str(exc)), t0, load)
     except Exception as exc:  # a bug: still one row, the batch goes on
         return _finish(_error(problem, platform, "internal", f"{type(exc).__name__}: {exc}"), t0, load)
+
+
+def _structure(explanation) -> dict | None:
+    """The core's derivation as plain data (None when there is none, or it is not plain data)."""
+    if explanation is None:
+        return None
+    try:
+        data = msgspec.to_builtins(explanation)
+    except TypeError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def timeout_result(problem: Problem, seconds: float) -> ProblemResult:
