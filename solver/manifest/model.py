@@ -11,6 +11,7 @@ from __future__ import annotations
 import msgspec
 
 from ..conda.model import CondaRequest
+from ..options import ChannelPriority, IndexStrategy, PrereleaseMode, SolveStrategy
 from ..pypi.model import PyPIRequest, PyPIRequirement
 
 DEFAULT_FEATURE = "default"
@@ -62,8 +63,8 @@ class PyPIOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
     extra_index_urls: list[str] = []
     find_links: list[FindLink] = []
     no_build_isolation: list[str] | bool = []
-    index_strategy: str | None = None
-    prerelease_mode: str | None = None
+    index_strategy: IndexStrategy | None = None
+    prerelease_mode: PrereleaseMode | None = None
     no_build: list[str] | bool = False
     no_binary: list[str] | bool = False
     dependency_overrides: list[PyPIRequirement] = []
@@ -140,8 +141,8 @@ class Feature(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str
     channels: list[ChannelRef] | None = None
     platforms: list[str] | None = None
-    channel_priority: str | None = None
-    solve_strategy: str | None = None
+    channel_priority: ChannelPriority | None = None
+    solve_strategy: SolveStrategy | None = None
     system_requirements: SystemRequirements = msgspec.field(default_factory=SystemRequirements)
     pypi_options: PyPIOptions = msgspec.field(default_factory=PyPIOptions)
     base: Target = msgspec.field(default_factory=Target)  # the unconditional tables
@@ -181,8 +182,8 @@ class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
     conda_pypi_map_disabled: list[str] = []  # channels whose mapping is `false`
     conda_pypi_map_inline: dict[str, dict[str, str | None]] = {}  # channel -> conda name -> PyPI name (None: not a PyPI package)
     conda_pypi_map_replace: list[str] = []  # channels whose mapping-mode is "replace"
-    channel_priority: str = "strict"
-    solve_strategy: str = "highest"
+    channel_priority: ChannelPriority = "strict"
+    solve_strategy: SolveStrategy = "highest"
     exclude_newer: int | None = None  # ms since the epoch (a relative duration: computed at load)
     exclude_newer_relative: str | None = None  # the duration as written ("7d"), when relative
     platform_entries: dict[str, PlatformEntry] = {}  # rich platforms by name (bare names absent)
@@ -217,6 +218,45 @@ class Manifest(msgspec.Struct, kw_only=True):
         """The conda subdir a workspace platform (a subdir or a rich entry's name) solves for."""
         entry = self.project.platform_entries.get(platform)
         return entry.subdir if entry is not None else platform
+
+
+# What an environment is made of: the parser (to warn about an environment without platforms) and
+# the request builder both ask, so it lives with the records.
+
+
+def environment_features(manifest: Manifest, env: Environment) -> list[Feature]:
+    return [manifest.features[name] for name in env.feature_names() if name in manifest.features]
+
+
+def _feature_platforms(manifest: Manifest, names: list[str]) -> list[str]:
+    """A feature's platforms as workspace platform names: a name is itself; a bare subdir that is
+    not a workspace platform stands for every workspace platform of that subdir (pixi's alias)."""
+    project = manifest.project.platforms
+    out: list[str] = []
+    for name in names:
+        if name in project or name in manifest.project.platform_entries:
+            found = [name]
+        else:
+            found = [p for p in project if manifest.subdir(p) == name] or [name]
+        out.extend(p for p in found if p not in out)
+    return out
+
+
+def merge_platforms(manifest: Manifest, features: list[Feature]) -> list[str]:
+    """The platforms every one of ``features`` supports (a feature without ``platforms`` supports
+    the project's), in the project's order. A feature may name a rich platform, or a bare subdir
+    standing for the workspace platforms of that subdir."""
+    project = manifest.project.platforms
+    sets = [_feature_platforms(manifest, feature.platforms) if feature.platforms is not None else project for feature in features]
+    if not sets:
+        return list(project)
+    order = list(project) + [p for s in sets for p in s if p not in project]
+    common = set(sets[0]).intersection(*map(set, sets[1:]))
+    seen: list[str] = []
+    for p in order:
+        if p in common and p not in seen:
+            seen.append(p)
+    return seen
 
 
 class MemberRequest(msgspec.Struct, kw_only=True):

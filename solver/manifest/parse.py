@@ -17,7 +17,8 @@ from pathlib import Path
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
 from ..pypi.model import PyPIRequirement
-from .errors import ManifestError, did_you_mean, format_key, printable, redact
+from ..redact import mask_credentials
+from .errors import ManifestError, did_you_mean, format_key, printable
 from .locate import Locator
 from .model import (
     DEFAULT_ENVIRONMENT,
@@ -36,13 +37,12 @@ from .model import (
     Target,
     Task,
     TaskDependency,
+    environment_features,
+    merge_platforms,
 )
-from .platforms import KNOWN_PLATFORMS, KNOWN_SELECTORS
+from ..options import CHANNEL_PRIORITIES, INDEX_STRATEGIES, PRERELEASE_MODES, SOLVE_STRATEGIES
+from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
 
-CHANNEL_PRIORITIES = ("strict", "disabled")
-SOLVE_STRATEGIES = ("highest", "lowest", "lowest-direct")
-INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
-PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
 INDEX_PRIORITIES = ("primary", "supplemental", "explicit")
 
 DEPENDENCY_TABLES = ("dependencies", "host-dependencies", "build-dependencies", "constraints")
@@ -198,7 +198,7 @@ class Context:
         pos = self.locator.find(path)
         where = f"{self.file}:{pos[0]}:{pos[1]}" if pos else str(self.file)
         # shown by solve and inspect: credentials masked and control characters escaped, as in errors
-        self.warnings.append(printable(redact(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")))
+        self.warnings.append(printable(mask_credentials(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")))
 
 
 # -- generic checks -------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def parse_platforms(ctx: Context, path, value, known: dict | None = None) -> lis
     """A feature's ``platforms``: names of workspace platforms (``known``: the rich entries by
     name) or conda subdirs."""
     items = string_list(ctx, path, value, "an array of platform names")
-    names = list(KNOWN_PLATFORMS) + list(known or {})
+    names = list(KNOWN_SUBDIRS) + list(known or {})
     out = []
     for i, item in enumerate(items):
         if item not in names:
@@ -374,9 +374,9 @@ def parse_workspace_platforms(ctx: Context, path, value) -> tuple[list[str], dic
     for i, item in enumerate(value):
         ip = tuple(path) + (i,)
         if isinstance(item, str):
-            if item not in KNOWN_PLATFORMS:
-                guess = did_you_mean(item, KNOWN_PLATFORMS)
-                hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_PLATFORMS)}"
+            if item not in KNOWN_SUBDIRS:
+                guess = did_you_mean(item, KNOWN_SUBDIRS)
+                hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}"
                 raise ctx.error(ip, f"unknown platform `{item}`", hint)
             if item not in names:
                 names.append(item)
@@ -416,18 +416,18 @@ def parse_workspace_platforms(ctx: Context, path, value) -> tuple[list[str], dic
         name = expect(ctx, ip + ("name",), item["name"], (str,), "a platform name") if "name" in item else None
         subdir = expect(ctx, ip + ("platform",), item["platform"], (str,), "a conda subdir") if "platform" in item else None
         if subdir is None:
-            if name is None or name not in KNOWN_PLATFORMS:
+            if name is None or name not in KNOWN_SUBDIRS:
                 raise ctx.error(ip, "a platform entry needs `platform` (the conda subdir)", 'write { platform = "linux-64", cuda = "12.0" }')
             subdir = name
-        if subdir not in KNOWN_PLATFORMS:
-            guess = did_you_mean(subdir, KNOWN_PLATFORMS)
+        if subdir not in KNOWN_SUBDIRS:
+            guess = did_you_mean(subdir, KNOWN_SUBDIRS)
             raise ctx.error(ip + ("platform",), f"unknown platform `{subdir}`",
-                            f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_PLATFORMS)}", value=True)
+                            f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}", value=True)
         if name is None:  # pixi's synthesized name: the subdir, then each declared package and version
             name = "-".join([subdir] + [f"{k.lstrip('_')}-{re.sub(r'[^A-Za-z0-9]+', '-', v)}" for k, v in sorted(vps.items())])
         elif not re.fullmatch(r"[A-Za-z0-9_.\-]+", name) or name in ("noarch", "unknown") and vps:
             raise ctx.error(ip + ("name",), f"invalid platform name `{name}`", "use letters, digits, `-`, `_` and `.`", value=True)
-        elif name in KNOWN_PLATFORMS and name != subdir:
+        elif name in KNOWN_SUBDIRS and name != subdir:
             raise ctx.error(ip + ("name",), f"platform name `{name}` is the name of another conda subdir", "choose a name that is not a subdir", value=True)
         definition = (subdir, tuple(sorted(vps.items())))
         if name in names:
@@ -1491,8 +1491,6 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         warnings=ctx.warnings,
     )
     if project.platforms:
-        from .requests import environment_features, merge_platforms  # noqa: PLC0415 (cycle)
-
         for env in environments.values():
             if not merge_platforms(manifest, environment_features(manifest, env)):
                 ctx.warn(("environments", env.name), f"environment `{env.name}` supports no platform: its features' platforms do not overlap")
