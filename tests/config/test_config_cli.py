@@ -73,3 +73,26 @@ def test_a_bad_configuration_file_is_one_located_error(tmp_path, capsys):
     assert main(["solve", str(root), "--locked"]) == 2
     err = capsys.readouterr().err
     assert f"{root / '.pixi' / 'config.toml'}:2:" in err and "concurrency.solves" in err and "Traceback" not in err
+
+
+def test_mirrors_redirect_downloads_and_the_lock_keeps_the_channel(tmp_path, capsys, serve_dir, monkeypatch):
+    """A channel on a host nobody serves, mirrored (in the project's config) to a loopback server:
+    the solve reads from the mirror, the lock names the channel as the manifest does."""
+    served = tmp_path / "served" / "chan"
+    for subdir, packages in (("linux-64", {"tool-1.0-0.conda": {"name": "tool", "version": "1.0", "build": "0",
+                                                               "build_number": 0, "depends": [], "subdir": "linux-64"}}),
+                             ("noarch", {})):
+        (served / subdir).mkdir(parents=True)
+        (served / subdir / "repodata.json").write_text(json.dumps({"info": {"subdir": subdir}, "packages": {}, "packages.conda": packages}))
+    server = serve_dir(tmp_path / "served")
+    root = tmp_path / "proj"
+    (root / ".pixi").mkdir(parents=True)
+    (root / "pixi.toml").write_text('[workspace]\nchannels = ["https://conda.example.invalid/chan"]\nplatforms = ["linux-64"]\n'
+                                    '[dependencies]\ntool = "*"\n')
+    (root / ".pixi" / "config.toml").write_text(f'[mirrors]\n"https://conda.example.invalid/chan" = ["{server.url}/chan"]\n')
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["solve", str(root), "-q"]) == 0, capsys.readouterr().err
+    text = (root / "pixi.lock").read_text()
+    assert "- url: https://conda.example.invalid/chan/" in text
+    assert "https://conda.example.invalid/chan/linux-64/tool-1.0-0.conda" in text and "127.0.0.1" not in text
+    assert any(path.startswith("/chan/linux-64/repodata") for _, path in server.requests)
