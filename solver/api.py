@@ -113,6 +113,9 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     mirrors: dict[str, tuple[str, ...]] = {}
     #: Hosts whose TLS certificate is not verified (``allow-insecure-host``, ``PIP_TRUSTED_HOST``).
     insecure_hosts: tuple[str, ...] = ()
+    #: Whether PyPI credentials may come from the ``keyring`` package (``keyring-provider``:
+    #: ``disabled`` turns it off).
+    use_keyring: bool = True
 
 
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
@@ -465,7 +468,7 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
         locked=[] if full_update else locked_pypi,
         update=update_names if update_names else None,
     )
-    auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes])
+    auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes], use_keyring=http_settings.use_keyring)
     client = _http_client(cache, http_settings, auth=auth, progress=progress)
     added: list[CondaFeedback] = []
     try:

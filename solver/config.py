@@ -437,6 +437,7 @@ def http_settings(config: Config):
         auth_file=config.authentication_override_file,
         mirrors={k: tuple(v) for k, v in config.mirrors.items()},
         insecure_hosts=tuple(config.allow_insecure_host),
+        use_keyring=config.keyring_provider != "disabled",
     )
 
 

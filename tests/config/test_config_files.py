@@ -175,6 +175,9 @@ def test_every_key(tmp_path, home):
     assert s.auth_file == c.authentication_override_file
     assert s.mirrors["https://conda.anaconda.org/conda-forge"][0] == "https://mirror.example.invalid/conda-forge"
     assert s.insecure_hosts == ("localhost:8080",)
+    assert s.use_keyring is True
+    (tmp_path / "proj/.pixi/config.toml").write_text('[pypi-config]\nkeyring-provider = "disabled"\n')
+    assert http_settings(load_config(tmp_path / "proj", home)).use_keyring is False
 
 
 @pytest.mark.parametrize(
