@@ -297,7 +297,8 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
             name=env_name,
             channels=[_channel(c, where) for c in raw.get("channels") or []],
             indexes=_str_list(raw.get("indexes"), where, "indexes") if "indexes" in raw else None,
-            find_links=[_find_link(f, where) for f in raw.get("find-links") or []],
+            # v4/v5 called them flat-indexes
+            find_links=[_find_link(f, where) for f in raw.get("find-links") or raw.get("flat-indexes") or []],
             options=_options(raw.get("options"), where),
             conda={},
             pypi={},

@@ -435,3 +435,35 @@ def test_legacy_system_requirements_match_pixis_synthetic_platform(tmp_path, cap
     got, reasons = locked(project(tmp_path, manifest, lock), capsys)
     assert got is ok, reasons
     assert ok or "p1 is locked but no longer in the manifest" in reasons[0]
+
+
+def test_flat_indexes_of_a_v5_lock_are_its_find_links(tmp_path, capsys):
+    manifest = ('[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[dependencies]\npython = "*"\n'
+                '[pypi-dependencies]\nrequests = "*"\n[pypi-options]\nfind-links = [{ path = "./links" }]\n')
+    lock = f"""\
+version: 5
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    indexes:
+    - {DEFAULT_INDEX}
+    flat-indexes:
+    - path: ./links
+    packages:
+      linux-64:
+      - conda: {CF}/linux-64/python-3.12.0-hab00c5b_0_cpython.conda
+      - pypi: ./links/requests-2.31.0-py3-none-any.whl
+packages:
+- kind: conda
+  name: python
+  version: 3.12.0
+  build: hab00c5b_0_cpython
+  subdir: linux-64
+  url: {CF}/linux-64/python-3.12.0-hab00c5b_0_cpython.conda
+- kind: pypi
+  name: requests
+  version: 2.31.0
+  path: ./links/requests-2.31.0-py3-none-any.whl
+"""
+    assert locked(project(tmp_path, manifest, lock), capsys) == (True, [])
