@@ -25,7 +25,9 @@ INHERITABLE = ("name", "version", "description", "authors", "license", "license-
 MANIFEST_NAMES = ("pixi.toml", "pyproject.toml")
 
 
-class _Where:
+class PackageFile:
+    """A manifest file holding a ``[package]``: errors are located in it."""
+
     def __init__(self, file: Path, text: str, prefix: tuple):
         self.file, self.prefix = file, prefix
         self.locator = Locator(text, prefix)
@@ -36,7 +38,7 @@ class _Where:
                              key=format_key(self.prefix + tuple(path)) or None, suggestion=suggestion)
 
 
-def _check_keys(where: _Where, path, table: dict, allowed, what: str) -> None:
+def _check_keys(where: PackageFile, path, table: dict, allowed, what: str) -> None:
     for key in table:
         if key not in allowed and key.replace("_", "-") not in allowed:
             guess = did_you_mean(key, allowed)
@@ -44,7 +46,7 @@ def _check_keys(where: _Where, path, table: dict, allowed, what: str) -> None:
                               f"did you mean `{guess}`?" if guess else f"{what} accepts: {', '.join(allowed)}")
 
 
-def _check_dependencies(where: _Where, path, table) -> None:
+def _check_dependencies(where: PackageFile, path, table) -> None:
     """``name = spec | { ... }``; a ``"if(<condition>)"`` key holds a table of conditional ones."""
     if not isinstance(table, dict):
         raise where.error(path, "expected a table of package = spec", 'write [package.run-dependencies] with name = "spec"')
@@ -55,7 +57,7 @@ def _check_dependencies(where: _Where, path, table) -> None:
             raise where.error(tuple(path) + (name,), f"expected a version string or a table for `{name}`", f'write {name} = "*"')
 
 
-def check_package(where: _Where, table) -> dict:
+def check_package(where: PackageFile, table) -> dict:
     """Validates a ``[package]`` table (keys, value kinds) and returns it."""
     path = ("package",)
     if not isinstance(table, dict):
@@ -110,9 +112,9 @@ def read_package(folder: Path) -> tuple[Path, dict] | None:
             pixi = data.get("tool", {}).get("pixi") if isinstance(data.get("tool"), dict) else None
             if not isinstance(pixi, dict) or "package" not in pixi:
                 continue
-            return file, check_package(_Where(file, text, ("tool", "pixi")), pixi["package"])
+            return file, check_package(PackageFile(file, text, ("tool", "pixi")), pixi["package"])
         if "package" in data:
-            return file, check_package(_Where(file, text, ()), data["package"])
+            return file, check_package(PackageFile(file, text, ()), data["package"])
     return None
 
 

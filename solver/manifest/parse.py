@@ -174,6 +174,7 @@ class Context:
 
     def __init__(self, file: Path, text: str, prefix: tuple = ()):
         self.file = file
+        self.text = text
         self.root = file.parent
         self.locator = Locator(text, prefix)
         self.prefix = prefix
@@ -1501,9 +1502,9 @@ def _own_package(ctx: Context, root: dict) -> dict | None:
     """The workspace's own ``[package]``, validated (see :mod:`solver.manifest.packages`)."""
     if "package" not in root:
         return None
-    from .packages import _Where, check_package
+    from .packages import PackageFile, check_package
 
-    return check_package(_Where(ctx.file, ctx.locator._text, ctx.prefix), root["package"])
+    return check_package(PackageFile(ctx.file, ctx.text, ctx.prefix), root["package"])
 
 
 def _reached_packages(ctx: Context, project: Project, features: dict[str, Feature]) -> dict[str, dict]:
