@@ -109,7 +109,11 @@ def parse_requirement(text: str) -> PyPIRequirementText:
 
 
 def requirement_satisfied_by(req: PyPIRequirement, package: PyPIPackage) -> bool:
-    """Whether a manifest requirement is met by a locked package (same name assumed)."""
+    """Whether a manifest requirement is met by a locked package (same name assumed). A
+    registry requirement needs a locked version (a path or git one may have a dynamic version,
+    which pixi does not record)."""
+    if not package.version and not (req.path or req.git or req.url):
+        return False
     if req.specifier and req.specifier not in ("*", "") and package.version:
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
 

@@ -179,8 +179,9 @@ def _pypi_package(entry: dict, version: int, where: str) -> PyPIPackage:
             hashes[algo] = _s(entry[algo], where, algo)
     is_url = "://" in location or location.startswith("git+")
     # pixi leaves out the version of a path or git package whose version is dynamic (it is
-    # read from the source when installed): "" here, and such a package meets any specifier
-    version = _s(entry.get("version"), where, "version", required=is_url and not location.startswith("git+"))
+    # read from the source when installed): "" here. A registry package without one is read
+    # too: it cannot meet a requirement (the check says so), which is not a broken lock.
+    version = _s(entry.get("version"), where, "version")
     return PyPIPackage(
         name=_s(entry.get("name"), where, "name", True),
         version=version or "",

@@ -161,7 +161,7 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             reasons.append(f"{where}: the requested PyPI package `{req.name}` is not locked")
             continue
         if not any(requirement_satisfied_by(req, p) for p in found):
-            locked = ", ".join(f"{p.name} {p.version}" for p in found)
+            locked = ", ".join(f"{p.name} {p.version or 'with no version recorded'}" for p in found)
             text = req.specifier or req.path or req.git or req.url or "*"
             reasons.append(f"{where}: the requested PyPI `{req.name} {text}` is not met (locked: {locked})")
         elif req.index:

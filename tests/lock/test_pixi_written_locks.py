@@ -467,3 +467,9 @@ packages:
   path: ./links/requests-2.31.0-py3-none-any.whl
 """
     assert locked(project(tmp_path, manifest, lock), capsys) == (True, [])
+
+
+def test_a_registry_package_without_a_version_does_not_meet_its_requirement(tmp_path, capsys):
+    lock = pypi_lock([DEFAULT_INDEX]).replace("  version: '1.0'\n", "")
+    ok, reasons = locked(project(tmp_path, PYPI.format(extra=""), lock), capsys)
+    assert not ok and "the requested PyPI `tiny *` is not met (locked: tiny with no version recorded)" in reasons[0]
