@@ -15,7 +15,19 @@ from ..conda.model import PackageRecord
 from ..errors import InputError
 from ..pypi.model import PyPIPackage
 from . import urls
-from .build import DEFAULT_PRERELEASE_MODE, channel_url, format_exclude_newer, indexes_agree, member_channels, relative_to_project, unit_find_links, unit_indexes, unit_options
+from .build import (
+    DEFAULT_PRERELEASE_MODE,
+    channel_url,
+    format_exclude_newer,
+    has_primary_index,
+    indexes_agree,
+    manifest_indexes,
+    member_channels,
+    relative_to_project,
+    unit_find_links,
+    unit_indexes,
+    unit_options,
+)
 from .match import (
     conda_closure,
     conda_matches,
@@ -169,6 +181,13 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             recorded = [p.index for p in found if p.index]
             if index and recorded and all(r.rstrip("/") != index.rstrip("/") for r in recorded):
                 reasons.append(f"{where}: PyPI `{req.name}` should come from {index}, but is locked from {recorded[0]}")
+        elif has_primary_index(unit) and not (req.path or req.git or req.url):
+            # the manifest names the indexes (here, on this platform): a package pixi recorded as
+            # coming from another one was resolved for other settings
+            allowed = {u.rstrip("/") for u in manifest_indexes(unit)}
+            recorded = [p.index for p in found if p.index]
+            if recorded and all(r.rstrip("/") not in allowed for r in recorded):
+                reasons.append(f"{where}: PyPI `{req.name}` is locked from {recorded[0]}, which is not an index of the manifest here")
 
     # Every requirement of a needed locked package (its requires_dist, markers evaluated for the
     # platform and the locked python, extras as requested) must be met by a locked PyPI package

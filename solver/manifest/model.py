@@ -131,6 +131,7 @@ class Target(msgspec.Struct, kw_only=True, omit_defaults=True):
     activation: Activation | None = None
     tasks: dict[str, Task] = {}
     dev: dict[str, CondaDependency] = {}  # [dev]: source packages whose own dependencies are wanted
+    pypi_options: PyPIOptions | None = None  # [target.<selector>.pypi-options]: over the feature's on that platform
     exclude_newer: dict[str, int | None] = {}  # [exclude-newer]: conda name -> cutoff (None: none)
     pypi_exclude_newer: dict[str, int | None] = {}  # [pypi-exclude-newer]: PyPI name -> cutoff
 
@@ -287,6 +288,8 @@ class SolveUnit(msgspec.Struct, kw_only=True):
     system_requirements: SystemRequirements = msgspec.field(default_factory=SystemRequirements)
     #: what a rich workspace platform declares (``__cuda=12``), as the lock's platform lists it
     declared_virtual_packages: list[str] = []
+    #: the PyPI indexes of its environments over all their platforms (the lock records the union)
+    environment_indexes: list[str] = []
     project_root: str | None = None  # the manifest's folder: the lock names local paths relative to it
     pypi_prerelease_mode: str | None = None  # pypi-options prerelease-mode (None: pixi's default)
     exclude_newer_relative: bool = False  # exclude-newer is a duration: its cutoff moves with the clock

@@ -46,7 +46,8 @@ from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
 INDEX_PRIORITIES = ("primary", "supplemental", "explicit")
 
 DEPENDENCY_TABLES = ("dependencies", "host-dependencies", "build-dependencies", "constraints")
-TARGET_KEYS = DEPENDENCY_TABLES + ("pypi-dependencies", "activation", "tasks", "dev", "exclude-newer", "pypi-exclude-newer")
+TARGET_KEYS = DEPENDENCY_TABLES + ("pypi-dependencies", "activation", "tasks", "dev", "exclude-newer", "pypi-exclude-newer",
+                                   "pypi-options")
 FEATURE_KEYS = TARGET_KEYS + (
     "channels",
     "platforms",
@@ -1190,6 +1191,8 @@ def parse_target_tables(ctx: Context, path, t: dict, selector: str | None) -> Ta
         kw["tasks"] = parse_tasks(ctx, p + ("tasks",), t["tasks"])
     if "dev" in t:
         kw["dev"] = parse_dev_table(ctx, p + ("dev",), t["dev"])
+    if "pypi-options" in t and selector is not None:  # a feature's own are Feature.pypi_options
+        kw["pypi_options"] = parse_pypi_options(ctx, p + ("pypi-options",), t["pypi-options"])
     if "exclude-newer" in t:
         kw["exclude_newer"] = parse_exclude_newer_table(ctx, p + ("exclude-newer",), t["exclude-newer"], pypi=False)
     if "pypi-exclude-newer" in t:

@@ -609,7 +609,7 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
     if not requirements:
         return None
     scope = f"solve group `{views[0].solve_group}`" if len(views) > 1 else f"environment `{views[0].name}`"
-    options = _merge_options_of_views(manifest, views, scope)
+    options = _target_pypi_options(manifest, views, platform, _merge_options_of_views(manifest, views, scope))
     kw: dict = {}
     nb = options.no_build
     extra_fields = PyPIRequest.__struct_fields__
@@ -638,6 +638,30 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
         project_root=manifest.root,
         **kw,
     )
+
+
+def _target_pypi_options(manifest: Manifest, views: list[EnvironmentView], platform: str, options: PyPIOptions) -> PyPIOptions:
+    """``[target.<selector>.pypi-options]`` of the environments' features over their options on
+    this platform: single values replace, lists add."""
+    for view in views:
+        for name in view.features:
+            feature = manifest.features.get(name)
+            if feature is None:
+                continue
+            for selector in target_selectors(manifest, feature, platform):
+                target = feature.targets.get(selector)
+                o = target.pypi_options if target is not None else None
+                if o is None:
+                    continue
+                options = msgspec.structs.replace(
+                    options,
+                    index_url=o.index_url or options.index_url,
+                    index_strategy=o.index_strategy or options.index_strategy,
+                    prerelease_mode=o.prerelease_mode or options.prerelease_mode,
+                    extra_index_urls=options.extra_index_urls + [u for u in o.extra_index_urls if u not in options.extra_index_urls],
+                    find_links=options.find_links + [f for f in o.find_links if f not in options.find_links],
+                )
+    return options
 
 
 def _merge_options_of_views(manifest: Manifest, views: list[EnvironmentView], scope: str) -> PyPIOptions:
@@ -716,6 +740,7 @@ def build_requests(manifest: Manifest, environments=None, platforms=None) -> lis
                 continue
             here = [(e, v) for e, v in zip(members, member_views) if platform in v.platforms]
             units.append(_unit(manifest, kind, key, platform, here))
+    _record_environment_indexes(units, units)
     if wanted is not None:
         covered = {u.platform for u in units}
         missing = [p for p in wanted if p not in covered]
@@ -726,6 +751,24 @@ def build_requests(manifest: Manifest, environments=None, platforms=None) -> lis
                 suggestion="add it to the project's (or the features') platforms",
             )
     return units
+
+
+def _record_environment_indexes(every: list[SolveUnit], units: list[SolveUnit]) -> None:
+    """Gives each unit the PyPI indexes of its environments over all their platforms in ``every``
+    (the units built: every platform unless a selection narrowed them): the lock records one
+    list per environment, their union."""
+    by_env: dict[str, list[str]] = {}
+    for unit in every:
+        if unit.pypi is None:
+            continue
+        for name in unit.environments:
+            found = by_env.setdefault(name, [])
+            found.extend(i.url for i in unit.pypi.indexes if i.priority != "explicit" and i.url not in found)
+    for unit in units:
+        union: list[str] = []
+        for name in unit.environments:
+            union.extend(u for u in by_env.get(name, []) if u not in union)
+        unit.environment_indexes = union
 
 
 def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> SolveUnit:

@@ -473,3 +473,65 @@ def test_a_registry_package_without_a_version_does_not_meet_its_requirement(tmp_
     lock = pypi_lock([DEFAULT_INDEX]).replace("  version: '1.0'\n", "")
     ok, reasons = locked(project(tmp_path, PYPI.format(extra=""), lock), capsys)
     assert not ok and "the requested PyPI `tiny *` is not met (locked: tiny with no version recorded)" in reasons[0]
+
+
+TARGET_INDEX = """\
+[workspace]
+channels = ["conda-forge"]
+platforms = [{ name = "variant-cuda", platform = "win-64" }, { name = "variant-cpu", platform = "win-64" }]
+[dependencies]
+python = "3.12.*"
+[pypi-dependencies]
+my-dep = "==1.0.0"
+[target.variant-cuda.pypi-options]
+index-url = "https://cuda.example.invalid/simple"
+[target.variant-cpu.pypi-options]
+index-url = "https://cpu.example.invalid/simple"
+"""
+
+
+def target_index_lock(cpu_from: str) -> str:
+    def wheel(host, n):
+        return f"https://{host}.example.invalid/simple/packages/my_dep-1.0.0-py3-none-any.whl"
+
+    return f"""\
+version: 7
+platforms:
+- name: variant-cuda
+  subdir: win-64
+- name: variant-cpu
+  subdir: win-64
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    indexes:
+    - https://cpu.example.invalid/simple
+    - https://cuda.example.invalid/simple
+    packages:
+      variant-cuda:
+      - conda: {CF}/win-64/python-3.12.3-h2628c8c_0_cpython.conda
+      - pypi: {wheel("cuda", 0)}
+      variant-cpu:
+      - conda: {CF}/win-64/python-3.12.3-h2628c8c_0_cpython.conda
+      - pypi: {wheel(cpu_from, 1)}
+packages:
+- conda: {CF}/win-64/python-3.12.3-h2628c8c_0_cpython.conda
+  sha256: 1a95494abe572a8819c933f978df89f00bde72ea9432d46a70632599e8029ea4
+- pypi: {wheel("cuda", 0)}
+  name: my-dep
+  version: 1.0.0
+  index: https://cuda.example.invalid/simple
+""" + ("" if cpu_from == "cuda" else f"""\
+- pypi: {wheel(cpu_from, 1)}
+  name: my-dep
+  version: 1.0.0
+  index: https://{cpu_from}.example.invalid/simple
+""")
+
+
+@pytest.mark.parametrize(("cpu_from", "ok"), [("cpu", True), ("cuda", False)])
+def test_target_specific_index_urls(tmp_path, capsys, cpu_from, ok):
+    got, reasons = locked(project(tmp_path, TARGET_INDEX, target_index_lock(cpu_from)), capsys)
+    assert got is ok, reasons
+    assert ok or "is locked from https://cuda.example.invalid/simple, which is not an index of the manifest here" in reasons[0]
