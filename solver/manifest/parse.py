@@ -41,7 +41,7 @@ from .model import (
     merge_platforms,
 )
 from ..options import CHANNEL_PRIORITIES, INDEX_STRATEGIES, PRERELEASE_MODES, SOLVE_STRATEGIES
-from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
+from ..platform import FAMILY_SELECTORS, KNOWN_SELECTORS, KNOWN_SUBDIRS
 
 INDEX_PRIORITIES = ("primary", "supplemental", "explicit")
 
@@ -429,6 +429,8 @@ def parse_workspace_platforms(ctx: Context, path, value) -> tuple[list[str], dic
             name = "-".join([subdir] + [f"{k.lstrip('_')}-{re.sub(r'[^A-Za-z0-9]+', '-', v)}" for k, v in sorted(vps.items())])
         elif not re.fullmatch(r"[A-Za-z0-9_.\-]+", name) or name in ("noarch", "unknown") and vps:
             raise ctx.error(ip + ("name",), f"invalid platform name `{name}`", "use letters, digits, `-`, `_` and `.`", value=True)
+        elif name in FAMILY_SELECTORS:  # target selectors of OS families
+            raise ctx.error(ip + ("name",), f"platform name `{name}` is reserved for [target.{name}]", f'name it e.g. "{subdir}-custom"', value=True)
         elif name in KNOWN_SUBDIRS and name != subdir:
             raise ctx.error(ip + ("name",), f"platform name `{name}` is the name of another conda subdir", "choose a name that is not a subdir", value=True)
         definition = (subdir, tuple(sorted(vps.items())))
@@ -577,9 +579,13 @@ def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) 
         kw["build_variants_files"] = string_list(ctx, p + ("build-variants-files",), t["build-variants-files"])
     if "dependencies" in t:  # the pool [package] tables inherit from with { workspace = true }
         parse_conda_table(ctx, p + ("dependencies",), t["dependencies"])
-    for key in ("target", "audit"):
-        if key in t:
-            expect(ctx, p + (key,), t[key], (dict,), "a table")
+    if "target" in t:
+        expect(ctx, p + ("target",), t["target"], (dict,), "a table")
+    if "audit" in t:  # [workspace.audit]: advisories `pixi audit` ignores
+        expect(ctx, p + ("audit",), t["audit"], (dict,), "a table")
+        audit = check_keys(ctx, p + ("audit",), t["audit"], ("ignore",), "[workspace.audit]")
+        if "ignore" in audit:
+            string_list(ctx, p + ("audit", "ignore"), audit["ignore"], "an array of advisory ids")
     if "members" in t:
         kw["members"] = string_list(ctx, p + ("members",), t["members"], "an array of relative folder paths or glob patterns")
         kw["member_paths"] = resolve_members(ctx, p + ("members",), kw["members"])

@@ -396,3 +396,19 @@ def test_a_broken_member_package_is_a_located_error_in_its_own_file(tmp_path):
     with pytest.raises(ManifestError) as err:
         load_manifest(tmp_path)
     assert str(err.value).startswith(f"{tmp_path / 'child' / 'pixi.toml'}:3:") and "did you mean `build`" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ('platforms = [{ name = "bad name", platform = "linux-64" }]\n', "workspace.platforms[0].name", ["invalid platform name"]),
+        ("platforms = [{}]\n", "workspace.platforms[0]", ["needs `platform`"]),
+        ('platforms = [{ name = "linux", platform = "linux-64", cuda = "12" }]\n', "workspace.platforms[0].name", ["reserved"]),
+        ('platforms = ["linux-64"]\n[workspace.audit]\nunknown = true\n', "workspace.audit.unknown", ["unknown key"]),
+    ],
+)
+def test_what_pixis_schema_rejects_is_rejected(manifest_error, text, key, words):
+    err = manifest_error(WS + text)
+    assert err.key == key and err.line is not None
+    for word in words:
+        assert word in str(err)
