@@ -31,6 +31,11 @@ class PackageFile:
     def __init__(self, file: Path, text: str, prefix: tuple):
         self.file, self.prefix = file, prefix
         self.locator = Locator(text, prefix)
+        self.warnings: list[str] = []
+
+    def where(self, path) -> str:
+        pos = self.locator.find(tuple(path))
+        return f"{self.file}:{pos[0]}:{pos[1]}: {format_key(self.prefix + tuple(path))}" if pos else str(self.file)
 
     def error(self, path, message: str, suggestion: str | None = None) -> ManifestError:
         pos = self.locator.find(tuple(path), value=True)
@@ -88,6 +93,8 @@ def check_package(where: PackageFile, table) -> dict:
                 _check_dependencies(where, path + (key, group), deps)
     targets = table.get("target")
     if targets is not None:
+        where.warnings.append(where.where(path + ("target",)) + ': [package.target.<platform>] is deprecated: write '
+                              '[package.<section>."if(<platform>)"] conditional tables instead')
         if not isinstance(targets, dict):
             raise where.error(path + ("target",), "expected a table of <platform> = { ... }")
         for selector, tables in targets.items():
@@ -98,9 +105,9 @@ def check_package(where: PackageFile, table) -> dict:
     return table
 
 
-def read_package(folder: Path) -> tuple[Path, dict] | None:
-    """The ``[package]`` of the manifest in ``folder`` (pixi.toml first), validated; None when
-    the folder has no manifest with one."""
+def read_package(folder: Path, warnings: list[str] | None = None) -> tuple[Path, dict] | None:
+    """The ``[package]`` of the manifest in ``folder`` (pixi.toml first), validated (its
+    warnings added to ``warnings``); None when the folder has no manifest with one."""
     from .discovery import read_toml
 
     for name in MANIFEST_NAMES:
@@ -112,13 +119,20 @@ def read_package(folder: Path) -> tuple[Path, dict] | None:
             pixi = data.get("tool", {}).get("pixi") if isinstance(data.get("tool"), dict) else None
             if not isinstance(pixi, dict) or "package" not in pixi:
                 continue
-            return file, check_package(PackageFile(file, text, ("tool", "pixi")), pixi["package"])
-        if "package" in data:
-            return file, check_package(PackageFile(file, text, ()), data["package"])
+            source = PackageFile(file, text, ("tool", "pixi"))
+            table = check_package(source, pixi["package"])
+        elif "package" in data:
+            source = PackageFile(file, text, ())
+            table = check_package(source, data["package"])
+        else:
+            continue
+        if warnings is not None:
+            warnings.extend(source.warnings)
+        return file, table
     return None
 
 
-def member_packages(root: Path, folders) -> dict[str, dict]:
+def member_packages(root: Path, folders, warnings: list[str] | None = None) -> dict[str, dict]:
     """``{folder relative to root: [package] table}`` for each folder that holds a package."""
     out: dict[str, dict] = {}
     for folder in folders:
@@ -126,7 +140,7 @@ def member_packages(root: Path, folders) -> dict[str, dict]:
         full = folder if folder.is_absolute() else root / folder
         if not full.is_dir():
             continue
-        found = read_package(full)
+        found = read_package(full, warnings)
         if found is None:
             continue
         try:

@@ -1171,8 +1171,12 @@ def parse_task(ctx: Context, path, name: str, value) -> Task:
                 check_keys(ctx, p + ("args", i), arg, ("arg", "default", "choices"), "a task argument")
                 if "arg" not in arg:
                     raise ctx.error(p + ("args", i), "a task argument needs `arg`", 'write { arg = "name", default = "value" }')
+                name_path, arg_name = p + ("args", i, "arg"), arg["arg"]
             else:
                 expect(ctx, p + ("args", i), arg, (str,), "an argument name or a table")
+                name_path, arg_name = p + ("args", i), arg
+            if arg_name == "pixi":  # {{ pixi }} is pixi's own template variable
+                raise ctx.error(name_path, "the task argument name `pixi` is reserved", "choose another name", value=True)
         kw["args"] = list(args)
     return Task(**kw)
 
@@ -1513,7 +1517,10 @@ def _own_package(ctx: Context, root: dict) -> dict | None:
         return None
     from .packages import PackageFile, check_package
 
-    return check_package(PackageFile(ctx.file, ctx.text, ctx.prefix), root["package"])
+    source = PackageFile(ctx.file, ctx.text, ctx.prefix)
+    table = check_package(source, root["package"])
+    ctx.warnings.extend(source.warnings)
+    return table
 
 
 def _reached_packages(ctx: Context, project: Project, features: dict[str, Feature]) -> dict[str, dict]:
@@ -1528,7 +1535,7 @@ def _reached_packages(ctx: Context, project: Project, features: dict[str, Featur
                     path = (dep.source or {}).get("path")
                     if path and path not in folders:
                         folders.append(path)
-    return member_packages(ctx.root, folders)
+    return member_packages(ctx.root, folders, ctx.warnings)
 
 
 def _check_task_references(ctx: Context, feature: Feature, names: set[str]) -> None:

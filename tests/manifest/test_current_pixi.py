@@ -412,3 +412,14 @@ def test_what_pixis_schema_rejects_is_rejected(manifest_error, text, key, words)
     assert err.key == key and err.line is not None
     for word in words:
         assert word in str(err)
+
+
+def test_reserved_task_argument_name(manifest_error):
+    err = manifest_error(WS + 'platforms = ["linux-64"]\n[tasks.foo]\nargs = ["pixi"]\ncmd = "{{ pixi }}"\n')
+    assert "`pixi` is reserved" in str(err) and err.key == "tasks.foo.args[0]"
+
+
+def test_package_target_tables_warn_as_deprecated(manifest_at):
+    m = manifest_at(WS + 'platforms = ["linux-64"]\npreview = ["pixi-build"]\n[package]\nname = "p"\nversion = "0.1.0"\n'
+                    '[package.build.backend]\nname = "pixi-build-python"\n[package.target.linux-64.host-dependencies]\nfoo = "*"\n')
+    assert any("[package.target.<platform>] is deprecated" in w and ":11:" in w for w in m.warnings)
