@@ -265,7 +265,8 @@ def render_text(doc: dict) -> str:
         if env["exclude_newer"] is not None:
             lines.append(f"  Exclude newer: {env['exclude_newer']} (ms)")
         for d in env["platform_details"]:
-            lines.append(f"  Platform {d['platform']}:")
+            subdir = f" (subdir {d['subdir']})" if d.get("subdir", d["platform"]) != d["platform"] else ""
+            lines.append(f"  Platform {d['platform']}{subdir}:")
             sr = ", ".join(f"{k}={v}" for k, v in d["system_requirements"].items())
             lines.append(f"    System requirements: {sr or '(none)'}")
             vps = ", ".join(
