@@ -209,6 +209,9 @@ class Manifest(msgspec.Struct, kw_only=True):
     pypi_indices: list[NamedIndex] = []
     package: dict | None = None  # [package] (pixi-build), carried unvalidated
     member_packages: dict[str, dict] = {}  # member folder (root-relative) -> its [package] table
+    #: what a [dev] entry installs: package folder (root-relative) -> its declared build, host and
+    #: run dependencies, each with its ``if(...)`` platform condition (None: always)
+    dev_packages: dict[str, list[tuple[CondaDependency, str | None]]] = {}
     warnings: list[str] = []
 
     @property

@@ -149,3 +149,62 @@ def member_packages(root: Path, folders, warnings: list[str] | None = None) -> d
             rel = full.resolve().as_posix()
         out[rel or "."] = found[1]
     return out
+
+
+# -- a package's declared dependencies (what [dev] installs) ------------------------------------------
+
+DEV_TABLES = ("build-dependencies", "host-dependencies", "run-dependencies")
+
+
+def declared_dependencies(table: dict) -> list[tuple[tuple, str, object, str | None]]:
+    """The build, host and run dependencies a ``[package]`` declares, as (key path, name, spec as
+    written, ``if(...)`` condition or None): what pixi installs for a ``[dev]`` entry, without
+    building the package."""
+    out = []
+    for key in DEV_TABLES:
+        for name, value in (table.get(key) or {}).items():
+            if name.startswith("if(") and name.endswith(")") and isinstance(value, dict):
+                for inner, spec in value.items():
+                    out.append((("package", key, name, inner), inner, spec, name[3:-1]))
+            else:
+                out.append((("package", key, name), name, value, None))
+    return out
+
+
+def selector_condition_holds(expression: str, selectors: list[str]) -> bool:
+    """``if(linux or win)``'s expression for a platform whose target selectors are ``selectors``
+    (``unix``, ``linux``, ``linux-64``): names, ``and``, ``or``, ``not`` and parentheses."""
+    import re
+
+    tokens = re.findall(r"\(|\)|[A-Za-z0-9_.\-*]+", expression)
+    pos = 0
+
+    def atom() -> bool:
+        nonlocal pos
+        token = tokens[pos] if pos < len(tokens) else ""
+        pos += 1
+        if token == "not":
+            return not atom()
+        if token == "(":
+            value = either()
+            pos += 1  # ")"
+            return value
+        return token in selectors
+
+    def both() -> bool:
+        nonlocal pos
+        value = atom()
+        while pos < len(tokens) and tokens[pos] == "and":
+            pos += 1
+            value = atom() and value
+        return value
+
+    def either() -> bool:
+        nonlocal pos
+        value = both()
+        while pos < len(tokens) and tokens[pos] == "or":
+            pos += 1
+            value = both() or value
+        return value
+
+    return either()

@@ -1501,7 +1501,8 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         environments=environments,
         pypi_indices=indices,
         package=_own_package(ctx, root),
-        member_packages=_reached_packages(ctx, project, features),
+        member_packages=(reached := _reached_packages(ctx, project, features)),
+        dev_packages=_dev_packages(ctx, features, reached, root),
         warnings=ctx.warnings,
     )
     if project.platforms:
@@ -1536,6 +1537,46 @@ def _reached_packages(ctx: Context, project: Project, features: dict[str, Featur
                     if path and path not in folders:
                         folders.append(path)
     return member_packages(ctx.root, folders, ctx.warnings)
+
+
+def _dev_packages(ctx: Context, features: dict[str, Feature], reached: dict[str, dict], root: dict) -> dict:
+    """For each ``[dev]`` entry whose package manifest is known: its declared dependencies,
+    parsed as dependencies of the manifest they are written in (errors located there); a
+    ``{ workspace = true }`` one takes its spec from ``[workspace.dependencies]``."""
+    from .discovery import read_toml
+    from .packages import declared_dependencies
+
+    packages = dict(reached)
+    own = root.get("package") if isinstance(root.get("package"), dict) else None
+    if own is not None:
+        packages["."] = own
+    table_name = "workspace" if "workspace" in root else "project"
+    pool = (root.get(table_name) or {}).get("dependencies") or {} if isinstance(root.get(table_name), dict) else {}
+    out: dict[str, list] = {}
+    for feature in features.values():
+        for target in [feature.base, *feature.targets.values()]:
+            for dep in target.dev.values():
+                path = (dep.source or {}).get("path")
+                if not path:
+                    continue
+                rel = os.path.relpath(path, ctx.root).replace(os.sep, "/")
+                if rel in out or rel not in packages:
+                    continue
+                folder = ctx.root if rel == "." else ctx.root / rel
+                if rel == ".":
+                    pctx = ctx
+                else:
+                    file = next((folder / n for n in ("pixi.toml", "pyproject.toml") if (folder / n).is_file()), None)
+                    text = read_toml(file)[0] if file else ""
+                    pctx = Context(file or folder, text, ("tool", "pixi") if file and file.name == "pyproject.toml" else ())
+                    pctx.root = ctx.root if file is None else folder
+                entries = []
+                for key_path, name, spec, condition in declared_dependencies(packages[rel]):
+                    if spec == {"workspace": True}:
+                        spec = pool.get(name, "*")
+                    entries.append((parse_conda_dependency(pctx, key_path, name, spec), condition))
+                out[rel] = entries
+    return out
 
 
 def _check_task_references(ctx: Context, feature: Feature, names: set[str]) -> None:

@@ -452,14 +452,38 @@ def conditional_specs(feature_deps, virtual) -> list[tuple[str, str | dict]]:
     return out
 
 
+def _dev_dependencies(manifest: Manifest, dev: dict[str, CondaDependency], platform: str) -> dict[str, CondaDependency]:
+    """``[dev]`` entries as what pixi installs for them: the package's declared build, host and
+    run dependencies (those whose ``if(...)`` holds on this platform). A package whose manifest
+    is not known stays a source dependency (it needs a build)."""
+    import os
+
+    from .packages import selector_condition_holds
+
+    selectors = target_selectors(manifest, Feature(name="dev"), platform)
+    out: dict[str, CondaDependency] = {}
+    for name, dep in dev.items():
+        path = (dep.source or {}).get("path")
+        rel = os.path.relpath(path, manifest.root).replace(os.sep, "/") if path else None
+        declared = manifest.dev_packages.get(rel) if rel else None
+        if declared is None:
+            out[name] = dep
+            continue
+        for inner, condition in declared:
+            if condition is None or selector_condition_holds(condition, selectors):
+                out.setdefault(inner.name, inner)
+    return out
+
+
 def platform_view(manifest: Manifest, env: Environment, platform: str) -> PlatformView:
     from ..conda.conditions import virtual_records
 
     features = _spec_order(environment_features(manifest, env))
     virtual = virtual_records(platform_virtual_packages(manifest, platform, merge_system_requirements(manifest, features)))
     deps = []
-    for attr in ("dependencies", "host_dependencies", "build_dependencies", "dev"):
+    for attr in ("dependencies", "host_dependencies", "build_dependencies"):
         deps.extend((f.name, _overlay(f, platform, attr, manifest)) for f in features)
+    deps.extend((f.name, _dev_dependencies(manifest, _overlay(f, platform, "dev", manifest), platform)) for f in features)
     specs, sources = _merge_conda(deps, virtual)
     conditional = conditional_specs(deps, virtual)
     extras: dict[str, list[str]] = {}

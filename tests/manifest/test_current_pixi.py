@@ -423,3 +423,20 @@ def test_package_target_tables_warn_as_deprecated(manifest_at):
     m = manifest_at(WS + 'platforms = ["linux-64"]\npreview = ["pixi-build"]\n[package]\nname = "p"\nversion = "0.1.0"\n'
                     '[package.build.backend]\nname = "pixi-build-python"\n[package.target.linux-64.host-dependencies]\nfoo = "*"\n')
     assert any("[package.target.<platform>] is deprecated" in w and ":11:" in w for w in m.warnings)
+
+
+def test_dev_installs_the_packages_declared_dependencies(tmp_path, h):
+    from solver.manifest import load_manifest
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "pixi.toml").write_text(
+        '[package]\nname = "lib"\nversion = "0.1.0"\n[package.build.backend]\nname = "pixi-build-cmake"\n'
+        '[package.build-dependencies]\ncmake = ">=3.27"\n[package.host-dependencies]\npython = { workspace = true }\n'
+        '[package.run-dependencies]\nbat = "*"\n[package.run-dependencies."if(linux or osx)"]\nlibgcc = "*"\n'
+        '[package.run-dependencies."if(not unix)"]\nvc = "*"\n')
+    (tmp_path / "pixi.toml").write_text(WS + 'platforms = ["linux-64", "win-64"]\npreview = ["pixi-build"]\n'
+                                        '[workspace.dependencies]\npython = ">=3.12"\n[dev]\nlib = { path = "lib" }\n')
+    units = build_requests(load_manifest(tmp_path))
+    linux, win = h.one(units, "default", "linux-64"), h.one(units, "default", "win-64")
+    assert linux.conda.specs == ["cmake >=3.27", "python >=3.12", "bat", "libgcc"] and linux.conda_sources == []
+    assert win.conda.specs == ["cmake >=3.27", "python >=3.12", "bat", "vc"]
