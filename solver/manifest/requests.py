@@ -684,6 +684,8 @@ def _target_pypi_options(manifest: Manifest, views: list[EnvironmentView], platf
                     prerelease_mode=o.prerelease_mode or options.prerelease_mode,
                     extra_index_urls=options.extra_index_urls + [u for u in o.extra_index_urls if u not in options.extra_index_urls],
                     find_links=options.find_links + [f for f in o.find_links if f not in options.find_links],
+                    dependency_overrides=list({_canonical_name(r.name): r for r in
+                                               options.dependency_overrides + o.dependency_overrides}.values()),
                 )
     return options
 
