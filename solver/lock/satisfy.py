@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import msgspec
+
 from ..conda.model import PackageRecord
 from ..errors import InputError
 from ..pypi.model import PyPIPackage
@@ -150,7 +152,11 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
     from_conda = _conda_provided(unit, conda)
     env = target_markers(unit.conda.platform, conda)
 
-    requested = list(getattr(member, "pypi_requirements", []))
+    # dependency-overrides replace what is required of a name, the manifest's own requirement too
+    overrides = {urls.normalize_pypi_name(r.name): r for r in getattr(unit.pypi, "dependency_overrides", [])}
+    requested = [msgspec.structs.replace(overrides[urls.normalize_pypi_name(r.name)], marker=r.marker, extras=r.extras)
+                 if urls.normalize_pypi_name(r.name) in overrides else r
+                 for r in getattr(member, "pypi_requirements", [])]
     for req in requested:
         name = urls.normalize_pypi_name(req.name)
         if req.marker:

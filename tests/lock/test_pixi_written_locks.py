@@ -535,3 +535,38 @@ def test_target_specific_index_urls(tmp_path, capsys, cpu_from, ok):
     got, reasons = locked(project(tmp_path, TARGET_INDEX, target_index_lock(cpu_from)), capsys)
     assert got is ok, reasons
     assert ok or "is locked from https://cuda.example.invalid/simple, which is not an index of the manifest here" in reasons[0]
+
+
+@pytest.mark.parametrize(("b_version", "ok"), [("1.0.2", True), ("1.0.1", False)])
+def test_target_specific_dependency_overrides(tmp_path, capsys, b_version, ok):
+    manifest = TARGET_INDEX.split("[target.")[0] + (
+        '[target.variant-cuda.pypi-options.dependency-overrides]\nmy-dep = "==1.0.1"\n'
+        '[target.variant-cpu.pypi-options.dependency-overrides]\nmy-dep = "==1.0.2"\n')
+    wheel = "https://files.example.invalid/my_dep-{}-py3-none-any.whl"
+    lock = f"""\
+version: 7
+platforms:
+- name: variant-cuda
+  subdir: win-64
+- name: variant-cpu
+  subdir: win-64
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    indexes:
+    - {DEFAULT_INDEX}
+    packages:
+      variant-cuda:
+      - conda: {CF}/win-64/python-3.12.3-h2628c8c_0_cpython.conda
+      - pypi: {wheel.format("1.0.1")}
+      variant-cpu:
+      - conda: {CF}/win-64/python-3.12.3-h2628c8c_0_cpython.conda
+      - pypi: {wheel.format(b_version)}
+packages:
+- conda: {CF}/win-64/python-3.12.3-h2628c8c_0_cpython.conda
+  sha256: 1a95494abe572a8819c933f978df89f00bde72ea9432d46a70632599e8029ea4
+""" + "".join(f"- pypi: {wheel.format(v)}\n  name: my-dep\n  version: {v}\n" for v in sorted({"1.0.1", b_version}))
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or reasons[0] == "environment 'default' on variant-cpu: the requested PyPI `my-dep ==1.0.2` is not met (locked: my-dep 1.0.1)"
