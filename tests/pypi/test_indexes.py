@@ -4,7 +4,7 @@ import pytest
 
 from solver.errors import InputError, UnsolvableError
 from solver.pypi.model import PyPIIndex, PyPIRequirement
-from solver.pypi.testing import Dist, build_index
+from support.pypi_index import Dist, build_index
 
 from .conftest import versions
 
@@ -101,7 +101,7 @@ def test_per_dependency_index_pins_only_that_package(solve, three):
 
 
 def test_json_and_html_pages_and_file_urls(solve, tmp_path, serve_index):
-    from solver.pypi.testing import html_only_handler
+    from support.pypi_index import html_only_handler
 
     build_index(tmp_path / "h", [Dist(name="pkg", version="1.0", requires=["dep"]), Dist(name="dep", version="2.0")],
                 json_pages=False)
@@ -116,7 +116,7 @@ def test_json_and_html_pages_and_file_urls(solve, tmp_path, serve_index):
 
 
 def test_find_links_directory_and_page(solve, tmp_path, serve_index):
-    from solver.pypi.testing import build_find_links
+    from support.pypi_index import build_find_links
 
     links = build_find_links(tmp_path / "links", [Dist(name="local-only", version="0.3"), Dist(name="dep", version="1.0")])
     build_index(tmp_path / "idx", [Dist(name="pkg", version="1.0", requires=["local-only", "dep>=1"]),

@@ -7,7 +7,7 @@ import pytest
 from solver.errors import InputError, NetworkError, SolverError
 from solver.pypi.auth import CredentialProvider, env_var_suffix
 from solver.pypi.model import PyPIIndex
-from solver.pypi.testing import Dist, NoRangeHandler, auth_handler, build_index
+from support.pypi_index import Dist, NoRangeHandler, auth_handler, build_index
 
 from .conftest import versions
 

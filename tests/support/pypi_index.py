@@ -1,6 +1,6 @@
-"""Fixture generator for tests and benchmarks: builds wheels, sdists, PEP 503 HTML + PEP 691 JSON
+"""Index generator for tests and benchmarks: builds wheels, sdists, PEP 503 HTML + PEP 691 JSON
 simple indexes (with or without PEP 658 metadata files) and find-links directories on the fly, and
-HTTP handlers for loopback servers (content negotiation, range requests or not, Basic auth).
+HTTP handlers for the loopback server (content negotiation, range requests or not, Basic auth).
 
 Nothing here is used by the solver itself.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.server
-import threading
 import io
 import json
 import tarfile
@@ -155,7 +154,7 @@ def setup_py_text(d: Dist) -> str:
             f"install_requires={list(d.requires)!r}, packages=[{_dist_name(d.name)!r}])\n")
 
 
-_BACKEND_TEMPLATE = '''"""A PEP 517 backend written by solver.pypi.testing: standard library only."""
+_BACKEND_TEMPLATE = '''"""A PEP 517 backend written by tests/support/pypi_index.py: standard library only."""
 import os
 import zipfile
 
@@ -393,31 +392,3 @@ def html_only_handler(base=IndexHandler):
             return super().do_GET()
 
     return HtmlOnly
-
-
-class RecordingServer:
-    """A loopback server for ``root`` that records (method, path, Range header) of each GET."""
-
-    def __init__(self, root: Path, handler=None):
-        handler = handler or IndexHandler
-        self.root = Path(root)
-        self.requests: list[tuple[str, str, str | None]] = []  # (method, path, range)
-        server = self
-
-        class Handler(handler):
-            def __init__(self, *a, **kw):
-                super().__init__(*a, directory=str(server.root), **kw)
-
-            def do_GET(self):
-                server.requests.append(("GET", self.path, self.headers.get("Range")))
-                return super().do_GET()
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()

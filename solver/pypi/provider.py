@@ -1,0 +1,472 @@
+"""The PyPI stage's :class:`~solver.core.provider.Provider`: interning of names and version sets,
+the provider protocol, dependencies from core metadata, and the packages of a solution.
+
+Model (as uv does it): one core *name* per distribution and one per ``name[extra]``; an extra's
+candidate at version V requires the base at exactly V plus the dependencies its extra enables. The
+target Python is a name of its own with a single candidate, so ``Requires-Python`` found only in
+metadata shows up in explanations as a dependency. Conda-provided distributions have a single
+candidate (the conda version) with no dependencies: conda already satisfied them.
+
+What candidates exist and in which order is :mod:`.candidates`' business, fetching pages and
+metadata :mod:`.fetch`'s, path/git/url requirements :mod:`.direct`'s, and what the conda result
+contradicts :mod:`.conda_conflicts`'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+import msgspec
+from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from ..core.provider import Dependencies
+from ..errors import InputError, SolverError
+from .auth import strip_credentials
+from .candidates import (
+    CONDA_SOURCES,
+    DIRECT_SOURCES,
+    PRERELEASE_MODES,
+    PYTHON,
+    Candidate,
+    CandidatePolicy,
+    parse_specifier,
+    pkg_key,
+    specifier_names_prerelease,
+)
+from .conda_conflicts import conda_extra_metadata
+from .config import IndexSource
+from .direct import DirectSource, DirectSources
+from .fetch import Fetcher
+from .index import file_url_path
+from .metadata import CoreMetadata, MetadataError
+from .model import PyPIPackage, PyPIRequest
+from .tags import TargetEnv
+
+
+class Name(msgspec.Struct, frozen=True):
+    """A core name: a distribution (``extra`` None) or one of its extras."""
+
+    pkg: str
+    extra: str | None = None
+
+
+class VersionSet(msgspec.Struct, frozen=True):
+    """A requirement on a name: ``text`` as written (PEP 440), ``spec`` parsed."""
+
+    name_id: int
+    spec: SpecifierSet
+    text: str
+
+
+class PyPIProvider:
+    """The provider the core solves over. Not thread-safe for the core's calls (one solve at a
+    time); fetching runs on a private pool and only touches futures."""
+
+    def __init__(self, request: PyPIRequest, target: TargetEnv, sources: list[IndexSource], http,
+                 *, conda_provided: dict[str, tuple[Version, str]] | None = None,
+                 cache_dir: str | os.PathLike | None = None, concurrency: int = 8,
+                 freed: set[str] | frozenset[str] = frozenset(), freed_any: bool = False):
+        if request.prerelease_mode not in PRERELEASE_MODES:
+            raise InputError(
+                f"unknown prerelease mode {request.prerelease_mode!r} "
+                f"(expected one of {', '.join(PRERELEASE_MODES)})"
+            )
+        self.request = request
+        self.target = target
+        self.env_markers = target.markers()
+        self.sources = sources
+        self.http = http
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.conda_provided = conda_provided or {}
+        # conda-provided names whose version conda may change (candidates: the conda version
+        # first, then the other versions the indexes list, or with freed_any one candidate
+        # matching every specifier)
+        self.freed = frozenset(freed)
+        self.freed_any = freed_any
+        self.policy = CandidatePolicy(request, target)
+        self.python_version = self.policy.python_version
+        self.fetcher = Fetcher(request, sources, http, self.policy, cache_dir=cache_dir,
+                               concurrency=concurrency)
+        self.direct_sources = DirectSources(request, http, self.python_version, self.fetcher.prepare,
+                                            self.cache_dir)
+        # interning
+        self.names: list[Name] = []
+        self._name_ids: dict[Name, int] = {}
+        self.solvables: list[Candidate] = []
+        self.version_sets: list[VersionSet] = []
+        self._vs_ids: dict[tuple[int, str], int] = {}
+        self._candidates: dict[int, list[int]] = {}
+        self._matching: dict[int, list[int]] = {}
+        # dependency overrides (uv's override-dependencies): name -> the requirements replacing
+        # whatever any package (or the user) asks of that name
+        self.overrides: dict[str, list[Requirement]] = {}
+        for ov in getattr(request, "dependency_overrides", []):
+            text = ov.name + ("[" + ",".join(ov.extras) + "]" if ov.extras else "") + (ov.specifier or "")
+            if ov.marker:
+                text += f"; {ov.marker}"
+            try:
+                parsed_ov = Requirement(text)
+            except InvalidRequirement as exc:
+                raise InputError(f"dependency override {ov.name!r}: {exc}") from None
+            self.overrides.setdefault(pkg_key(ov.name), []).append(parsed_ov)
+            if specifier_names_prerelease(parsed_ov.specifier):
+                self.policy.first_party_pre.add(pkg_key(ov.name))  # the user wrote it
+        self.python_name = self.intern_name(PYTHON, None)
+        self.required_by: dict[int, int] = {}  # version set -> first solvable requiring it (hints)
+        self.solvable_warnings: dict[int, str] = {}  # reported when the solvable is in the solution
+
+    @property
+    def direct(self) -> dict[str, DirectSource]:
+        """Names with a path/git/url requirement."""
+        return self.direct_sources.by_name
+
+    @property
+    def pinned_index(self) -> dict[str, IndexSource]:
+        """Names a requirement pins to one index."""
+        return self.fetcher.pinned_index
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.fetcher.timings
+
+    # -- interning ------------------------------------------------------------------------------
+
+    def intern_name(self, pkg: str, extra: str | None) -> int:
+        key = Name(pkg, extra)
+        nid = self._name_ids.get(key)
+        if nid is None:
+            nid = len(self.names)
+            self.names.append(key)
+            self._name_ids[key] = nid
+        return nid
+
+    def intern_version_set(self, name_id: int, spec: str) -> int:
+        key = (name_id, spec)
+        vs = self._vs_ids.get(key)
+        if vs is None:
+            vs = len(self.version_sets)
+            parsed = parse_specifier(spec)
+            if parsed is None:
+                raise InputError(f"invalid version specifier {spec!r} for {self.display_name(name_id)}")
+            self.version_sets.append(VersionSet(name_id, parsed, spec))
+            self._vs_ids[key] = vs
+            self.policy.note_specifier(self.names[name_id].pkg, parsed)
+        return vs
+
+    def _add_solvable(self, cand: Candidate) -> int:
+        sid = len(self.solvables)
+        self.solvables.append(cand)
+        return sid
+
+    # -- provider protocol ----------------------------------------------------------------------
+
+    def name_of(self, solvable: int) -> int:
+        return self.solvables[solvable].name_id
+
+    def version_set_name(self, version_set: int) -> int:
+        return self.version_sets[version_set].name_id
+
+    def candidates(self, name: int) -> Sequence[int]:
+        cands = self._candidates.get(name)
+        if cands is None:
+            cands = self._build_candidates(name)
+            self._candidates[name] = cands
+        return cands
+
+    def matching(self, version_set: int) -> Sequence[int]:
+        out = self._matching.get(version_set)
+        if out is None:
+            vset = self.version_sets[version_set]
+            pkg = self.names[vset.name_id].pkg
+            spec = vset.spec
+            out = []
+            allowed = None
+            for sid in self.candidates(vset.name_id):
+                cand = self.solvables[sid]
+                if cand.source == "conda-any" or spec.contains(cand.version, prereleases=True):
+                    # the pre-release policy is about index versions, not about what conda or a
+                    # direct source put there
+                    if cand.version.is_prerelease and cand.source == "index":
+                        if allowed is None:
+                            allowed = self.policy.prerelease_allowed(
+                                pkg, lambda: self._only_prereleases(vset.name_id))
+                        if not allowed:
+                            continue
+                    out.append(sid)
+            self._matching[version_set] = out
+        return out
+
+    def _only_prereleases(self, name_id: int) -> bool:
+        return all(self.solvables[s].version.is_prerelease for s in self.candidates(name_id)
+                   if self.solvables[s].source == "index")
+
+    def dependencies(self, solvable: int) -> Dependencies:
+        cand = self.solvables[solvable]
+        if cand.deps is None:
+            cand.deps = self._dependencies(solvable, cand)
+        return cand.deps
+
+    def excluded(self, solvable: int) -> str | None:
+        return self.solvables[solvable].excluded
+
+    def prefetch(self, names: Sequence[int]) -> None:
+        for nid in names:
+            pkg = self.names[nid].pkg
+            if pkg == PYTHON or (pkg in self.conda_provided and pkg not in self.freed) or pkg in self.direct:
+                continue
+            self.fetcher.page_future(pkg)
+
+    def display_name(self, name: int) -> str:
+        n = self.names[name]
+        if n.pkg == PYTHON:
+            return "Python"
+        return f"{n.pkg}[{n.extra}]" if n.extra else n.pkg
+
+    def display_solvable(self, solvable: int) -> str:
+        cand = self.solvables[solvable]
+        name = self.display_name(cand.name_id)
+        if cand.source == "python":
+            return f"Python=={cand.version} (the target environment's Python)"
+        if cand.source == "conda":
+            return f"{name}=={cand.version} (installed by conda package {cand.conda})"
+        if cand.source == "conda-alt":
+            return f"{name}=={cand.version} (if conda installed it instead of {cand.conda})"
+        if cand.source == "conda-any":
+            return f"{name} (any version conda could install instead of {cand.conda})"
+        if cand.source in DIRECT_SOURCES:
+            return f"{name} @ {cand.index}"
+        return f"{name}=={cand.version}"
+
+    def display_version_set(self, version_set: int) -> str:
+        vset = self.version_sets[version_set]
+        text = vset.text.replace("===", "==")  # an extra's pin on its base reads as a plain pin
+        return f"{self.display_name(vset.name_id)}{text}" if text else self.display_name(vset.name_id)
+
+    # -- candidates -----------------------------------------------------------------------------
+
+    def _build_candidates(self, name_id: int) -> list[int]:
+        pkg, extra = self.names[name_id].pkg, self.names[name_id].extra
+        if extra is not None:
+            base_id = self.intern_name(pkg, None)
+            out = []
+            for sid in self.candidates(base_id):
+                base = self.solvables[sid]
+                cand = Candidate(name_id, base.version, files=base.files, index=base.index,
+                                 source=base.source, excluded=base.excluded, extra=extra,
+                                 conda=base.conda, base=sid)
+                out.append(self._add_solvable(cand))
+            return out
+        if pkg == PYTHON:
+            return [self._add_solvable(Candidate(name_id, self.python_version, source="python"))]
+        if pkg in self.conda_provided:
+            version, record = self.conda_provided[pkg]
+            out = [self._add_solvable(Candidate(name_id, version, source="conda", conda=record))]
+            if pkg in self.freed:
+                out += self._freed_candidates(name_id, pkg, version, record)
+            return out
+        if pkg in self.direct:
+            return [self._add_solvable(self.direct_sources.candidate(name_id, pkg))]
+        rows = {row.version: row for row in self.fetcher.versions(pkg)}
+        out = []
+        for v in self.policy.order(pkg, list(rows)):
+            row = rows[v]
+            usable, reason = self.policy.usable_files(row.files, pkg, v)
+            cand = Candidate(name_id, v, files=usable or row.files, index=row.index,
+                             excluded=None if usable else f"{pkg}=={v} {reason}")
+            out.append(self._add_solvable(cand))
+        return out
+
+    def _freed_candidates(self, name_id: int, pkg: str, version: Version, record: str) -> list[int]:
+        """Versions conda might install instead of ``version``: those the indexes list (newest
+        first; files and tags do not matter, conda would provide it), or (``freed_any``, or when
+        the indexes list none) one candidate that stands for any version."""
+        others = []
+        if not self.freed_any:
+            try:
+                others = [row.version for row in self.fetcher.versions(pkg) if row.version != version]
+            except SolverError:
+                others = []
+        others.sort(key=lambda v: (not v.is_prerelease, v), reverse=True)  # stable ones first
+        if not others:
+            return [self._add_solvable(Candidate(name_id, version, source="conda-any", conda=record))]
+        return [self._add_solvable(Candidate(name_id, v, source="conda-alt", conda=record)) for v in others]
+
+    def adopt_fetches(self, other: "PyPIProvider") -> None:
+        """Reuse the index pages and metadata ``other`` (a provider of the same request) already
+        fetched successfully."""
+        self.fetcher.adopt(other.fetcher)
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    def _prefetch_following(self, sid: int, cand: Candidate, count: int = 2) -> None:
+        """When the solve moves past the first candidates of a name (backtracking), the next ones
+        are likely next: start their metadata fetches alongside this one."""
+        if cand.source != "index":
+            return
+        cands = self._candidates.get(cand.name_id) or ()
+        try:
+            pos = cands.index(sid)
+        except ValueError:
+            return
+        if pos == 0:
+            return
+        for nxt in cands[pos + 1:pos + 1 + count]:
+            other = self.solvables[nxt]
+            if other.excluded is None and other.files and other.meta is None:
+                self.fetcher.meta_future(other.files[0])
+
+    def metadata_of(self, cand: Candidate) -> CoreMetadata:
+        if cand.meta is None:
+            if cand.source != "index":
+                return CoreMetadata(name=self.names[cand.name_id].pkg, version=str(cand.version))
+            try:
+                cand.meta = self.fetcher.meta_future(cand.files[0]).result()
+            except SolverError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise MetadataError(f"cannot read metadata of {cand.files[0].filename}: {exc}") from None
+        return cand.meta
+
+    # -- dependencies ---------------------------------------------------------------------------
+
+    def _dependencies(self, sid: int, cand: Candidate) -> Dependencies:
+        pkg, extra = self.names[cand.name_id].pkg, self.names[cand.name_id].extra
+        if cand.source == "conda-any":
+            if extra is None:
+                return Dependencies()
+            return Dependencies(requires=[self.intern_version_set(self.intern_name(pkg, None), "")])
+        if cand.source in ("python", "conda", "conda-alt"):
+            if extra is None:
+                return Dependencies()
+            base_id = self.intern_name(pkg, None)
+            requires = [self.intern_version_set(base_id, f"==={cand.version}")]
+            meta = conda_extra_metadata(self, sid, cand, pkg, extra) if cand.source != "python" else None
+            if meta is not None:
+                # conda installed the distribution, not what its extra adds: take that from the
+                # indexes' metadata of that version (or of its closest sibling)
+                requires += self._requirements(meta, {**self.env_markers, "extra": extra}, only_extra=True)
+            return Dependencies(requires=requires)
+        if extra is not None:
+            meta = self.metadata_of(self.solvables[cand.base])
+            base_id = self.intern_name(pkg, None)
+            requires = [self.intern_version_set(base_id, f"==={cand.version}")]
+            marker_env = {**self.env_markers, "extra": extra}
+            requires += self._requirements(meta, marker_env, only_extra=True)
+            return Dependencies(requires=requires)
+        self._prefetch_following(sid, cand)
+        meta = self.metadata_of(cand)
+        requires = []
+        if meta.requires_python and parse_specifier(meta.requires_python) is not None:
+            requires.append(self.intern_version_set(self.python_name, meta.requires_python))
+        requires += self._requirements(meta, {**self.env_markers, "extra": ""}, only_extra=False)
+        for vs in requires:
+            self.required_by.setdefault(vs, sid)
+        return Dependencies(requires=requires)
+
+    def _requirements(self, meta: CoreMetadata, marker_env: dict, *, only_extra: bool) -> list[int]:
+        out = []
+        names = []
+        reqs = []
+        for text in meta.requires_dist:
+            try:
+                reqs.append(Requirement(text))
+            except InvalidRequirement as exc:
+                raise MetadataError(f"{meta.name} {meta.version}: invalid Requires-Dist {text!r}: {exc}") from None
+        if self.overrides:
+            reqs = self._apply_overrides(reqs)
+        for req in reqs:
+            if req.marker is not None:
+                try:
+                    if not req.marker.evaluate(marker_env):
+                        continue
+                except (UndefinedComparison, UndefinedEnvironmentName):
+                    continue
+                if only_extra and "extra" not in str(req.marker):
+                    continue  # the base candidate already requires it
+            elif only_extra:
+                continue
+            dep = pkg_key(req.name)
+            if req.url and dep not in self.direct and dep not in self.conda_provided:
+                # as uv: a package may not pull in a URL on its own; the user must declare it
+                raise InputError(
+                    f"{meta.name} {meta.version} depends on {req.name} @ {strip_credentials(req.url)}, a direct "
+                    f"URL; add {req.name} with that url (or git/path) to the pypi-dependencies to allow it"
+                )
+            spec = str(req.specifier)
+            nid = self.intern_name(dep, None)
+            out.append(self.intern_version_set(nid, spec))
+            names.append(nid)
+            for e in sorted(req.extras):
+                eid = self.intern_name(dep, canonicalize_name(e))
+                out.append(self.intern_version_set(eid, spec))
+        self.prefetch(names)
+        return out
+
+    def _apply_overrides(self, reqs: list[Requirement]) -> list[Requirement]:
+        """Requirements on an overridden name are replaced by the overrides; an ``extra`` marker
+        of the original is kept, so an extra still only pulls the override in with it."""
+        out = []
+        for req in reqs:
+            subs = self.overrides.get(pkg_key(req.name))
+            if subs is None:
+                out.append(req)
+                continue
+            extra_marker = None
+            if req.marker is not None and "extra" in str(req.marker):
+                extra_marker = str(req.marker)
+            for sub in subs:
+                new = Requirement(str(sub))
+                if extra_marker:
+                    new.marker = Marker(f"({new.marker}) and ({extra_marker})" if new.marker else extra_marker)
+                out.append(new)
+        return out
+
+    # -- result ---------------------------------------------------------------------------------
+
+    def package_of(self, sid: int) -> PyPIPackage | None:
+        cand = self.solvables[sid]
+        name = self.names[cand.name_id]
+        if name.extra is not None or cand.source == "python" or cand.source in CONDA_SOURCES:
+            return None
+        meta = self.metadata_of(cand)
+        common = dict(name=name.pkg, version=str(cand.version), requires_dist=list(meta.requires_dist),
+                      requires_python=meta.requires_python)
+        if cand.source == "index":
+            f = cand.files[0]
+            url = f.url
+            path = None
+            hashes = dict(f.hashes)
+            if url.startswith("file:"):
+                local = file_url_path(f.url)
+                url, path = None, _relative_to_root(local, self.request.project_root)
+                if not hashes:  # a find-links directory has no hashes: the lock needs one
+                    try:
+                        hashes = {"sha256": hashlib.sha256(local.read_bytes()).hexdigest()}
+                    except OSError as exc:
+                        raise InputError(f"cannot read {local}: {exc.strerror}") from None
+            return PyPIPackage(**common, url=url, path=path, hashes=hashes, index=cand.index)
+        facts = cand.direct or {}
+        hashes = {"sha256": facts["sha256"]} if "sha256" in facts else {}
+        return PyPIPackage(**common, url=facts.get("url"), path=facts.get("path"), hashes=hashes,
+                           editable=bool(facts.get("editable")))
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+
+def _relative_to_root(path: Path, root: str | None) -> str:
+    """Paths under the project root are written relative to it, so the lock travels."""
+    if root:
+        try:
+            return Path(os.path.relpath(path, root)).as_posix() if path.is_relative_to(Path(root).resolve()) \
+                else str(path)
+        except ValueError:
+            pass
+    return str(path)
