@@ -74,5 +74,10 @@ class Provider(Protocol):
         ...
 
     # Optional, used by explanations when present (looked up with getattr):
+    #   dependencies_if_known(solvable) -> Dependencies | None   the dependencies when in hand
+    #                                          without fetching or building anything, else None
+    #                                          (explanations use only those)
     #   display_version(solvable) -> str   the solvable without its name ("1.26.4 (py311h_0)")
     #   display_release(solvable) -> str   just the version ("1.26.4"), to list candidates compactly
+    #   display_range(solvables) -> str | None   the versions as a range (">=0.126,<=0.165") when
+    #                                          they are all the name's versions within it

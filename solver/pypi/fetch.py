@@ -201,7 +201,8 @@ class Fetcher:
 
         if f.metadata is not None and not f.url.startswith("file:"):
             try:
-                return parse_metadata(self.http.get(f.url + ".metadata").body, f.filename)
+                body = self.http.get(f.url + ".metadata").body
+                return parse_metadata(_verified(body, f.metadata, f"{f.filename}.metadata"), f.filename)
             except NotFoundError:
                 pass  # advertised but missing: read the file itself
         if f.is_wheel:
@@ -222,8 +223,9 @@ class Fetcher:
             meta = metadata_from_wheel_range(self.http, f.url, f.filename)
             if meta is not None:
                 return meta
-            return metadata_from_wheel_bytes(fetch_bytes(self.http, f.url, f.filename), f.filename)
-        data = fetch_bytes(self.http, f.url, f.filename)
+            data = _verified(fetch_bytes(self.http, f.url, f.filename), f.hashes, f.filename)
+            return metadata_from_wheel_bytes(data, f.filename)
+        data = _verified(fetch_bytes(self.http, f.url, f.filename), f.hashes, f.filename)
         meta = pkg_info_from_sdist(data, f.filename)
         if meta is not None and is_static(meta):
             return meta
@@ -232,6 +234,12 @@ class Fetcher:
         with tempfile.TemporaryDirectory(prefix="solver-sdist-") as tmp:
             tree = extract_sdist(data, f.filename, Path(tmp))
             return self.prepare(tree, f.name)
+
+    def meta_ready(self, f: DistFile) -> bool:
+        """Is the metadata of ``f`` in hand (read, or found unreadable) without waiting?"""
+        with self._lock:
+            fut = self._meta.get(f.url)
+        return fut is not None and fut.done()
 
     def prepare(self, tree: Path, pkg: str) -> CoreMetadata:
         """Metadata of a source tree from its build backend (isolated unless no-build-isolation
@@ -250,7 +258,20 @@ class Fetcher:
         if not simple:
             pip_args.append("--no-index")
         return prepare_metadata(tree, pkg, isolated=isolated, pip_args=pip_args,
-                                pip_env=pip_subprocess_env(os.environ) if isolated else None)
+                                pip_env=pip_subprocess_env(os.environ) if isolated else None,
+                                python_version=self.policy.target.python_version)
+
+
+def _verified(data: bytes, hashes: dict[str, str] | None, what: str) -> bytes:
+    """``data`` when it matches the strongest hash the index gave (none given: as it is)."""
+    for algo in ("sha512", "sha384", "sha256", "sha1", "md5"):
+        expected = (hashes or {}).get(algo)
+        if expected:
+            got = hashlib.new(algo, data).hexdigest()
+            if got != expected.lower():
+                raise MetadataError(f"{what}: hash mismatch ({algo} {got}, the index says {expected})")
+            break
+    return data
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

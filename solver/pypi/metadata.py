@@ -5,6 +5,7 @@ backend (``prepare_metadata_for_build_wheel`` in a subprocess)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import struct
@@ -287,35 +288,6 @@ def _with_extra_marker(dep: str, extra: str) -> str:
     return f"{req}; {marker}"
 
 
-# The hook runner, run by the build Python (the solver's own, or a build venv's) in the source tree.
-# Arguments: backend (``module:object``), backend-path entries as JSON, the mode
-# (``requires`` | ``metadata``), an output directory and the file the result goes to (JSON: a
-# backend may print whatever it likes to stdout).
-_HOOK = r"""
-import importlib, json, os, sys
-backend_name, backend_path, mode, outdir, result_file = sys.argv[1:6]
-# PEP 517: the source tree is not importable unless backend-path says so (then it comes first)
-here = os.getcwd()
-sys.path[:] = [p for p in sys.path if p not in ("", ".", here)]
-sys.path[0:0] = [os.path.join(here, p) for p in json.loads(backend_path)]
-mod, _, obj = backend_name.partition(":")
-backend = importlib.import_module(mod)
-for part in filter(None, obj.split(".")):
-    backend = getattr(backend, part)
-if mode == "requires":
-    hook = getattr(backend, "get_requires_for_build_wheel", None)
-    result = {"requires": list(hook({})) if hook is not None else []}
-else:
-    hook = getattr(backend, "prepare_metadata_for_build_wheel", None)
-    if hook is not None:
-        result = {"dist_info": hook(outdir, {})}
-    else:  # optional in PEP 517: build the wheel and read its METADATA
-        result = {"wheel": backend.build_wheel(outdir, {})}
-with open(result_file, "w", encoding="utf-8") as fh:
-    json.dump(result, fh)
-"""
-
-
 class BuildSystem(msgspec.Struct, frozen=True, kw_only=True):
     """``[build-system]`` of a source tree, with PEP 517/518's defaults for what is missing."""
 
@@ -352,56 +324,94 @@ def read_build_system(tree: Path) -> BuildSystem:
     return BuildSystem(backend=backend.strip(), requires=requires, backend_path=backend_path)
 
 
+def build_python(target_version: str | None) -> tuple[str, str, bool]:
+    """The interpreter builds run with: (executable, its version, whether it matches the target's
+    major.minor). The target environment's own Python is not installed when we solve, so: ours
+    when it matches, else a ``pythonX.Y`` on PATH that really is X.Y, else ours."""
+    return _build_python(".".join((target_version or "").split(".")[:2]))
+
+
+@functools.lru_cache(maxsize=None)
+def _build_python(want: str) -> tuple[str, str, bool]:
+    import platform
+    import shutil
+    import subprocess
+
+    ours = platform.python_version()
+    if not want or ours.startswith(want + ".") or ours == want:
+        return sys.executable, ours, True
+    exe = shutil.which(f"python{want}")
+    if exe:
+        try:
+            proc = subprocess.run([exe, "-c", "import platform; print(platform.python_version())"],
+                                  capture_output=True, text=True, timeout=30)
+            version = proc.stdout.strip()
+            if proc.returncode == 0 and version.startswith(want + "."):
+                return exe, version, True
+        except (OSError, subprocess.TimeoutExpired):
+            pass  # a shim without that version behind it: use ours
+    return sys.executable, ours, False
+
+
 def prepare_metadata(tree: Path, package: str, *, isolated: bool, pip_args: list[str], timeout: float = 600,
-                     pip_env: dict[str, str] | None = None) -> CoreMetadata:
-    """Asks the package's PEP 517 backend for its metadata in a subprocess:
-    ``prepare_metadata_for_build_wheel``, else (the hook is optional) ``build_wheel`` into a
-    temporary directory and the wheel's METADATA. With build isolation the backend runs in a
-    temporary venv created without pip; pip is only bootstrapped (from the standard library's
-    bundled copy) when there are build requirements to install, from the ``pip_args`` sources
-    with ``pip_env`` (default: ours) as its whole environment. Without isolation the backend must already be
-    importable by the solver's own Python."""
-    import json
+                     pip_env: dict[str, str] | None = None, python_version: str | None = None) -> CoreMetadata:
+    """Asks the package's PEP 517 backend for its metadata in a subprocess (``pyproject_hooks``):
+    ``prepare_metadata_for_build_wheel``, else (the hook is optional) ``build_wheel`` and the
+    wheel's METADATA. The build runs with :func:`build_python` for the target's
+    ``python_version`` (a failure names that Python when it is not the target's). With build
+    isolation the backend runs in a temporary venv created without pip; pip is only bootstrapped
+    (from the standard library's bundled copy) when there are build requirements to install,
+    from the ``pip_args`` sources with ``pip_env`` (default: ours) as its whole environment.
+    Without isolation the backend must already be importable by the solver's own Python."""
     import tempfile
 
     static = static_pyproject_metadata(tree)
     if static is not None:
         return static
     build = read_build_system(tree)
-    backend, backend_path = build.backend, json.dumps(build.backend_path)
+    backend = build.backend
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXI_PYPI_")}
+    python, version, matches = build_python(python_version) if isolated else (
+        sys.executable, sys.version.split()[0], True)
+    if not matches:
+        want = ".".join(python_version.split(".")[:2])
+        package = f"{package} (built with Python {version} at {python}: no Python {want} found on PATH)"
     with tempfile.TemporaryDirectory(prefix="solver-meta-") as tmp:
-        result_file = str(Path(tmp) / "result.json")
-
-        def hook(python: str, mode: str, outdir: str, what: str) -> dict:
-            _run([python, "-c", _HOOK, backend, backend_path, mode, outdir, result_file], package, what,
-                 timeout, env, cwd=tree)
-            try:
-                return json.loads(Path(result_file).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise MetadataError(f"cannot prepare metadata of {package}: {what} gave no result ({exc})") from None
-
-        python = sys.executable
         if isolated:
             venv = Path(tmp) / "venv"
-            _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], package, "creating the build venv",
-                 timeout)
+            _run([python, "-m", "venv", "--without-pip", str(venv)], package, "creating the build venv", timeout)
             python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
             installer = _PipInstaller(python, package, pip_args, env if pip_env is None else pip_env, timeout)
             installer.install(build.requires)
-            # PEP 517: the backend may need more to build a wheel (setuptools asks for ``wheel``)
-            installer.install(hook(python, "requires", "", f"asking {backend} for its wheel build requirements")
-                              ["requires"])
-        out = Path(tmp) / "out"
-        out.mkdir()
-        result = hook(python, "metadata", str(out), f"running {backend}")
+        hooks = _hook_caller(tree, build, python, package, env, timeout)
+        what = f"running {backend}"
         try:
-            if "dist_info" in result:
-                return parse_metadata((out / result["dist_info"] / "METADATA").read_bytes(), package)
-            return metadata_from_wheel_bytes((out / result["wheel"]).read_bytes(), result["wheel"])
-        except (OSError, TypeError) as exc:
-            raise MetadataError(f"cannot prepare metadata of {package}: {backend} produced no metadata: {exc}") \
+            if isolated:
+                # PEP 517: the backend may need more to build a wheel (setuptools asks for ``wheel``)
+                what = f"asking {backend} for its wheel build requirements"
+                installer.install(list(hooks.get_requires_for_build_wheel({})))
+                what = f"running {backend}"
+            out = Path(tmp) / "out"
+            out.mkdir()
+            dist_info = hooks.prepare_metadata_for_build_wheel(str(out), {})
+            return parse_metadata((out / dist_info / "METADATA").read_bytes(), package)
+        except MetadataError:
+            raise
+        except Exception as exc:  # pyproject_hooks' BackendUnavailable, HookMissing, ...
+            detail = getattr(exc, "message", None) or getattr(exc, "traceback", None) or str(exc) or type(exc).__name__
+            lines = str(detail).strip().splitlines()[-8:]
+            raise MetadataError(f"cannot prepare metadata of {package}: {what} failed:\n  " + "\n  ".join(lines)) \
                 from None
+
+
+def _hook_caller(tree: Path, build: "BuildSystem", python: str, package: str, env: dict[str, str], timeout: float):
+    from pyproject_hooks import BuildBackendHookCaller
+
+    def runner(cmd, cwd=None, extra_environ=None):
+        _run(cmd, package, f"running {build.backend}", timeout, {**env, **(extra_environ or {})}, cwd=cwd)
+
+    return BuildBackendHookCaller(str(tree), build.backend, backend_path=build.backend_path or None,
+                                  runner=runner, python_executable=python)
 
 
 class _PipInstaller:

@@ -121,6 +121,8 @@ class PyPIProvider:
         self.python_name = self.intern_name(PYTHON, None)
         self.required_by: dict[int, int] = {}  # version set -> first solvable requiring it (hints)
         self.solvable_warnings: dict[int, str] = {}  # reported when the solvable is in the solution
+        self.unusable: dict[int, str] = {}  # candidates whose metadata could not be had -> why
+        self._quiet = False  # True while answering an explanation: start no fetches
 
     @property
     def direct(self) -> dict[str, DirectSource]:
@@ -217,6 +219,8 @@ class PyPIProvider:
         return self.solvables[solvable].excluded
 
     def prefetch(self, names: Sequence[int]) -> None:
+        if self._quiet:
+            return
         for nid in names:
             pkg = self.names[nid].pkg
             if pkg == PYTHON or (pkg in self.conda_provided and pkg not in self.freed) or pkg in self.direct:
@@ -243,6 +247,30 @@ class PyPIProvider:
         if cand.source in DIRECT_SOURCES:
             return f"{name} @ {cand.index}"
         return f"{name}=={cand.version}"
+
+    def display_version(self, solvable: int) -> str:
+        cand = self.solvables[solvable]
+        if cand.source == "index":
+            return str(cand.version)
+        name, text = self.display_name(cand.name_id), self.display_solvable(solvable)
+        return text[len(name):].strip() if text.startswith(name) else text
+
+    def display_range(self, solvables: Sequence[int]) -> str | None:
+        """``>=lo,<=hi`` when ``solvables`` are every index version of their name from lo to hi
+        (``>=lo`` / ``<=hi`` when that end is the newest / oldest there is); else None."""
+        cands = [self.solvables[s] for s in solvables]
+        if not cands or any(c.source != "index" for c in cands):
+            return None
+        group = {c.version for c in cands}
+        every = sorted({self.solvables[s].version for s in self.candidates(cands[0].name_id)
+                        if self.solvables[s].source == "index"})
+        lo, hi = min(group), max(group)
+        inside = [v for v in every if lo <= v <= hi]
+        if len(inside) != len(group):
+            return None
+        if hi == every[-1]:
+            return f">={lo}"
+        return f"<={hi}" if lo == every[0] else f">={lo},<={hi}"
 
     def display_version_set(self, version_set: int) -> str:
         vset = self.version_sets[version_set]
@@ -308,7 +336,7 @@ class PyPIProvider:
     def _prefetch_following(self, sid: int, cand: Candidate, count: int = 2) -> None:
         """When the solve moves past the first candidates of a name (backtracking), the next ones
         are likely next: start their metadata fetches alongside this one."""
-        if cand.source != "index":
+        if cand.source != "index" or self._quiet:
             return
         cands = self._candidates.get(cand.name_id) or ()
         try:
@@ -323,16 +351,60 @@ class PyPIProvider:
                 self.fetcher.meta_future(other.files[0])
 
     def metadata_of(self, cand: Candidate) -> CoreMetadata:
+        """The candidate's metadata: from its best file, else the next one that gives it. Raises
+        MetadataError (naming the file) when none does."""
         if cand.meta is None:
             if cand.source != "index":
                 return CoreMetadata(name=self.names[cand.name_id].pkg, version=str(cand.version))
-            try:
-                cand.meta = self.fetcher.meta_future(cand.files[0]).result()
-            except SolverError:
-                raise
-            except (OSError, ValueError) as exc:
-                raise MetadataError(f"cannot read metadata of {cand.files[0].filename}: {exc}") from None
+            first_error = None
+            for f in cand.files:
+                try:
+                    cand.meta = self.fetcher.meta_future(f).result()
+                    break
+                except MetadataError as exc:
+                    first_error = first_error or _file_error(f.filename, exc)
+                except SolverError:
+                    raise
+                except (OSError, ValueError) as exc:
+                    first_error = first_error or MetadataError(f"{f.filename}: cannot read its metadata: {exc}")
+            else:
+                raise first_error or MetadataError(f"{cand.version}: no files")
         return cand.meta
+
+    def dependencies_if_known(self, solvable: int) -> Dependencies | None:
+        """The dependencies when in hand without fetching or building anything (the metadata
+        already read), else None; starts no fetch either (see
+        :class:`~solver.core.provider.Provider`)."""
+        if not self._metadata_in_hand(solvable):
+            return None
+        self._quiet = True
+        try:
+            return self.dependencies(solvable)
+        finally:
+            self._quiet = False
+
+    def _metadata_in_hand(self, solvable: int) -> bool:
+        cand = self.solvables[solvable]
+        if cand.deps is not None or cand.meta is not None:
+            return True
+        if cand.source == "index":
+            if cand.base is not None:
+                return self._metadata_in_hand(cand.base)
+            return bool(cand.files) and self.fetcher.meta_ready(cand.files[0])
+        return cand.extra is None or cand.source in ("python", "conda-any")  # conda extras read indexes
+
+    def _unusable(self, sid: int, exc: MetadataError) -> Dependencies:
+        """A candidate whose metadata cannot be had (a failed build, a malformed file, a hash
+        mismatch) is unusable, not fatal: the reason is kept for explanations."""
+        cand = self.solvables[sid]
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        reason = lines[0] + (f" … {lines[-1]}" if len(lines) > 1 else "")
+        files = [f.filename for f in cand.files]
+        if files and not any(f in reason for f in files):
+            reason = f"{files[0]}: {reason}"
+        cand.excluded = f"{self.display_name(cand.name_id)}=={cand.version} gives no metadata: {reason}"
+        self.unusable[sid] = cand.excluded
+        return Dependencies()
 
     # -- dependencies ---------------------------------------------------------------------------
 
@@ -354,18 +426,24 @@ class PyPIProvider:
                 requires += self._requirements(meta, {**self.env_markers, "extra": extra}, only_extra=True)
             return Dependencies(requires=requires)
         if extra is not None:
-            meta = self.metadata_of(self.solvables[cand.base])
-            base_id = self.intern_name(pkg, None)
-            requires = [self.intern_version_set(base_id, f"==={cand.version}")]
-            marker_env = {**self.env_markers, "extra": extra}
-            requires += self._requirements(meta, marker_env, only_extra=True)
+            try:
+                meta = self.metadata_of(self.solvables[cand.base])
+                base_id = self.intern_name(pkg, None)
+                requires = [self.intern_version_set(base_id, f"==={cand.version}")]
+                marker_env = {**self.env_markers, "extra": extra}
+                requires += self._requirements(meta, marker_env, only_extra=True)
+            except MetadataError as exc:
+                return self._unusable(sid, exc)
             return Dependencies(requires=requires)
         self._prefetch_following(sid, cand)
-        meta = self.metadata_of(cand)
-        requires = []
-        if meta.requires_python and parse_specifier(meta.requires_python) is not None:
-            requires.append(self.intern_version_set(self.python_name, meta.requires_python))
-        requires += self._requirements(meta, {**self.env_markers, "extra": ""}, only_extra=False)
+        try:
+            meta = self.metadata_of(cand)
+            requires = []
+            if meta.requires_python and parse_specifier(meta.requires_python) is not None:
+                requires.append(self.intern_version_set(self.python_name, meta.requires_python))
+            requires += self._requirements(meta, {**self.env_markers, "extra": ""}, only_extra=False)
+        except MetadataError as exc:
+            return self._unusable(sid, exc)
         for vs in requires:
             self.required_by.setdefault(vs, sid)
         return Dependencies(requires=requires)
@@ -459,6 +537,11 @@ class PyPIProvider:
 
     def close(self) -> None:
         self.fetcher.close()
+
+
+def _file_error(filename: str, exc: MetadataError) -> MetadataError:
+    text = str(exc)
+    return MetadataError(text if filename in text else f"{filename}: {text}")
 
 
 def _relative_to_root(path: Path, root: str | None) -> str:

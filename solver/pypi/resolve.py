@@ -16,6 +16,7 @@ from ..errors import UnsolvableError
 from .auth import CredentialProvider
 from .conda_conflicts import CondaConflictError, conda_conflicts, conda_hints
 from .conda_map import conda_distributions
+from .metadata import MetadataError
 from .config import effective_sources
 from .model import PyPIRequest, PyPISolution
 from .provider import PyPIProvider
@@ -61,6 +62,9 @@ def solve_pypi(request: PyPIRequest, conda_records, *, http=None, cache_dir=None
                 conflicts = conda_conflicts(provider, conda_records, backend)
                 if conflicts:
                     raise CondaConflictError(str(exc), conflicts, exc.explanation) from None
+                if any(reason in str(exc) for reason in provider.unusable.values()):
+                    # not a conflict between requirements: a distribution at fault (exit 2)
+                    raise MetadataError(str(exc)) from None
                 raise
             solve_time = time.perf_counter() - t_solve
             packages = [p for p in (provider.package_of(s) for s in chosen) if p is not None]

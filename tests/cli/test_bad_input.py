@@ -489,6 +489,7 @@ def test_find_links_path_that_does_not_exist(demo, capsys):
 
 @pytest.mark.parametrize("content", [b"not a zip at all", b"PK\x03\x04truncated"], ids=["text", "truncated-zip"])
 def test_wheel_that_is_not_a_zip(demo, capsys, content):
+    (demo / "wheels" / "tinyreq-1.0.0-py3-none-any.whl").unlink()  # nothing else to fall back on
     wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
     wheel.write_bytes(content)
     err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
@@ -501,6 +502,7 @@ def test_wheel_that_is_not_a_zip(demo, capsys, content):
     ids=["specifier", "marker"],
 )
 def test_wheel_metadata_with_a_broken_requires_dist(demo, capsys, line, shown):
+    (demo / "wheels" / "tinyreq-1.0.0-py3-none-any.whl").unlink()  # nothing else to fall back on
     wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
     rewrite_metadata(wheel, lambda data: data.replace(b"Requires-Python", line + b"\nRequires-Python"))
     err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
@@ -508,10 +510,24 @@ def test_wheel_metadata_with_a_broken_requires_dist(demo, capsys, line, shown):
 
 
 def test_wheel_metadata_without_name(demo, capsys):
+    (demo / "wheels" / "tinyreq-1.0.0-py3-none-any.whl").unlink()  # nothing else to fall back on
     wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
     rewrite_metadata(wheel, lambda data: b"Metadata-Version: 2.1\n")
     err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
     assert "tinyreq-1.1.0-py3-none-any.whl" in err and "Name" in err
+
+
+@pytest.mark.parametrize("edit", [lambda data: b"not a zip at all", None], ids=["not-a-zip", "no-name"])
+def test_broken_newest_version_is_passed_over_for_an_older_one(demo, capsys, edit):
+    # as uv: a version whose file gives no metadata is unusable, not the end of the solve
+    wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
+    if edit is None:
+        rewrite_metadata(wheel, lambda data: b"Metadata-Version: 2.1\n")
+    else:
+        wheel.write_bytes(edit(b""))
+    assert main(["solve", str(demo), "-q", "-p", "linux-64"]) == 0, capsys.readouterr().err
+    lock = (demo / "pixi.lock").read_text()
+    assert "tinyreq-1.0.0-py3-none-any.whl" in lock and "tinyreq-1.1.0" not in lock
 
 
 # -- command-line usage ---------------------------------------------------------------------------

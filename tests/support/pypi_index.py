@@ -29,7 +29,8 @@ class Dist(msgspec.Struct, kw_only=True):
     or source tree carries its own stdlib-only PEP 517 backend (``backend.py``, ``requires =
     []``, ``backend-path = ["."]``) instead of naming ``build_backend``: ``"prepare"`` has
     ``prepare_metadata_for_build_wheel`` (its ``build_wheel`` fails, so a frontend that calls it
-    is caught), ``"build_wheel"`` only ``build_wheel``."""
+    is caught), ``"build_wheel"`` only ``build_wheel``, ``"fails"`` a backend whose hooks raise
+    (a build that fails, as old sdists do on new Pythons)."""
 
     name: str
     version: str
@@ -41,7 +42,7 @@ class Dist(msgspec.Struct, kw_only=True):
     static: bool = True
     yanked: str | None = None  # a reason ("" for none) marks every file yanked
     build_backend: str = "setuptools.build_meta"
-    in_tree_backend: str | None = None  # None | "prepare" | "build_wheel"
+    in_tree_backend: str | None = None  # None | "prepare" | "build_wheel" | "fails"
     padding: int = 0  # bytes of incompressible data stored in wheels after the metadata (range tests)
     uploaded: str | None = None  # PEP 700 upload-time (JSON pages), e.g. "2024-01-01T00:00:00Z"
 
@@ -193,6 +194,16 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     raise RuntimeError("build_wheel called although prepare_metadata_for_build_wheel exists")
 '''
 
+_FAILING_HOOKS = '''
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    raise RuntimeError("error: invalid command 'dist_info' (a test backend that cannot build)")
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("error: invalid command 'bdist_wheel' (a test backend that cannot build)")
+'''
+
 _BUILD_WHEEL_HOOK = '''
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
@@ -203,11 +214,12 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 def in_tree_backend_text(d: Dist) -> str:
     """``backend.py`` for ``d.in_tree_backend`` (see :class:`Dist`): the metadata it reports is
     ``d``'s, which a Metadata-Version 2.1 PKG-INFO does not carry."""
-    if d.in_tree_backend not in ("prepare", "build_wheel"):
+    hooks = {"prepare": _PREPARE_HOOKS, "build_wheel": _BUILD_WHEEL_HOOK, "fails": _FAILING_HOOKS}
+    if d.in_tree_backend not in hooks:
         raise ValueError(f"unknown in_tree_backend {d.in_tree_backend!r}")
     text = (_BACKEND_TEMPLATE.replace("@NAME@", repr(_dist_name(d.name)))
             .replace("@VERSION@", repr(d.version)).replace("@METADATA@", repr(metadata_text(d, "2.1"))))
-    return text + (_PREPARE_HOOKS if d.in_tree_backend == "prepare" else _BUILD_WHEEL_HOOK)
+    return text + hooks[d.in_tree_backend]
 
 
 def make_source_tree(directory: Path, d: Dist, *, static: bool = True) -> Path:
