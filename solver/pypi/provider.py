@@ -2,7 +2,11 @@
 the provider protocol, dependencies from core metadata, and the packages of a solution.
 
 Model (as uv does it): one core *name* per distribution and one per ``name[extra]``; an extra's
-candidate at version V requires the base at exactly V plus the dependencies its extra enables. The
+candidate at version V requires the base at exactly V plus the dependencies its extra enables.
+Those dependencies are a third name (``Name.extra_deps``), so that the extra's pin on its base is
+known without metadata: once the base is chosen, the extra's other versions are ruled out by that
+pin alone, and an extra never drags the search through the base's history (reading, or building,
+each old release). The
 target Python is a name of its own with a single candidate, so ``Requires-Python`` found only in
 metadata shows up in explanations as a dependency. Conda-provided distributions have a single
 candidate (the conda version) with no dependencies: conda already satisfied them.
@@ -51,10 +55,12 @@ from .tags import TargetEnv
 
 
 class Name(msgspec.Struct, frozen=True):
-    """A core name: a distribution (``extra`` None) or one of its extras."""
+    """A core name: a distribution (``extra`` None), one of its extras, or (``extra_deps``) what
+    that extra adds to the distribution's dependencies, read from the base's metadata."""
 
     pkg: str
     extra: str | None = None
+    extra_deps: bool = False
 
 
 class VersionSet(msgspec.Struct, frozen=True):
@@ -140,8 +146,8 @@ class PyPIProvider:
 
     # -- interning ------------------------------------------------------------------------------
 
-    def intern_name(self, pkg: str, extra: str | None) -> int:
-        key = Name(pkg, extra)
+    def intern_name(self, pkg: str, extra: str | None, extra_deps: bool = False) -> int:
+        key = Name(pkg, extra, extra_deps)
         nid = self._name_ids.get(key)
         if nid is None:
             nid = len(self.names)
@@ -281,7 +287,7 @@ class PyPIProvider:
 
     def _build_candidates(self, name_id: int) -> list[int]:
         pkg, extra = self.names[name_id].pkg, self.names[name_id].extra
-        if extra is not None:
+        if extra is not None:  # the extra (or its dependencies) at each version of the base
             base_id = self.intern_name(pkg, None)
             out = []
             for sid in self.candidates(base_id):
@@ -389,7 +395,7 @@ class PyPIProvider:
             return True
         if cand.source == "index":
             if cand.base is not None:
-                return self._metadata_in_hand(cand.base)
+                return not self.names[cand.name_id].extra_deps or self._metadata_in_hand(cand.base)
             return bool(cand.files) and self.fetcher.meta_ready(cand.files[0])
         return cand.extra is None or cand.source in ("python", "conda-any")  # conda extras read indexes
 
@@ -425,13 +431,15 @@ class PyPIProvider:
                 # indexes' metadata of that version (or of its closest sibling)
                 requires += self._requirements(meta, {**self.env_markers, "extra": extra}, only_extra=True)
             return Dependencies(requires=requires)
+        if extra is not None and not self.names[cand.name_id].extra_deps:
+            # the pin first, known without metadata; what the extra adds comes with its own name
+            pin = self.intern_version_set(self.intern_name(pkg, None), f"==={cand.version}")
+            adds = self.intern_version_set(self.intern_name(pkg, extra, extra_deps=True), f"==={cand.version}")
+            return Dependencies(requires=[pin, adds])
         if extra is not None:
             try:
                 meta = self.metadata_of(self.solvables[cand.base])
-                base_id = self.intern_name(pkg, None)
-                requires = [self.intern_version_set(base_id, f"==={cand.version}")]
-                marker_env = {**self.env_markers, "extra": extra}
-                requires += self._requirements(meta, marker_env, only_extra=True)
+                requires = self._requirements(meta, {**self.env_markers, "extra": extra}, only_extra=True)
             except MetadataError as exc:
                 return self._unusable(sid, exc)
             return Dependencies(requires=requires)
