@@ -546,7 +546,7 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
         indexes=pypi_indexes(manifest, options, requirements),
         find_links=_find_links(options),
         index_strategy=options.index_strategy or "first-index",
-        prerelease_mode=options.prerelease_mode or "if-necessary",
+        prerelease_mode=options.prerelease_mode or "if-necessary-or-explicit",
         no_build_isolation=options.no_build_isolation if options.no_build_isolation else False,
         no_build=nb is True,
         exclude_newer=manifest.project.exclude_newer,

@@ -82,10 +82,29 @@ def parse_specifier(text: str) -> SpecifierSet | None:
 
 
 @lru_cache(maxsize=4096)
-def python_allowed(requires_python: str, python: Version) -> bool:
-    """Does ``requires_python`` admit the target Python? An unparsable one does not exclude (as pip
-    and uv)."""
+def python_lower_bounds(requires_python: str) -> str:
+    """``Requires-Python`` without its upper bounds (``>=3.8,<3.11`` -> ``>=3.8``), as uv reads it:
+    an upper bound is most often a guess about future Pythons, not a known incompatibility, and
+    wheel tags still keep out binaries built for other Pythons. Unparsable text comes back as is."""
     spec = parse_specifier(requires_python)
+    if spec is None:
+        return requires_python
+    kept = []
+    for s in sorted(spec, key=str):
+        if s.operator in ("<", "<="):
+            continue
+        if s.operator in ("~=", "=="):
+            kept.append(f">={s.version.removesuffix('.*')}")
+        else:
+            kept.append(str(s))
+    return ",".join(kept)
+
+
+@lru_cache(maxsize=4096)
+def python_allowed(requires_python: str, python: Version) -> bool:
+    """Does ``requires_python`` admit the target Python (lower bounds only, see
+    :func:`python_lower_bounds`)? An unparsable one does not exclude (as pip and uv)."""
+    spec = parse_specifier(python_lower_bounds(requires_python))
     return spec is None or spec.contains(python, prereleases=True)
 
 
@@ -127,7 +146,8 @@ class CandidatePolicy:
         # if-necessary-or-explicit, as uv has it)
         self.named_pre: set[str] = set()
         self.first_party_pre: set[str] = set()
-        self.pinned_eq: dict[str, set[str]] = {}
+        self.first_party_plain: set[str] = set()  # names a first-party specifier without one names
+        self.pinned_eq: dict[str, set[str]] = {}  # exact pins of the user's (they may pick yanked ones)
         self.locked: dict[str, Version] = {}
         update = set(pkg_key(n) for n in (request.update or []))
         for pkg in request.locked:
@@ -144,9 +164,19 @@ class CandidatePolicy:
         return self.request.prerelease_mode
 
     def note_specifier(self, pkg: str, spec: SpecifierSet) -> None:
-        """A requirement on ``pkg`` was met: remember the pre-releases and exact pins it names."""
+        """A requirement on ``pkg`` was met: remember whether it names a pre-release."""
         if specifier_names_prerelease(spec):
             self.named_pre.add(pkg)
+
+    def note_first_party(self, pkg: str, spec: SpecifierSet) -> None:
+        """A requirement of the user's own (or an override): its pre-release naming counts for the
+        explicit modes and the preference, its exact pins may choose yanked versions (as uv:
+        a package's pin does not)."""
+        self.note_specifier(pkg, spec)
+        if specifier_names_prerelease(spec):
+            self.first_party_pre.add(pkg)
+        else:
+            self.first_party_plain.add(pkg)
         for s in spec:
             if s.operator in ("==", "===") and "*" not in s.version:
                 self.pinned_eq.setdefault(pkg, set()).add(s.version)
@@ -238,8 +268,15 @@ class CandidatePolicy:
         return [by_version[v] for v in order]
 
     def order(self, pkg: str, versions: list[Version]) -> list[Version]:
-        """Preference order: the locked version first, then by the pre-release mode."""
-        if self.mode == "if-necessary" and pkg not in self.named_pre:
+        """Preference order: the locked version first, then stable versions before pre-releases
+        (as uv), except under ``allow``, or when every requirement of the user's on the name names
+        a pre-release (``if-necessary``: any requirement at all)."""
+        if self.mode == "if-necessary":
+            stable_first = pkg not in self.named_pre
+        else:
+            stable_first = self.mode != "allow" and not (pkg in self.first_party_pre
+                                                          and pkg not in self.first_party_plain)
+        if stable_first:
             stable = [v for v in versions if not v.is_prerelease]
             pre = [v for v in versions if v.is_prerelease]
             versions = stable + pre

@@ -86,6 +86,21 @@ class Fetcher:
         supplemental = [s for s in self.sources if s.priority == "supplemental" and s.kind == "simple"]
         return primary, supplemental
 
+    def first_index_stop(self, pkg: str) -> IndexSource | None:
+        """The index ``first-index`` stopped at for ``pkg`` when there were more to consult (the
+        versions there are all the solve knows of), else None."""
+        if self.request.index_strategy != "first-index":
+            return None
+        fut = self._pages.get(pkg)
+        if fut is None or not fut.done() or fut.exception() is not None:
+            return None
+        pages = fut.result()
+        if len(pages) != 1:
+            return None
+        src = pages[0][0]
+        tier = next((t for t in self.sources_for(pkg) if src in t), [])
+        return src if tier and tier[-1] is not src else None
+
     def _fetch_pages(self, pkg: str) -> Pages:
         """Project pages of ``pkg`` per the index strategy: [(source, files)] in preference order."""
         t0 = time.perf_counter()

@@ -42,14 +42,14 @@ from .candidates import (
     CandidatePolicy,
     parse_specifier,
     pkg_key,
-    specifier_names_prerelease,
+    python_lower_bounds,
 )
 from .conda_conflicts import conda_extra_metadata
 from .config import IndexSource
 from .direct import DirectSource, DirectSources
 from .fetch import Fetcher
 from .index import file_url_path
-from .metadata import CoreMetadata, MetadataError
+from .metadata import CoreMetadata, MetadataError, fetch_bytes
 from .model import PyPIPackage, PyPIRequest
 from .tags import TargetEnv
 
@@ -122,8 +122,7 @@ class PyPIProvider:
             except InvalidRequirement as exc:
                 raise InputError(f"dependency override {ov.name!r}: {exc}") from None
             self.overrides.setdefault(pkg_key(ov.name), []).append(parsed_ov)
-            if specifier_names_prerelease(parsed_ov.specifier):
-                self.policy.first_party_pre.add(pkg_key(ov.name))  # the user wrote it
+            self.policy.note_first_party(pkg_key(ov.name), parsed_ov.specifier)  # the user wrote it
         self.python_name = self.intern_name(PYTHON, None)
         self.required_by: dict[int, int] = {}  # version set -> first solvable requiring it (hints)
         self.solvable_warnings: dict[int, str] = {}  # reported when the solvable is in the solution
@@ -448,7 +447,7 @@ class PyPIProvider:
             meta = self.metadata_of(cand)
             requires = []
             if meta.requires_python and parse_specifier(meta.requires_python) is not None:
-                requires.append(self.intern_version_set(self.python_name, meta.requires_python))
+                requires.append(self.intern_version_set(self.python_name, python_lower_bounds(meta.requires_python)))
             requires += self._requirements(meta, {**self.env_markers, "extra": ""}, only_extra=False)
         except MetadataError as exc:
             return self._unusable(sid, exc)
@@ -537,6 +536,8 @@ class PyPIProvider:
                         hashes = {"sha256": hashlib.sha256(local.read_bytes()).hexdigest()}
                     except OSError as exc:
                         raise InputError(f"cannot read {local}: {exc.strerror}") from None
+            elif not hashes:  # a find-links page gives none either: readers of the lock need one
+                hashes = {"sha256": hashlib.sha256(fetch_bytes(self.http, f.url, f.filename)).hexdigest()}
             return PyPIPackage(**common, url=url, path=path, hashes=hashes, index=cand.index)
         facts = cand.direct or {}
         hashes = {"sha256": facts["sha256"]} if "sha256" in facts else {}

@@ -20,7 +20,7 @@ from .metadata import MetadataError
 from .config import effective_sources
 from .model import PyPIRequest, PyPISolution
 from .provider import PyPIProvider
-from .roots import check_roots, root_requirements
+from .roots import check_roots, first_index_hints, root_requirements
 from .tags import target_from_conda
 
 __all__ = ["CondaConflictError", "PyPIProvider", "solve_pypi"]
@@ -56,7 +56,8 @@ def solve_pypi(request: PyPIRequest, conda_records, *, http=None, cache_dir=None
                 except UnsolvableError as exc:
                     raise UnsolvableError(
                         f"cannot resolve the PyPI dependencies for {request.platform} "
-                        f"(Python {target.python_version}):\n{exc}{conda_hints(provider)}",
+                        f"(Python {target.python_version}):\n{exc}{conda_hints(provider)}"
+                        f"{first_index_hints(provider, str(exc))}",
                         exc.explanation) from None
             except UnsolvableError as exc:
                 conflicts = conda_conflicts(provider, conda_records, backend)

@@ -61,8 +61,7 @@ def root_requirements(provider: PyPIProvider, request: PyPIRequest) -> list[int]
             vs = provider.intern_version_set(nid, spec)
         except InputError:
             raise InputError(f"{where}: invalid version specifier {req.specifier!r}") from None
-        if specifier_names_prerelease(provider.version_sets[vs].spec):
-            provider.policy.first_party_pre.add(pkg)
+        provider.policy.note_first_party(pkg, provider.version_sets[vs].spec)
         conda = provider.conda_provided.get(pkg)
         if (conda is not None and pkg not in provider.freed
                 and not provider.version_sets[vs].spec.contains(conda[0], prereleases=True)):
@@ -130,6 +129,7 @@ def check_roots(provider: PyPIProvider, roots: list[int]) -> None:
                     shown = ", ".join(str(v) for v in avail[-8:])
                     pre = "" if len(avail) <= 8 else "..., "
                     reason = f"only {pkg} {pre}{shown} {'is' if len(avail) == 1 else 'are'} available"
+                    reason += first_index_note(provider, provider.names[name_id].pkg)
                     if any(c.version.is_prerelease for c in cands) and provider.request.prerelease_mode in (
                             "disallow", "explicit", "if-necessary-or-explicit"):
                         reason += f" (pre-releases are not allowed by prerelease-mode {provider.request.prerelease_mode!r})"
@@ -137,3 +137,27 @@ def check_roots(provider: PyPIProvider, roots: list[int]) -> None:
             f"cannot resolve the PyPI dependencies for {platform} (Python {provider.target.python_version}):\n"
             f"  Because {reason} and you require {req}, we can conclude that your requirements are unsatisfiable."
         )
+
+
+def first_index_note(provider: PyPIProvider, pkg: str) -> str:
+    """`` on INDEX (...)`` when ``first-index`` stopped at an index for ``pkg``, else ""."""
+    src = provider.fetcher.first_index_stop(pkg)
+    if src is None:
+        return ""
+    return (f" on {src.display} (index-strategy first-index: once an index has {pkg}, the others are "
+            f"not consulted for it)")
+
+
+def first_index_hints(provider: PyPIProvider, message: str) -> str:
+    """Notes for the names of an unsatisfiable message whose versions came from the index
+    ``first-index`` stopped at."""
+    import re
+
+    lines = []
+    for name in provider.names:
+        if name.extra is None and re.search(rf"(?<![\w.-]){re.escape(name.pkg)}(?![\w-])", message):
+            note = first_index_note(provider, name.pkg)
+            if note:
+                lines.append(f"  note: the versions of {name.pkg} are those{note}")
+    return ("\n" + "\n".join(lines)) if lines else ""
+

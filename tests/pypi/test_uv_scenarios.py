@@ -1,0 +1,94 @@
+"""Resolver semantics checked the way uv's ``test/scenarios`` state them: pre-release preference and
+authorization, Requires-Python bounds, yanked versions, extras. Each case generates a loopback
+index (tests/support/uv_scenarios.py). The cases here are our own table of representative
+situations; set ``SOLVER_UV_SCENARIOS`` to a folder of scenario files in uv's TOML format to check
+those too (they are not kept in this repository)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from support.uv_scenarios import Scenario, check, load
+
+V = {}  # a version with no requirements
+
+
+CASES = [
+    # -- pre-releases (default: if-necessary-or-explicit)
+    Scenario(name="stable-preferred-over-newer-prerelease", root=["a"],
+             packages={"a": {"1.0.0": V, "2.0.0a1": V}}, satisfiable=True, expected={"a": "1.0.0"}),
+    Scenario(name="only-prereleases-exist", root=["a"],
+             packages={"a": {"1.0.0a1": V, "1.0.0b2": V}}, satisfiable=True, expected={"a": "1.0.0b2"}),
+    Scenario(name="prerelease-kinds-order", root=["a>=1.0.0a1"],
+             packages={"a": {"1.0.0a1": V, "1.0.0b1": V, "1.0.0rc1": V}}, satisfiable=True, expected={"a": "1.0.0rc1"}),
+    Scenario(name="user-prerelease-specifier-mixed-available", root=["a>=0.1.0a1"],
+             packages={"a": {"0.1.0": V, "0.2.0a1": V, "0.3.0": V, "1.0.0a1": V}}, satisfiable=True,
+             expected={"a": "1.0.0a1"}),
+    Scenario(name="plain-user-requirement-keeps-stable-preference", root=["c>=1.0", "c>=0.5a1"],
+             packages={"c": {"1.0.0": V, "2.0.0a1": V}}, satisfiable=True, expected={"c": "1.0.0"}),
+    Scenario(name="transitive-prerelease-specifier-prefers-stable", root=["a"],
+             packages={"a": {"1.0.0": {"requires": ["c>=1.0.0a1"]}}, "c": {"1.0.0": V, "2.0.0a1": V}},
+             satisfiable=True, expected={"a": "1.0.0", "c": "1.0.0"}),
+    Scenario(name="transitive-only-prerelease-in-range-needs-opt-in", root=["a"],
+             packages={"a": {"0.1.0": {"requires": ["b>0.1"]}}, "b": {"0.1.0": V, "1.0.0a1": V}},
+             satisfiable=False),
+    Scenario(name="global-opt-in", root=["a>0.1.0"], packages={"a": {"0.1.0": V, "1.0.0a1": V}},
+             satisfiable=True, expected={"a": "1.0.0a1"}, prereleases_allowed=True),
+    Scenario(name="prerelease-on-the-exclusive-upper-boundary", root=["a<0.2.0"],
+             packages={"a": {"0.1.0": V, "0.2.0a1": V, "0.3.0": V}}, satisfiable=True, expected={"a": "0.1.0"},
+             prereleases_allowed=True),
+    # -- Requires-Python
+    Scenario(name="python-upper-bound-is-ignored", root=["a==1.0.0"],
+             packages={"a": {"1.0.0": {"requires_python": "<=3.8"}}}, satisfiable=True, expected={"a": "1.0.0"},
+             python="3.9"),
+    Scenario(name="python-greater-than-current-patch", root=["a==1.0.0"],
+             packages={"a": {"1.0.0": {"requires_python": ">=3.13.2"}}}, satisfiable=False, python="3.13.0"),
+    Scenario(name="python-greater-than-current-backtracks", root=["a"],
+             packages={"a": {"1.0.0": V, "2.0.0": {"requires_python": ">=3.14"}}}, satisfiable=True,
+             expected={"a": "1.0.0"}, python="3.12"),
+    # -- yanked
+    Scenario(name="yanked-skipped", root=["a>=0.1.0"],
+             packages={"a": {"0.1.0": V, "0.2.0": {"yanked": True}, "0.3.0": V, "1.0.0": {"yanked": True}}},
+             satisfiable=True, expected={"a": "0.3.0"}),
+    Scenario(name="only-yanked-in-range", root=["a>0.1.0"], packages={"a": {"0.1.0": V, "1.0.0": {"yanked": True}}},
+             satisfiable=False),
+    Scenario(name="transitive-pin-does-not-unyank", root=["a", "b"],
+             packages={"a": {"1.0.0": {"requires": ["c==2.0.0"]}}, "b": {"1.0.0": {"requires": ["c>=1.0.0,<=3.0.0"]}},
+                       "c": {"1.0.0": V, "2.0.0": {"yanked": True}}}, satisfiable=False),
+    Scenario(name="user-pin-unyanks", root=["a", "b", "c==2.0.0"],
+             packages={"a": {"1.0.0": {"requires": ["c==2.0.0"]}}, "b": {"1.0.0": {"requires": ["c>=1.0.0,<=3.0.0"]}},
+                       "c": {"1.0.0": V, "2.0.0": {"yanked": True}}}, satisfiable=True,
+             expected={"a": "1.0.0", "b": "1.0.0", "c": "2.0.0"}),
+    # -- extras
+    Scenario(name="extra-required", root=["a[extra]"],
+             packages={"a": {"1.0.0": {"extras": {"extra": ["b"]}}}, "b": {"1.0.0": V}}, satisfiable=True,
+             expected={"a": "1.0.0", "b": "1.0.0"}),
+    Scenario(name="extra-incompatible-with-root", root=["a[extra]", "b==2.0.0"],
+             packages={"a": {"1.0.0": {"extras": {"extra": ["b==1.0.0"]}}}, "b": {"1.0.0": V, "2.0.0": V}},
+             satisfiable=False),
+]
+
+
+@pytest.mark.parametrize("scenario", CASES, ids=[c.name for c in CASES])
+def test_scenario(scenario, solve, tmp_path):
+    problem = check(scenario, tmp_path / "index", solve)
+    assert problem is None, f"{scenario.name}: {problem}"
+
+
+def _scenario_files() -> list[Path]:
+    folder = os.environ.get("SOLVER_UV_SCENARIOS")
+    if not folder:
+        return []
+    return sorted(Path(folder).rglob("*.toml"))
+
+
+@pytest.mark.skipif(not os.environ.get("SOLVER_UV_SCENARIOS"), reason="SOLVER_UV_SCENARIOS not set")
+@pytest.mark.parametrize("path", _scenario_files(), ids=lambda p: p.stem)
+def test_uv_scenario_file(path, solve, tmp_path):
+    scenario = load(path)
+    if scenario is None:
+        pytest.skip("uses resolver options this harness does not express")
+    problem = check(scenario, tmp_path / "index", solve)
+    assert problem is None, f"{scenario.name}: {problem}"
