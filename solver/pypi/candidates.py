@@ -137,6 +137,9 @@ class CandidatePolicy:
         self.target = target
         self.python_version = Version(target.python_version)
         self.tag_priority = target.tag_priority()
+        self._tag_rank: dict[frozenset, int] = {}  # a wheel's tag set -> its best priority
+        py = target.py_tuple
+        self._no_wheel = f"has no wheel for {target.platform} (Python {py[0]}.{py[1]})"
         no_binary = getattr(request, "no_binary", False)
         self.no_binary_all = no_binary is True
         self.no_binary = {pkg_key(n) for n in no_binary} if isinstance(no_binary, list) else set()
@@ -193,6 +196,13 @@ class CandidatePolicy:
             return only_prereleases()
         return False
 
+    def wheel_fits(self, tags: frozenset) -> bool:
+        """Can a wheel with these tags serve the target at all?"""
+        rank = self._tag_rank.get(tags)
+        if rank is None:
+            rank = self._tag_rank[tags] = min((self.tag_priority.get(t, 1 << 30) for t in tags), default=1 << 30)
+        return rank < 1 << 30
+
     def usable_files(self, files: list[DistFile], pkg: str, version: Version):
         """(usable files best first, reason when none)."""
         pins = tuple(self.pinned_eq.get(pkg, ()))  # a copy: prefetch threads read it too
@@ -214,10 +224,12 @@ class CandidatePolicy:
                 reasons.append("has only wheels and no-binary forbids them")
                 continue
             if f.is_wheel:
-                rank = min((self.tag_priority.get(t, 1 << 30) for t in f.tags), default=1 << 30)
+                rank = self._tag_rank.get(f.tags)
+                if rank is None:
+                    rank = min((self.tag_priority.get(t, 1 << 30) for t in f.tags), default=1 << 30)
+                    self._tag_rank[f.tags] = rank
                 if rank == 1 << 30:
-                    reasons.append(f"has no wheel for {self.target.platform} "
-                                   f"(Python {self.target.py_tuple[0]}.{self.target.py_tuple[1]})")
+                    reasons.append(self._no_wheel)
                     continue
                 usable.append((0, rank, f))
             else:

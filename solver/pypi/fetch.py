@@ -112,13 +112,13 @@ class Fetcher:
                 continue
             if strategy == "first-index":
                 for src in tier:
-                    files = fetch_project(self.http, src, pkg)
+                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits)
                     if files:
                         result.append((src, files))
                         break
             else:
-                pages = [fetch_project(self.http, src, pkg) for src in tier] if len(tier) == 1 else \
-                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg), tier))
+                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits) for src in tier] if len(tier) == 1 else \
+                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits), tier))
                 result.extend((src, files) for src, files in zip(tier, pages) if files)
             if result:
                 break  # supplemental indexes only serve names no primary index has

@@ -103,27 +103,32 @@ _TAIL = 64 * 1024
 
 
 def metadata_from_wheel_range(http, url: str, filename: str) -> CoreMetadata | None:
-    """METADATA of a remote wheel via range requests: the tail (central directory), then the
-    METADATA member. None when the server does not honour ranges (the caller then fetches it all)."""
+    """METADATA of a remote wheel via range requests, reading only what is needed: the tail (end
+    of central directory, zip64 records, usually the whole directory), the rest of the central
+    directory when it starts before the tail (wheels of thousands of files), then the METADATA
+    member. None when the server does not honour ranges (the caller then fetches it all)."""
     tail = http.get_range(url, -_TAIL)
     if tail.status != 206:
         # The server sent the whole file: use it rather than asking again.
         return metadata_from_wheel_bytes(tail.body, filename)
     data = tail.body
     total = _total_size(tail.headers, len(data))
+    tail_start = total - len(data)
     eocd = data.rfind(_EOCD_SIG)
     if eocd < 0 or len(data) - eocd < 22:
-        return None
-    (_sig, _d, _cd, _n1, count, cd_size, cd_offset, _clen) = struct.unpack("<4sHHHHIIH", data[eocd:eocd + 22])
-    tail_start = total - len(data)
-    if cd_offset == 0xFFFFFFFF or cd_offset < tail_start:
-        return None  # zip64 or a directory beyond the tail: take the simple path
-    cd = data[cd_offset - tail_start: cd_offset - tail_start + cd_size]
+        raise MetadataError(f"{filename}: not a zip file (no end of central directory)")
+    (_sig, _d, _cd, _n1, _count, cd_size, cd_offset, _clen) = struct.unpack("<4sHHHHIIH", data[eocd:eocd + 22])
+    if 0xFFFFFFFF in (cd_size, cd_offset):
+        cd_size, cd_offset = _zip64_directory(http, url, data, eocd, tail_start, filename)
+    if cd_offset >= tail_start:
+        cd = data[cd_offset - tail_start: cd_offset - tail_start + cd_size]
+    else:  # the directory starts before the tail: ask for the part we lack only
+        head = http.get_range(url, cd_offset, tail_start - 1)
+        if head.status != 206:
+            return metadata_from_wheel_bytes(head.body, filename)
+        cd = (head.body + data)[:cd_size]
     entries = _central_directory(cd)
-    try:
-        member = _metadata_member(list(entries), filename)
-    except MetadataError:
-        raise
+    member = _metadata_member(list(entries), filename)
     method, csize, _usize, local_offset = entries[member]
     # Local header (30 bytes + name + extra) then the data; extra length may differ from the CD's.
     want_end = local_offset + 30 + len(member) + 1024 + csize
@@ -138,13 +143,37 @@ def metadata_from_wheel_range(http, url: str, filename: str) -> CoreMetadata | N
         resp = http.get_range(url, local_offset, local_offset + start + csize - 1)
         chunk = resp.body
     raw = chunk[start:start + csize]
-    if method == 0:
-        content = raw
-    elif method == 8:
-        content = zlib.decompress(raw, -15)
-    else:
-        return None
+    try:
+        if method == 0:
+            content = raw
+        elif method == 8:
+            content = zlib.decompress(raw, -15)
+        else:
+            return None
+    except zlib.error as exc:
+        raise MetadataError(f"{filename}: cannot inflate {member}: {exc}") from None
     return parse_metadata(content, filename)
+
+
+_ZIP64_LOCATOR_SIG = b"PK\x06\x07"
+_ZIP64_EOCD_SIG = b"PK\x06\x06"
+
+
+def _zip64_directory(http, url: str, data: bytes, eocd: int, tail_start: int, filename: str) -> tuple[int, int]:
+    """(size, offset) of the central directory of a zip64 archive, from the zip64 end of central
+    directory record the locator before the classic record points at."""
+    loc = eocd - 20
+    if loc < 0 or data[loc:loc + 4] != _ZIP64_LOCATOR_SIG:
+        raise MetadataError(f"{filename}: zip64 archive without a zip64 locator")
+    (record_offset,) = struct.unpack("<Q", data[loc + 8:loc + 16])
+    if record_offset >= tail_start:
+        record = data[record_offset - tail_start: record_offset - tail_start + 56]
+    else:
+        record = http.get_range(url, record_offset, record_offset + 55).body[:56]
+    if record[:4] != _ZIP64_EOCD_SIG or len(record) < 56:
+        raise MetadataError(f"{filename}: malformed zip64 end of central directory")
+    cd_size, cd_offset = struct.unpack("<QQ", record[40:56])
+    return cd_size, cd_offset
 
 
 def _total_size(headers: dict[str, str], fallback: int) -> int:
@@ -168,9 +197,28 @@ def _central_directory(cd: bytes) -> dict[str, tuple[int, int, int, int]]:
             struct.unpack("<I", cd[pos + 42:pos + 46])[0],
         )
         name = cd[pos + 46:pos + 46 + nlen].decode("utf-8", errors="replace")
+        if 0xFFFFFFFF in (csize, usize, offset):  # zip64: the real values are in an extra field
+            csize, usize, offset = _zip64_sizes(cd[pos + 46 + nlen:pos + 46 + nlen + elen], csize, usize, offset)
         out[name] = (method, csize, usize, offset)
         pos += 46 + nlen + elen + clen
     return out
+
+
+def _zip64_sizes(extra: bytes, csize: int, usize: int, offset: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack("<HH", extra[pos:pos + 4])
+        if tag == 1:  # values present in this order, only for the fields that overflowed
+            body, k = extra[pos + 4:pos + 4 + size], 0
+            if usize == 0xFFFFFFFF:
+                (usize,), k = struct.unpack("<Q", body[k:k + 8]), k + 8
+            if csize == 0xFFFFFFFF:
+                (csize,), k = struct.unpack("<Q", body[k:k + 8]), k + 8
+            if offset == 0xFFFFFFFF:
+                (offset,), k = struct.unpack("<Q", body[k:k + 8]), k + 8
+            break
+        pos += 4 + size
+    return csize, usize, offset
 
 
 # -- sdists and source trees --------------------------------------------------------------------

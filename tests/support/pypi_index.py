@@ -44,6 +44,7 @@ class Dist(msgspec.Struct, kw_only=True):
     build_backend: str = "setuptools.build_meta"
     in_tree_backend: str | None = None  # None | "prepare" | "build_wheel" | "fails"
     padding: int = 0  # bytes of incompressible data stored in wheels after the metadata (range tests)
+    modules: int = 0  # extra empty modules, so the central directory outgrows a 64 KiB tail (range tests)
     uploaded: str | None = None  # PEP 700 upload-time (JSON pages), e.g. "2024-01-01T00:00:00Z"
 
 
@@ -91,6 +92,10 @@ def make_wheel(directory: Path, d: Dist, tag: str) -> Path:
             zi = zipfile.ZipInfo(p, date_time=(2020, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(zi, files[p])
+        for i in range(d.modules):
+            zi = zipfile.ZipInfo(f"{dn}/generated/module_{i:05d}_with_a_long_name_like_real_packages.py",
+                                 date_time=(2020, 1, 1, 0, 0, 0))
+            zf.writestr(zi, "")
         if d.padding:
             import random
 
