@@ -4,14 +4,23 @@ loopback HTTP server serving a folder (no network beyond 127.0.0.1)."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from support.loopback import LoopbackServer
-
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SOLVER_SHARED_DATA", REPO.parent / "shared" / "data"))
+# tests/support (test-only oracles and fixtures) imports as ``support`` from any working folder
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support.oracles import (  # noqa: E402,F401  (hooks: the oracle tests' line in the summary)
+    pytest_configure,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
+from support.loopback import LoopbackServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,10 @@ class Problem(msgspec.Struct, kw_only=True):
 
 
 class Provider(Protocol):
+    """What a stage implements for the core. Providers subclass it explicitly, so they inherit the
+    defaults below (``prefetch``, ``display_version``, ``display_release``) and override only what
+    they can say better."""
+
     def candidates(self, name: int) -> Sequence[int]:
         """All solvables of ``name``, best first. May fetch lazily (the PyPI stage does)."""
 
@@ -61,7 +65,8 @@ class Provider(Protocol):
 
     def prefetch(self, names: Sequence[int]) -> None:
         """A hint that these names will likely be asked for soon (the PyPI stage fetches them
-        concurrently). Optional: a provider may ignore it."""
+        concurrently). The default ignores it."""
+        return None
 
     # -- text for explanations -------------------------------------------------------------
     def display_name(self, name: int) -> str:
@@ -73,11 +78,26 @@ class Provider(Protocol):
     def display_version_set(self, version_set: int) -> str:
         ...
 
-    # Optional, used by explanations when present (looked up with getattr):
-    #   dependencies_if_known(solvable) -> Dependencies | None   the dependencies when in hand
-    #                                          without fetching or building anything, else None
-    #                                          (explanations use only those)
-    #   display_version(solvable) -> str   the solvable without its name ("1.26.4 (py311h_0)")
-    #   display_release(solvable) -> str   just the version ("1.26.4"), to list candidates compactly
-    #   display_range(solvables) -> str | None   the versions as a range (">=0.126,<=0.165") when
-    #                                          they are all the name's versions within it
+    def display_version(self, solvable: int) -> str:
+        """The solvable without its name (``1.26.4 (py311h_0)``). The default strips the name off
+        ``display_solvable``."""
+        name = self.display_name(self.name_of(solvable))
+        text = self.display_solvable(solvable)
+        return text[len(name) :].strip() if text.startswith(name) else text
+
+    def display_release(self, solvable: int) -> str:
+        """Just the version (``1.26.4``), to list candidates compactly. The default is
+        ``display_version``."""
+        return self.display_version(solvable)
+
+    def display_range(self, solvables: Sequence[int]) -> str | None:
+        """The versions of ``solvables`` (one name) as a range (``>=0.126,<=0.165``) when they are
+        every version of the name within it, to tell long groups the way uv's derivations do.
+        The default (None): they are listed instead."""
+        return None
+
+    def dependencies_if_known(self, solvable: int) -> Dependencies | None:
+        """``dependencies(solvable)`` when it is in hand without fetching or building anything,
+        else None; explanations use only these (a lazy provider, PyPI, reads metadata over the
+        network; the default is an eager provider's: always)."""
+        return self.dependencies(solvable)

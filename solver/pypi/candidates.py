@@ -27,8 +27,6 @@ from ..core.provider import Dependencies
 from .index import DistFile
 from .tags import TargetEnv
 
-PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
-DEFAULT_PRERELEASE_MODE = "if-necessary-or-explicit"
 PYTHON = "<python>"  # the core name of the target interpreter (no distribution can be named so)
 # Candidates standing for what conda installs: the conda version itself, and (only while working
 # out what PyPI would want of a conda-provided name, see conda_conflicts) the other versions the

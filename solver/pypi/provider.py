@@ -30,13 +30,13 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from ..core.provider import Dependencies
+from ..core.provider import Dependencies, Provider
 from ..errors import InputError, SolverError
+from ..options import PrereleaseMode, check_choice
 from .auth import strip_credentials
 from .candidates import (
     CONDA_SOURCES,
     DIRECT_SOURCES,
-    PRERELEASE_MODES,
     PYTHON,
     Candidate,
     CandidatePolicy,
@@ -44,7 +44,7 @@ from .candidates import (
     pkg_key,
     python_lower_bounds,
 )
-from .conda_conflicts import conda_extra_metadata
+from .conda_extras import conda_extra_metadata
 from .config import IndexSource
 from .direct import DirectSource, DirectSources
 from .fetch import Fetcher
@@ -71,7 +71,7 @@ class VersionSet(msgspec.Struct, frozen=True):
     text: str
 
 
-class PyPIProvider:
+class PyPIProvider(Provider):
     """The provider the core solves over. Not thread-safe for the core's calls (one solve at a
     time); fetching runs on a private pool and only touches futures."""
 
@@ -79,11 +79,7 @@ class PyPIProvider:
                  *, conda_provided: dict[str, tuple[Version, str]] | None = None,
                  cache_dir: str | os.PathLike | None = None, concurrency: int = 8,
                  freed: set[str] | frozenset[str] = frozenset(), freed_any: bool = False):
-        if request.prerelease_mode not in PRERELEASE_MODES:
-            raise InputError(
-                f"unknown prerelease mode {request.prerelease_mode!r} "
-                f"(expected one of {', '.join(PRERELEASE_MODES)})"
-            )
+        check_choice(request.prerelease_mode, PrereleaseMode, "prerelease mode")
         self.request = request
         self.target = target
         self.env_markers = target.markers()

@@ -1,2 +1,13 @@
-"""Test support shared by the test folders and the benchmarks: loopback servers and generated
-package indexes. Not part of the product."""
+"""Test support shared by the test folders and the benchmarks (which put ``tests/`` on
+``sys.path``): oracles and fixtures that are not part of the shipped package.
+
+- :mod:`support.memory`: ``InMemoryProvider``, a core provider over plain data (core tests,
+  ``benchmarks/bench_core.py``).
+- :mod:`support.conda_validate`: ``validate_conda``, an independent check of a conda solution
+  against its request (every conda solve test runs it).
+- :mod:`support.loopback`: ``LoopbackServer``, the one loopback HTTP server (records requests).
+- :mod:`support.pypi_index`: wheels, sdists, simple indexes and find-links folders generated on the
+  fly, and the index handlers (content negotiation, ranges, Basic auth).
+- :mod:`support.uv_scenarios`: resolver scenarios in uv's ``test/scenarios`` format as loopback
+  indexes.
+"""
