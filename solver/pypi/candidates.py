@@ -8,7 +8,8 @@ Pre-release modes (as uv and pixi have them; the default is ``if-necessary-or-ex
 * ``disallow``: never; ``allow``: always, like any other version;
 * ``if-necessary``: stable versions first, pre-releases when nothing stable fits;
 * ``explicit``: only for names whose first-party specifier names a pre-release (``>=2.0b1``);
-* ``if-necessary-or-explicit``: ``explicit``, or when a name has only pre-releases.
+* ``if-necessary-or-explicit``: ``explicit``, or for a requirement no stable version satisfies
+  (uv 0.13: a package's ``a>=2.0b1`` or ``a>1.0`` where only ``2.0b1`` is newer).
 
 ``explicit`` looks at the user's own requirements (and overrides, and the dependencies of
 editable path projects), not at what packages ask, as uv does.
@@ -45,6 +46,7 @@ class Candidate(msgspec.Struct):
     name_id: int
     version: Version
     files: list[DistFile] = []
+    meta_files: list[DistFile] = []  # where to read the metadata from (see metadata_files)
     index: str | None = None
     source: str = "index"
     excluded: str | None = None
@@ -182,16 +184,18 @@ class CandidatePolicy:
             if s.operator in ("==", "===") and "*" not in s.version:
                 self.pinned_eq.setdefault(pkg, set()).add(s.version)
 
-    def prerelease_allowed(self, pkg: str, only_prereleases) -> bool:
-        """May an index pre-release of ``pkg`` match a requirement? ``only_prereleases()``: does
-        the name have nothing but pre-releases on the indexes (asked only when it matters)."""
+    def prerelease_allowed(self, pkg: str, no_stable_match) -> bool:
+        """May an index pre-release of ``pkg`` match a requirement? ``no_stable_match()``: does no
+        stable version on the indexes satisfy it (asked only when it matters): then
+        ``if-necessary-or-explicit`` allows them, as uv 0.13 does for any requirement, a
+        package's included."""
         mode = self.mode
         if mode in ("allow", "if-necessary"):
             return True
         if pkg in self.first_party_pre:
             return True
         if mode == "if-necessary-or-explicit":
-            return only_prereleases()
+            return no_stable_match()
         return False
 
     def wheel_fits(self, tags: frozenset) -> bool:
@@ -306,7 +310,16 @@ class CandidatePolicy:
                 continue
             usable, _ = self.usable_files(row.files, pkg, row.version)
             if usable:
-                return usable[0]
+                return metadata_files(usable, row.files)[0]
             if locked is not None:
                 return None
         return None
+
+
+def metadata_files(usable: list[DistFile], every: list[DistFile]) -> list[DistFile]:
+    """The files to read a version's metadata from, in order: its usable wheels, else a wheel for
+    another target (the same metadata, as uv reads it: no sdist build), then its sdists."""
+    wheels = [f for f in usable if f.is_wheel]
+    if not wheels:
+        wheels = [f for f in every if f.is_wheel and f.yanked is None][:1]
+    return wheels + [f for f in usable if not f.is_wheel]

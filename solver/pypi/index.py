@@ -250,8 +250,9 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
                     wheel_fits=None) -> list[DistFile]:
     """PEP 691 JSON project page. ``wheel_fits(tags)``, when given, says whether a wheel can serve
     the target: those that cannot are left out (a popular project lists thousands, of which a
-    target can use one or two per version), except one per version that has nothing else, which
-    keeps the version known and its reason ("no wheel for ...") told."""
+    target can use one or two per version), except one per version, which keeps the version
+    known, its reason ("no wheel for ...") told, and its metadata readable without building the
+    sdist."""
     import orjson
 
     try:
@@ -292,7 +293,7 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
             continue
         served.add(parsed[1])
         kept.append((entry, filename, href, parsed))
-    kept += [row for version, row in stand_ins.items() if version not in served]
+    kept += stand_ins.values()
     out = []
     for entry, filename, href, (name, version, tags, build) in kept:
         if not href.startswith(("https://", "http://")):

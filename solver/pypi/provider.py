@@ -41,6 +41,7 @@ from .candidates import (
     Candidate,
     CandidatePolicy,
     parse_specifier,
+    metadata_files,
     pkg_key,
     python_lower_bounds,
 )
@@ -198,17 +199,17 @@ class PyPIProvider(Provider):
                     # direct source put there
                     if cand.version.is_prerelease and cand.source == "index":
                         if allowed is None:
-                            allowed = self.policy.prerelease_allowed(
-                                pkg, lambda: self._only_prereleases(vset.name_id))
+                            allowed = self.policy.prerelease_allowed(pkg, lambda: self._no_stable_match(vset))
                         if not allowed:
                             continue
                     out.append(sid)
             self._matching[version_set] = out
         return out
 
-    def _only_prereleases(self, name_id: int) -> bool:
-        return all(self.solvables[s].version.is_prerelease for s in self.candidates(name_id)
-                   if self.solvables[s].source == "index")
+    def _no_stable_match(self, vset: VersionSet) -> bool:
+        """Does no stable index version satisfy the requirement (uv's "if necessary", per range)?"""
+        return not any(c.source == "index" and not c.version.is_prerelease and vset.spec.contains(c.version)
+                       for c in (self.solvables[s] for s in self.candidates(vset.name_id)))
 
     def dependencies(self, solvable: int) -> Dependencies:
         cand = self.solvables[solvable]
@@ -308,6 +309,7 @@ class PyPIProvider(Provider):
             row = rows[v]
             usable, reason = self.policy.usable_files(row.files, pkg, v)
             cand = Candidate(name_id, v, files=usable or row.files, index=row.index,
+                             meta_files=metadata_files(usable, row.files) if usable else [],
                              excluded=None if usable else f"{pkg}=={v} {reason}")
             out.append(self._add_solvable(cand))
         return out
@@ -348,8 +350,8 @@ class PyPIProvider(Provider):
             return
         for nxt in cands[pos + 1:pos + 1 + count]:
             other = self.solvables[nxt]
-            if other.excluded is None and other.files and other.meta is None:
-                self.fetcher.meta_future(other.files[0])
+            if other.excluded is None and other.meta_files and other.meta is None:
+                self.fetcher.meta_future(other.meta_files[0])
 
     def metadata_of(self, cand: Candidate) -> CoreMetadata:
         """The candidate's metadata: from its best file, else the next one that gives it. Raises
@@ -358,7 +360,7 @@ class PyPIProvider(Provider):
             if cand.source != "index":
                 return CoreMetadata(name=self.names[cand.name_id].pkg, version=str(cand.version))
             first_error = None
-            for f in cand.files:
+            for f in cand.meta_files or cand.files:
                 try:
                     cand.meta = self.fetcher.meta_future(f).result()
                     break
@@ -391,7 +393,8 @@ class PyPIProvider(Provider):
         if cand.source == "index":
             if cand.base is not None:
                 return not self.names[cand.name_id].extra_deps or self._metadata_in_hand(cand.base)
-            return bool(cand.files) and self.fetcher.meta_ready(cand.files[0])
+            files = cand.meta_files or cand.files
+            return bool(files) and self.fetcher.meta_ready(files[0])
         return cand.extra is None or cand.source in ("python", "conda-any")  # conda extras read indexes
 
     def _unusable(self, sid: int, exc: MetadataError) -> Dependencies:

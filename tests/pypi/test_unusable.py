@@ -76,3 +76,14 @@ def test_build_python_is_named_when_the_target_python_is_not_found(solve, tmp_pa
         metadata._build_python.cache_clear()
     msg = str(err.value)
     assert "lib-2.0.tar.gz" in msg and "built with Python 3." in msg and "no Python 3.9 found on PATH" in msg
+
+
+def test_sdist_only_for_the_target_reads_another_wheels_metadata_instead_of_building(solve, tmp_path):
+    # as uv: PyYAML 5.4.1 has wheels for older Pythons only and an sdist that no longer builds
+    build_index(tmp_path / "i", [Dist(name="yamlish", version="5.4.1", requires=["dep"], tags=["cp39-cp39-win_amd64"],
+                                      sdist=True, static=False, in_tree_backend="fails"),
+                                 Dist(name="dep", version="1.0")])
+    sol = solve([("yamlish",)], [(tmp_path / "i" / "simple").as_uri()])
+    assert versions(sol) == {"yamlish": "5.4.1", "dep": "1.0"}
+    (pkg,) = [p for p in sol.packages if p.name == "yamlish"]
+    assert (pkg.url or pkg.path).endswith("yamlish-5.4.1.tar.gz")  # what this target installs
