@@ -17,6 +17,7 @@ editable path projects), not at what packages ask, as uv does.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import msgspec
@@ -65,6 +66,9 @@ class VersionRow(msgspec.Struct):
     version: Version
     files: list[DistFile]
     index: str
+
+
+_REQ_NAME = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def pkg_key(name: str) -> str:
@@ -136,6 +140,7 @@ class CandidatePolicy:
         self.request = request
         self.target = target
         self.python_version = Version(target.python_version)
+        self._markers: dict | None = None
         self.tag_priority = target.tag_priority()
         self._tag_rank: dict[frozenset, int] = {}  # a wheel's tag set -> its best priority
         py = target.py_tuple
@@ -161,6 +166,30 @@ class CandidatePolicy:
                 self.locked[key] = Version(pkg.version)
             except InvalidVersion:
                 continue
+
+    def dependency_names(self, meta) -> list[str]:
+        """The names ``meta``'s Requires-Dist asks for on the target (no extras): what a fetch
+        ahead may want. Unparsable entries are left to the solve to report."""
+        from packaging.markers import Marker
+
+        if self._markers is None:
+            self._markers = {**self.target.markers(), "extra": ""}
+        out = []
+        for text in meta.requires_dist:
+            name = _REQ_NAME.match(text)
+            if name is None:
+                continue
+            _, sep, marker = text.partition(";")
+            if sep:
+                if "extra" in marker:
+                    continue
+                try:
+                    if not Marker(marker).evaluate(self._markers):
+                        continue
+                except Exception:
+                    continue
+            out.append(pkg_key(name.group(0)))
+        return out
 
     @property
     def mode(self) -> str:

@@ -47,6 +47,7 @@ class Fetcher:
         self.policy = policy
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.pinned_index: dict[str, IndexSource] = {}
+        self.skip_page = lambda pkg: False  # names whose pages the provider never needs
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="solver-pypi")
         self._lock = threading.Lock()
         self._pages: dict[str, Future] = {}
@@ -159,13 +160,25 @@ class Fetcher:
     # -- metadata -------------------------------------------------------------------------------
 
     def _prefetch_first_choice(self, pkg: str, pages: Pages) -> None:
-        """Starts fetching the metadata the solve most likely asks for first."""
+        """Starts fetching the metadata the solve most likely asks for first, and once it is in,
+        the pages of the dependencies it names: the likely dependency tree comes in concurrently,
+        ahead of the solve's questions (the solve asks one level at a time)."""
         try:
             rows = self.policy.merge_versions(pkg, pages, self.flat_files()) if pages else []
             first = self.policy.first_choice(pkg, rows)
             if first is not None:
-                self.meta_future(first)
+                self.meta_future(first).add_done_callback(self._prefetch_dependencies)
         except Exception:  # best effort: the solve asks again and reports real errors
+            pass
+
+    def _prefetch_dependencies(self, fut: Future) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        try:
+            for pkg in self.policy.dependency_names(fut.result()):
+                if not self.skip_page(pkg):
+                    self.page_future(pkg)
+        except Exception:  # best effort, as above (a pool shut down after the solve, ...)
             pass
 
     def meta_future(self, f: DistFile) -> Future:

@@ -99,6 +99,7 @@ class PyPIProvider(Provider):
                                concurrency=concurrency)
         self.direct_sources = DirectSources(request, http, self.python_version, self.fetcher.prepare,
                                             self.cache_dir)
+        self.fetcher.skip_page = self._no_page
         # interning
         self.names: list[Name] = []
         self._name_ids: dict[Name, int] = {}
@@ -225,9 +226,12 @@ class PyPIProvider(Provider):
             return
         for nid in names:
             pkg = self.names[nid].pkg
-            if pkg == PYTHON or (pkg in self.conda_provided and pkg not in self.freed) or pkg in self.direct:
-                continue
-            self.fetcher.page_future(pkg)
+            if not self._no_page(pkg):
+                self.fetcher.page_future(pkg)
+
+    def _no_page(self, pkg: str) -> bool:
+        """Names whose index pages the solve never reads."""
+        return pkg == PYTHON or (pkg in self.conda_provided and pkg not in self.freed) or pkg in self.direct
 
     def display_name(self, name: int) -> str:
         n = self.names[name]
