@@ -108,6 +108,7 @@ class PyPIProvider(Provider):
         self._vs_ids: dict[tuple[int, str], int] = {}
         self._candidates: dict[int, list[int]] = {}
         self._matching: dict[int, list[int]] = {}
+        self._by_version_text: dict[int, dict[str, list[int]]] = {}  # name -> version text -> solvables
         # dependency overrides (uv's override-dependencies): name -> the requirements replacing
         # whatever any package (or the user) asks of that name
         self.overrides: dict[str, list[Requirement]] = {}
@@ -193,7 +194,8 @@ class PyPIProvider(Provider):
             spec = vset.spec
             out = []
             allowed = None
-            for sid in self.candidates(vset.name_id):
+            pinned = self._pinned(vset)
+            for sid in self.candidates(vset.name_id) if pinned is None else pinned:
                 cand = self.solvables[sid]
                 if cand.source == "conda-any" or spec.contains(cand.version, prereleases=True):
                     # the pre-release policy is about index versions, not about what conda or a
@@ -206,6 +208,22 @@ class PyPIProvider(Provider):
                     out.append(sid)
             self._matching[version_set] = out
         return out
+
+    def _pinned(self, vset: VersionSet) -> list[int] | None:
+        """For an extra's ``===V`` pin on its base (there is one per candidate of each extra): the
+        candidates whose version reads V, from an index by version text instead of a scan; else
+        None."""
+        text = vset.text
+        if not text.startswith("===") or "," in text:
+            return None
+        by_text = self._by_version_text.get(vset.name_id)
+        if by_text is None:
+            by_text = self._by_version_text[vset.name_id] = {}
+            for sid in self.candidates(vset.name_id):
+                c = self.solvables[sid]
+                key = "*" if c.source == "conda-any" else str(c.version)
+                by_text.setdefault(key, []).append(sid)
+        return sorted(by_text.get(text[3:].strip(), []) + by_text.get("*", []))
 
     def _no_stable_match(self, vset: VersionSet) -> bool:
         """Does no stable index version satisfy the requirement (uv's "if necessary", per range)?"""
