@@ -6,10 +6,14 @@ pre-release mode), and whether a pre-release may be chosen at all.
 Pre-release modes (as uv and pixi have them; the default is ``if-necessary-or-explicit``):
 
 * ``disallow``: never; ``allow``: always, like any other version;
-* ``if-necessary``: stable versions first, pre-releases when nothing stable fits;
-* ``explicit``: only for names whose first-party specifier names a pre-release (``>=2.0b1``);
-* ``if-necessary-or-explicit``: ``explicit``, or for a requirement no stable version satisfies
-  (uv 0.13: a package's ``a>=2.0b1`` or ``a>1.0`` where only ``2.0b1`` is newer).
+* ``if-necessary`` and ``if-necessary-or-explicit``: pre-releases after every stable version,
+  so one is chosen only when no stable version in range can be used (uv 0.13.9: ``a>1.0``
+  where only ``2.0b1`` is newer, or a stable ``c`` ruled out by a conflict, take the
+  pre-release);
+* ``explicit``: only for names whose first-party specifier names a pre-release (``>=2.0b1``).
+
+In every mode but ``allow`` stable versions are preferred, even where a specifier names a
+pre-release (uv 0.13.9).
 
 ``explicit`` looks at the user's own requirements (and overrides, and the dependencies of
 editable path projects), not at what packages ask, as uv does.
@@ -134,7 +138,7 @@ def _is_version(text: str) -> bool:
 
 class CandidatePolicy:
     """What the request and the target say about candidates, and what the requirements met so
-    far say about pre-releases and pins (``note_specifier``)."""
+    far say about pre-releases and pins (``note_first_party``)."""
 
     def __init__(self, request, target: TargetEnv):
         self.request = request
@@ -149,12 +153,9 @@ class CandidatePolicy:
         self.no_binary_all = no_binary is True
         self.no_binary = {pkg_key(n) for n in no_binary} if isinstance(no_binary, list) else set()
         self.no_build = {pkg_key(n) for n in getattr(request, "no_build_packages", [])}
-        # names a specifier anywhere names a pre-release of (if-necessary prefers them then), and
-        # names the user's own requirements do (only these count for explicit and
-        # if-necessary-or-explicit, as uv has it)
-        self.named_pre: set[str] = set()
+        # names the user's own requirements name a pre-release of (only these count for
+        # ``explicit``, as uv has it)
         self.first_party_pre: set[str] = set()
-        self.first_party_plain: set[str] = set()  # names a first-party specifier without one names
         self.pinned_eq: dict[str, set[str]] = {}  # exact pins of the user's (they may pick yanked ones)
         self.locked: dict[str, Version] = {}
         update = set(pkg_key(n) for n in (request.update or []))
@@ -195,37 +196,24 @@ class CandidatePolicy:
     def mode(self) -> str:
         return self.request.prerelease_mode
 
-    def note_specifier(self, pkg: str, spec: SpecifierSet) -> None:
-        """A requirement on ``pkg`` was met: remember whether it names a pre-release."""
-        if specifier_names_prerelease(spec):
-            self.named_pre.add(pkg)
-
     def note_first_party(self, pkg: str, spec: SpecifierSet) -> None:
-        """A requirement of the user's own (or an override): its pre-release naming counts for the
-        explicit modes and the preference, its exact pins may choose yanked versions (as uv:
-        a package's pin does not)."""
-        self.note_specifier(pkg, spec)
+        """A requirement of the user's own (or an override): its pre-release naming counts for
+        ``explicit``, its exact pins may choose yanked versions (as uv: a package's pin does not)."""
         if specifier_names_prerelease(spec):
             self.first_party_pre.add(pkg)
-        else:
-            self.first_party_plain.add(pkg)
         for s in spec:
             if s.operator in ("==", "===") and "*" not in s.version:
                 self.pinned_eq.setdefault(pkg, set()).add(s.version)
 
-    def prerelease_allowed(self, pkg: str, no_stable_match) -> bool:
-        """May an index pre-release of ``pkg`` match a requirement? ``no_stable_match()``: does no
-        stable version on the indexes satisfy it (asked only when it matters): then
-        ``if-necessary-or-explicit`` allows them, as uv 0.13 does for any requirement, a
-        package's included."""
+    def prerelease_allowed(self, pkg: str) -> bool:
+        """May an index pre-release of ``pkg`` match a requirement at all (see the module text)?"""
         mode = self.mode
-        if mode in ("allow", "if-necessary"):
+        if mode in ("allow", "if-necessary", "if-necessary-or-explicit"):
+            # if-necessary: pre-releases come after every stable version (see ``order``), so the
+            # search takes one only when no stable version in range can be used, as uv 0.13.9
+            # does (its scenario prerelease-fallback-after-stable-rejected)
             return True
-        if pkg in self.first_party_pre:
-            return True
-        if mode == "if-necessary-or-explicit":
-            return no_stable_match()
-        return False
+        return pkg in self.first_party_pre
 
     def wheel_fits(self, tags: frozenset) -> bool:
         """Can a wheel with these tags serve the target at all?"""
@@ -312,14 +300,9 @@ class CandidatePolicy:
 
     def order(self, pkg: str, versions: list[Version]) -> list[Version]:
         """Preference order: the locked version first, then stable versions before pre-releases
-        (as uv), except under ``allow``, or when every requirement of the user's on the name names
-        a pre-release (``if-necessary``: any requirement at all)."""
-        if self.mode == "if-necessary":
-            stable_first = pkg not in self.named_pre
-        else:
-            stable_first = self.mode != "allow" and not (pkg in self.first_party_pre
-                                                          and pkg not in self.first_party_plain)
-        if stable_first:
+        in every mode but ``allow``, even where a specifier names a pre-release (uv 0.13.9:
+        ``a>=0.1.0a1`` over 0.3.0 and 1.0.0a1 takes 0.3.0)."""
+        if self.mode != "allow":
             stable = [v for v in versions if not v.is_prerelease]
             pre = [v for v in versions if v.is_prerelease]
             versions = stable + pre

@@ -163,7 +163,6 @@ class PyPIProvider(Provider):
                 raise InputError(f"invalid version specifier {spec!r} for {self.display_name(name_id)}")
             self.version_sets.append(VersionSet(name_id, parsed, spec))
             self._vs_ids[key] = vs
-            self.policy.note_specifier(self.names[name_id].pkg, parsed)
         return vs
 
     def _add_solvable(self, cand: Candidate) -> int:
@@ -202,7 +201,7 @@ class PyPIProvider(Provider):
                     # direct source put there
                     if cand.version.is_prerelease and cand.source == "index":
                         if allowed is None:
-                            allowed = self.policy.prerelease_allowed(pkg, lambda: self._no_stable_match(vset))
+                            allowed = self.policy.prerelease_allowed(pkg)
                         if not allowed:
                             continue
                     out.append(sid)
@@ -224,11 +223,6 @@ class PyPIProvider(Provider):
                 key = "*" if c.source == "conda-any" else str(c.version)
                 by_text.setdefault(key, []).append(sid)
         return sorted(by_text.get(text[3:].strip(), []) + by_text.get("*", []))
-
-    def _no_stable_match(self, vset: VersionSet) -> bool:
-        """Does no stable index version satisfy the requirement (uv's "if necessary", per range)?"""
-        return not any(c.source == "index" and not c.version.is_prerelease and vset.spec.contains(c.version)
-                       for c in (self.solvables[s] for s in self.candidates(vset.name_id)))
 
     def dependencies(self, solvable: int) -> Dependencies:
         cand = self.solvables[solvable]

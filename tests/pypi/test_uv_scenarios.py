@@ -7,10 +7,12 @@ those too (they are not kept in this repository)."""
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from support.uv_scenarios import Scenario, check, load
+from support.uv_scenarios import Scenario, check, load, uv_outcome
 
 V = {}  # a version with no requirements
 
@@ -23,9 +25,9 @@ CASES = [
              packages={"a": {"1.0.0a1": V, "1.0.0b2": V}}, satisfiable=True, expected={"a": "1.0.0b2"}),
     Scenario(name="prerelease-kinds-order", root=["a>=1.0.0a1"],
              packages={"a": {"1.0.0a1": V, "1.0.0b1": V, "1.0.0rc1": V}}, satisfiable=True, expected={"a": "1.0.0rc1"}),
-    Scenario(name="user-prerelease-specifier-mixed-available", root=["a>=0.1.0a1"],
+    Scenario(name="explicit-prerelease-specifier-still-prefers-stable", root=["a>=0.1.0a1"],
              packages={"a": {"0.1.0": V, "0.2.0a1": V, "0.3.0": V, "1.0.0a1": V}}, satisfiable=True,
-             expected={"a": "1.0.0a1"}),
+             expected={"a": "0.3.0"}),
     Scenario(name="plain-user-requirement-keeps-stable-preference", root=["c>=1.0", "c>=0.5a1"],
              packages={"c": {"1.0.0": V, "2.0.0a1": V}}, satisfiable=True, expected={"c": "1.0.0"}),
     Scenario(name="transitive-prerelease-specifier-prefers-stable", root=["a"],
@@ -38,6 +40,11 @@ CASES = [
     Scenario(name="transitive-stable-in-range-keeps-prereleases-out", root=["a"],
              packages={"a": {"0.1.0": {"requires": ["b>=0.1"]}}, "b": {"0.1.0": V, "1.0.0a1": V}},
              satisfiable=True, expected={"a": "0.1.0", "b": "0.1.0"}),
+    Scenario(name="prerelease-after-every-stable-version-is-ruled-out", root=["a==1.0.0", "c>=1.0.0"],
+             packages={"a": {"1.0.0": V, "2.0.0": V}, "c": {"1.0.0": {"requires": ["d==2.0.0"]}, "1.5.0a1": V,
+                                                            "2.0.0b1": {"requires": ["a>=2.0.0"]}},
+                       "d": {"2.0.0": {"requires": ["a>=2.0.0b1"]}}},
+             satisfiable=True, expected={"a": "1.0.0", "c": "1.5.0a1"}),
     Scenario(name="global-opt-in", root=["a>0.1.0"], packages={"a": {"0.1.0": V, "1.0.0a1": V}},
              satisfiable=True, expected={"a": "1.0.0a1"}, prereleases_allowed=True),
     Scenario(name="prerelease-on-the-exclusive-upper-boundary", root=["a<0.2.0"],
@@ -96,3 +103,22 @@ def test_uv_scenario_file(path, solve, tmp_path):
         pytest.skip("uses resolver options this harness does not express")
     problem = check(scenario, tmp_path / "index", solve)
     assert problem is None, f"{scenario.name}: {problem}"
+
+
+def _uv() -> str | None:
+    return shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("scenario", CASES, ids=[c.name for c in CASES])
+def test_uv_agrees_with_the_table(scenario, tmp_path):
+    # the table states uv's answers: uv itself (the bench extra installs it) confirms each one
+    uv = _uv()
+    if uv is None:
+        pytest.skip("uv not installed (pip install '.[bench]')")
+    got = uv_outcome(scenario, tmp_path / "index", uv)
+    if not scenario.satisfiable:
+        assert got is None, f"uv resolved {got}"
+    else:
+        assert got is not None and all(got.get(k) == v for k, v in scenario.expected.items()), got
+

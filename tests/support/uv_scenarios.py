@@ -96,3 +96,27 @@ def check(s: Scenario, root: Path, solve) -> str | None:
     want = {k.lower().replace("_", "-"): v for k, v in s.expected.items()}
     wrong = {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
     return f"(expected, got): {wrong}" if wrong else None
+
+
+def uv_outcome(s: Scenario, root: Path, uv: str) -> dict[str, str] | None:
+    """What ``uv pip compile`` (the oracle) resolves ``s`` to over the index generated under
+    ``root`` (see :func:`check`), offline; None when it finds no solution."""
+    import os
+    import subprocess
+    import sys
+
+    if not (root / "simple").is_dir():
+        build_index(root, dists(s))
+    python = s.python_override or s.python
+    cmd = [uv, "pip", "compile", "-", "--index-url", (root / "simple").as_uri(), "--python-version", python,
+           "--python", sys.executable, "--no-header", "--no-annotate", "--quiet", "--offline",
+           "--cache-dir", str(root / "uv-cache")]
+    if s.prereleases_allowed:
+        cmd += ["--prerelease", "allow"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never")
+    proc = subprocess.run(cmd, input="\n".join(s.root) + "\n", capture_output=True, text=True, env=env, timeout=120)
+    if proc.returncode != 0:
+        return None
+    return dict(line.strip().split("==", 1) for line in proc.stdout.splitlines() if "==" in line)
+
