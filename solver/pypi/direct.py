@@ -13,7 +13,7 @@ import msgspec
 from packaging.version import InvalidVersion, Version
 
 from ..errors import InputError
-from .auth import redact_text, strip_credentials
+from ..redact import mask_credentials, strip_credentials
 from .candidates import Candidate, pkg_key, python_allowed
 from .index import parse_filename
 from .metadata import (
@@ -141,7 +141,7 @@ class DirectSources:
                 # git's first "fatal:" line says what went wrong; the last is often advice
                 lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
                 first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "failed")
-                msg = redact_text(first)
+                msg = mask_credentials(first)
                 raise InputError(f"git dependency {req.name} ({clean_url}): git {args[0]} failed: {msg}")
             return proc.stdout.strip()
 

@@ -28,6 +28,8 @@ from .metadata import (
     is_static,
     metadata_from_wheel_bytes,
     metadata_from_wheel_range,
+    metadata_hash_check,
+    metadata_hash_tag,
     parse_metadata,
     pkg_info_from_sdist,
     prepare_metadata,
@@ -76,7 +78,11 @@ class Fetcher:
 
     def versions(self, pkg: str) -> list[VersionRow]:
         """The versions of ``pkg`` the indexes and find-links list (waits for the pages)."""
-        return self.policy.merge_versions(pkg, self.page_future(pkg).result(), self.flat_files())
+        return self.policy.merge_versions(pkg, self.page_future(pkg).result(), self._flat_for(pkg))
+
+    def _flat_for(self, pkg: str) -> Pages:
+        # a name pinned to an index comes only from that index: find-links do not add to it
+        return self.flat_files() if pkg not in self.pinned_index else []
 
     def sources_for(self, pkg: str) -> tuple[list[IndexSource], list[IndexSource]]:
         """(primary-tier sources, supplemental sources) to consult for a name, in order."""
@@ -114,8 +120,9 @@ class Fetcher:
             if strategy == "first-index":
                 for src in tier:
                     files = fetch_project(self.http, src, pkg, self.policy.wheel_fits)
-                    if files:
-                        result.append((src, files))
+                    if files is not None:  # as uv: the first index that has the name answers for
+                        if files:          # it, even with a page without files
+                            result.append((src, files))
                         break
             else:
                 pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits) for src in tier] if len(tier) == 1 else \
@@ -164,7 +171,7 @@ class Fetcher:
         the pages of the dependencies it names: the likely dependency tree comes in concurrently,
         ahead of the solve's questions (the solve asks one level at a time)."""
         try:
-            rows = self.policy.merge_versions(pkg, pages, self.flat_files()) if pages else []
+            rows = self.policy.merge_versions(pkg, pages, self._flat_for(pkg)) if pages else []
             first = self.policy.first_choice(pkg, rows)
             if first is not None:
                 self.meta_future(first).add_done_callback(self._prefetch_dependencies)
@@ -193,7 +200,9 @@ class Fetcher:
         if self.cache_dir is None or not f.hashes:
             return None
         algo = sorted(f.hashes)[0]
-        key = hashlib.sha256(f"{f.filename}\n{algo}:{f.hashes[algo]}".encode()).hexdigest()
+        # the PEP 658 hash too: metadata the index now describes differently is read again
+        tag = metadata_hash_tag(f.metadata)
+        key = hashlib.sha256(f"{f.filename}\n{algo}:{f.hashes[algo]}{tag}".encode()).hexdigest()
         return self.cache_dir / "pypi-metadata" / key[:2] / f"{key}.json"
 
     def _load_metadata(self, f: DistFile) -> CoreMetadata:
@@ -202,19 +211,16 @@ class Fetcher:
         if cache is not None and cache.is_file():
             try:
                 meta = msgspec.json.decode(cache.read_bytes(), type=CoreMetadata)
-                self.add_time("metadata", time.perf_counter() - t0)
-                return meta
+                if _describes(meta, f):  # else a damaged entry: read the metadata again
+                    self.add_time("metadata", time.perf_counter() - t0)
+                    return meta
             except (msgspec.DecodeError, OSError):
                 pass
         try:
             meta = self._read_metadata(f)
         except NetworkError as exc:
             raise NetworkError(f"cannot read metadata of {f.filename} from {f.index}: {exc}") from None
-        try:
-            same = Version(meta.version) == f.version and pkg_key(meta.name) == f.name
-        except InvalidVersion:
-            same = False
-        if not same:
+        if not _describes(meta, f):
             raise MetadataError(
                 f"{f.filename} from {f.index}: its metadata says {meta.name} {meta.version}, "
                 f"the file name says {f.name} {f.version}"
@@ -229,8 +235,8 @@ class Fetcher:
 
         if f.metadata is not None and not f.url.startswith("file:"):
             try:
-                body = self.http.get(f.url + ".metadata").body
-                return parse_metadata(_verified(body, f.metadata, f"{f.filename}.metadata"), f.filename)
+                resp = self.http.get(f.url + ".metadata", check=metadata_hash_check(f.metadata))
+                return parse_metadata(resp.body, f.filename)
             except NotFoundError:
                 pass  # advertised but missing: read the file itself
         if f.is_wheel:
@@ -288,6 +294,14 @@ class Fetcher:
         return prepare_metadata(tree, pkg, isolated=isolated, pip_args=pip_args,
                                 pip_env=pip_subprocess_env(os.environ) if isolated else None,
                                 python_version=self.policy.target.python_version)
+
+
+def _describes(meta: CoreMetadata, f: DistFile) -> bool:
+    """The metadata is that of the file's name and version."""
+    try:
+        return Version(meta.version) == f.version and pkg_key(meta.name) == f.name
+    except InvalidVersion:
+        return False
 
 
 def _verified(data: bytes, hashes: dict[str, str] | None, what: str) -> bytes:

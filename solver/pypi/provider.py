@@ -33,7 +33,7 @@ from packaging.version import Version
 from ..core.provider import Dependencies, Provider
 from ..errors import InputError, SolverError
 from ..options import PrereleaseMode, check_choice
-from .auth import strip_credentials
+from ..redact import strip_credentials
 from .candidates import (
     CONDA_SOURCES,
     DIRECT_SOURCES,

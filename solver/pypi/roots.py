@@ -9,7 +9,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import InputError, UnsolvableError
-from .auth import strip_credentials
+from ..redact import strip_credentials
 from .candidates import pkg_key, specifier_names_prerelease
 from .config import IndexSource
 from .direct import DirectSource

@@ -121,7 +121,7 @@ class RecordingClient:
 
 
 def gets(server) -> list[str]:
-    return sorted(p for m, p, _ in server.requests if m == "GET")
+    return sorted(p for m, p in server.requests if m == "GET")
 
 
 def test_http_channel_prefers_zst_and_revalidates_on_the_second_run(tmp_path, serve_dir):

@@ -17,7 +17,7 @@ def serve_index():
     servers: list[LoopbackServer] = []
 
     def start(root, handler=IndexHandler) -> LoopbackServer:
-        srv = LoopbackServer(root, handler)
+        srv = LoopbackServer(root, handler, record_ranges=True)
         servers.append(srv)
         return srv
 

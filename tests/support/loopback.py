@@ -23,25 +23,32 @@ class RecordedRequest(NamedTuple):
 
 class LoopbackServer:
     """Serves ``root`` with ``handler`` (a ``SimpleHTTPRequestHandler`` subclass; default: quiet
-    static files). ``url`` ends without a slash; ``requests`` holds a :class:`RecordedRequest`
-    per GET or HEAD. Runs from construction until :meth:`close` (also a context manager)."""
+    static files). ``url`` ends without a slash; ``requests`` holds one entry per GET or HEAD:
+    ``(method, path)``, or with ``record_ranges`` a :class:`RecordedRequest` (method, path, Range
+    header). Runs from construction until :meth:`close` (also a context manager)."""
 
-    def __init__(self, root: Path, handler=None, *, poll_interval: float = 0.02):
+    def __init__(self, root: Path, handler=None, *, record_ranges: bool = False, poll_interval: float = 0.02):
         self.root = Path(root)
-        self.requests: list[RecordedRequest] = []
+        self.requests: list = []
         server = self
         base = handler or QuietHandler
+
+        def record(method: str, handler) -> None:
+            if record_ranges:
+                server.requests.append(RecordedRequest(method, handler.path, handler.headers.get("Range")))
+            else:
+                server.requests.append((method, handler.path))
 
         class Handler(base):
             def __init__(self, *a, **kw):
                 super().__init__(*a, directory=str(server.root), **kw)
 
             def do_GET(self):
-                server.requests.append(RecordedRequest("GET", self.path, self.headers.get("Range")))
+                record("GET", self)
                 return super().do_GET()
 
             def do_HEAD(self):
-                server.requests.append(RecordedRequest("HEAD", self.path, self.headers.get("Range")))
+                record("HEAD", self)
                 return super().do_HEAD()
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
