@@ -131,7 +131,7 @@ def check_roots(provider: PyPIProvider, roots: list[int]) -> None:
                     reason = f"only {pkg} {pre}{shown} {'is' if len(avail) == 1 else 'are'} available"
                     reason += first_index_note(provider, provider.names[name_id].pkg)
                     if any(c.version.is_prerelease for c in cands) and provider.request.prerelease_mode in (
-                            "disallow", "explicit", "if-necessary-or-explicit"):
+                            "disallow", "explicit"):
                         reason += f" (pre-releases are not allowed by prerelease-mode {provider.request.prerelease_mode!r})"
         raise UnsolvableError(
             f"cannot resolve the PyPI dependencies for {platform} (Python {provider.target.python_version}):\n"
