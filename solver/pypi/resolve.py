@@ -20,7 +20,7 @@ from .metadata import MetadataError
 from .config import effective_sources
 from .model import PyPIRequest, PyPISolution
 from .provider import PyPIProvider
-from .roots import check_roots, first_index_hints, root_requirements
+from .roots import check_roots, dependents_first, first_index_hints, root_requirements
 from .tags import target_from_conda
 
 __all__ = ["CondaConflictError", "PyPIProvider", "solve_pypi"]
@@ -51,6 +51,7 @@ def solve_pypi(request: PyPIRequest, conda_records, *, http=None, cache_dir=None
                 provider.prefetch(sorted({provider.version_sets[v].name_id for v in roots}))
                 t_solve = time.perf_counter()
                 check_roots(provider, roots)
+                roots = dependents_first(provider, roots)
                 try:
                     chosen = _run_core(provider, Problem(requirements=roots), backend)
                 except UnsolvableError as exc:

@@ -161,3 +161,34 @@ def first_index_hints(provider: PyPIProvider, message: str) -> str:
                 lines.append(f"  note: the versions of {name.pkg} are those{note}")
     return ("\n" + "\n".join(lines)) if lines else ""
 
+
+def dependents_first(provider: PyPIProvider, roots: list[int]) -> list[int]:
+    """The root requirements reordered so that one whose best candidate depends on another root's
+    name is decided before it (stable otherwise). The core decides roots in order, so with
+    ``dask`` and ``distributed`` (which pins ``dask==V``) distributed's newest fixes dask's
+    version, as uv answers, instead of dask's newest forcing distributed back years. Reads only
+    the best candidates' metadata, which the solve reads first anyway."""
+    names = [provider.version_sets[vs].name_id for vs in roots]
+    if len(set(names)) < 2:
+        return roots
+    wants: dict[int, set[int]] = {}
+    for nid in set(names):
+        usable = [s for s in provider.candidates(nid) if provider.solvables[s].excluded is None]
+        deps = provider.dependencies(usable[0]).requires if usable else ()
+        wants[nid] = {provider.version_sets[d].name_id for d in deps}
+    order: list[int] = []
+    placed: set[int] = set()
+
+    def place(i: int, seen: frozenset) -> None:
+        if i in placed or i in seen:
+            return
+        for j, other in enumerate(names):  # dependents of this root go first
+            if j != i and names[i] in wants.get(other, ()):
+                place(j, seen | {i})
+        placed.add(i)
+        order.append(i)
+
+    for i in range(len(roots)):
+        place(i, frozenset())
+    return [roots[i] for i in order]
+

@@ -34,3 +34,14 @@ def test_extra_never_walks_the_base_history(solve, tmp_path, serve_index):
     # the newest dask down to the one that fits (with a little read-ahead), not dask's history
     assert len(dask_reads) <= 20, dask_reads
     assert not any("dask-0.8.2" in r.path for r in srv.requests)
+
+
+def test_a_root_that_pins_another_root_fixes_its_version(solve, tmp_path):
+    # as uv answers dask + distributed: distributed's newest pins dask, rather than dask's newest
+    # forcing distributed back to its last release without a pin
+    dists = [Dist(name="dask", version=f"{v}.0") for v in range(1, 11)]
+    dists += [Dist(name="distributed", version=f"{v}.0", requires=[f"dask=={v}.0"]) for v in range(1, 9)]
+    dists.append(Dist(name="distributed", version="0.5", requires=["dask>=1"]))
+    build_index(tmp_path / "i", dists)
+    sol = solve([("dask",), ("distributed",)], [(tmp_path / "i" / "simple").as_uri()])
+    assert versions(sol) == {"dask": "8.0", "distributed": "8.0"}
