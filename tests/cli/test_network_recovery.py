@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from netfault import FaultServer, close_delimited, etagged, response, static
+from support.netfault import FaultServer, close_delimited, etagged, response, static
 from solver.cli import main
 
 PASSWORD = "pw-SECRET-9"
