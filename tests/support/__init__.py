@@ -10,4 +10,7 @@
   fly, and the index handlers (content negotiation, ranges, Basic auth).
 - :mod:`support.uv_scenarios`: resolver scenarios in uv's ``test/scenarios`` format as loopback
   indexes.
+- :mod:`support.netfault`: a loopback server that writes raw bytes (the network faults no server
+  library would send: bodies cut short, unrequested encodings, a byte at a time, redirects to
+  port 99999), a loopback HTTP proxy (``CONNECT`` included) and a throwaway TLS CA.
 """
