@@ -88,7 +88,7 @@ def solve_conda(
         provider = CondaProvider(request, gateway)
         problem = provider.problem()
         try:
-            chosen = solve(provider, problem, backend=backend)
+            chosen = solve(provider, problem, backend=backend, minimal=True)
         except UnsolvableError as exc:
             raise UnsolvableError(_headline(request, str(exc)), getattr(exc, "explanation", None)) from None
     finally:
