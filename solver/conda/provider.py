@@ -437,6 +437,12 @@ class CondaProvider:
     def channel_index(self, solvable: int) -> int:
         return self._sv_channel[solvable]
 
+    def locked_solvable(self, name: int) -> int | None:
+        """The usable candidate of ``name`` that is its locked record; None without one (no lock
+        entry, the name is being updated, or the locked record is gone)."""
+        locked = self._locked.get(self._names[name])
+        return None if locked is None else self._sorter.find_locked(list(self.candidates(name)), locked)
+
     def reached(self) -> list[tuple[int, PackageRecord]]:
         """Every non-virtual record the solve loaded, as ``(channel index, record)``: replaying a
         solve over exactly these gives the same answer (see ``snapshot``)."""

@@ -62,8 +62,12 @@ def solve_conda(
     cache_dir=None,
     channel_alias: str | None = None,
     snapshot_path=None,
+    objective: str = "pixi",
 ) -> CondaSolution:
-    """Solve ``request``. ``snapshot_path``: also write the request and every record the solve
+    """Solve ``request``. ``objective``: ``"pixi"`` (rattler's choices: each name, breadth first,
+    gets its best candidate that still fits) or ``"conda"`` (conda's classic solver: a sequence of
+    metrics minimised over the whole solution, legacy ``features`` honoured; see ``objective``).
+    ``snapshot_path``: also write the request and every record the solve
     reached to that file (whether it succeeds or not), for bug reports and replays. Without it,
     the ``SOLVER_SNAPSHOT_DIR`` environment variable names a folder that receives one snapshot
     per solve (``conda-PLATFORM-HASH.snapshot``), so any CLI run can be captured."""
@@ -73,6 +77,7 @@ def solve_conda(
     t_start = time.perf_counter()
     backend = backend or "native"
     _check_request(request, backend)
+    _check_objective(request, objective)
     load_extra = 0.0
     owned = gateway is None
     if gateway is None:
@@ -88,7 +93,10 @@ def solve_conda(
         provider = CondaProvider(request, gateway)
         problem = provider.problem()
         try:
-            chosen = solve(provider, problem, backend=backend, minimal=True)
+            if objective == "conda":
+                chosen = _solve_conda_objective(provider, problem)
+            else:
+                chosen = solve(provider, problem, backend=backend, minimal=True)
         except UnsolvableError as exc:
             raise UnsolvableError(_headline(request, str(exc)), getattr(exc, "explanation", None)) from None
     finally:
@@ -115,6 +123,35 @@ def solve_conda(
         virtual_packages=virtual,
         load_seconds=load,
         solve_seconds=max(total - load, 0.0),
+    )
+
+
+def _check_objective(request: CondaRequest, objective: str) -> None:
+    from .objective import OBJECTIVES
+
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown solve objective {objective!r} (expected one of: {', '.join(OBJECTIVES)})")
+    if objective == "conda" and request.strategy != "highest":
+        raise InputError(
+            f"the conda objective always prefers the highest versions; it cannot be combined with the "
+            f"{request.strategy!r} strategy"
+        )
+
+
+def _solve_conda_objective(provider, problem) -> list[int]:
+    """conda's objective; when its encoding has no solution, the native solver explains why (or,
+    when it finds one, the legacy ``features`` are what stands in the way)."""
+    from ..core.solve import solve
+    from .objective import solve_with_conda_objective
+
+    chosen = solve_with_conda_objective(provider, problem)
+    if chosen is not None:
+        return chosen
+    solve(provider, problem, minimal=True)  # raises UnsolvableError with the explanation
+    raise UnsolvableError(
+        "Cannot solve the requirements with conda's objective: every solution installs a record "
+        "carrying a legacy feature (its `features`) that no package in the solution tracks "
+        "(`track_features`)."
     )
 
 
