@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--update", nargs="*", metavar="NAME", help="re-solve only these packages (all if none named)")
     s.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
     s.add_argument("--backend", choices=["native", "pycosat"], default=None, help="SAT backend (default: native)")
+    s.add_argument("--objective", choices=["pixi", "conda"], default=None,
+                   help="which solution the conda stage prefers: pixi's (rattler's choices, the default) or conda's "
+                        "(its classic solver's sequence of minimisations, legacy features honoured)")
     s.add_argument("--concurrency", type=int, default=None, help="maximum parallel downloads")
     s.add_argument("--timeout", type=float, default=None, help="request timeout in seconds")
     s.add_argument("--tls-no-verify", action="store_true", help="do not verify TLS certificates (development only)")
@@ -71,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=_HelpFormatter)
     r.add_argument("snapshot", help="a snapshot written by a solve run with SOLVER_SNAPSHOT_DIR set")
     r.add_argument("--backend", choices=["native", "pycosat"], default=None, help="SAT backend (default: native)")
+    r.add_argument("--objective", choices=["pixi", "conda"], default=None,
+                   help="which solution to prefer (default: pixi; see solve --help)")
     r.add_argument("--json", action="store_true", help="print the solution (or the explanation) as JSON")
     r.add_argument("-v", "--verbose", action="count", default=0)
     r.add_argument("-q", "--quiet", action="store_true")

@@ -67,6 +67,7 @@ class _Problem:
         self.name_of = [provider.name_of(s) for s in self.solvables]
         self.user_names = {provider.version_set_name(vs) for vs in problem.requirements}
         self._add_feature_requirements()
+        self._requirements: list[tuple[int, list[int]]] | None = None
 
     def _add_feature_requirements(self) -> None:
         """A record carrying ``features`` needs a reached record tracking each of them."""
@@ -82,6 +83,41 @@ class _Problem:
                 r.req_targets.extend(trackers.get(f, ()))
                 r.req_offsets.append(len(r.req_targets))
 
+    def requirements(self) -> list[tuple[int, list[int]]]:
+        """(owner variable, 0 for the problem; the variables one of which it needs)."""
+        if self._requirements is None:
+            r = self.reachable
+            self._requirements = [(r.req_owner[k], r.req_targets[r.req_offsets[k]:r.req_offsets[k + 1]])
+                                  for k in range(len(r.req_owner))]
+        return self._requirements
+
+    def needed(self, true: set[int]) -> set[int]:
+        """The variables true in a model that the problem needs, through the true ones: the rest
+        can be set false and the model still holds (only requirements ask for a variable)."""
+        owned: dict[int, list[list[int]]] = defaultdict(list)
+        for owner, targets in self.requirements():
+            if owner == 0 or owner in true:
+                owned[owner].append(targets)
+        seen: set[int] = set()
+        stack = [0]
+        while stack:
+            for targets in owned.get(stack.pop(), ()):
+                for t in targets:
+                    if t in true and t not in seen:
+                        seen.add(t)
+                        stack.append(t)
+        return seen
+
+    def is_solution(self, true: set[int], keep: list[bool]) -> bool:
+        """Whether these variables, all kept, meet every requirement and forbidden pair."""
+        if not all(keep[v] for v in true):
+            return False
+        for owner, targets in self.requirements():
+            if (owner == 0 or owner in true) and not any(t in true for t in targets):
+                return False
+        r = self.reachable
+        return not any((a == 0 or a in true) and b in true for a, b in zip(r.forbid_a, r.forbid_b))
+
     def kept(self) -> list[bool]:
         """conda's reduced index over the variables (index 0 unused)."""
         r = self.reachable
@@ -92,8 +128,7 @@ class _Problem:
         for a, b in zip(r.forbid_a, r.forbid_b):
             if a == 0:  # the problem's own constraints
                 keep[b] = False
-        reqs = [(r.req_owner[k], r.req_targets[r.req_offsets[k]:r.req_offsets[k + 1]])
-                for k in range(len(r.req_owner))]
+        reqs = self.requirements()
         # a user name keeps only what some user spec on it matches
         allowed: dict[int, set[int]] = defaultdict(set)
         for owner, targets in reqs:
@@ -170,6 +205,19 @@ def _rank_columns(records: list, variables: list[int], disabled_priority: bool, 
     return ranks
 
 
+def _greedy(provider: CondaProvider, problem: Problem, p: _Problem) -> set[int] | None | bool:
+    """The native solver's answer as variables; False when it finds none (then conda's stricter
+    encoding has none either), None when it picks something conda's encoding never reached."""
+    from .._ext.sat import Solver
+
+    chosen = Solver(provider, list(problem.requirements), list(problem.constraints)).solve()
+    if chosen is None:
+        return False
+    if any(s not in p.var for s in chosen):
+        return None
+    return {p.var[s] for s in chosen}
+
+
 def solve_with_conda_objective(provider: CondaProvider, problem: Problem, *, stats: dict | None = None) -> list[int] | None:
     """The solvables conda's objective picks, or None when conda's encoding has no solution."""
     from ..core.eager import encode
@@ -180,8 +228,14 @@ def solve_with_conda_objective(provider: CondaProvider, problem: Problem, *, sta
     cnf = encode(p.reachable)
     opt = LexMinimizer(cnf.to_lists(), cnf.num_vars)
     opt.clauses.extend([-v] for v in range(1, len(keep)) if not keep[v])
-    if not opt.start():
+    # start from the default objective's answer where conda's rules allow it: near the optimum
+    # already, so most metrics only need one call to prove it
+    greedy = _greedy(provider, problem, p)
+    if greedy is False:
         return None
+    if not opt.start(greedy if greedy is not None and p.is_solution(greedy, keep) else None):
+        return None
+    solvable_vars = range(1, len(keep))
 
     by_name: dict[int, list[int]] = defaultdict(list)
     for v in range(1, len(keep)):
@@ -227,6 +281,7 @@ def solve_with_conda_objective(provider: CondaProvider, problem: Problem, *, sta
     ]
     values = {}
     for label, build in sequence:
+        opt.drop(set(opt.chosen(solvable_vars)) - p.needed(opt.model))
         lits = build()
         values[label] = opt.minimize(lits) if lits else 0
     if stats is not None:

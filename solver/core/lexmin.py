@@ -43,12 +43,21 @@ class LexMinimizer:
             return None
         return {lit for lit in answer if lit > 0}
 
-    def start(self) -> bool:
-        model = self._solve()
+    def start(self, model: set[int] | None = None) -> bool:
+        """A first model: ``model`` (true variables; the caller vouches that it satisfies the
+        clauses, auxiliary variables aside), else pycosat's. False when there is none."""
         if model is None:
-            return False
-        self.model = model
+            model = self._solve()
+            if model is None:
+                return False
+        self.model = set(model)
         return True
+
+    def drop(self, variables) -> None:
+        """Set these variables false in the current model; the caller vouches that the model still
+        satisfies the clauses (e.g. packages nothing installed needs). A better starting point for
+        the next objective: a model from pycosat is arbitrary beyond what the clauses force."""
+        self.model.difference_update(variables)
 
     def chosen(self, variables: Sequence[int]) -> list[int]:
         """Those of ``variables`` true in the final model."""
