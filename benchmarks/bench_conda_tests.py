@@ -24,7 +24,7 @@ from bench_solve import DATA  # noqa: E402
 from conda_cases import CASES, build_channels, verdict  # noqa: E402
 
 from solver.conda.model import CondaRequest  # noqa: E402
-from solver.conda.virtual import platform_virtual_packages  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
 
 
 def ours(urls, specs, options, objective):
@@ -33,7 +33,7 @@ def ours(urls, specs, options, objective):
 
     req = CondaRequest(
         platform="linux-64", specs=list(specs), channels=urls,
-        virtual_packages=platform_virtual_packages("linux-64"),
+        virtual_packages=virtual_packages("linux-64"),
         channel_priority=options.get("channel_priority", "strict"),
         constraints=list(options.get("constraints", ())),
     )
@@ -58,11 +58,12 @@ def rattler(urls, specs, options):
             if path.is_file():
                 sparse.append(SparseRepoData(channel, subdir, str(path)))
     vps = [GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
-           for v in platform_virtual_packages("linux-64")]
+           for v in virtual_packages("linux-64")]
     priority = ChannelPriority.Disabled if options.get("channel_priority") == "disabled" else ChannelPriority.Strict
     try:
         records = asyncio.run(r.solve_with_sparse_repodata(
-            [MatchSpec(s, strict=False) for s in specs], sparse,  # lenient, as conda (and pixi) read specs virtual_packages=vps, channel_priority=priority,
+            # parsed leniently, as conda (and pixi) read these specs
+            [MatchSpec(s, strict=False) for s in specs], sparse, virtual_packages=vps, channel_priority=priority,
             constraints=[MatchSpec(s, strict=False) for s in options.get("constraints", ())]))
     except Exception:  # rattler.exceptions.SolverError: unsatisfiable
         return None

@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 from bench_solve import DATA  # noqa: E402
 
 from solver.conda.model import CondaRequest  # noqa: E402
-from solver.conda.virtual import platform_virtual_packages  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
 
 SETUPS = [
     (["conda-forge"], "linux-64"),
@@ -94,7 +94,7 @@ def _request(chans, platform, specs) -> CondaRequest:
         platform=platform,
         specs=list(specs),
         channels=[(DATA / c).as_uri() for c in chans],
-        virtual_packages=platform_virtual_packages(platform),
+        virtual_packages=virtual_packages(platform),
     )
 
 
@@ -129,7 +129,7 @@ def _rattler(chans, platform, specs):
     from rattler import BuildString, Channel, GenericVirtualPackage, PackageName, SparseRepoData, Version
 
     vps = [GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
-           for v in platform_virtual_packages(platform)]
+           for v in virtual_packages(platform)]
     sparse = []
     for c in chans:
         channel = Channel((DATA / c).as_uri())

@@ -45,9 +45,6 @@ from .virtual import is_virtual_name
 if TYPE_CHECKING:
     from .provider import CondaProvider
 
-OBJECTIVES = ("pixi", "conda")
-
-
 def _features(text: str | None) -> frozenset[str]:
     return frozenset(text.replace(",", " ").split()) if text else frozenset()
 

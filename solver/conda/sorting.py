@@ -22,13 +22,10 @@ forced, so a lock that no longer fits is silently re-solved.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .channel import channel_tail
 from .model import PackageRecord
-
-if TYPE_CHECKING:
-    from .provider import CondaProvider
 
 
 class CandidateSorter:
@@ -36,7 +33,7 @@ class CandidateSorter:
     channel indexes, version keys, exclusion reasons: lists the provider only appends to) and asks
     it the highest version a dependency allows (``CondaProvider.highest_matching``)."""
 
-    def __init__(self, provider: CondaProvider):
+    def __init__(self, provider: Any):  # the CondaProvider that owns it (which imports this module)
         self.p = provider
         self.records = provider._records
         self.channels = provider._sv_channel

@@ -14,16 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import UnsolvableError
+from ..options import BACKENDS, Backend
 from .provider import Problem, Provider
 
-BACKENDS = ("native", "pycosat")
 
 
 def solve(
     provider: Provider,
     problem: Problem,
     *,
-    backend: str = "native",
+    backend: Backend = "native",
     stats: dict | None = None,
     minimal: bool = False,
 ) -> list[int]:
@@ -68,4 +68,5 @@ def _unsolvable(provider: Provider, problem: Problem, solver, minimal: bool = Fa
         from .minimal import minimal_explanation
 
         explanation = minimal_explanation(provider, problem, explanation)
-    return UnsolvableError(explanation.render(), explanation)
+    headline, details = explanation.render_parts()
+    return UnsolvableError(headline, explanation, details=details)

@@ -17,7 +17,7 @@ from conda_cases import CASES, build_channels, verdict  # noqa: E402
 
 from solver.conda.model import CondaRequest  # noqa: E402
 from solver.conda.solve import solve_conda  # noqa: E402
-from solver.conda.virtual import platform_virtual_packages  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
 from solver.errors import InputError, UnsolvableError  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def _case_request(shared_conda, tmp_path, channels_, specs, options) -> CondaReq
         platform="linux-64",
         specs=list(specs),
         channels=build_channels(shared_conda, tmp_path, channels_, options),
-        virtual_packages=platform_virtual_packages("linux-64"),
+        virtual_packages=virtual_packages("linux-64"),
         channel_priority=options.get("channel_priority", "strict"),
         constraints=list(options.get("constraints", ())),
     )
