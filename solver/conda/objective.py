@@ -18,17 +18,19 @@ channel): a candidate's channel rank counts the channel changes before it, its v
 version changes within its channel, its build rank the build-number changes within its version, and
 so on (each rank restarts when a more significant part changes), so metrics add up per name.
 
-The sequence (conda's ``Resolve.solve`` for a fresh environment):
+The sequence (conda's ``Resolve.solve`` for a fresh environment), after one metric of pixi's:
 
+0. locked records not kept (none without a lock). First, unlike conda (whose "packages that need
+   updating" come after the requested packages' metrics, since ``conda install x`` upgrades x):
+   a pixi lock that still fits is kept under either objective; ``--update`` frees names;
 1. requested names: channel rank, then version rank;
 2. the number of features tracked by the solution;
 3. "misfeatures": records installed without a feature that another build of their name has and
    the solution tracks;
 4. requested names: build rank, then noarch rank;
-5. locked records not kept (conda's "packages that need updating"; none without a lock);
-6. every other name: channel, version, build, noarch ranks;
-7. the number of packages not requested;
-8. timestamp ranks of all names.
+5. every other name: channel, version, build, noarch ranks;
+6. the number of packages not requested;
+7. timestamp ranks of all names.
 
 Ties left after all that are broken by the SAT solver, as in conda.
 """
@@ -262,13 +264,13 @@ def solve_with_conda_objective(provider: CondaProvider, problem: Problem, *, sta
     locked_vars = [p.var[s] for s in locked if s in p.var and keep[p.var[s]]]
 
     sequence: list[tuple[str, Any]] = [
+        ("locked not kept", lambda: [-v for v in locked_vars]),
         ("requested channel", lambda: metric(requested, 0)),
         ("requested version", lambda: metric(requested, 1)),
         ("tracked features", lambda: list(tracked.values())),
         ("misfeatures", lambda: misfeatures),
         ("requested build", lambda: metric(requested, 2)),
         ("requested noarch", lambda: metric(requested, 3)),
-        ("locked not kept", lambda: [-v for v in locked_vars]),
         ("channel", lambda: metric(others, 0)),
         ("version", lambda: metric(others, 1)),
         ("build", lambda: metric(others, 2)),

@@ -94,6 +94,17 @@ def test_the_sum_over_the_solution_wins_over_the_first_name_decided(tmp_path):
     assert (chosen["app"], chosen["liba"], chosen["libb"]) == ("1.0-h0_0", "2.0-h0_0", "2.0-h0_0")
 
 
+def test_a_locked_record_that_still_fits_is_kept_unless_its_name_is_updated(tmp_path):
+    from solver.conda.gateway import Gateway
+
+    chans = channels(tmp_path, {"c": [rec("app", "1.0", depends=["lib"]), rec("lib", "1.0"), rec("lib", "2.0")]})
+    locked = next(r for _, r in Gateway(chans, "linux-64").records("lib") if r.version == "1.0")
+    kept = solve_conda(request(chans, ["app"], locked=[locked]), objective="conda")
+    assert _names(kept)["lib"] == "1.0-h0_0"
+    freed = solve_conda(request(chans, ["app"], locked=[locked], update=["lib"]), objective="conda")
+    assert _names(freed)["lib"] == "2.0-h0_0"
+
+
 def test_an_unsatisfiable_request_is_explained_under_the_conda_objective_too(tmp_path):
     chans = channels(tmp_path, {"c": [rec("a", "1.0", depends=["c <2"]), rec("c", "2.0")]})
     with pytest.raises(UnsolvableError, match="your requirement a cannot be satisfied"):
