@@ -29,7 +29,7 @@ The sequence (conda's ``Resolve.solve`` for a fresh environment), after one metr
    the solution tracks;
 4. requested names: build rank, then noarch rank;
 5. every other name: channel, version, build, noarch ranks;
-6. the number of packages not requested;
+6. the number of packages not requested (leaving out those every solution has: a constant);
 7. timestamp ranks of all names.
 
 Ties left after all that are broken by the SAT solver, as in conda.
@@ -116,6 +116,30 @@ class _Problem:
                 return False
         r = self.reachable
         return not any((a == 0 or a in true) and b in true for a, b in zip(r.forbid_a, r.forbid_b))
+
+    def forced_names(self, keep: list[bool]) -> set[int]:
+        """Names every solution installs: those a user spec names, and, to a fixpoint, every name
+        all kept candidates of a forced name require. Counting them changes no choice."""
+        reqs_of: dict[int, list[set[int]]] = defaultdict(list)  # owner -> names each requirement allows
+        for owner, targets in self.requirements():
+            names = {self.name_of[t - 1] for t in targets if keep[t]}
+            if len(names) == 1:
+                reqs_of[owner].append(names)
+        forced = {n for names in reqs_of.get(0, ()) for n in names}
+        by_name: dict[int, list[int]] = defaultdict(list)
+        for v in range(1, len(keep)):
+            if keep[v]:
+                by_name[self.name_of[v - 1]].append(v)
+        queue = list(forced)
+        while queue:
+            cands = by_name.get(queue.pop(), ())
+            if not cands:
+                continue
+            common = set.intersection(*({n for names in reqs_of.get(v, ()) for n in names} for v in cands))
+            for n in common - forced:
+                forced.add(n)
+                queue.append(n)
+        return forced
 
     def kept(self) -> list[bool]:
         """conda's reduced index over the variables (index 0 unused)."""
@@ -244,14 +268,12 @@ def solve_with_conda_objective(provider: CondaProvider, problem: Problem, *, sta
     ranks: dict[int, tuple] = {}
     for vs in by_name.values():
         ranks.update(_rank_columns(p.records, vs, disabled, lambda v: provider.channel_index(p.solvables[v - 1])))
+    forced = p.forced_names(keep)
     requested = [n for n in by_name if n in p.user_names]
     others = [n for n in by_name if n not in p.user_names]
 
-    def metric(names, column: int) -> list[int]:
-        out: list[int] = []
-        for n in names:
-            out.extend(opt.ranked([(v, ranks[v][column]) for v in by_name[n]]))
-        return out
+    def metric(names, column: int) -> list[list[int]]:
+        return [opt.ranked([(v, ranks[v][column]) for v in by_name[n]]) for n in names]
 
     # track_features in the solution, and records installed without a feature the solution tracks
     tracked = {f: opt.any_of(vs) for f, vs in sorted(p.trackers.items()) if any(keep[v] for v in vs)}
@@ -275,7 +297,7 @@ def solve_with_conda_objective(provider: CondaProvider, problem: Problem, *, sta
         ("version", lambda: metric(others, 1)),
         ("build", lambda: metric(others, 2)),
         ("noarch", lambda: metric(others, 3)),
-        ("packages", lambda: [opt.any_of(by_name[n]) for n in others]),
+        ("packages", lambda: [opt.any_of(by_name[n]) for n in others if n not in forced]),
         ("timestamp", lambda: metric(requested + others, 4)),
     ]
     values = {}

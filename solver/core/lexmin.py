@@ -102,10 +102,14 @@ class LexMinimizer:
         return ladder
 
     # -- minimising ----------------------------------------------------------------------------
-    def minimize(self, lits: Sequence[int]) -> int:
-        """Make as few of ``lits`` true as possible (keeping every earlier optimum); returns that
-        count and keeps the model."""
-        lits = list(dict.fromkeys(lits))
+    def minimize(self, terms: Sequence[int | Sequence[int]]) -> int:
+        """Make as few of the literals true as possible (keeping every earlier optimum); returns
+        that count and keeps the model. A term is a literal, or a unary number already in order
+        (a :meth:`ranked` ladder: each literal implies the one before it), which the count bound
+        then takes as one leaf instead of re-sorting it."""
+        leaves = [list(t) if isinstance(t, (list, tuple)) else [t] for t in terms]
+        leaves = [leaf for leaf in leaves if leaf]
+        lits = [lit for leaf in leaves for lit in leaf]
 
         def value(m: set[int]) -> int:
             return sum(1 for lit in lits if ((lit in m) if lit > 0 else (-lit not in m)))
@@ -114,7 +118,7 @@ class LexMinimizer:
         if best == 0:
             self.clauses.extend([-lit] for lit in lits)
             return 0
-        outputs = self._totalizer(lits, best)  # its outputs are left out of the model: nothing reads them
+        outputs = self._totalizer(leaves, best)  # its outputs are left out of the model: nothing reads them
         lo, first = 0, True
         while lo < best:
             k = best - 1 if first else (lo + best) // 2
@@ -129,14 +133,15 @@ class LexMinimizer:
             self.clauses.append([-outputs[best]])
         return best
 
-    def _totalizer(self, lits: list[int], bound: int) -> list[int]:
-        """Outputs o[0..min(n, bound+1)-1]: o[k] is forced true when more than k of ``lits`` are."""
-        cap = min(len(lits), bound + 1)
-        if len(lits) == 1:
-            return [lits[0]]
-        mid = len(lits) // 2
-        left = self._totalizer(lits[:mid], bound)
-        right = self._totalizer(lits[mid:], bound)
+    def _totalizer(self, leaves: list[list[int]], bound: int) -> list[int]:
+        """Outputs o[0..min(n, bound+1)-1] over the leaves' n literals: o[k] is forced true when
+        more than k of them are. A leaf is a unary number (see ``minimize``): its own outputs."""
+        if len(leaves) == 1:
+            return leaves[0][: bound + 1]  # a higher rung implies this one
+        mid = len(leaves) // 2
+        left = self._totalizer(leaves[:mid], bound)
+        right = self._totalizer(leaves[mid:], bound)
+        cap = min(len(left) + len(right), bound + 1)
         out = [self.new_var() for _ in range(cap)]
         add = self.clauses.append
         for i in range(len(left) + 1):
