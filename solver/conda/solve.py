@@ -65,7 +65,8 @@ def solve_conda(
 ) -> CondaSolution:
     """Solve ``request``. ``objective``: ``"pixi"`` (rattler's choices: each name, breadth first,
     gets its best candidate that still fits) or ``"conda"`` (conda's classic solver: a sequence of
-    metrics minimised over the whole solution, legacy ``features`` honoured; see ``objective``).
+    metrics minimised over the whole solution, legacy ``features`` honoured; see ``objective``: its
+    minimisations always run on pycosat, from the native solver's answer, whatever ``backend``).
     ``snapshot_path``: also write the request and every record the solve
     reached to that file (whether it succeeds or not), for bug reports and replays. Without it,
     the ``SOLVER_SNAPSHOT_DIR`` environment variable names a folder that receives one snapshot
