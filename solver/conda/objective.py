@@ -47,6 +47,7 @@ from .virtual import is_virtual_name
 if TYPE_CHECKING:
     from .provider import CondaProvider
 
+
 def _features(text: str | None) -> frozenset[str]:
     return frozenset(text.replace(",", " ").split()) if text else frozenset()
 
@@ -108,7 +109,8 @@ class _Problem:
         return seen
 
     def is_solution(self, true: set[int], keep: list[bool]) -> bool:
-        """Whether these variables, all kept, meet every requirement and forbidden pair."""
+        """Whether these variables, all kept, meet every requirement and forbidden pair (at most
+        one per name is the caller's to vouch for: the native solver's answer has it)."""
         if not all(keep[v] for v in true):
             return False
         for owner, targets in self.requirements():
