@@ -538,9 +538,9 @@ class SubdirData:
         if base_url:
             # repodata v2: base_url may be absolute or relative to the subdir URL.
             joined = urljoin(subdir_url + "/", base_url)
-            from solver.conda.channel import strip_credentials
+            from solver.conda.channel import canonical_channel_url
 
-            return strip_credentials(joined).rstrip("/") + "/"
+            return canonical_channel_url(joined).rstrip("/") + "/"
         return canonical_subdir + "/"
 
     @property
