@@ -148,11 +148,17 @@ def _solve_conda_objective(provider, problem) -> list[int]:
     chosen = solve_with_conda_objective(provider, problem)
     if chosen is not None:
         return chosen
-    solve(provider, problem, minimal=True)  # raises UnsolvableError with the explanation
+    found = solve(provider, problem, minimal=True)  # raises UnsolvableError with the explanation
+    # a solution exists, but each needs a record whose legacy features nothing it reaches tracks
+    records = [provider.record(s) for s in found]
+    tracked = {f for r in records for f in (r.track_features or "").replace(",", " ").split()}
+    needing = [f"{r.name} {r.version} ({r.build}) has `features: {r.features}`" for r in records
+               if set((r.features or "").replace(",", " ").split()) - tracked]
     raise UnsolvableError(
-        "Cannot solve the requirements with conda's objective: every solution installs a record "
-        "carrying a legacy feature (its `features`) that no package in the solution tracks "
-        "(`track_features`)."
+        "Cannot solve the requirements with conda's objective",
+        details="under conda's rules a record with legacy `features` needs a package in the solution "
+                "that tracks them (`track_features`), and none can be installed: "
+                + ("; ".join(needing) or "every solution needs such a record"),
     )
 
 

@@ -111,6 +111,15 @@ def test_an_unsatisfiable_request_is_explained_under_the_conda_objective_too(tmp
         solve_conda(request(chans, ["a"]), objective="conda")
 
 
+def test_a_featured_record_nothing_can_track_is_named_when_conda_cannot_solve(tmp_path):
+    chans = channels(tmp_path, {"c": [dict(rec("lib", "1.0", "fast_0"), features="fast")]})
+    assert _names(solve_conda(request(chans, ["lib"])))["lib"] == "1.0-fast_0"  # rattler ignores features
+    with pytest.raises(UnsolvableError) as info:
+        solve_conda(request(chans, ["lib"]), objective="conda")
+    assert "lib 1.0 (fast_0) has `features: fast`" in str(info.value)
+    assert "track_features" in str(info.value)
+
+
 def test_unknown_objective_and_lowest_strategy_are_refused(tmp_path):
     chans = channels(tmp_path, {"c": [rec("a", "1.0")]})
     with pytest.raises(InputError, match="unknown solve objective 'fastest'"):
