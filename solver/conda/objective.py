@@ -119,29 +119,43 @@ class _Problem:
         r = self.reachable
         return not any((a == 0 or a in true) and b in true for a, b in zip(r.forbid_a, r.forbid_b))
 
-    def forced_names(self, keep: list[bool]) -> set[int]:
-        """Names every solution installs: those a user spec names, and, to a fixpoint, every name
-        all kept candidates of a forced name require. Counting them changes no choice."""
-        reqs_of: dict[int, list[set[int]]] = defaultdict(list)  # owner -> names each requirement allows
+    def forced_choices(self, keep: list[bool]) -> dict[int, set[int]]:
+        """Names every solution installs, each with the kept candidates a solution may still
+        choose for it: a user spec's name, its candidates matching the spec; and, to a fixpoint,
+        a name every allowed candidate of a forced name requires, with the union of what those
+        requirements allow. (Any solution installs one allowed candidate of a forced name, and
+        that one's requirement on the next name must be met.)"""
+        on_one_name: dict[int, list[tuple[int, set[int]]]] = defaultdict(list)
         for owner, targets in self.requirements():
-            names = {self.name_of[t - 1] for t in targets if keep[t]}
+            kept = {t for t in targets if keep[t]}
+            names = {self.name_of[t - 1] for t in kept}
             if len(names) == 1:
-                reqs_of[owner].append(names)
-        forced = {n for names in reqs_of.get(0, ()) for n in names}
-        by_name: dict[int, list[int]] = defaultdict(list)
-        for v in range(1, len(keep)):
-            if keep[v]:
-                by_name[self.name_of[v - 1]].append(v)
-        queue = list(forced)
+                on_one_name[owner].append((names.pop(), kept))
+        allowed: dict[int, set[int]] = {}
+        queue: list[int] = []
+
+        def narrow(name: int, targets: set[int]) -> None:
+            now = allowed.get(name)
+            new = set(targets) if now is None else now & targets
+            if now is None or new != now:
+                allowed[name] = new
+                queue.append(name)
+
+        for name, targets in on_one_name.get(0, ()):
+            narrow(name, targets)
         while queue:
-            cands = by_name.get(queue.pop(), ())
+            cands = allowed[queue.pop()]
             if not cands:
                 continue
-            common = set.intersection(*({n for names in reqs_of.get(v, ()) for n in names} for v in cands))
-            for n in common - forced:
-                forced.add(n)
-                queue.append(n)
-        return forced
+            per: list[dict[int, set[int]]] = []
+            for c in cands:
+                needs: dict[int, set[int]] = {}
+                for name, targets in on_one_name.get(c, ()):
+                    needs[name] = targets if name not in needs else needs[name] & targets
+                per.append(needs)
+            for name in set.intersection(*(set(d) for d in per)):
+                narrow(name, set().union(*(d[name] for d in per)))
+        return allowed
 
     def kept(self) -> list[bool]:
         """conda's reduced index over the variables (index 0 unused)."""
@@ -270,7 +284,17 @@ def solve_with_conda_objective(provider: CondaProvider, problem: Problem, *, sta
     ranks: dict[int, tuple] = {}
     for vs in by_name.values():
         ranks.update(_rank_columns(p.records, vs, disabled, lambda v: provider.channel_index(p.solvables[v - 1])))
-    forced = p.forced_names(keep)
+    # names every solution installs: the candidates none can choose are ruled out, and each rank
+    # counts from the best one still allowed (a constant per name, so no choice changes), which
+    # keeps the counts, and the count bounds built on them, small
+    choices = p.forced_choices(keep)
+    forced = set(choices)
+    for name, allowed in choices.items():
+        if allowed and name in by_name:
+            opt.clauses.extend([-v] for v in by_name[name] if v not in allowed)
+            offset = [min(ranks[v][i] for v in allowed) for i in range(5)]
+            for v in by_name[name]:
+                ranks[v] = tuple(max(0, r - o) for r, o in zip(ranks[v], offset))
     requested = [n for n in by_name if n in p.user_names]
     others = [n for n in by_name if n not in p.user_names]
 
