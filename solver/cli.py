@@ -78,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("snapshot", help="a snapshot written by a solve run with SOLVER_SNAPSHOT_DIR set")
     r.add_argument("--backend", choices=BACKENDS, default=None, help="SAT backend (default: native)")
     r.add_argument("--objective", choices=OBJECTIVES, default=None,
-                   help="which solution to prefer (default: pixi; see solve --help)")
+                   help="which solution to prefer (default: pixi; see solve --help); a snapshot written by "
+                        "a solve with the same objective replays it exactly")
     r.add_argument("--json", action="store_true", help="print the solution (or the explanation) as JSON")
     r.add_argument("-v", "--verbose", action="count", default=0)
     r.add_argument("-q", "--quiet", action="store_true")
