@@ -9,7 +9,8 @@ which no requirement can be dropped: every proper subset is satisfiable.
 Deletion-based shrinking (the classic MUS algorithm): starting from the named set, drop each
 requirement in turn and keep it dropped when the rest still cannot be solved. Each question is a
 fresh native solve over the same provider, whose candidates, matches and dependencies are cached by
-then, so it costs a few milliseconds (``benchmarks/bench_unsat.py`` measures it). When the set
+then, so it costs little (``benchmarks/bench_unsat.py``, 129 unsatisfiable requests over the real
+channels: a median of 0.04 ms, about 15% of the time spent explaining). When the set
 shrinks, the explanation is rebuilt from the solve of the smaller problem, so its derivation and
 its closing line talk about the same requirements.
 
