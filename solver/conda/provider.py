@@ -111,7 +111,6 @@ class CondaProvider(Provider):
         self._vs_highest: dict[int, tuple[bool, bytes] | None] = {}
         self._by_version: dict[int, list[tuple[bytes, int]]] = {}
 
-        self._sorter = CandidateSorter(self)
         self._virtual = {r.name: r for r in virtual_records(list(request.virtual_packages))}
 
         # user input: specs, constraints, channel pins, locked records
@@ -130,6 +129,10 @@ class CondaProvider(Provider):
             for rec in request.locked:
                 if rec.name not in skip:
                     self._locked.setdefault(rec.name, rec)
+        self._sorter = CandidateSorter(
+            self, records=self._records, channels=self._sv_channel, version_keys=self._sv_key,
+            excluded=self._sv_excluded, locked=self._locked,
+        )
         check_choice(request.strategy, SolveStrategy, "strategy")
         check_choice(request.channel_priority, ChannelPriority, "channel priority")
 

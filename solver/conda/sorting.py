@@ -29,16 +29,19 @@ from .model import PackageRecord
 
 
 class CandidateSorter:
-    """Orders one provider's candidates. It reads the provider's per-solvable tables (records,
-    channel indexes, version keys, exclusion reasons: lists the provider only appends to) and asks
-    it the highest version a dependency allows (``CondaProvider.highest_matching``)."""
+    """Orders one provider's candidates. The provider hands over its per-solvable tables (records,
+    channel indexes, version keys, exclusion reasons: lists it only appends to, so they stay
+    current) and its locked records by name; the sorter asks the provider itself only public
+    questions (dependencies, the highest version a dependency allows, names)."""
 
-    def __init__(self, provider: Any):  # the CondaProvider that owns it (which imports this module)
-        self.p = provider
-        self.records = provider._records
-        self.channels = provider._sv_channel
-        self.version_keys = provider._sv_key
-        self.excluded = provider._sv_excluded
+    def __init__(self, provider: Any, *, records: list, channels: list[int], version_keys: list[bytes],
+                 excluded: list, locked: dict[str, PackageRecord]):
+        self.p = provider  # the CondaProvider that owns it (which imports this module)
+        self.records = records
+        self.channels = channels
+        self.version_keys = version_keys
+        self.excluded = excluded
+        self.locked = locked
         self.strategy = provider.request.strategy
 
     def is_lowest(self, nid: int) -> bool:
@@ -85,7 +88,7 @@ class CandidateSorter:
                 out.append(decorated[i][-1])
             i = j
 
-        locked = self.p._locked.get(self.p.display_name(nid))
+        locked = self.locked.get(self.p.display_name(nid))
         if locked is not None:
             pick = self.find_locked(out, locked)
             if pick is not None:
