@@ -341,6 +341,7 @@ def solve_command(args) -> int:
             lock=existing,
             update=args.update,
             backend=args.backend or "native",
+            objective=args.objective or "pixi",
             http=_settings(args),
             progress=progress,
         )
@@ -413,7 +414,7 @@ def replay_command(args) -> int:
     head = {"snapshot": str(args.snapshot), "platform": request.platform, "backend": backend,
             "specs": list(request.specs), "records": len(snapshot.records)}
     try:
-        solution = solve_conda(request, snapshot.gateway(), backend=backend)
+        solution = solve_conda(request, snapshot.gateway(), backend=backend, objective=args.objective or "pixi")
     except UnsolvableError as exc:
         if args.json:
             _emit_json({"status": "unsolvable", **head, "seconds": round(time.perf_counter() - t0, 3),

@@ -77,6 +77,11 @@ class Channel(msgspec.Struct, frozen=True):
         return parse_channel(spec, channel_alias)
 
 
+def channel_tail(channel: str) -> str:
+    """The last path part of a channel (its name), for matching ``conda-forge::x`` to a URL."""
+    return channel.rstrip("/").rsplit("/", 1)[-1]
+
+
 def canonical_channel_url(url: str) -> str:
     """``url`` without ``user:password@``, a conda ``/t/<token>`` path segment, query or fragment:
     a channel's identity, safe to show and to write."""
