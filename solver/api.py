@@ -316,7 +316,10 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
     does not depend on which finished first."""
     if not units:
         return []
-    conda_http = _http_client(cache, http_settings, progress=progress)
+    # Local channels (file://) need no HTTP client: a command-line solve of a local project then
+    # never imports the transport.
+    remote = any(not c.startswith("file:") for u in units for c in u.conda.channels)
+    conda_http = _http_client(cache, http_settings, progress=progress) if remote else None
     cancelled = threading.Event()
 
     def one(index: int, unit) -> _Outcome:
@@ -362,7 +365,8 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
                 raise error
             return results
     finally:
-        conda_http.close()
+        if conda_http is not None:
+            conda_http.close()
 
 
 class _Cancelled(Exception):

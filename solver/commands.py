@@ -322,14 +322,14 @@ def solve_command(args) -> int:
             progress=progress,
         )
         progress.finish()
-        from .lock import dumps_lock
+        from .lock import dumps_lock, write_lock_text
 
         text = dumps_lock(result.lock)
         old = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
         written = old != text
         if written:
             try:
-                api.write_lock(result.lock, lock_path)
+                write_lock_text(text, lock_path)  # what api.write_lock writes, serialised once
             except OSError as exc:
                 # mkdir on a path through a file says "File exists": name the file instead
                 blocker = next((p for p in lock_path.parents if p.exists()), None)

@@ -14,11 +14,12 @@ Standard library only (``re``, ``urllib.parse``), cheap to import on the lock-ch
 
 from __future__ import annotations
 
-import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
-_CONDA_TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
+from .lazyre import lazy
+
+_USERINFO = lazy(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+_CONDA_TOKEN = lazy(r"/t/[^/\s]+(?=/|$)")
 
 
 def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:

@@ -10,7 +10,6 @@ specs, its message says which specs conflict and why.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -38,6 +37,8 @@ SNAPSHOT_DIR_ENV = "SOLVER_SNAPSHOT_DIR"
 
 
 def _snapshot_file(folder: str, request: CondaRequest) -> Path:
+    import hashlib
+
     digest = hashlib.sha256(msgspec.json.encode(request)).hexdigest()[:12]
     return Path(folder) / f"conda-{request.platform}-{digest}.snapshot"
 

@@ -1,0 +1,183 @@
+"""What the command line costs beyond the solve (issue 13.3), over small real projects.
+
+For each project (a ``pixi.toml`` over the real channels in ../shared/data/conda, one platform):
+
+* ``solve``: ``solver solve PROJECT --lock-file X`` as a whole fresh process, the lock removed
+  before each run (so every run reads the manifest, solves and writes the lock);
+* ``help``: ``solver --help`` as a whole fresh process (the interpreter, argparse, our CLI module);
+* ``rattler``: py-rattler's load + solve of the same request in-process (``SparseRepoData`` of
+  every subdir, then ``solve_with_sparse_repodata``; the specs, channels and virtual packages are
+  the ones our request builder gives, as tests/cli/test_real_projects.py compares them).
+
+The figure of merit is ``(solve - help) / rattler``: what a user waits for beyond an interpreter
+that only prints help, against a peer that already runs in-process. Medians of ``--repeat`` runs;
+the summary line is the median over the projects (issue target: at most 2).
+
+Measure a regular (non-editable) install: it ships byte-code (pip compiles it at install time),
+which is what users run. In a source tree or an editable install this sandbox's
+``PYTHONDONTWRITEBYTECODE`` would make every process recompile our modules; the benchmark then
+caches byte-code outside the tree (``PYTHONPYCACHEPREFIX``) and says so.
+
+    python benchmarks/bench_cli_overhead.py [--repeat 15] [--projects NAME,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SOLVER_SHARED_DATA", ROOT.parent / "shared" / "data")) / "conda"
+
+# name -> (platform, channels, dependencies): small projects a pixi user writes.
+PROJECTS = {
+    "numpy-py312": ("linux-64", ["conda-forge"], {"python": "3.12.*", "numpy": "*"}),
+    "pandas": ("linux-64", ["conda-forge"], {"python": ">=3.11", "pandas": "*"}),
+    "pytest-osx": ("osx-arm64", ["conda-forge"], {"python": "3.12.*", "pytest": "*", "rich": "*"}),
+    "requests-win": ("win-64", ["conda-forge"], {"python": "*", "requests": "*"}),
+    "cmake-ninja": ("linux-64", ["conda-forge"], {"cmake": "*", "ninja": "*", "make": "*"}),
+    "ros-humble": ("linux-64", ["robostack-humble", "conda-forge"], {"ros-humble-rclpy": "*", "python": "*"}),
+}
+
+
+def manifest_text(name: str, platform: str, channels: list[str], deps: dict[str, str]) -> str:
+    chans = ", ".join(f'"{(SHARED / c).as_uri()}"' for c in channels)
+    lines = [f'[workspace]\nname = "{name}"\nchannels = [{chans}]\nplatforms = ["{platform}"]\n', "[dependencies]"]
+    lines += [f'{k} = "{v}"' for k, v in deps.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _installed_with_bytecode() -> bool:
+    import solver
+
+    pkg = Path(solver.__file__).resolve().parent
+    return "site-packages" in pkg.parts and any((pkg / "__pycache__").glob("cli.*.pyc"))
+
+
+def _env(tmp: Path, regular: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    env["SOLVER_CACHE_DIR"] = str(tmp / "cache")
+    env["PIP_CONFIG_FILE"] = os.devnull
+    if not regular:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+        env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _solver_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "solver"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "solver"]
+
+
+def _child_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _run_times(cmd: list[str], env: dict, repeat: int, before=None) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of ``repeat`` fresh processes."""
+    wall, cpu = [], []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        c0, t0 = _child_cpu(), time.perf_counter()
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(_child_cpu() - c0)
+        if proc.returncode != 0:
+            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.decode()}")
+    return wall, cpu
+
+
+def rattler_load_solve(request) -> tuple[float, float]:
+    """Wall and CPU seconds (all threads) for py-rattler to open every subdir and solve
+    ``request`` (a ``CondaRequest``)."""
+    from rattler import BuildString, Channel, GenericVirtualPackage, PackageName, SparseRepoData, Version
+    from rattler import solve_with_sparse_repodata
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    sparse = []
+    for url in request.channels:
+        folder = Path(url.removeprefix("file://"))
+        for subdir in (request.platform, "noarch"):
+            path = folder / subdir / "repodata.json"
+            if path.is_file():
+                sparse.append(SparseRepoData(Channel(url), subdir, str(path)))
+    virtual = [GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
+               for v in request.virtual_packages]
+    records = asyncio.run(solve_with_sparse_repodata(list(request.specs), sparse, virtual_packages=virtual))
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    if not records:
+        raise SystemExit("rattler found no solution")
+    return dt, dc
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated subset of: " + ", ".join(PROJECTS))
+    args = ap.parse_args()
+    if not (SHARED / "conda-forge" / "noarch" / "repodata.json").is_file():
+        raise SystemExit(f"shared data not found at {SHARED}")
+    import solver
+
+    regular = _installed_with_bytecode()
+    print(f"solver from {Path(solver.__file__).parent} "
+          f"({'regular install, shipped byte-code' if regular else 'source tree: byte-code cached in PYTHONPYCACHEPREFIX'})")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cli-overhead-"))
+    try:
+        env = _env(tmp, regular)
+        cli = _solver_cmd()
+        _run_times([*cli, "--help"], env, 3)
+        help_wall, help_cpu = (statistics.median(t) for t in _run_times([*cli, "--help"], env, args.repeat))
+        print(f"{'solver --help':<16} median {help_wall * 1000:7.1f} ms wall, {help_cpu * 1000:7.1f} ms CPU")
+        print(f"{'':<16} {'---------- wall (ms) ----------':>39}   {'---------- CPU (ms) -----------':>39}")
+        print(f"{'project':<16} {'solve':>9} {'- help':>9} {'rattler':>9} {'ratio':>7}   "
+              f"{'solve':>9} {'- help':>9} {'rattler':>9} {'ratio':>7}   (medians)")
+        ratios: dict[str, list[float]] = {"wall": [], "cpu": []}
+        for name in args.projects.split(","):
+            platform, channels, deps = PROJECTS[name]
+            if not all((SHARED / c).is_dir() for c in channels):
+                print(f"{name:<16} skipped: channel missing")
+                continue
+            proj = tmp / name
+            proj.mkdir()
+            (proj / "pixi.toml").write_text(manifest_text(name, platform, channels, deps))
+            lock = tmp / f"{name}.lock"
+            cmd = [*cli, "solve", str(proj), "--lock-file", str(lock), "-q"]
+
+            def drop(lock=lock):
+                lock.unlink(missing_ok=True)
+
+            _run_times(cmd, env, 2, drop)  # warm: byte-code, repodata index
+            solve_wall, solve_cpu = (statistics.median(t) for t in _run_times(cmd, env, args.repeat, drop))
+            (unit,) = solver.build_requests(solver.load_manifest(proj / "pixi.toml"))
+            rattler_load_solve(unit.conda)  # warm
+            theirs = [rattler_load_solve(unit.conda) for _ in range(args.repeat)]
+            their_wall = statistics.median(t for t, _ in theirs)
+            their_cpu = statistics.median(c for _, c in theirs)
+            row = f"{name:<16}"
+            for kind, ours, base, peer in (("wall", solve_wall, help_wall, their_wall), ("cpu", solve_cpu, help_cpu, their_cpu)):
+                ratio = (ours - base) / peer
+                ratios[kind].append(ratio)
+                row += f" {ours * 1000:9.1f} {(ours - base) * 1000:9.1f} {peer * 1000:9.1f} {ratio:7.2f}  "
+            print(row, flush=True)
+        if ratios["wall"]:
+            print(f"median ratio (solve - help) / rattler load+solve over {len(ratios['wall'])} projects "
+                  f"(target <= 2): wall {statistics.median(ratios['wall']):.2f}, CPU {statistics.median(ratios['cpu']):.2f}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
