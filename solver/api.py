@@ -381,8 +381,9 @@ class _Cancelled(Exception):
 
 
 def _fetch_kind(url: str, method: str) -> str:
-    """What a fetch is, for progress: ``repodata`` (a channel subdir), ``page`` (a PyPI index or
-    find-links page, a mapping), ``metadata`` (a wheel's METADATA, also by range), ``file``."""
+    """What a fetch is, for progress: ``repodata`` (a channel subdir or its shard index),
+    ``shard`` (one package name's repodata shard), ``page`` (a PyPI index or find-links page, a
+    mapping), ``metadata`` (a wheel's METADATA, also by range), ``file``."""
     if method == "fetch_to_cache":
         return "repodata"
     if method == "get_range" or url.endswith(".metadata"):
@@ -390,6 +391,8 @@ def _fetch_kind(url: str, method: str) -> str:
     path = url.split("?", 1)[0].split("#", 1)[0]
     if path.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".conda")):
         return "file"
+    if path.endswith(".msgpack.zst"):
+        return "shard"  # CEP-16: one small file per package name
     return "page"
 
 

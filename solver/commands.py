@@ -82,7 +82,7 @@ class Progress:
         self.fetches += 1
         self.downloaded += info.get("bytes") or 0
         kind = info.get("kind", "page")
-        if self.verbose > (1 if kind in ("metadata", "file") else 0):
+        if self.verbose > (1 if kind in ("metadata", "file", "shard") else 0):
             how = "up to date (cache)" if info.get("from_cache") else _size(info.get("bytes") or 0)
             self._clear()
             from .redact import mask_credentials

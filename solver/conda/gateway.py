@@ -6,6 +6,10 @@ the server has no ``.zst``; which one exists is remembered per subdir URL), conc
 subdir is then opened as a lazy ``SubdirData``; records of a name are decoded the first time the
 name is asked for and kept.
 
+Before those, a remote subdir is asked for its CEP-16 shard index (``solver.conda.shards``): where
+there is one, only the shards of the names the solve asks for are fetched. A subdir remembered
+as having none (it was last read from a full repodata file) is not asked again.
+
 A missing ``noarch`` subdir means the channel does not exist (or the URL is wrong): that is an
 ``InputError``. A missing platform subdir is normal (not every channel builds for every platform):
 it counts as empty and is listed in ``Gateway.missing_subdirs``.
@@ -13,10 +17,11 @@ it counts as empty and is listed in ``Gateway.missing_subdirs``.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
+
+import msgspec
 
 from solver.conda.channel import Channel, strip_credentials
 from solver.conda.model import PackageRecord
@@ -40,7 +45,7 @@ def _remote_origin(ch: Channel, sd: str) -> str:
 
 def _json_size(path: Path | None) -> int:
     """Roughly how many bytes of JSON ``path`` (or the ``.zst`` next to it) holds; 0 if absent."""
-    if path is None:
+    if not isinstance(path, Path):  # absent, or a sharded subdir (opened while fetching)
         return 0
     for candidate, factor in ((path, 1), (path.with_name(path.name + ".zst"), _ZST_RATIO)):
         try:
@@ -76,10 +81,15 @@ class Gateway:
         self._lock = threading.Lock()
         self._names: list[str] | None = None
         self._lookup = None
+        self._shards = None  # solver.conda.shards.ShardFetcher once a channel serves shards
+        loaded = False
         try:
             self._load()
+            loaded = True
         finally:
-            if self._own_http and self._http is not None:
+            # sharded subdirs keep the client: they fetch shards as names are asked for
+            keep = loaded and self._shards is not None and bool(self._shards.subdirs)
+            if self._own_http and self._http is not None and not keep:
                 self._http.close()
                 self._http = None
 
@@ -114,7 +124,7 @@ class Gateway:
                     self._data[ci].append(res)
         except BaseException:
             for res in results:
-                if isinstance(res, SubdirData):
+                if hasattr(res, "records"):
                     res.close()
             raise
 
@@ -124,6 +134,8 @@ class Gateway:
 
         def open_one(job):
             _, ch, sd, path, where = job
+            if hasattr(path, "records"):
+                return path  # a sharded subdir, opened from its shard index while fetching
             try:
                 if ch.is_local and not ch.local_path.is_dir():
                     raise InputError(f"channel {ch.display!r} not found: {ch.local_path} is not a folder")
@@ -164,14 +176,23 @@ class Gateway:
         """Downloads (or revalidates) every remote subdir concurrently. ``None``: not on the server."""
         from solver.http import NotFoundError
 
+        from solver.conda.shards import SHARD_INDEX_FILE, ShardFetcher, open_sharded
+
         client = self._client()
         formats = self._read_formats()
+        self._shards = ShardFetcher(client, self.cache_dir)
 
         def fetch(job):
             ci, sd = job
             ch = self.channels[ci]
             base = ch.subdir_url(sd)
             key = strip_credentials(base)
+            # CEP-16 shards first, unless this subdir was last read from a full repodata file
+            if formats.get(key) in (None, SHARD_INDEX_FILE):
+                sharded = open_sharded(self._shards, client, ch, sd)
+                if sharded is not None:
+                    formats[key] = SHARD_INDEX_FILE
+                    return sharded
             order = ["repodata.json.zst", "repodata.json"]
             if formats.get(key) == "repodata.json":
                 order.reverse()
@@ -199,14 +220,14 @@ class Gateway:
 
     def _read_formats(self) -> dict[str, str]:
         try:
-            data = json.loads((self.cache_dir / _FORMATS_FILE).read_text())
+            data = msgspec.json.decode((self.cache_dir / _FORMATS_FILE).read_bytes())
             return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+        except (OSError, msgspec.DecodeError):
             return {}
 
     def _write_formats(self, formats: dict[str, str]) -> None:
         try:
-            write_atomic(self.cache_dir / _FORMATS_FILE, json.dumps(formats, sort_keys=True).encode())
+            write_atomic(self.cache_dir / _FORMATS_FILE, msgspec.json.encode(formats, order="sorted"))
         except OSError:
             pass  # remembering which format exists only saves a request
 
@@ -250,6 +271,9 @@ class Gateway:
         for subdirs in self._data:
             for sd in subdirs:
                 sd.close()
+        if self._own_http and self._http is not None:
+            self._http.close()
+            self._http = None
 
     def __enter__(self) -> Gateway:
         return self
