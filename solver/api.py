@@ -20,15 +20,19 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import msgspec
 
 from .conda.model import PackageRecord
-from .errors import InputError, LockOutdatedError, SolverError, UnsolvableError
+from .errors import InputError, SolverError, UnsolvableError
 from .feedback import CondaFeedback
 from .lock.model import LockFile
+from .options import Backend
 from .pypi.model import PyPIPackage
+
+if TYPE_CHECKING:
+    from .manifest.model import Manifest
 
 __all__ = [
     "CondaFeedback",
@@ -110,7 +114,7 @@ class HttpSettings(msgspec.Struct, kw_only=True):
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
 
 
-def load_manifest(path=None, cwd=None):
+def load_manifest(path: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None) -> Manifest:
     """Find and read a manifest (``pixi.toml`` or ``pyproject.toml`` with ``[tool.pixi]``)."""
     from .manifest import load_manifest as _load
 
@@ -158,12 +162,13 @@ def _as_manifest(manifest):
     return manifest
 
 
-def _unit_headline(unit, message: str) -> str:
-    """Names the environment (or solve group) in the stage's headline instead of adding a second one."""
-    stage_head = f"cannot solve the conda environment for {unit.platform}"
-    if message.startswith(stage_head):
-        return f"cannot solve the conda environment of {_unit_label(unit)} on {unit.platform}" + message[len(stage_head):]
-    return f"cannot solve {_unit_label(unit)} on {unit.platform}: {message}"
+def _unit_error(unit, exc: UnsolvableError) -> UnsolvableError:
+    """Names the environment (or solve group) in the conda stage's headline instead of adding a
+    second one; other failures get the unit put in front of their own headline."""
+    if exc.stage == "conda":
+        return exc.retitled(f"cannot solve the conda environment of {_unit_label(unit)} on {unit.platform}")
+    return UnsolvableError(f"cannot solve {_unit_label(unit)} on {unit.platform}: {exc.headline}",
+                           exc.explanation, details=exc.details, stage=exc.stage)
 
 
 def _unit_label(unit) -> str:
@@ -189,12 +194,12 @@ def _locked_for(unit, lock: LockFile | None) -> tuple[list[PackageRecord], list[
 
 
 def solve(
-    manifest,
+    manifest: Manifest | str | os.PathLike | None,
     environments: Iterable[str] | None = None,
     platforms: Iterable[str] | None = None,
     lock: LockFile | None = None,
     update: Iterable[str] | None = None,
-    backend: str = "native",
+    backend: Backend = "native",
     *,
     cache_dir=None,
     channel_alias: str | None = None,
@@ -333,7 +338,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress)
         except UnsolvableError as exc:
             cancelled.set()
-            raise UnsolvableError(_unit_headline(unit, str(exc)), getattr(exc, "explanation", None)) from None
+            raise _unit_error(unit, exc) from None
         except SolverError:
             cancelled.set()
             raise
@@ -526,19 +531,3 @@ def _relative_path(package: PyPIPackage, project_root: str | None) -> PyPIPackag
         return package
     rel = relative_to_project(package.path, project_root)
     return package if rel == package.path else msgspec.structs.replace(package, path=rel)
-
-
-def lock_outdated(reasons: list[str]) -> LockOutdatedError:
-    """The error ``--locked`` raises: the first reason up front, the others listed after it."""
-    reasons = list(dict.fromkeys(reasons))  # one line per reason (each platform of a unit may add the same)
-    head = reasons[0] if reasons else "the lock file is out of date"
-    rest = reasons[1:]
-    text = f"the lock file is out of date: {head}"
-    if rest:
-        shown = rest[:9]
-        text += "\n" + "\n".join(f"  - {r}" for r in shown)
-        if len(rest) > len(shown):
-            text += f"\n  ... and {len(rest) - len(shown)} more"
-    err = LockOutdatedError(text)
-    err.reasons = list(reasons)  # type: ignore[attr-defined]
-    return err

@@ -30,8 +30,10 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from ..core.provider import Dependencies, Problem
+from ..core.provider import Dependencies, Problem, Provider
 from ..errors import InputError
+from ..options import ChannelPriority, SolveStrategy, check_choice
+from ..platform import is_known_subdir
 from ..redact import mask_credentials
 from .matchspec import InvalidMatchSpec, MatchSpec
 from .model import CondaRequest, PackageRecord
@@ -39,11 +41,6 @@ from .version import version_key
 from .virtual import is_virtual_name, missing_virtual_reason, virtual_records
 
 _NO_DEPS = Dependencies()
-KNOWN_SUBDIRS = frozenset(
-    "noarch linux-32 linux-64 linux-aarch64 linux-armv6l linux-armv7l linux-ppc64le linux-ppc64 "
-    "linux-s390x linux-riscv64 osx-64 osx-arm64 win-32 win-64 win-arm64 emscripten-wasm32 "
-    "wasi-wasm32 zos-z freebsd-64".split()
-)
 _ANY, _VERSION_ONLY, _GENERAL = 0, 1, 2
 
 
@@ -93,7 +90,7 @@ def _parse_spec(text: str, *, where: str):
         raise InputError(f"{prefix}invalid match spec {text!r}: {exc}") from None
 
 
-class CondaProvider:
+class CondaProvider(Provider):
     """Implements ``solver.core.provider.Provider`` for one ``CondaRequest`` over a gateway.
 
     ``gateway.records(name)`` returns ``[(channel_index, PackageRecord), ...]`` where the index
@@ -151,13 +148,8 @@ class CondaProvider:
             for rec in request.locked:
                 if rec.name not in skip:
                     self._locked.setdefault(rec.name, rec)
-        strategy = request.strategy
-        if strategy not in ("highest", "lowest", "lowest-direct"):
-            raise InputError(f"unknown strategy {strategy!r} (expected highest, lowest or lowest-direct)")
-        if request.channel_priority not in ("strict", "disabled"):
-            raise InputError(
-                f"unknown channel priority {request.channel_priority!r} (expected strict or disabled)"
-            )
+        check_choice(request.strategy, SolveStrategy, "strategy")
+        check_choice(request.channel_priority, ChannelPriority, "channel priority")
 
     # -- problem ------------------------------------------------------------------------------
 
@@ -219,7 +211,7 @@ class CondaProvider:
                 self._vs_channel[vs] = self._channel_index(channel, text)
             except InputError:
                 head, _, last = channel.rstrip("/").rpartition("/")
-                if head and last in KNOWN_SUBDIRS:  # "channel/subdir::name"
+                if head and is_known_subdir(last):  # "channel/subdir::name"
                     self._vs_channel[vs] = self._channel_index(head, text)
                 else:
                     raise

@@ -36,9 +36,6 @@ JSON_DIR = "repodata-json"
 # less than creating, writing and later validating an index file costs.
 INDEX_MIN_BYTES = 1 << 20
 
-FLAG_CONDA = 1  # the record comes from "packages.conda"
-FLAG_SHADOWED = 2  # a .tar.bz2 whose .conda twin (same file stem) exists: never returned
-
 _record_decoder = msgspec.json.Decoder(PackageRecord)
 _info_decoder = msgspec.json.Decoder(dict)
 _BYTE_RE = lazy(r"\(byte (\d+)\)")

@@ -106,11 +106,3 @@ def load_snapshot(path) -> Snapshot:
     if snap.format != FORMAT:
         raise InputError(f"snapshot {path} has format {snap.format}; this version reads format {FORMAT}")
     return snap
-
-
-def replay_snapshot(path, *, backend: str = "native"):
-    """Solve a snapshot's request over its records; the same answer as the solve that wrote it."""
-    from .solve import solve_conda
-
-    snap = load_snapshot(path)
-    return solve_conda(snap.request, snap.gateway(), backend=backend)

@@ -90,7 +90,7 @@ def _sysreq_dict(sr) -> dict:
 
 
 def _effective_sysreq(platform: str, sr) -> dict:
-    from .platforms import DEFAULT_GLIBC, DEFAULT_LINUX, DEFAULT_MACOS, archspec_for, family
+    from ..platform import DEFAULT_GLIBC, DEFAULT_LINUX, archspec_for, effective_macos, family
 
     out = _sysreq_dict(sr)
     fam = family(platform)
@@ -99,7 +99,7 @@ def _effective_sysreq(platform: str, sr) -> dict:
         out.setdefault("libc", DEFAULT_GLIBC)
         out.setdefault("libc_family", "glibc")
     elif fam == "osx":
-        out.setdefault("macos", DEFAULT_MACOS)
+        out.setdefault("macos", effective_macos(platform))
     if fam in ("linux", "osx", "win") and archspec_for(platform):
         out.setdefault("archspec", archspec_for(platform))
     if fam not in ("linux", "win"):

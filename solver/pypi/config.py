@@ -30,10 +30,10 @@ from typing import Mapping
 import msgspec
 
 from ..errors import InputError
+from ..options import IndexStrategy, check_choice
 from .auth import strip_credentials
 from .model import PyPIIndex, PyPIRequest
 
-STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
 PRIORITIES = ("primary", "extra", "supplemental", "explicit")
 
 
@@ -120,10 +120,7 @@ def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None
     Where they come from: see the module docstring (the environment gives the main index when
     the manifest has none, and extra indexes and find-links only when it declares no index)."""
     env = os.environ if env is None else env
-    if request.index_strategy not in STRATEGIES:
-        raise InputError(
-            f"unknown index-strategy {request.index_strategy!r} (expected one of {', '.join(STRATEGIES)})"
-        )
+    check_choice(request.index_strategy, IndexStrategy, "index-strategy")
     for idx in request.indexes:
         if idx.priority not in PRIORITIES:
             raise InputError(

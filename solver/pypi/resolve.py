@@ -29,8 +29,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ..core.provider import Dependencies, Problem
+from ..core.provider import Dependencies, Problem, Provider
 from ..errors import InputError, NetworkError, SolverError, UnsolvableError
+from ..options import PrereleaseMode, check_choice
 from .auth import CredentialProvider, redact_text, strip_credentials
 from .config import IndexSource, effective_sources, pip_subprocess_env
 from .index import DistFile, fetch_flat, fetch_project, file_url_path, parse_filename
@@ -51,7 +52,6 @@ from .conda_map import conda_distributions
 from .model import CondaConflict, PyPIPackage, PyPIRequest, PyPIRequirement, PyPISolution
 from .tags import TargetEnv, target_from_conda
 
-PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
 PYTHON = "<python>"  # the core name of the target interpreter (no distribution can be named so)
 # Candidates standing for what conda installs: the conda version itself, and (only while working
 # out what PyPI would want of a conda-provided name, see _conda_conflicts) the other versions the
@@ -101,7 +101,7 @@ def _pkg_key(name: str) -> str:
     return canonicalize_name(name)
 
 
-class PyPIProvider:
+class PyPIProvider(Provider):
     """The provider the core solves over. Not thread-safe for the core's calls (one solve at a
     time); fetching runs on a private pool and only touches futures."""
 
@@ -122,11 +122,7 @@ class PyPIProvider:
         # matching every specifier)
         self.freed = frozenset(freed)
         self.freed_any = freed_any
-        if request.prerelease_mode not in PRERELEASE_MODES:
-            raise InputError(
-                f"unknown prerelease mode {request.prerelease_mode!r} "
-                f"(expected one of {', '.join(PRERELEASE_MODES)})"
-            )
+        check_choice(request.prerelease_mode, PrereleaseMode, "prerelease mode")
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="solver-pypi")
         self._lock = threading.Lock()
         # interning
