@@ -17,7 +17,7 @@ better). The shared channel is small (a few thousand records: only what some pix
 the full files are ~0.4 MB compressed here against tens of MB for the real conda-forge; the bytes
 saved grow with the channel, the shard count with the request.
 
-    python benchmarks/bench_shards.py [--repeat 5]
+    python benchmarks/bench_shards.py [--repeat 5] [--latency-ms 20]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ REQUESTS = {
 class CountingServer:
     """Serves ``root`` on 127.0.0.1; counts the requests and body bytes it sent."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, latency: float = 0.0):
         counter = self
         self.lock = threading.Lock()
         self.bytes = 0
@@ -66,6 +66,11 @@ class CountingServer:
 
             def log_message(self, *args):
                 pass
+
+            def send_head(self):
+                if latency:
+                    time.sleep(latency)  # a network's round trip, before the answer starts
+                return super().send_head()
 
             def copyfile(self, source, outputfile):
                 data = source.read()
@@ -156,6 +161,7 @@ def measure(server: CountingServer, fn, url, platform, specs, virtual, tmp: Path
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--latency-ms", type=float, default=0.0, help="delay every response by this much (a WAN)")
     args = ap.parse_args()
     if not (SHARED / "conda-forge" / "noarch" / "repodata.json").is_file():
         raise SystemExit(f"shared data not found at {SHARED}")
@@ -167,9 +173,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-shards-"))
     try:
         sharded_root, full_root = build_channels(tmp)
-        shards_srv, full_srv = CountingServer(sharded_root), CountingServer(full_root)
+        latency = args.latency_ms / 1000
+        shards_srv, full_srv = CountingServer(sharded_root, latency), CountingServer(full_root, latency)
         n_shards = sum(1 for _ in sharded_root.glob("conda-forge/*/shards/*.msgpack.zst"))
-        print(f"conda-forge from {SHARED}: {n_shards} shards over {len(list(sharded_root.glob('conda-forge/*')))} subdirs")
+        print(f"conda-forge from {SHARED}: {n_shards} shards over {len(list(sharded_root.glob('conda-forge/*')))} "
+              f"subdirs; {args.latency_ms:g} ms added to every response")
         print(f"{'request':<14} {'shards':>18} {'full files':>18} {'bytes':>7} {'rattler (shards)':>22} {'time':>7}")
         print(f"{'':<14} {'ms':>8} {'KiB':>9} {'ms':>8} {'KiB':>9} {'full/sh':>7} {'ms':>8} {'KiB':>9} {'sh':>3} "
               f"{'ours/r':>7}")

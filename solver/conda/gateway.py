@@ -233,6 +233,15 @@ class Gateway:
 
     # -- queries ------------------------------------------------------------------------------
 
+    def prefetch(self, specs) -> None:
+        """Starts the downloads the records of these names (or match specs) will need, where a
+        channel is sharded, so that a solve's first questions do not wait one after another.
+        Decoding stays lazy; local and full-file channels need nothing."""
+        if self._shards is not None and self._shards.subdirs:
+            from solver.conda.shards import dependency_name
+
+            self._shards.prefetch_names({dependency_name(s) for s in specs})
+
     def records(self, name: str) -> list[tuple[int, PackageRecord]]:
         """``(channel index, record)`` for ``name`` over all channels in priority order (for each
         channel: the platform subdir, then noarch). Decoded once, then served from memory."""

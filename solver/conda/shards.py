@@ -7,14 +7,15 @@ holds that name's records in repodata's shape (``packages``, ``packages.conda``,
 ``md5`` and ``sha256`` as raw bytes. Both base URLs are relative to the index's URL.
 
 The index is fetched with the HTTP cache's usual revalidation (it changes as the channel does).
-A shard is fetched the first time the solve asks for its name (the names the lazy loader decodes
-anyway), checked against the hash the index gives, and then kept in the cache under that hash
-for good: a content-addressed file cannot go stale. Bytes that do not hash to the index's value
-are an error and are never stored; a cached shard is checked again when read, so a damaged file
-is fetched anew rather than trusted. (CEP-16 names a shard by the hash of its file; a shard
-whose *decompressed* content has the hash is accepted too: either way the content is the one the
-index names.) While a shard's records are decoded, the shards of the names they depend on are
-fetched in the background on the HTTP client's pool, so the solve seldom waits on the network.
+A shard is fetched when the solve first asks for its name (the names the lazy loader decodes
+anyway), checked against the hash the index gives, and then kept in the cache under that hash for
+good: a content-addressed file cannot go stale. Bytes that do not hash to the index's value are an
+error and are never stored; a cached shard is checked again when read, so a damaged file is
+fetched anew rather than trusted. (CEP-16 names a shard by the hash of its file; a shard whose
+*decompressed* content has the hash is accepted too: either way the content is the one the index
+names.) As CEP-16's fetch process has it, every downloaded shard starts the downloads of the names
+its records depend on, on the HTTP client's pool, so the solve seldom waits on the network; the
+rest of the channel is never fetched.
 
 Only the gateway uses this module, for remote channels; a channel without an index (404) is read
 from ``repodata.json`` as before.
@@ -129,7 +130,7 @@ class ShardFetcher:
             return None
         return data if _matches(data, digest) else None  # damaged on disk: fetch it again
 
-    def _download(self, url: str, digest: bytes) -> bytes:
+    def _download(self, url: str, digest: bytes) -> Shard:
         data = self._client.get(url, cache=False).body  # our cache below is keyed by content
         if not _matches(data, digest):
             got = hashlib.sha256(data).hexdigest()
@@ -143,7 +144,12 @@ class ShardFetcher:
         with self._lock:
             self.downloads += 1
             self.downloaded_bytes += len(data)
-        return data
+        shard = decode_shard(data, url)
+        # CEP-16's fetch process: the names these records depend on are fetched next, at network
+        # speed rather than when the solve gets to them
+        self.prefetch_names({dependency_name(d) for table in (shard.packages, shard.packages_conda)
+                             for raw in table.values() for d in (raw.get("depends") or ()) if isinstance(d, str)})
+        return shard
 
     def _start(self, url: str, digest: bytes):
         """The future of ``digest``'s download, started on the client's pool if not yet."""
@@ -158,18 +164,18 @@ class ShardFetcher:
         if digest not in self._inflight and not self._path(digest).is_file():
             self._start(url, digest)
 
-    def get(self, url: str, digest: bytes) -> bytes:
-        """The shard's compressed bytes, verified: from the cache, else fetched (or the fetch a
-        prefetch already started)."""
-        data = self._read_cached(digest)
-        if data is not None:
-            return data
+    def get(self, url: str, digest: bytes) -> Shard:
+        """The shard, verified and decoded: from a download this process made (or is making), else
+        from the cache, else fetched now."""
         with self._lock:
             fut = self._inflight.get(digest)
             if fut is not None and fut.done() and fut.exception() is not None:
                 del self._inflight[digest]  # a failed prefetch: ask again, and report this error
                 fut = None
         if fut is None:
+            data = self._read_cached(digest)
+            if data is not None:
+                return decode_shard(data, url)
             fut = self._start(url, digest)
         return fut.result()
 
@@ -181,6 +187,14 @@ class ShardFetcher:
         if new:
             for sd in self.subdirs:
                 sd.prefetch(new)
+
+
+def decode_shard(data: bytes, url: str) -> Shard:
+    where = f"shard {mask_credentials(strip_credentials(url))}"
+    try:
+        return _shard_decoder.decode(_decompress(data, where))
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise InputError(f"malformed {where}: {exc}") from None
 
 
 def _matches(data: bytes, digest: bytes) -> bool:
@@ -276,9 +290,9 @@ class ShardedSubdir:
         if digest is None:
             return []
         self._fetcher.prefetch_names([name])  # the same name in the other subdirs, at once
-        data = self._fetcher.get(self._shard_url(digest), digest)
-        recs = self._decode(name, data, digest)
-        self._fetcher.prefetch_names({dependency_name(d) for r in recs for d in r.depends})
+        shard = self._fetcher.get(self._shard_url(digest), digest)
+        recs = self._records(name, shard, digest)
+        self._fetcher.prefetch_names({dependency_name(d) for r in recs for d in r.depends})  # cached ones
         with self._lock:
             return self._decoded.setdefault(name, recs)
 
@@ -303,12 +317,8 @@ class ShardedSubdir:
         return (f"shard {mask_credentials(strip_credentials(self._shard_url(digest)))} "
                 f"(channel {self.channel.display!r}, subdir {self.subdir!r})")
 
-    def _decode(self, name: str, data: bytes, digest: bytes) -> list[PackageRecord]:
+    def _records(self, name: str, shard: Shard, digest: bytes) -> list[PackageRecord]:
         where = self._where(digest)
-        try:
-            shard = _shard_decoder.decode(_decompress(data, where))
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise InputError(f"malformed {where}: {exc}") from None
         removed = set(shard.removed)
         conda_stems = {fn[: -len(".conda")] for fn in shard.packages_conda if fn.endswith(".conda")}
         out = []

@@ -85,6 +85,8 @@ def solve_conda(
         snapshot_path = _snapshot_file(os.environ[SNAPSHOT_DIR_ENV], request)
     provider = None
     try:
+        if hasattr(gateway, "prefetch"):  # a sharded channel fetches the user's names at once
+            gateway.prefetch(list(request.specs) + list(request.constraints))
         provider = CondaProvider(request, gateway)
         problem = provider.problem()
         try:
