@@ -184,6 +184,18 @@ def main() -> None:
                 row += (f" {med['help'] * 1000:8.1f} {med['solve'] * 1000:8.1f} {(med['solve'] - med['help']) * 1000:8.1f}"
                         f" {med['rattler'] * 1000:8.1f} {ratio:6.2f} {ratio_min:7.2f}  ")
             print(row, flush=True)
+        # What the solve path cannot avoid importing (msgspec: the records; tomli: the manifest;
+        # pathlib), over what --help already imports: the floor under "solve - help".
+        bare = [sys.executable, "-c", "import argparse"]
+        floor = [sys.executable, "-c", "import argparse, msgspec, tomli, pathlib, threading, mmap"]
+        fw, fc = [], []
+        for _ in range(args.repeat):
+            (bw,), (bc,) = _run_times(bare, env, 1)
+            (w,), (c,) = _run_times(floor, env, 1)
+            fw.append(w - bw)
+            fc.append(c - bc)
+        print(f"{'floor':<16} importing msgspec, tomli, pathlib beyond argparse: "
+              f"{statistics.median(fw) * 1000:.1f} ms wall, {statistics.median(fc) * 1000:.1f} ms CPU (medians)")
         if ratios["wall"]:
             m = {k: statistics.median(v) for k, v in ratios.items()}
             print(f"median over {len(ratios['wall'])} projects of (solve - help) / rattler load+solve (target <= 2): "
