@@ -15,10 +15,10 @@ from solver.conda.gateway import Gateway
 from solver.conda.model import CondaRequest
 from solver.conda.shards import SHARD_CACHE_DIR, dependency_name
 from solver.conda.solve import solve_conda
-from solver.errors import NetworkError
+from solver.errors import InputError, NetworkError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from shard_channel import write_sharded_channel  # noqa: E402
+from shard_channel import write_sharded_channel, write_sharded_subdir  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -193,3 +193,26 @@ def test_shared_conda_forge_as_shards_solves_like_the_local_channel(shared_conda
     names = {p.rsplit("/", 1)[1] for p in shard_gets(server)}
     total = sum(1 for _ in (srv / "conda-forge").glob("*/shards/*.msgpack.zst"))
     assert len(names) < total / 4  # a small part of the channel was fetched
+
+
+def test_a_malformed_shard_index_is_an_error_naming_its_url(channels, tmp_path, serve_dir):
+    index = channels / "sharded" / "noarch" / "repodata_shards.msgpack.zst"
+    index.write_bytes(b"\x28\xb5\x2f\xfd not really zstd")
+    server = serve_dir(channels)
+    with pytest.raises(InputError) as err:
+        Gateway([f"{server.url}/sharded"], "linux-64", cache_dir=tmp_path / "cache")
+    assert f"{server.url}/sharded/noarch/repodata_shards.msgpack.zst" in str(err.value)
+    assert "zstd" in str(err.value)
+
+
+def test_shard_index_base_url_places_the_package_files(tmp_path, serve_dir):
+    plain = write_channel(tmp_path / "plain")
+    sharded = tmp_path / "srv" / "chan"
+    for sd in ("linux-64", "noarch"):
+        data = json.loads((plain / sd / "repodata.json").read_text())
+        write_sharded_subdir(data, sharded / sd, base_url="https://files.example.org/pkgs/")
+    server = serve_dir(tmp_path / "srv")
+    gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache")
+    (_, base), = gw.records("base")
+    assert base.url == "https://files.example.org/pkgs/base-1.5-0.conda"
+    assert base.channel == f"{server.url}/chan"
