@@ -240,7 +240,13 @@ class Gateway:
         if self._shards is not None and self._shards.subdirs:
             from solver.conda.shards import dependency_name
 
+            self._shards.prefetching = True
             self._shards.prefetch_names({dependency_name(s) for s in specs})
+
+    def stop_prefetching(self) -> None:
+        """The solve is over: start no more downloads ahead of need (those under way finish)."""
+        if self._shards is not None:
+            self._shards.prefetching = False
 
     def records(self, name: str) -> list[tuple[int, PackageRecord]]:
         """``(channel index, record)`` for ``name`` over all channels in priority order (for each
@@ -277,6 +283,7 @@ class Gateway:
 
     def close(self) -> None:
         """Closes the repodata files (records already decoded stay usable)."""
+        self.stop_prefetching()
         for subdirs in self._data:
             for sd in subdirs:
                 sd.close()

@@ -117,6 +117,7 @@ class ShardFetcher:
         self._lock = threading.Lock()
         self._inflight: dict[bytes, Any] = {}
         self._prefetched: set[str] = set()
+        self.prefetching = True  # off between solves: nothing new starts once a solve is over
         self.downloads = 0  # shards fetched from the network (not the cache)
         self.downloaded_bytes = 0
 
@@ -181,6 +182,8 @@ class ShardFetcher:
 
     def prefetch_names(self, names) -> None:
         """Starts the downloads of ``names``' shards in every sharded subdir (each name once)."""
+        if not self.prefetching:
+            return
         with self._lock:
             new = [n for n in names if n not in self._prefetched]
             self._prefetched.update(new)

@@ -94,6 +94,8 @@ def solve_conda(
         except UnsolvableError as exc:
             raise exc.retitled(f"cannot solve the conda environment for {request.platform}", stage="conda") from None
     finally:
+        if hasattr(gateway, "stop_prefetching"):
+            gateway.stop_prefetching()
         if snapshot_path is not None and provider is not None:
             from .snapshot import dump_snapshot
 
