@@ -17,7 +17,7 @@ better). The shared channel is small (a few thousand records: only what some pix
 the full files are ~0.4 MB compressed here against tens of MB for the real conda-forge; the bytes
 saved grow with the channel, the shard count with the request.
 
-    python benchmarks/bench_shards.py [--repeat 5] [--latency-ms 20]
+    python benchmarks/bench_shards.py [--repeat 5] [--latency-ms 20] [--synthetic 200000]
 """
 
 from __future__ import annotations
@@ -42,13 +42,16 @@ sys.path.insert(0, str(ROOT / "tests" / "conda"))
 
 from shard_channel import write_sharded_channel  # noqa: E402
 
+# name -> (channel, platform, specs)
 REQUESTS = {
-    "python+numpy": ("linux-64", ["python 3.12.*", "numpy"]),
-    "pandas": ("linux-64", ["python >=3.11", "pandas"]),
-    "pytest+rich": ("osx-arm64", ["python 3.12.*", "pytest", "rich"]),
-    "requests": ("win-64", ["python", "requests"]),
-    "cmake+ninja": ("linux-64", ["cmake", "ninja", "make"]),
+    "python+numpy": ("conda-forge", "linux-64", ["python 3.12.*", "numpy"]),
+    "pandas": ("conda-forge", "linux-64", ["python >=3.11", "pandas"]),
+    "pytest+rich": ("conda-forge", "osx-arm64", ["python 3.12.*", "pytest", "rich"]),
+    "requests": ("conda-forge", "win-64", ["python", "requests"]),
+    "cmake+ninja": ("conda-forge", "linux-64", ["cmake", "ninja", "make"]),
 }
+# with --synthetic N: a channel of N records shaped like a large linux-64 subdir (synth_channel.py)
+SYNTHETIC_REQUEST = ("synthetic", "linux-64", ["python", "numpy"])
 
 
 class CountingServer:
@@ -97,10 +100,10 @@ class CountingServer:
         self.httpd.server_close()
 
 
-def build_channels(tmp: Path) -> tuple[Path, Path]:
-    source = SHARED / "conda-forge"
-    sharded = tmp / "sharded" / "conda-forge"
-    full = tmp / "full" / "conda-forge"
+def build_channel(tmp: Path, source: Path, name: str) -> None:
+    """``source`` as ``tmp/sharded/NAME`` (shards only) and ``tmp/full/NAME`` (.json + .json.zst)."""
+    sharded = tmp / "sharded" / name
+    full = tmp / "full" / name
     write_sharded_channel(source, sharded, keep_json=False)
     cctx = zstandard.ZstdCompressor(level=19)
     for sub in source.iterdir():
@@ -108,7 +111,6 @@ def build_channels(tmp: Path) -> tuple[Path, Path]:
             (full / sub.name).mkdir(parents=True)
             shutil.copyfile(sub / "repodata.json", full / sub.name / "repodata.json")
             (full / sub.name / "repodata.json.zst").write_bytes(cctx.compress((sub / "repodata.json").read_bytes()))
-    return sharded.parent, full.parent
 
 
 def virtual_packages(platform: str):
@@ -162,6 +164,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--latency-ms", type=float, default=0.0, help="delay every response by this much (a WAN)")
+    ap.add_argument("--synthetic", type=int, default=0, metavar="N",
+                    help="also a synthetic channel of N records (e.g. 200000: a real conda-forge subdir's size)")
     args = ap.parse_args()
     if not (SHARED / "conda-forge" / "noarch" / "repodata.json").is_file():
         raise SystemExit(f"shared data not found at {SHARED}")
@@ -172,7 +176,15 @@ def main() -> None:
         have_rattler = False
     tmp = Path(tempfile.mkdtemp(prefix="bench-shards-"))
     try:
-        sharded_root, full_root = build_channels(tmp)
+        build_channel(tmp, SHARED / "conda-forge", "conda-forge")
+        requests = dict(REQUESTS)
+        if args.synthetic:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from synth_channel import write_channel
+
+            build_channel(tmp, write_channel(tmp / "synth-source", args.synthetic), "synthetic")
+            requests[f"synthetic-{args.synthetic}"] = SYNTHETIC_REQUEST
+        sharded_root, full_root = tmp / "sharded", tmp / "full"
         latency = args.latency_ms / 1000
         shards_srv, full_srv = CountingServer(sharded_root, latency), CountingServer(full_root, latency)
         n_shards = sum(1 for _ in sharded_root.glob("conda-forge/*/shards/*.msgpack.zst"))
@@ -182,18 +194,18 @@ def main() -> None:
         print(f"{'':<14} {'ms':>8} {'KiB':>9} {'ms':>8} {'KiB':>9} {'full/sh':>7} {'ms':>8} {'KiB':>9} {'sh':>3} "
               f"{'ours/r':>7}")
         byte_ratios, time_ratios = [], []
-        for name, (platform, specs) in REQUESTS.items():
-            virtual = virtual_packages(platform)
-            s_t, s_b, s_pick, s_paths = measure(shards_srv, ours, f"{shards_srv.url}/conda-forge", platform, specs,
+        for name, (channel, platform, specs) in requests.items():
+            virtual = virtual_packages(platform) if channel == "conda-forge" else []
+            s_t, s_b, s_pick, s_paths = measure(shards_srv, ours, f"{shards_srv.url}/{channel}", platform, specs,
                                                 virtual, tmp, args.repeat)
-            f_t, f_b, f_pick, _ = measure(full_srv, ours, f"{full_srv.url}/conda-forge", platform, specs, virtual,
+            f_t, f_b, f_pick, _ = measure(full_srv, ours, f"{full_srv.url}/{channel}", platform, specs, virtual,
                                           tmp, args.repeat)
             if s_pick != f_pick:
                 raise SystemExit(f"{name}: the sharded solve picked other records than the full-file one")
             byte_ratios.append(f_b / s_b)
             row = f"{name:<14} {s_t * 1000:8.1f} {s_b / 1024:9.1f} {f_t * 1000:8.1f} {f_b / 1024:9.1f} {f_b / s_b:7.1f}"
             if have_rattler:
-                r_t, r_b, r_pick, r_paths = measure(shards_srv, rattler_solve, f"{shards_srv.url}/conda-forge",
+                r_t, r_b, r_pick, r_paths = measure(shards_srv, rattler_solve, f"{shards_srv.url}/{channel}",
                                                     platform, specs, virtual, tmp, args.repeat)
                 used = any("/shards/" in p for p in r_paths)
                 time_ratios.append(s_t / r_t)
@@ -201,7 +213,8 @@ def main() -> None:
                 row += f" {r_t * 1000:8.1f} {r_b / 1024:9.1f} {'yes' if used else 'no':>3} {s_t / r_t:7.2f}{same}"
             print(row, flush=True)
             shard_count = sum(1 for p in s_paths if "/shards/" in p)
-            print(f"{'':<14} ({shard_count} shards fetched of {n_shards})")
+            total = sum(1 for _ in sharded_root.glob(f"{channel}/*/shards/*.msgpack.zst"))
+            print(f"{'':<14} ({shard_count} shards fetched of {total})")
         print(f"median bytes full/shards: {statistics.median(byte_ratios):.1f}x less with shards")
         if time_ratios:
             print(f"median time ours (shards) / rattler (shards): {statistics.median(time_ratios):.2f}")

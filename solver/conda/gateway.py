@@ -238,10 +238,10 @@ class Gateway:
         channel is sharded, so that a solve's first questions do not wait one after another.
         Decoding stays lazy; local and full-file channels need nothing."""
         if self._shards is not None and self._shards.subdirs:
-            from solver.conda.shards import dependency_name
+            from solver.conda.shards import dependency_names
 
             self._shards.prefetching = True
-            self._shards.prefetch_names({dependency_name(s) for s in specs})
+            self._shards.prefetch_names(dependency_names(specs))
 
     def stop_prefetching(self) -> None:
         """The solve is over: start no more downloads ahead of need (those under way finish)."""

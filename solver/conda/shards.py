@@ -36,6 +36,7 @@ from solver.conda.channel import Channel, strip_credentials
 from solver.conda.model import PackageRecord
 from solver.conda.repodata import normalize_legacy_fields, record_url_base
 from solver.errors import InputError, NetworkError
+from solver.lazyre import lazy
 from solver.redact import mask_credentials
 
 SHARD_INDEX_FILE = "repodata_shards.msgpack.zst"
@@ -93,16 +94,21 @@ def _decompress(data: bytes, what: str) -> bytes:
         raise InputError(f"{what} is not valid zstd: {exc}") from None
 
 
+# The name a match spec starts with, after an optional ``channel::``.
+_SPEC_NAME = lazy(r"\s*(?:[^\s:]*::)?([^\s=<>!~\[;@]*)")
+
+
 def dependency_name(spec: str) -> str:
     """The package name a dependency spec starts with (``numpy >=1.2`` -> ``numpy``); good
     enough to prefetch shards (a wrong guess only costs a wait later)."""
-    name = spec.strip()
-    if "::" in name:
-        name = name.rsplit("::", 1)[1]
-    for i, c in enumerate(name):
-        if c in " =<>!~[;@":
-            return name[:i]
-    return name
+    return _SPEC_NAME.match(spec).group(1)
+
+
+def dependency_names(specs) -> set[str]:
+    """``dependency_name`` of every spec, each distinct spec looked at once (a shard's records
+    repeat the same few dependencies thousands of times)."""
+    match = _SPEC_NAME.compiled().match
+    return {match(s).group(1) for s in set(specs)} - {""}
 
 
 class ShardFetcher:
@@ -148,8 +154,9 @@ class ShardFetcher:
         shard = decode_shard(data, url)
         # CEP-16's fetch process: the names these records depend on are fetched next, at network
         # speed rather than when the solve gets to them
-        self.prefetch_names({dependency_name(d) for table in (shard.packages, shard.packages_conda)
-                             for raw in table.values() for d in (raw.get("depends") or ()) if isinstance(d, str)})
+        self.prefetch_names(dependency_names(d for table in (shard.packages, shard.packages_conda)
+                                             for raw in table.values() for d in (raw.get("depends") or ())
+                                             if isinstance(d, str)))
         return shard
 
     def _start(self, url: str, digest: bytes):
@@ -295,7 +302,7 @@ class ShardedSubdir:
         self._fetcher.prefetch_names([name])  # the same name in the other subdirs, at once
         shard = self._fetcher.get(self._shard_url(digest), digest)
         recs = self._records(name, shard, digest)
-        self._fetcher.prefetch_names({dependency_name(d) for r in recs for d in r.depends})  # cached ones
+        self._fetcher.prefetch_names(dependency_names(d for r in recs for d in r.depends))  # cached ones
         with self._lock:
             return self._decoded.setdefault(name, recs)
 
