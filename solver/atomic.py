@@ -2,6 +2,11 @@
 
 Every cache entry, index and lock file goes through here: a temporary file beside the target,
 then ``os.replace``.
+
+A process killed mid-write (kill -9, a power cut) leaves its temporary file behind. Temporary
+names carry the writer's process id (``.pixi.lock.<pid>.<random>.tmp``), and whoever next writes
+the same target removes the ones whose process is gone: stale files stay bounded by the number of
+targets, and never pile up beside ``pixi.lock``.
 """
 
 from __future__ import annotations
@@ -10,22 +15,6 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
-
-
-_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _create_temp(path: Path) -> tuple[int, str]:
-    """A new file of mode 0o600 beside ``path``, opened exclusively: ``tempfile.mkstemp``'s
-    contract without importing ``tempfile`` (which brings ``shutil``, ``random`` and the bz2 /
-    lzma modules: ~4 ms of every command-line run that writes a lock or a cache entry)."""
-    for _ in range(100):
-        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
-        try:
-            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 @contextmanager
@@ -38,7 +27,7 @@ def atomic_writer(path, *, durable: bool = False, keep_mode: bool = False) -> It
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(path)
+    fd, tmp = temp_path_for(path, ".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -65,3 +54,66 @@ def write_atomic(path, data: bytes, *, durable: bool = False, keep_mode: bool = 
     with atomic_writer(path, durable=durable, keep_mode=keep_mode) as f:
         f.write(data)
     return Path(path)
+
+
+def temp_path_for(target: Path, suffix: str) -> tuple[int, str]:
+    """A new temporary file beside ``target`` (fd, path), after removing the ones earlier writers
+    of ``target`` left when they were killed."""
+    prefix = f".{target.name}."
+    remove_stale_temps(target.parent, prefix, suffix)
+    return _create_temp(target.parent, f"{prefix}{os.getpid()}.", suffix)
+
+
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_temp(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A new file of mode 0o600 in ``folder``, opened exclusively: ``tempfile.mkstemp``'s contract
+    without importing ``tempfile`` (which brings ``shutil``, ``random`` and the bz2 / lzma modules:
+    ~4 ms of every command-line run that writes a lock or a cache entry)."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def remove_stale_temps(folder: Path, prefix: str, suffix: str) -> int:
+    """Removes ``<prefix><pid>.<random><suffix>`` files in ``folder`` whose process no longer
+    runs; returns how many. Files of live processes (a concurrent writer) are left alone."""
+    removed = 0
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(suffix)]
+    except OSError:
+        return 0
+    for name in names:
+        pid_text = name[len(prefix):].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text), folder / name):
+            continue
+        try:
+            os.unlink(folder / name)
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int, path: Path) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # no cheap liveness probe: an hour-old temporary file is abandoned
+        import time
+
+        try:
+            return time.time() - path.stat().st_mtime < 3600
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True

@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
     s.add_argument("--backend", choices=BACKENDS, default=None, help="SAT backend (default: native)")
     s.add_argument("--concurrency", type=int, default=None, help="maximum parallel downloads")
-    s.add_argument("--timeout", type=float, default=None, help="request timeout in seconds")
+    s.add_argument("--timeout", type=float, default=None,
+                   help="deadline per request in seconds, retries and redirects included (default 30)")
     s.add_argument("--tls-no-verify", action="store_true", help="do not verify TLS certificates (development only)")
     s.add_argument("-v", "--verbose", action="count", default=0)
     s.add_argument("-q", "--quiet", action="store_true")
@@ -76,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print the solution (or the explanation) as JSON")
     r.add_argument("-v", "--verbose", action="count", default=0)
     r.add_argument("-q", "--quiet", action="store_true")
+
+    from .batch.command import add_parser as add_batch_parser
+
+    add_batch_parser(sub, _HelpFormatter)
     return p
 
 
@@ -97,6 +102,12 @@ def _run_replay(args) -> int:
     return replay_command(args)
 
 
+def _run_batch(args) -> int:
+    from .batch.command import batch_command
+
+    return batch_command(args)
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -108,7 +119,8 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"solve": _run_solve, "inspect": _run_inspect, "replay": _run_replay}[args.command]
+    handler = {"solve": _run_solve, "inspect": _run_inspect, "replay": _run_replay,
+               "batch": _run_batch}[args.command]
     from .errors import SolverError
 
     try:

@@ -72,7 +72,6 @@ VIRTUAL_PRIORITY = -1  # channel index of given virtual packages
 MISSING_PRIORITY = -2  # channel index of the placeholder for an absent virtual package
 
 
-redact_url = mask_credentials  # channel text in messages: the secret shown as ****
 
 
 def _channel_tail(channel: str) -> str:
@@ -178,8 +177,8 @@ class CondaProvider(Provider):
             if _channel_tail(ch) == tail:
                 return i
         raise InputError(
-            f"spec {text!r} names channel {redact_url(channel)!r}, which is not one of the channels "
-            f"of this environment ({', '.join(redact_url(c) for c in channels) or 'none'})"
+            f"spec {text!r} names channel {mask_credentials(channel)!r}, which is not one of the channels "
+            f"of this environment ({', '.join(mask_credentials(c) for c in channels) or 'none'})"
         )
 
     def _intern(self, text: str, spec=None, *, where: str = "") -> int:
@@ -287,7 +286,7 @@ class CondaProvider(Provider):
             if chans.count(best) != n:
                 why = (
                     f"hidden by channel priority: {name} is available in "
-                    f"{redact_url(self.request.channels[best])} with higher priority"
+                    f"{mask_credentials(self.request.channels[best])} with higher priority"
                 )
                 for i, c in enumerate(chans):
                     if c != best and excluded[i] is None:
@@ -461,7 +460,7 @@ class CondaProvider(Provider):
         ch = self._sv_channel[solvable]
         if ch < 0:
             return "the system"
-        return redact_url(self.request.channels[ch]) if ch < len(self.request.channels) else f"channel {ch}"
+        return mask_credentials(self.request.channels[ch]) if ch < len(self.request.channels) else f"channel {ch}"
 
     def _matches(self, version_set: int, solvable: int) -> bool:
         pinned = self._vs_channel[version_set]

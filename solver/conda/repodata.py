@@ -467,9 +467,9 @@ def record_url_base(channel: Channel, subdir: str, base_url: str | None) -> str:
     v2 ``info.base_url``, or a shard index's; absolute or relative to the subdir URL), else the
     subdir URL."""
     if base_url:
-        from solver.conda.channel import strip_credentials
+        from solver.conda.channel import canonical_channel_url
 
-        return strip_credentials(urljoin(channel.subdir_url(subdir) + "/", base_url)).rstrip("/") + "/"
+        return canonical_channel_url(urljoin(channel.subdir_url(subdir) + "/", base_url)).rstrip("/") + "/"
     return f"{channel.canonical_url}/{subdir}/"
 
 

@@ -32,7 +32,7 @@ from urllib.parse import urljoin
 import msgspec
 
 from solver.atomic import write_atomic
-from solver.conda.channel import Channel, strip_credentials
+from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
 from solver.conda.repodata import normalize_legacy_fields, record_url_base
 from solver.errors import InputError, NetworkError
@@ -138,12 +138,13 @@ class ShardFetcher:
         return data if _matches(data, digest) else None  # damaged on disk: fetch it again
 
     def _download(self, url: str, digest: bytes) -> Shard:
-        data = self._client.get(url, cache=False).body  # our cache below is keyed by content
-        if not _matches(data, digest):
-            got = hashlib.sha256(data).hexdigest()
-            raise NetworkError(
-                f"shard {mask_credentials(strip_credentials(url))} does not match the SHA-256 the shard "
-                f"index gives ({digest.hex()}; got {got}, {len(data)} bytes): not used, not cached")
+        def check(body: bytes) -> None:  # the client asks once more, then gives up; never caches it
+            if not _matches(body, digest):
+                raise ValueError(f"the shard does not match the SHA-256 the shard index gives ({digest.hex()}; "
+                                 f"got {hashlib.sha256(body).hexdigest()}, {len(body)} bytes): not used, not cached")
+
+        # our cache below is keyed by content: none of the HTTP cache's revalidation is needed
+        data = self._client.get(url, cache=False, check=check).body
         try:
             write_atomic(self._path(digest), data)
         except OSError:
@@ -200,7 +201,7 @@ class ShardFetcher:
 
 
 def decode_shard(data: bytes, url: str) -> Shard:
-    where = f"shard {mask_credentials(strip_credentials(url))}"
+    where = f"shard {mask_credentials(canonical_channel_url(url))}"
     try:
         return _shard_decoder.decode(_decompress(data, where))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
@@ -223,7 +224,7 @@ def open_sharded(fetcher: ShardFetcher, client, channel: Channel, subdir: str) -
 
     base = channel.subdir_url(subdir)
     url = f"{base}/{SHARD_INDEX_FILE}"
-    shown = mask_credentials(strip_credentials(url))
+    shown = mask_credentials(canonical_channel_url(url))
     try:
         resp = client.fetch_to_cache(url)
     except NotFoundError:
@@ -243,7 +244,7 @@ def open_sharded(fetcher: ShardFetcher, client, channel: Channel, subdir: str) -
         raise InputError(f"malformed shard index {shown}: the hash of {bad!r} is "
                          f"{len(index.shards[bad])} bytes, not a SHA-256")
     sd = ShardedSubdir(channel, subdir, index, fetcher, Path(resp.path))
-    sd.origin = f"{mask_credentials(strip_credentials(base))}/"
+    sd.origin = f"{mask_credentials(canonical_channel_url(base))}/"
     with fetcher._lock:
         fetcher.subdirs.append(sd)
     return sd
@@ -324,7 +325,7 @@ class ShardedSubdir:
         return f"{self._shards_base}{digest.hex()}.msgpack.zst"
 
     def _where(self, digest: bytes) -> str:
-        return (f"shard {mask_credentials(strip_credentials(self._shard_url(digest)))} "
+        return (f"shard {mask_credentials(canonical_channel_url(self._shard_url(digest)))} "
                 f"(channel {self.channel.display!r}, subdir {self.subdir!r})")
 
     def _records(self, name: str, shard: Shard, digest: bytes) -> list[PackageRecord]:

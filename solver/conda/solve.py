@@ -92,7 +92,11 @@ def solve_conda(
         try:
             chosen = solve(provider, problem, backend=backend)
         except UnsolvableError as exc:
-            raise exc.retitled(f"cannot solve the conda environment for {request.platform}", stage="conda") from None
+            error = exc.retitled(f"cannot solve the conda environment for {request.platform}", stage="conda")
+            note = _missing_subdirs_note(gateway)
+            if note:
+                error = UnsolvableError(error.headline, error.explanation, details=error.details + note, stage="conda")
+            raise error from None
     finally:
         if hasattr(gateway, "stop_prefetching"):
             gateway.stop_prefetching()
@@ -128,3 +132,11 @@ def replay_snapshot(path, *, backend: Backend = "native") -> CondaSolution:
 
     snap = load_snapshot(path)
     return solve_conda(snap.request, snap.gateway(), backend=backend)
+
+
+def _missing_subdirs_note(gateway) -> str:
+    """Names the platform subdirs the channels do not have (a 404), so that "no package named
+    python" is not the only clue that the channel has nothing for this platform."""
+    missing = getattr(gateway, "missing_subdirs", None) or []
+    return "".join(f"\nnote: channel {ch.display!r} has no {sd!r} subdir (nothing at {where}); "
+                   "only its other subdirs were searched" for ch, sd, where in missing)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-# One implementation each: PyPI URLs lose ``user:password@``; conda URLs also lose a
-# ``/t/<token>`` path segment (conda's token auth), which a PyPI path may legitimately contain.
-from ..redact import redact_conda_url as strip_conda_credentials  # noqa: F401
-from ..redact import redact_url as strip_credentials  # noqa: F401
+# One implementation each (solver.redact): PyPI URLs lose ``user:password@``; conda URLs also
+# lose a ``/t/<token>`` path segment (conda's token auth), which a PyPI path may hold.
+from ..redact import strip_conda_credentials, strip_credentials  # noqa: F401
 
 from ..platform import is_known_subdir
 

@@ -47,14 +47,14 @@ import sys
 
 import msgspec
 
-from .errors import redact
+from ..redact import mask_credentials
 
 SCHEMA = "solver-inspect/1"
 
 
 def _redact_tree(value):
     if isinstance(value, str):
-        return redact(value)
+        return mask_credentials(value)
     if isinstance(value, list):
         return [_redact_tree(v) for v in value]
     if isinstance(value, dict):
@@ -82,7 +82,7 @@ def requirement_string(req) -> str:
         text += f"; {req.marker}"
     if req.index:
         text += f"  [index: {req.index}]"
-    return redact(text)
+    return mask_credentials(text)
 
 
 def _sysreq_dict(sr) -> dict:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..lazyre import lazy
 from ..pypi.model import PyPIRequirement
-from .errors import ManifestError, did_you_mean, format_key, printable, redact
+from ..redact import mask_credentials
+from .errors import ManifestError, did_you_mean, format_key, printable
 from .locate import Locator
 from .model import (
     DEFAULT_ENVIRONMENT,
@@ -187,7 +188,7 @@ class Context:
         pos = self.locator.find(path)
         where = f"{self.file}:{pos[0]}:{pos[1]}" if pos else str(self.file)
         # shown by solve and inspect: credentials masked and control characters escaped, as in errors
-        self.warnings.append(printable(redact(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")))
+        self.warnings.append(printable(mask_credentials(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")))
 
 
 # -- generic checks -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ line and an environment in which no other index or find-links can reach it
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Mapping
@@ -31,7 +32,7 @@ import msgspec
 
 from ..errors import InputError
 from ..options import IndexStrategy, check_choice
-from .auth import strip_credentials
+from ..redact import strip_credentials
 from .model import PyPIIndex, PyPIRequest
 
 PRIORITIES = ("primary", "extra", "supplemental", "explicit")
@@ -198,8 +199,8 @@ def _check_source_url(url: str, env: Mapping[str, str], conf: dict[str, str]) ->
 
 
 def _link_url(value: str, project_root: str | None) -> str:
-    if "://" in value:
-        return value
+    if "://" in value or re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:(?!//)", value):
+        return value  # a URL, or one missing its // (checked, and reported masked, as a URL)
     path = Path(value).expanduser()
     if not path.is_absolute() and project_root:
         path = Path(project_root) / path

@@ -82,10 +82,10 @@ def deny_write(monkeypatch, folder: Path) -> None:
 
         real = solver.atomic._create_temp
 
-        def create_temp(path):
-            if Path(path).parent.resolve() == folder.resolve():
+        def create_temp(parent, prefix, suffix):
+            if Path(parent).resolve() == folder.resolve():
                 raise PermissionError(13, "Permission denied", str(folder))
-            return real(path)
+            return real(parent, prefix, suffix)
 
         monkeypatch.setattr(solver.atomic, "_create_temp", create_temp)
 

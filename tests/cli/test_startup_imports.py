@@ -162,3 +162,12 @@ def test_fresh_local_conda_solve_loads_no_transport_nor_compression(tmp_path):
     assert code == 0 and (root / "pixi.lock").is_file()
     assert "solver.conda.solve" in modules and "solver.lock.write" in modules  # it did solve and write
     assert _loaded(modules, LOCAL_SOLVE_NEEDS_NONE_OF) == []
+
+
+def test_a_solve_that_never_touches_the_network_loads_no_transport(demo, tmp_path):
+    # local channels and wheels: the HTTP client is built, but TLS, http.client and the
+    # credential stores are imported only by a request that goes out
+    lock = tmp_path / "fresh.lock"
+    code, modules, _ = _run(["solve", str(demo), "--lock-file", str(lock), "-q"], tmp_path)
+    assert code == 0 and lock.is_file()
+    assert _loaded(modules, ["ssl", "http.client", "email", "netrc", "keyring", "urllib3"]) == []
