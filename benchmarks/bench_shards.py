@@ -3,7 +3,7 @@ py-rattler's gateway on the same loopback shards (issue 13.4).
 
 The real conda-forge data in ../shared/data/conda is served over loopback twice: as shards
 (``repodata_shards.msgpack.zst`` + ``shards/<sha256>.msgpack.zst``, made at run time by
-tests/conda/shard_channel.py) and as full files only (``repodata.json.zst`` + ``repodata.json``,
+tests/support/shard_channel.py) and as full files only (``repodata.json.zst`` + ``repodata.json``,
 no shard index: 404). For each request, every run starts from an empty cache and counts the bytes
 the server sent and the wall time of load + solve in this process:
 
@@ -38,9 +38,9 @@ import zstandard
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SOLVER_SHARED_DATA", ROOT.parent / "shared" / "data")) / "conda"
-sys.path.insert(0, str(ROOT / "tests" / "conda"))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from shard_channel import write_sharded_channel  # noqa: E402
+from support.shard_channel import write_sharded_channel  # noqa: E402
 
 # name -> (channel, platform, specs)
 REQUESTS = {

@@ -153,10 +153,7 @@ def test_columns_variable_overrides_the_terminal(monkeypatch):
 
 
 def test_a_sharded_channel_lists_its_index_with_v_and_its_shards_with_vv(tmp_path, serve_dir, capsys, monkeypatch):
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conda"))
-    from shard_channel import write_sharded_channel
+    from support.shard_channel import write_sharded_channel
 
     monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
     write_sharded_channel(DEMO / "channels" / "demo", tmp_path / "srv" / "demo", ["linux-64", "noarch"], keep_json=False)

@@ -5,7 +5,6 @@ records as the full repodata.json would give; a channel without shards falls bac
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,7 @@ from solver.conda.model import CondaRequest
 from solver.conda.shards import SHARD_CACHE_DIR, dependency_name
 from solver.conda.solve import solve_conda
 from solver.errors import InputError, NetworkError
-
-sys.path.insert(0, str(Path(__file__).parent))
-from shard_channel import write_sharded_channel, write_sharded_subdir  # noqa: E402
+from support.shard_channel import write_sharded_channel, write_sharded_subdir
 
 
 @pytest.fixture(autouse=True)
