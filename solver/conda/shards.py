@@ -225,16 +225,29 @@ def open_sharded(fetcher: ShardFetcher, client, channel: Channel, subdir: str) -
     base = channel.subdir_url(subdir)
     url = f"{base}/{SHARD_INDEX_FILE}"
     shown = mask_credentials(canonical_channel_url(url))
+    parsed: list[ShardIndex] = []
+
+    def check(path) -> None:  # a malformed index is asked for once more, and never kept in the cache
+        try:
+            parsed.append(_parse_index(Path(path).read_bytes(), shown))
+        except (InputError, OSError) as exc:
+            raise ValueError(str(exc)) from None
+
     try:
-        resp = client.fetch_to_cache(url)
+        resp = client.fetch_to_cache(url, check=check)
     except NotFoundError:
         return None
     except NetworkError as exc:
         raise NetworkError(mask_credentials(f"channel {channel.display!r}, subdir {subdir!r}: {exc}")) from None
-    try:
-        raw = Path(resp.path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the cached shard index of {shown} ({resp.path}): {exc.strerror}") from None
+    index = parsed[-1] if parsed else _parse_index(Path(resp.path).read_bytes(), shown)
+    sd = ShardedSubdir(channel, subdir, index, fetcher, Path(resp.path))
+    sd.origin = f"{mask_credentials(canonical_channel_url(base))}/"
+    with fetcher._lock:
+        fetcher.subdirs.append(sd)
+    return sd
+
+
+def _parse_index(raw: bytes, shown: str) -> ShardIndex:
     try:
         index = _index_decoder.decode(_decompress(raw, f"shard index {shown}"))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
@@ -243,11 +256,7 @@ def open_sharded(fetcher: ShardFetcher, client, channel: Channel, subdir: str) -
     if bad is not None:
         raise InputError(f"malformed shard index {shown}: the hash of {bad!r} is "
                          f"{len(index.shards[bad])} bytes, not a SHA-256")
-    sd = ShardedSubdir(channel, subdir, index, fetcher, Path(resp.path))
-    sd.origin = f"{mask_credentials(canonical_channel_url(base))}/"
-    with fetcher._lock:
-        fetcher.subdirs.append(sd)
-    return sd
+    return index
 
 
 class ShardedSubdir:

@@ -14,7 +14,7 @@ from solver.conda.gateway import Gateway
 from solver.conda.model import CondaRequest
 from solver.conda.shards import SHARD_CACHE_DIR, dependency_name
 from solver.conda.solve import solve_conda
-from solver.errors import InputError, NetworkError
+from solver.errors import NetworkError
 from support.shard_channel import write_sharded_channel, write_sharded_subdir
 
 
@@ -192,14 +192,20 @@ def test_shared_conda_forge_as_shards_solves_like_the_local_channel(shared_conda
     assert len(names) < total / 4  # a small part of the channel was fetched
 
 
-def test_a_malformed_shard_index_is_an_error_naming_its_url(channels, tmp_path, serve_dir):
+def test_a_malformed_shard_index_is_an_error_naming_its_url_and_is_not_kept(channels, tmp_path, serve_dir):
     index = channels / "sharded" / "noarch" / "repodata_shards.msgpack.zst"
+    good = index.read_bytes()
     index.write_bytes(b"\x28\xb5\x2f\xfd not really zstd")
     server = serve_dir(channels)
-    with pytest.raises(InputError) as err:
-        Gateway([f"{server.url}/sharded"], "linux-64", cache_dir=tmp_path / "cache")
+    cache = tmp_path / "cache"
+    with pytest.raises(NetworkError) as err:
+        Gateway([f"{server.url}/sharded"], "linux-64", cache_dir=cache)
     assert f"{server.url}/sharded/noarch/repodata_shards.msgpack.zst" in str(err.value)
     assert "zstd" in str(err.value)
+
+    index.write_bytes(good)  # the server repaired: the next run reads it (nothing bad was cached)
+    gw = Gateway([f"{server.url}/sharded"], "linux-64", cache_dir=cache)
+    assert [r.version for _, r in gw.records("helper")] == ["0.1"]
 
 
 def test_shard_index_base_url_places_the_package_files(tmp_path, serve_dir):
