@@ -8,7 +8,7 @@ name is asked for and kept.
 
 Before those, a remote subdir is asked for its CEP-16 shard index (``solver.conda.shards``): where
 there is one, only the shards of the names the solve asks for are fetched. A subdir remembered
-as having none (it was last read from a full repodata file) is not asked again.
+as having none (it was last read from a full repodata file) is asked again once a day.
 
 A missing ``noarch`` subdir means the channel does not exist (or the URL is wrong): that is an
 ``InputError``. A missing platform subdir is normal (not every channel builds for every platform):
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import msgspec
@@ -56,6 +57,17 @@ def _json_size(path: Path | None) -> int:
             continue
         return size * (_ZST_RATIO if head == b"\x28\xb5\x2f\xfd" else factor)
     return 0
+
+
+SHARDS_RECHECK_SECONDS = 24 * 3600
+
+
+def _stale(checked: str | None) -> bool:
+    """Whether a subdir read from a full repodata file was last asked for shards long ago."""
+    try:
+        return time.time() - float(checked) > SHARDS_RECHECK_SECONDS
+    except (TypeError, ValueError):
+        return True
 
 
 def subdirs_for(platform: str) -> list[str]:
@@ -220,9 +232,12 @@ class Gateway:
             ch = self.channels[ci]
             base = ch.subdir_url(sd)
             key = canonical_channel_url(base)
-            # CEP-16 shards first, unless this subdir was last read from a full repodata file
-            if formats.get(key) in (None, SHARD_INDEX_FILE):
+            # CEP-16 shards first, unless this subdir was read from a full repodata file less
+            # than a day ago (a channel may start publishing shards; one 404 a day finds out)
+            checked = f"{key} shards checked"
+            if formats.get(key) in (None, SHARD_INDEX_FILE) or _stale(formats.get(checked)):
                 sharded = open_sharded(self._shards, client, ch, sd)
+                formats[checked] = str(int(time.time()))
                 if sharded is not None:
                     formats[key] = SHARD_INDEX_FILE
                     return sharded

@@ -5,6 +5,7 @@ records as the full repodata.json would give; a channel without shards falls bac
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,27 @@ def test_shard_index_base_url_places_the_package_files(tmp_path, serve_dir):
     (_, base), = gw.records("base")
     assert base.url == "https://files.example.org/pkgs/base-1.5-0.conda"
     assert base.channel == f"{server.url}/chan"
+
+
+def test_a_channel_that_starts_publishing_shards_is_read_from_them_within_a_day(tmp_path, serve_dir):
+    chan = write_channel(tmp_path / "srv" / "chan")
+    server = serve_dir(tmp_path / "srv")
+    cache = tmp_path / "cache"
+    url = f"{server.url}/chan"
+    assert [r.version for _, r in Gateway([url], "linux-64", cache_dir=cache).records("lib")] == ["1.0"]
+
+    write_sharded_channel(chan, chan, keep_json=False)  # the channel now has shards next to its repodata.json
+    server.requests.clear()
+    gw = Gateway([url], "linux-64", cache_dir=cache)
+    assert gw.records("lib") and not any("shards" in p for _, p in server.requests)  # asked less than a day ago
+
+    formats = cache / "repodata-formats.json"
+    remembered = json.loads(formats.read_text())
+    day_ago = time.time() - 2 * 24 * 3600
+    formats.write_text(json.dumps({k: (str(int(day_ago)) if k.endswith(" shards checked") else v)
+                                   for k, v in remembered.items()}))
+    server.requests.clear()
+    gw = Gateway([url], "linux-64", cache_dir=cache)
+    assert [r.version for _, r in gw.records("lib")] == ["1.0"]
+    assert "/chan/linux-64/repodata_shards.msgpack.zst" in [p for _, p in server.requests]
+    assert shard_gets(server)  # the records came from the shards
