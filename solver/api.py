@@ -331,7 +331,10 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
     does not depend on which finished first."""
     if not units:
         return []
-    conda_http = _http_client(cache, http_settings, progress=progress)
+    # Local channels (file://) need no HTTP client: a command-line solve of a local project then
+    # never imports the transport.
+    remote = any(not c.startswith("file:") for u in units for c in u.conda.channels)
+    conda_http = _http_client(cache, http_settings, progress=progress) if remote else None
     cancelled = threading.Event()
 
     def one(index: int, unit) -> _Outcome:
@@ -378,7 +381,8 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
                 raise error
             return results
     finally:
-        conda_http.close()
+        if conda_http is not None:
+            conda_http.close()
 
 
 class _Cancelled(Exception):
@@ -389,8 +393,9 @@ class _Cancelled(Exception):
 
 
 def _fetch_kind(url: str, method: str) -> str:
-    """What a fetch is, for progress: ``repodata`` (a channel subdir), ``page`` (a PyPI index or
-    find-links page, a mapping), ``metadata`` (a wheel's METADATA, also by range), ``file``."""
+    """What a fetch is, for progress: ``repodata`` (a channel subdir or its shard index),
+    ``shard`` (one package name's repodata shard), ``page`` (a PyPI index or find-links page, a
+    mapping), ``metadata`` (a wheel's METADATA, also by range), ``file``."""
     if method == "fetch_to_cache":
         return "repodata"
     if method == "get_range" or url.endswith(".metadata"):
@@ -398,6 +403,8 @@ def _fetch_kind(url: str, method: str) -> str:
     path = url.split("?", 1)[0].split("#", 1)[0]
     if path.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".conda")):
         return "file"
+    if path.endswith(".msgpack.zst"):
+        return "shard"  # CEP-16: one small file per package name
     return "page"
 
 

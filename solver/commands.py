@@ -105,7 +105,7 @@ class Progress:
         self.fetches += 1
         self.downloaded += info.get("bytes") or 0
         kind = info.get("kind", "page")
-        if self.verbose > (1 if kind in ("metadata", "file") else 0):
+        if self.verbose > (1 if kind in ("metadata", "file", "shard") else 0):
             how = "up to date (cache)" if info.get("from_cache") else _size(info.get("bytes") or 0)
             self._clear()
             from .redact import mask_credentials
@@ -346,14 +346,14 @@ def solve_command(args) -> int:
             progress=progress,
         )
         progress.finish()
-        from .lock import dumps_lock
+        from .lock import dumps_lock, write_lock_text
 
         text = dumps_lock(result.lock)
         old = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
         written = old != text
         if written:
             try:
-                api.write_lock(result.lock, lock_path)
+                write_lock_text(text, lock_path)  # what api.write_lock writes, serialised once
             except OSError as exc:
                 # mkdir on a path through a file says "File exists": name the file instead
                 blocker = next((p for p in lock_path.parents if p.exists()), None)

@@ -18,11 +18,12 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import msgspec
 
 from solver.errors import InputError
+from solver.lazyre import lazy
 from solver.redact import strip_conda_credentials
 
 CHANNEL_ALIAS_ENV = "SOLVER_CHANNEL_ALIAS"
 
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_WINDOWS_DRIVE = lazy(r"^[A-Za-z]:[\\/]")
 
 
 class Channel(msgspec.Struct, frozen=True):

@@ -10,7 +10,6 @@ specs, its message says which specs conflict and why.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -38,6 +37,8 @@ SNAPSHOT_DIR_ENV = "SOLVER_SNAPSHOT_DIR"
 
 
 def _snapshot_file(folder: str, request: CondaRequest) -> Path:
+    import hashlib
+
     digest = hashlib.sha256(msgspec.json.encode(request)).hexdigest()[:12]
     return Path(folder) / f"conda-{request.platform}-{digest}.snapshot"
 
@@ -90,6 +91,8 @@ def solve_conda(
         snapshot_path = _snapshot_file(os.environ[SNAPSHOT_DIR_ENV], request)
     provider = None
     try:
+        if hasattr(gateway, "prefetch"):  # a sharded channel fetches the user's names at once
+            gateway.prefetch(list(request.specs) + list(request.constraints))
         provider = CondaProvider(request, gateway)
         problem = provider.problem()
         try:
@@ -104,6 +107,8 @@ def solve_conda(
                 error = UnsolvableError(error.headline, error.explanation, details=error.details + note, stage="conda")
             raise error from None
     finally:
+        if hasattr(gateway, "stop_prefetching"):
+            gateway.stop_prefetching()
         if snapshot_path is not None and provider is not None:
             from .snapshot import dump_snapshot
 

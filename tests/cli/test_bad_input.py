@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import stat
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -79,14 +78,16 @@ def deny_write(monkeypatch, folder: Path) -> None:
     """Makes ``folder`` unwritable: by permissions, and for root by refusing temporary files there."""
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
     if os.geteuid() == 0:
-        real = tempfile.mkstemp
+        import solver.atomic
 
-        def mkstemp(*a, dir=None, **kw):
-            if dir is not None and Path(dir).resolve() == folder.resolve():
+        real = solver.atomic._create_temp
+
+        def create_temp(parent, prefix, suffix):
+            if Path(parent).resolve() == folder.resolve():
                 raise PermissionError(13, "Permission denied", str(folder))
-            return real(*a, dir=dir, **kw)
+            return real(parent, prefix, suffix)
 
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(solver.atomic, "_create_temp", create_temp)
 
 
 # -- manifests ------------------------------------------------------------------------------------

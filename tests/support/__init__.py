@@ -13,4 +13,6 @@
 - :mod:`support.netfault`: a loopback server that writes raw bytes (the network faults no server
   library would send: bodies cut short, unrequested encodings, a byte at a time, redirects to
   port 99999), a loopback HTTP proxy (``CONNECT`` included) and a throwaway TLS CA.
+- :mod:`support.shard_channel`: a channel's subdirs written as CEP-16 sharded repodata, for
+  loopback servers (``tests/conda/test_shards.py``, ``benchmarks/bench_shards.py``).
 """
