@@ -16,6 +16,7 @@ from pathlib import Path
 # ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
+from ..lazyre import lazy
 from ..pypi.model import PyPIRequirement
 from ..redact import mask_credentials
 from .errors import ManifestError, did_you_mean, format_key, printable
@@ -162,10 +163,10 @@ PYPI_OPTION_KEYS = (
 )
 
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-_CONDA_VERSION_CHARS = re.compile(r"^[A-Za-z0-9_.*+!<>=~|,()\-^$ @]+$")
-_PYPI_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_SYSREQ_VERSION = re.compile(r"^[0-9]+(\.[0-9A-Za-z]+)*$")
-_ENV_NAME = re.compile(r"^[a-z0-9_-]+$")
+_CONDA_VERSION_CHARS = lazy(r"^[A-Za-z0-9_.*+!<>=~|,()\-^$ @]+$")
+_PYPI_NAME = lazy(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_SYSREQ_VERSION = lazy(r"^[0-9]+(\.[0-9A-Za-z]+)*$")
+_ENV_NAME = lazy(r"^[a-z0-9_-]+$")
 _OP_SPACE = re.compile(r"(==|!=|>=|<=|~=|>|<|=)\s+")
 _LIST_SPACE = re.compile(r"\s*([,|])\s*")
 
@@ -457,7 +458,7 @@ _DURATION_UNITS = {
     **dict.fromkeys(("months", "month", "M"), 2_630_016),  # 30.44 days, as humantime
     **dict.fromkeys(("years", "year", "y"), 31_557_600),  # 365.25 days
 }
-_DURATION_PART = re.compile(r"\s*([0-9]+)\s*([A-Za-zµ]+)")
+_DURATION_PART = lazy(r"\s*([0-9]+)\s*([A-Za-zµ]+)")
 
 
 def parse_duration(text: str) -> float | None:
@@ -641,7 +642,7 @@ def parse_conda_pypi_map(ctx: Context, path, value) -> dict:
             "conda_pypi_map_replace": replace}
 
 
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_GLOB_CHARS = lazy(r"[*?\[]")
 MEMBER_MANIFESTS = ("pixi.toml", "pyproject.toml")
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import msgspec
 
 from ..conda.model import CondaRequest, VirtualPackage
+from ..lazyre import lazy
 from ..pypi.model import PyPIIndex, PyPIRequest, PyPIRequirement
 from .errors import ManifestError, did_you_mean, format_key
 from .model import (
@@ -300,7 +301,7 @@ def _overlay(feature: Feature, platform: str, attr: str, manifest: Manifest | No
     return out
 
 
-_SIMPLE_VERSION = re.compile(r"^[A-Za-z0-9_.*+!<>=~,\-]+$")
+_SIMPLE_VERSION = lazy(r"^[A-Za-z0-9_.*+!<>=~,\-]+$")
 
 
 def _is_bare(spec: str) -> bool:
