@@ -739,6 +739,8 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
         for key in ("extras", "flags"):
             if key in t:
                 v3[key] = string_list(ctx, p + (key,), t.pop(key))
+        if v3.get("flags"):
+            ctx.warn(p + ("flags",), "variant flags are kept but not matched by this solver: any build of the package may be chosen")
         if "when" in t:
             v3["when"] = parse_condition(ctx, p + ("when",), t.pop("when"))
         inline_package = t.pop("package", None)
@@ -1039,6 +1041,8 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
                     raise ctx.error(p + ("extra-index-urls", i), "an extra-index-urls table needs `url`", 'write { url = "https://host/simple" }')
                 if "exclude-newer" in entry:
                     parse_exclude_newer(ctx, p + ("extra-index-urls", i, "exclude-newer"), entry["exclude-newer"], allow_false=True)
+                    ctx.warn(p + ("extra-index-urls", i, "exclude-newer"), "a per-index exclude-newer is not applied by this "
+                             "solver: the workspace's (and [pypi-exclude-newer]) cutoffs apply to this index too")
                 urls.append(expect(ctx, p + ("extra-index-urls", i, "url"), entry["url"], (str,), "a URL"))
             else:
                 urls.append(expect(ctx, p + ("extra-index-urls", i), entry, (str,), "a URL or { url = ... }"))

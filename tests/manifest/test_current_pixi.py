@@ -440,3 +440,10 @@ def test_dev_installs_the_packages_declared_dependencies(tmp_path, h):
     linux, win = h.one(units, "default", "linux-64"), h.one(units, "default", "win-64")
     assert linux.conda.specs == ["cmake >=3.27", "python >=3.12", "bat", "libgcc"] and linux.conda_sources == []
     assert win.conda.specs == ["cmake >=3.27", "python >=3.12", "bat", "vc"]
+
+
+def test_what_loads_but_is_not_applied_is_said(manifest_at):
+    m = manifest_at(WS + 'platforms = ["linux-64"]\n[dependencies]\nblas = { version = "*", flags = ["blas:mkl"] }\n'
+                    '[pypi-options]\nextra-index-urls = [{ url = "https://i.example.invalid/simple", exclude-newer = false }]\n')
+    assert any("dependencies.blas.flags" in w and "not matched" in w for w in m.warnings)
+    assert any("extra-index-urls[0].exclude-newer" in w and "not applied" in w for w in m.warnings)
