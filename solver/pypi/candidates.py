@@ -45,8 +45,8 @@ DIRECT_SOURCES = ("path", "git", "url")
 class Candidate(msgspec.Struct):
     """One solvable: a version of a name (base or extra) and where it comes from. ``source``:
     index | conda | conda-alt | conda-any | python | path | git | url. ``excluded``: why it may
-    not be chosen (None: usable). ``base``: for an extra's candidate, the base's solvable.
-    ``direct``: facts about a path/git/url source (for the lock)."""
+    not be chosen (None: usable). ``base``: for the candidate of an extra (or of what the extra
+    adds), the base's solvable. ``direct``: facts about a path/git/url source (for the lock)."""
 
     name_id: int
     version: Version

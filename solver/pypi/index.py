@@ -269,7 +269,7 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
     if not isinstance(files, list):
         raise malformed("`files` must be an array")
     kept: list[tuple[dict, str, str, tuple]] = []
-    stand_ins: dict = {}  # version -> an unfit wheel, for versions with nothing else
+    stand_ins: dict = {}  # version -> one unfit wheel (keeps the version known, its metadata readable)
     served: set = set()  # versions with a file the target may use
     for i, entry in enumerate(files):
         if not isinstance(entry, dict):
