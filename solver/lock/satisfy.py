@@ -182,6 +182,11 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             locked = ", ".join(f"{p.name} {p.version or 'with no version recorded'}" for p in found)
             text = req.specifier or req.path or req.git or req.url or "*"
             reasons.append(f"{where}: the requested PyPI `{req.name} {text}` is not met (locked: {locked})")
+        elif req.path and not any(p.version for p in found) and _static_source_version(unit, req.path):
+            reasons.append(
+                f"{where}: PyPI `{req.name}` is locked with a dynamic version, but its source at {req.path} "
+                f"now declares version {_static_source_version(unit, req.path)}"
+            )
         elif req.index:
             index = _index_url(unit, req.index)
             recorded = [p.index for p in found if p.index]
@@ -214,6 +219,10 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
                 req = parse_requirement(text)
                 if not req.applies(env, wanted[name]):
                     continue
+                extras = set(req.req.extras)
+                if req.name in overrides:  # uv replaces every requirement on an overridden name
+                    spec = overrides[req.name].specifier
+                    req = parse_requirement(f"{req.name} {spec}" if spec not in ("", "*") else req.name)
                 deps = by_name.get(req.name)
                 if not deps:
                     provided = from_conda.get(req.name)
@@ -233,10 +242,32 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
                         f"{where}: PyPI {p.name} {p.version} requires {req.name} {_specifier_text(req)}, but "
                         f"{deps[0].name} {deps[0].version} is locked"
                     )
-                todo.append((req.name, set(req.req.extras)))
+                todo.append((req.name, extras))
     for name in sorted(set(by_name) - set(wanted)):
         reasons.append(f"{where}: PyPI package {name} is locked but nothing requires it")
     return reasons
+
+
+def _static_source_version(unit, path: str) -> str | None:
+    """The version a local source tree declares statically in ``[project]`` (None: dynamic,
+    absent or unreadable). pixi records no version for a path package whose version is dynamic;
+    once the source names one, the locked entry no longer describes it and pixi re-solves."""
+    from pathlib import Path
+
+    import tomli
+
+    root = getattr(unit, "project_root", None)
+    pyproject = Path(root or ".") / path / "pyproject.toml"
+    try:
+        project = tomli.loads(pyproject.read_text(encoding="utf-8")).get("project")
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
+        return None
+    if not isinstance(project, dict) or not isinstance(project.get("version"), str):
+        return None
+    dynamic = project.get("dynamic")
+    if isinstance(dynamic, list) and "version" in dynamic:
+        return None
+    return project["version"]
 
 
 def _index_url(unit, index: str) -> str | None:

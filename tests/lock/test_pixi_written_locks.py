@@ -250,7 +250,18 @@ def test_source_packages(tmp_path, capsys, path, ok):
     assert ok or "the source of `child-package` changed" in reasons[0]
 
 
-def test_a_path_package_with_a_dynamic_version(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("source", "ok"),
+    [
+        (None, True),  # the tree is not there to read: the lock is judged as it is
+        ('[project]\nname = "dyn"\ndynamic = ["version"]\n', True),
+        ('[project]\nname = "dyn"\nversion = "2.0"\n', False),  # no longer dynamic: pixi re-solves
+    ],
+)
+def test_a_path_package_with_a_dynamic_version(tmp_path, capsys, source, ok):
+    if source is not None:
+        (tmp_path / "dyn").mkdir()
+        (tmp_path / "dyn" / "pyproject.toml").write_text(source)
     manifest = PYPI.format(extra="").replace('tiny = "*"', 'dyn = { path = "./dyn" }')
     lock = f"""\
 version: 7
@@ -273,7 +284,49 @@ packages:
   name: dyn
   sha256: ec39769fce8466d4438621a1d371aad180c4e8426a5a22632b0fe46b61cedb90
 """
-    assert locked(project(tmp_path, manifest, lock), capsys) == (True, [])
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "now declares version 2.0" in reasons[0]
+
+
+@pytest.mark.parametrize(("override", "ok"), [("", False), ('[pypi-options.dependency-overrides]\nattrs = ">=23.2"', True)])
+def test_dependency_overrides_apply_to_what_locked_packages_require(tmp_path, capsys, override, ok):
+    """A local package pins attrs==23.1 while conda installs attrs 23.2 (by its purl): the
+    override loosens every requirement on attrs, so pixi keeps the lock."""
+    (tmp_path / "consumer").mkdir()
+    manifest = PYPI.format(extra=override).replace('tiny = "*"', 'consumer = { path = "./consumer" }')
+    manifest = manifest.replace('python = "*"', 'python = "*"\nattrs = "*"')
+    lock = f"""\
+version: 6
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    indexes:
+    - {DEFAULT_INDEX}
+    packages:
+      linux-64:
+      - conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+      - conda: {CF}/noarch/attrs-23.2.0-pyh71513ae_0.conda
+      - pypi: ./consumer
+packages:
+- conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+  sha256: 1a95494abe572a8819c933f978df89f00bde72ea9432d46a70632599e8029ea4
+- conda: {CF}/noarch/attrs-23.2.0-pyh71513ae_0.conda
+  sha256: 77c7d03bdb243a048fff398cedc74327b7dc79169ebe3b4c8448b0331ea55fea
+  depends:
+  - python
+  purls:
+  - pkg:pypi/attrs
+- pypi: ./consumer
+  name: consumer
+  version: 0.1.0
+  requires_dist:
+  - attrs==23.1.0
+"""
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "requires attrs ==23.1.0" in reasons[0]
 
 
 def test_per_package_index(tmp_path, capsys):
