@@ -68,10 +68,15 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
 
     present = {name: found[0] for name, found in by_name.items()} | virtual_records(unit.conda.virtual_packages)
     conditional = [spec for spec, condition in getattr(member, "conditional_specs", []) if condition_met(condition, present)]
+    sources = {d.name for d in getattr(member, "conda_sources", [])}
     for spec in list(member.conda_specs) + conditional:
         ok, why = satisfied(spec)
         if not ok:
             reasons.append(f"{where}: the requested `{spec}` is not met ({why})")
+        elif spec_name(spec) not in sources and all(_is_source_record(r) for r in by_name.get(spec_name(spec), [None])):
+            # a binary spec is met by a package from a channel, never by one built from source
+            reasons.append(f"{where}: the requested `{spec}` is locked as a source package ({spec_name(spec)} from "
+                           f"{by_name[spec_name(spec)][0].url}), but the manifest asks for a binary one")
     for spec in unit.conda.constraints:
         name = spec_name(spec)
         for r in by_name.get(name, []):
@@ -118,6 +123,11 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")
     return reasons
+
+
+def _is_source_record(record: PackageRecord | None) -> bool:
+    """A record pixi locked from a source (its location is a path, not a package URL)."""
+    return record is not None and "://" not in record.url
 
 
 def _norm_location(location: str) -> str:

@@ -250,6 +250,12 @@ def test_source_packages(tmp_path, capsys, path, ok):
     assert ok or "the source of `child-package` changed" in reasons[0]
 
 
+def test_a_binary_spec_is_not_met_by_a_source_package(tmp_path, capsys):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\nchild-package = "*"\n'
+    ok, reasons = locked(project(tmp_path, manifest, SOURCE_LOCK), capsys)
+    assert not ok and "locked as a source package" in reasons[0], reasons
+
+
 @pytest.mark.parametrize(
     ("source", "ok"),
     [
