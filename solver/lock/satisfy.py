@@ -255,6 +255,13 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
                 todo.append((req.name, extras))
     for name in sorted(set(by_name) - set(wanted)):
         reasons.append(f"{where}: PyPI package {name} is locked but nothing requires it")
+    # no-build: a locked source distribution would have to be built, which the manifest forbids
+    no_build = {urls.normalize_pypi_name(n) for n in getattr(unit.pypi, "no_build_packages", []) or []}
+    for name in sorted(wanted):
+        if getattr(unit.pypi, "no_build", False) or name in no_build:
+            for p in by_name[name]:
+                if p.url and not p.url.split("#")[0].split("?")[0].endswith(".whl"):
+                    reasons.append(f"{where}: PyPI {p.name} {p.version} is locked as a source distribution, but no-build forbids building it")
     return reasons
 
 

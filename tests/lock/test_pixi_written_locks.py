@@ -250,6 +250,24 @@ def test_source_packages(tmp_path, capsys, path, ok):
     assert ok or "the source of `child-package` changed" in reasons[0]
 
 
+@pytest.mark.parametrize(
+    ("setting", "filename", "ok"),
+    [
+        ("", "tiny-1.0.tar.gz", True),
+        ("no-build = true", "tiny-1.0.tar.gz", False),
+        ('no-build = ["Tiny"]', "tiny-1.0.tar.gz", False),
+        ('no-build = ["other"]', "tiny-1.0.tar.gz", True),
+        ("no-build = true", "tiny-1.0-py3-none-any.whl", True),
+    ],
+)
+def test_no_build_and_a_locked_source_distribution(tmp_path, capsys, setting, filename, ok):
+    manifest = PYPI.format(extra=f"[pypi-options]\n{setting}")
+    lock = pypi_lock([DEFAULT_INDEX]).replace("tiny-1.0-py3-none-any.whl", filename)
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "no-build forbids building it" in reasons[0]
+
+
 def test_a_binary_spec_is_not_met_by_a_source_package(tmp_path, capsys):
     manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\nchild-package = "*"\n'
     ok, reasons = locked(project(tmp_path, manifest, SOURCE_LOCK), capsys)
