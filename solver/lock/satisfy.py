@@ -154,7 +154,7 @@ def _specifier_text(req) -> str:
     return str(req.req.specifier) or "*"
 
 
-def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: list[PyPIPackage]) -> list[str]:
+def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: list[PyPIPackage], locked_env=None) -> list[str]:
     reasons: list[str] = []
     by_name: dict[str, list[PyPIPackage]] = {}
     for p in packages:
@@ -202,10 +202,14 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             recorded = [p.index for p in found if p.index]
             if index and recorded and all(r.rstrip("/") != index.rstrip("/") for r in recorded):
                 reasons.append(f"{where}: PyPI `{req.name}` should come from {index}, but is locked from {recorded[0]}")
-        elif has_primary_index(unit) and not (req.path or req.git or req.url):
-            # the manifest names the indexes (here, on this platform): a package pixi recorded as
-            # coming from another one was resolved for other settings
-            allowed = {u.rstrip("/") for u in manifest_indexes(unit)}
+        elif (has_primary_index(unit) or locked_env is not None) and not (req.path or req.git or req.url):
+            # the manifest names the indexes (here, on this platform), or else the default one pixi
+            # recorded stands: a package pixi recorded as coming from another one (an index a
+            # dependency no longer names) was resolved for other settings. A find-links page, and
+            # an index the same name is pinned to in the solve group, are where it may come from too.
+            base = manifest_indexes(unit) if has_primary_index(unit) else list(locked_env.indexes or []) + manifest_indexes(unit)
+            allowed = {u.rstrip("/") for u in base + list(locked_env.find_links if locked_env is not None else [])}
+            allowed |= _pinned_indexes(unit, name)
             recorded = [p.index for p in found if p.index]
             if recorded and all(r.rstrip("/") not in allowed for r in recorded):
                 reasons.append(f"{where}: PyPI `{req.name}` is locked from {recorded[0]}, which is not an index of the manifest here")
@@ -285,6 +289,18 @@ def _static_source_version(unit, path: str) -> str | None:
     if isinstance(dynamic, list) and "version" in dynamic:
         return None
     return project["version"]
+
+
+def _pinned_indexes(unit, name: str) -> set[str]:
+    """The indexes a requirement on ``name`` is pinned to anywhere in the unit (its solve group)."""
+    out = set()
+    for m in unit.members:
+        for r in getattr(m, "pypi_requirements", []):
+            if r.index and urls.normalize_pypi_name(r.name) == name:
+                url = _index_url(unit, r.index)
+                if url:
+                    out.add(url.rstrip("/"))
+    return out
 
 
 def _index_url(unit, index: str) -> str | None:
@@ -414,7 +430,7 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
             if pypi:
                 reasons.append(f"{where}: PyPI packages are locked but the manifest has no PyPI dependencies")
         else:
-            reasons.extend(_check_pypi(where, unit, member, conda, pypi))
+            reasons.extend(_check_pypi(where, unit, member, conda, pypi, env))
     return reasons
 
 

@@ -362,6 +362,19 @@ def test_per_package_index(tmp_path, capsys):
     assert not ok and "should come from https://custom.example.invalid/simple" in reasons[0]
 
 
+def test_an_index_a_dependency_no_longer_names(tmp_path, capsys):
+    """The manifest dropped a per-package index: pixi re-solves a package it recorded from it.
+    One pinned to that index elsewhere in the solve group keeps it."""
+    lock = pypi_lock([DEFAULT_INDEX]).replace("  sha256: 0000", "  index: https://custom.example.invalid/simple\n  sha256: 0000")
+    ok, reasons = locked(project(tmp_path, PYPI.format(extra=""), lock), capsys)
+    assert not ok and "is locked from https://custom.example.invalid/simple" in reasons[0], reasons
+    pinned = PYPI.format(extra='[feature.pin.pypi-dependencies]\ntiny = { version = "*", index = "https://custom.example.invalid/simple" }\n'
+                                '[environments]\ndefault = { solve-group = "g" }\npinned = { features = ["pin"], solve-group = "g" }\n')
+    both = lock.replace("environments:\n  default:", "environments:\n  pinned:" + lock.split("  default:")[1].split("packages:\n-")[0] + "  default:")
+    ok, reasons = locked(project(tmp_path, pinned, both), capsys)
+    assert ok, reasons
+
+
 @pytest.mark.parametrize(
     ("setting", "option", "ok", "reason"),
     [
