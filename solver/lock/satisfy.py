@@ -208,10 +208,11 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             # dependency no longer names) was resolved for other settings. A find-links page, and
             # an index the same name is pinned to in the solve group, are where it may come from too.
             base = manifest_indexes(unit) if has_primary_index(unit) else list(locked_env.indexes or []) + manifest_indexes(unit)
-            allowed = {u.rstrip("/") for u in base + list(locked_env.find_links if locked_env is not None else [])}
-            allowed |= _pinned_indexes(unit, name)
+            root = getattr(unit, "project_root", None)
+            allowed = {_index_location(u, root) for u in base + list(locked_env.find_links if locked_env is not None else [])}
+            allowed |= {_index_location(u, root) for u in _pinned_indexes(unit, name)}
             recorded = [p.index for p in found if p.index]
-            if recorded and all(r.rstrip("/") not in allowed for r in recorded):
+            if recorded and all(_index_location(r, root) not in allowed for r in recorded):
                 reasons.append(f"{where}: PyPI `{req.name}` is locked from {recorded[0]}, which is not an index of the manifest here")
 
     # Every requirement of a needed locked package (its requires_dist, markers evaluated for the
@@ -289,6 +290,19 @@ def _static_source_version(unit, path: str) -> str | None:
     if isinstance(dynamic, list) and "version" in dynamic:
         return None
     return project["version"]
+
+
+def _index_location(location: str, root: str | None) -> str:
+    """An index or find-links location in one form: a URL without its trailing slash, or, for a
+    local folder (a path relative to the project, or a file:// URL), its absolute path."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlparse
+
+    if location.startswith("file:"):
+        return str(Path(unquote(urlparse(location).path)).resolve())
+    if "://" not in location:
+        return str((Path(root or ".") / location).resolve())
+    return location.rstrip("/")
 
 
 def _pinned_indexes(unit, name: str) -> set[str]:
