@@ -106,9 +106,17 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         if not found:
             reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
             continue
-        want = _source_location(dep.source or {}, root)
+        source = dep.source or {}
+        want = _source_location(source, root)
         if want is not None and all(_norm_location(r.url) != want for r in found):
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+        elif want is None and ("git" in source or "url" in source):
+            # pixi locks a git/url source under that URL: a record from a local path is another source
+            wanted_url = str(source.get("git") or source.get("url")).removesuffix(".git").rstrip("/")
+            if not any(wanted_url in r.url for r in found):
+                reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
+        elif want is not None:
+            reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
 
     # Extras (optional groups) the manifest asks of a package must be ones the locked record has
     for pkg, wanted_extras in (getattr(member, "conda_extras", None) or {}).items():
@@ -122,6 +130,48 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     seen = conda_closure(requested, by_name, getattr(member, "conda_extras", None))
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")
+    return reasons
+
+
+def _package_drift(name: str, root: str | None, location: str, found: list[PackageRecord]) -> list[str]:
+    """Why the locked source records of ``name`` no longer describe the [package] at ``location``
+    (relative to the project): its ``build.source`` moved, or it declares extra-dependency groups
+    the locked record does not have. pixi re-solves on both; a package it cannot read is judged
+    by the lock alone."""
+    import posixpath
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..manifest.packages import read_package
+
+    try:
+        read = read_package(Path(root or ".") / location)
+    except (InputError, OSError):
+        return []
+    if read is None:
+        return []
+    table = read[1]
+    build = table.get("build") if isinstance(table.get("build"), dict) else {}
+    declared = build.get("source") if isinstance(build.get("source"), dict) else None
+
+    def where_of(source: dict | None) -> str | None:
+        if not source:
+            return None
+        if "path" in source:
+            return posixpath.normpath(str(source["path"]).replace("\\", "/"))
+        return str(source.get("git") or source.get("url") or "").removesuffix(".git").rstrip("/")
+
+    reasons = []
+    want = where_of(declared)
+    if all(where_of(r.package_build_source) != want for r in found):
+        reasons.append(f"the build source of `{name}` changed (locked {where_of(found[0].package_build_source) or 'none'}, "
+                       f"manifest {want or 'none'})")
+    groups = table.get("extra-dependencies")
+    if isinstance(groups, dict) and groups:
+        for r in found:
+            missing = sorted(set(groups) - set(r.extra_depends or {}))
+            if missing:
+                reasons.append(f"the locked `{name}` has no extra {', '.join(missing)} that its package declares")
     return reasons
 
 

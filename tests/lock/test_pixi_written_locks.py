@@ -268,6 +268,54 @@ def test_no_build_and_a_locked_source_distribution(tmp_path, capsys, setting, fi
     assert ok or "no-build forbids building it" in reasons[0]
 
 
+SELF_LOCK = """\
+version: 6
+environments:
+  default:
+    channels:
+    - url: https://conda.anaconda.org/conda-forge/
+    packages:
+      linux-64:
+      - conda: pkg
+packages:
+- conda: pkg
+  name: pkg
+  version: 0.1.0
+  build: ""
+  subdir: noarch
+  noarch: false
+{extra}"""
+
+
+@pytest.mark.parametrize(
+    ("package", "extra", "reason"),
+    [
+        ('source = { path = "../src" }\n', "  package_build_source:\n    path: ../src/\n", ""),
+        ('source = { path = "./src" }\n', "  package_build_source:\n    path: ..\n", "the build source of `pkg` changed"),
+        ("", "  package_build_source:\n    path: ..\n", "the build source of `pkg` changed"),
+        ("[package.extra-dependencies.test]\nextra-pkg = \">=1\"\n", "", "has no extra test that its package declares"),
+    ],
+)
+def test_a_source_package_whose_package_changed(tmp_path, capsys, package, extra, reason):
+    """The [package] a source dependency points at moved its build source, or declares an extra
+    group the locked record lacks: pixi re-solves."""
+    (tmp_path / "pkg").mkdir()
+    build = package if package.startswith("source") else ""
+    groups = "" if build else package
+    (tmp_path / "pkg" / "pixi.toml").write_text(
+        f'[package]\nname = "pkg"\nversion = "0.1.0"\n[package.build]\nbackend = {{ name = "in-memory", version = "*" }}\n{build}{groups}')
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { path = "pkg" }\n'
+    ok, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra=extra)), capsys)
+    assert ok is (not reason), reasons
+    assert not reason or reason in reasons[0]
+
+
+def test_a_git_source_is_not_met_by_a_path_record(tmp_path, capsys):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { git = "https://example.invalid/org/pkg" }\n'
+    ok, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra="")), capsys)
+    assert not ok and "the source of `pkg` changed" in reasons[0], reasons
+
+
 def test_a_binary_spec_is_not_met_by_a_source_package(tmp_path, capsys):
     manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\nchild-package = "*"\n'
     ok, reasons = locked(project(tmp_path, manifest, SOURCE_LOCK), capsys)
