@@ -135,7 +135,7 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
 
 def _package_drift(name: str, root: str | None, location: str, found: list[PackageRecord]) -> list[str]:
     """Why the locked source records of ``name`` no longer describe the [package] at ``location``
-    (relative to the project): its ``build.source`` moved, or it declares extra-dependency groups
+    (relative to the project): its version changed, its ``build.source`` moved, or it declares extra-dependency groups
     the locked record does not have. pixi re-solves on both; a package it cannot read is judged
     by the lock alone."""
     import posixpath
@@ -162,6 +162,9 @@ def _package_drift(name: str, root: str | None, location: str, found: list[Packa
         return str(source.get("git") or source.get("url") or "").removesuffix(".git").rstrip("/")
 
     reasons = []
+    version = table.get("version")
+    if isinstance(version, str) and all(r.version != version for r in found):
+        reasons.append(f"the version of `{name}` changed (locked {found[0].version}, its package declares {version})")
     want = where_of(declared)
     if all(where_of(r.package_build_source) != want for r in found):
         reasons.append(f"the build source of `{name}` changed (locked {where_of(found[0].package_build_source) or 'none'}, "

@@ -310,6 +310,17 @@ def test_a_source_package_whose_package_changed(tmp_path, capsys, package, extra
     assert not reason or reason in reasons[0]
 
 
+@pytest.mark.parametrize(("version", "ok"), [("0.1.0", True), ("0.2.0", False)])
+def test_a_source_package_whose_version_changed(tmp_path, capsys, version, ok):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pixi.toml").write_text(
+        f'[package]\nname = "pkg"\nversion = "{version}"\n[package.build]\nbackend = {{ name = "in-memory", version = "*" }}\n')
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { path = "pkg" }\n'
+    got, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra="")), capsys)
+    assert got is ok, reasons
+    assert ok or "the version of `pkg` changed (locked 0.1.0, its package declares 0.2.0)" in reasons[0]
+
+
 def test_a_git_source_is_not_met_by_a_path_record(tmp_path, capsys):
     manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { git = "https://example.invalid/org/pkg" }\n'
     ok, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra="")), capsys)
