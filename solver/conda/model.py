@@ -48,6 +48,9 @@ class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     source_input: dict | None = None
     # ... and its ``package_build_source`` (where [package.build] source points), as pixi wrote it
     package_build_source: dict | None = None
+    # ... and its ``sources``: where its own dependencies that are source packages come from
+    # (name -> location relative to it), as pixi wrote it
+    source_dependencies: dict | None = None
     # Filled by the loader:
     fn: str = ""
     channel: str = ""

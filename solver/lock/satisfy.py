@@ -118,6 +118,19 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         elif want is not None:
             reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
 
+    # A source package names where its own source dependencies come from (relative to itself):
+    # the record locked under that name must have been built from there
+    import posixpath
+
+    for r in records:
+        for dep_name, where_from in (r.source_dependencies or {}).items():
+            if not isinstance(where_from, dict) or "path" not in where_from or not _is_source_record(r):
+                continue
+            want = _norm_location(posixpath.normpath(posixpath.join(r.url, str(where_from["path"]))))
+            locked_as = [_norm_location(d.url) for d in by_name.get(dep_name, [])]
+            if locked_as and want not in locked_as:
+                reasons.append(f"{where}: {_show(r)} wants `{dep_name}` built from {want}, but it is locked from {locked_as[0]}")
+
     # Extras (optional groups) the manifest asks of a package must be ones the locked record has
     for pkg, wanted_extras in (getattr(member, "conda_extras", None) or {}).items():
         for r in by_name.get(pkg, []):

@@ -97,6 +97,8 @@ def conda_entry(record: PackageRecord, version: int) -> dict:
         e["input"] = record.source_input
     if record.package_build_source is not None:
         e["package_build_source"] = record.package_build_source
+    if record.source_dependencies is not None:
+        e["sources"] = record.source_dependencies
     return e
 
 

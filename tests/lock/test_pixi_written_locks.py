@@ -321,6 +321,16 @@ def test_a_source_package_whose_version_changed(tmp_path, capsys, version, ok):
     assert ok or "the version of `pkg` changed (locked 0.1.0, its package declares 0.2.0)" in reasons[0]
 
 
+@pytest.mark.parametrize(("recorded", "ok"), [("../dep", True), ("../elsewhere", False)])
+def test_where_a_source_package_wants_its_source_dependencies_from(tmp_path, capsys, recorded, ok):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { path = "pkg" }\n'
+    lock = SELF_LOCK.format(extra=f"  depends:\n  - dep\n  sources:\n    dep:\n      path: {recorded}\n").replace(
+        "      - conda: pkg\n", "      - conda: pkg\n      - conda: dep\n") + "- conda: dep\n  name: dep\n  version: 1.0.0\n  build: ''\n  subdir: noarch\n"
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "wants `dep` built from elsewhere, but it is locked from dep" in reasons[0]
+
+
 def test_a_git_source_is_not_met_by_a_path_record(tmp_path, capsys):
     manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { git = "https://example.invalid/org/pkg" }\n'
     ok, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra="")), capsys)
