@@ -447,3 +447,52 @@ def test_what_loads_but_is_not_applied_is_said(manifest_at):
                     '[pypi-options]\nextra-index-urls = [{ url = "https://i.example.invalid/simple", exclude-newer = false }]\n')
     assert any("dependencies.blas.flags" in w and "not matched" in w for w in m.warnings)
     assert any("extra-index-urls[0].exclude-newer" in w and "not applied" in w for w in m.warnings)
+
+
+# -- pypi-txt: requirements files in [dependencies] ---------------------------------------------
+
+
+def test_pypi_txt_requirements_files_join_the_pypi_dependencies(manifest_at, tmp_path, h):
+    (tmp_path / "requirements.txt").write_text("attrs>=23  # pinned\n\n# a comment\n-r sub/more.txt\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "more.txt").write_text("packaging ; python_version >= '3.8'\n")
+    (tmp_path / "dev.txt").write_text("pytest\n")
+    m = manifest_at(WS + """\
+platforms = ["linux-64"]
+[dependencies]
+python = ">=3.11"
+pypi-txt = ["requirements.txt"]
+[pypi-dependencies]
+attrs = "==23.2"
+[feature.dev.dependencies]
+pypi-txt = "dev.txt"
+[environments]
+dev = ["dev"]
+""")
+    default = m.features["default"].base
+    assert set(default.conda_dependencies if hasattr(default, "conda_dependencies") else default.dependencies) == {"python"}
+    pypi = default.pypi_dependencies
+    assert sorted(pypi) == ["attrs", "packaging"]
+    assert pypi["attrs"].specifier == "==23.2"  # the manifest's own entry wins over the file's
+    assert pypi["packaging"].marker == 'python_version >= "3.8"'
+    assert sorted(m.features["dev"].base.pypi_dependencies) == ["pytest"]
+
+
+@pytest.mark.parametrize(
+    ("files", "content", "message"),
+    [
+        ('"missing.txt"', None, "cannot read the requirements file"),
+        ('"req.txt"', "--index-url https://example.invalid/simple\n", "req.txt:1: `--index-url https://example.invalid/simple` is not supported"),
+        ('"req.txt"', "ok\nnot a requirement!\n", "req.txt:2: invalid requirement"),
+        ("3", None, "expected a requirements file path or a list of them"),
+    ],
+)
+def test_pypi_txt_errors_name_the_file_and_line(manifest_at, tmp_path, files, content, message):
+    from solver.manifest import ManifestError
+
+    if content is not None:
+        (tmp_path / "req.txt").write_text(content)
+    with pytest.raises(ManifestError) as err:
+        manifest_at(WS + f'platforms = ["linux-64"]\n[dependencies]\npypi-txt = {files}\n')
+    assert message in str(err.value)
+    assert "pixi.toml:6:" in str(err.value)  # located at the key
