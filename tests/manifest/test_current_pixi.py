@@ -470,7 +470,7 @@ pypi-txt = "dev.txt"
 dev = ["dev"]
 """)
     default = m.features["default"].base
-    assert set(default.conda_dependencies if hasattr(default, "conda_dependencies") else default.dependencies) == {"python"}
+    assert set(default.dependencies) == {"python"}  # pypi-txt is not a conda package
     pypi = default.pypi_dependencies
     assert sorted(pypi) == ["attrs", "packaging"]
     assert pypi["attrs"].specifier == "==23.2"  # the manifest's own entry wins over the file's
