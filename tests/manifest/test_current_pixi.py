@@ -496,3 +496,26 @@ def test_pypi_txt_errors_name_the_file_and_line(manifest_at, tmp_path, files, co
         manifest_at(WS + f'platforms = ["linux-64"]\n[dependencies]\npypi-txt = {files}\n')
     assert message in str(err.value)
     assert "pixi.toml:6:" in str(err.value)  # located at the key
+
+
+@pytest.mark.parametrize(
+    ("exports", "error"),
+    [
+        ('[package.run-exports.strong]\nmypkg = { pin-subpackage = true }\n[package.run-exports.weak-constrains]\nlibx = ">=1"\n', None),
+        ('[package.run-exports.stong]\nmypkg = "*"\n', "did you mean `strong`?"),
+        ('[package.run-exports.weak]\nlibx = 3\n', "expected a version string or a table for `libx`"),
+    ],
+)
+def test_package_run_exports(tmp_path, exports, error):
+    from solver.manifest import ManifestError, load_manifest
+
+    (tmp_path / "pixi.toml").write_text(
+        WS + 'platforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\nmypkg = { path = "." }\n'
+        '[package]\nname = "mypkg"\nversion = "0.1.0"\n[package.build]\nbackend = { name = "pixi-build-cmake", version = "*" }\n'
+        '[package.run-dependencies]\nlibx = { pin-compatible = { upper-bound = "x" } }\n' + exports)
+    if error is None:
+        assert load_manifest(tmp_path).package["run-exports"]["strong"] == {"mypkg": {"pin-subpackage": True}}
+    else:
+        with pytest.raises(ManifestError) as err:
+            load_manifest(tmp_path)
+        assert error in str(err.value) and "pixi.toml:" in str(err.value)
