@@ -76,7 +76,15 @@ def batch_command(args) -> int:
     if not 0 <= timeout < float("inf"):
         raise InputError("--timeout must be 0 (none) or a positive number of seconds")
     progress = BatchProgress(quiet=args.quiet, verbose=args.verbose)
-    run_batch(problems, args.output, resume=not args.no_resume, timings=not args.no_timings, progress=progress,
-              executor=args.executor, jobs=args.jobs, scheduler=args.scheduler, timeout=timeout,
-              backend=args.backend, channel_alias=alias)
+    try:
+        run_batch(problems, args.output, resume=not args.no_resume, timings=not args.no_timings, progress=progress,
+                  executor=args.executor, jobs=args.jobs, scheduler=args.scheduler, timeout=timeout,
+                  backend=args.backend, channel_alias=alias)
+    except BrokenPipeError:
+        # the reader of stdout went away (``solver batch ... | head``): stop quietly, as other
+        # command-line tools do, with the shell's code for a pipe closed under a writer
+        import sys
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return 0

@@ -154,6 +154,6 @@ def _solve(request: CondaRequest, gateway, backend: str):
 
 
 def _channel(channel: str) -> str:
-    from ..conda.channel import strip_credentials
+    from ..redact import strip_conda_credentials
 
-    return strip_credentials(channel).rstrip("/") if channel else ""
+    return strip_conda_credentials(channel).rstrip("/") if channel else ""
