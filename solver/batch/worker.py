@@ -154,6 +154,6 @@ def _solve(request: CondaRequest, gateway, backend: str):
 
 
 def _channel(channel: str) -> str:
-    from ..redact import strip_conda_credentials
+    from ..conda.channel import canonical_channel_url
 
-    return strip_conda_credentials(channel).rstrip("/") if channel else ""
+    return canonical_channel_url(channel).rstrip("/") if channel else ""
