@@ -18,11 +18,12 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import msgspec
 
 from solver.errors import InputError
+from solver.lazyre import lazy
 from solver.redact import strip_conda_credentials
 
 CHANNEL_ALIAS_ENV = "SOLVER_CHANNEL_ALIAS"
 
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_WINDOWS_DRIVE = lazy(r"^[A-Za-z]:[\\/]")
 
 
 class Channel(msgspec.Struct, frozen=True):
@@ -75,6 +76,11 @@ class Channel(msgspec.Struct, frozen=True):
         if isinstance(spec, Channel):
             return spec
         return parse_channel(spec, channel_alias)
+
+
+def channel_tail(channel: str) -> str:
+    """The last path part of a channel (its name), for matching ``conda-forge::x`` to a URL."""
+    return channel.rstrip("/").rsplit("/", 1)[-1]
 
 
 def canonical_channel_url(url: str) -> str:
