@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 from ..atomic import temp_path_for, write_atomic
 from ..credentials import Credential, CredentialStore
 from ..errors import NetworkError
+from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
 from .cache import (Transfer, cache_paths, cache_unwritable, fresh, new_meta, read_body, read_meta, storable,
@@ -165,7 +166,7 @@ class HttpClient:
             status, headers, final_url, body, _ = self._request(
                 "GET", actual, {"Range": spec, "Accept-Encoding": "identity"})
             if status == 416:
-                raise HttpStatusError(f"range {spec} not satisfiable for {final_url}", status, final_url)
+                raise HttpStatusError(f"range {spec} not satisfiable for {_shown(final_url)}", status, _shown(final_url))
             self._raise_for_status(status, final_url)
             return Response(status, headers, body, final_url)
 
@@ -314,7 +315,7 @@ class HttpClient:
             missing = [e for e in errors if isinstance(e, NotFoundError)]
             if missing or len(errors) == 1:  # a mirror that answers "not found" is believed
                 raise (missing or errors)[-1]
-            raise NetworkError(f"every mirror of {clean} failed: " + "; ".join(str(e) for e in errors))
+            raise NetworkError(f"every mirror of {_shown(clean)} failed: " + "; ".join(str(e) for e in errors))
         return fetch(url)
 
     def _report(self, method, url: str, t0: float, from_cache: bool, size) -> None:
@@ -477,7 +478,8 @@ class HttpClient:
                     method = "GET"
                 continue
             info.redirected = current != url
-            return status, resp_headers, _shown(clean), info
+            # data, not a message: a PyPI index may have a ``t`` folder (``_shown`` would mask it)
+            return status, resp_headers, clean, info
         raise NetworkError(f"too many redirects fetching {_shown(url)}")
 
     def _send_with_retries(self, method, clean_url, headers, cred, out, limit, deadline, info, check):
@@ -587,6 +589,7 @@ class HttpClient:
     def _raise_for_status(self, status: int, url: str) -> None:
         if 200 <= status < 300:
             return
+        url = _shown(url)  # a conda channel URL may hold its /t/<token>
         if status in (404, 410):
             raise NotFoundError(f"not found (HTTP {status}): {url}", status, url)
         if status in (401, 403):
@@ -658,6 +661,9 @@ def _file_url_path(url: str) -> Path:
     return Path(path)
 
 
+_QUOTED_TARGET = lazy_pattern(r"'(?:/|[A-Za-z][A-Za-z0-9+.-]*://)[^']*'")
+
+
 def _retry_after(value: str | None) -> float:
     if not value:
         return 0.0
@@ -684,6 +690,9 @@ def _describe(exc: Exception) -> str:
     if type(exc).__name__ == "IncompleteRead":
         return f"the connection closed {exc.expected} bytes before the end of the response"
     if type(exc).__name__ == "InvalidURL":
-        return f"invalid URL ({exc})"
+        # http.client quotes the request target, which holds a conda token (``/t/<token>``)
+        return f"invalid URL ({' '.join(_QUOTED_TARGET.sub('', str(exc)).split())})"
+    if isinstance(exc, ValueError) and str(exc).startswith("Invalid header value"):
+        return "a request header holds a line break (check the credentials for this host)"  # it quotes the value
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return mask_credentials(text)

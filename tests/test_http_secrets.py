@@ -1,0 +1,104 @@
+"""Secrets in the forms the HTTP client's messages still showed, and URLs it rewrote that are data:
+every case over a loopback server (or a closed loopback port)."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from support.netfault import FaultServer, response, static
+
+from solver.errors import InputError, NetworkError
+from solver.http import HttpClient, HttpStatusError
+
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",
+              "NO_PROXY", "RATTLER_AUTH_FILE")
+
+
+@pytest.fixture(autouse=True)
+def clean_network_env(monkeypatch, tmp_path):
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def server():
+    srv = FaultServer()
+    yield srv
+    srv.close()
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_a_pypi_index_in_a_t_folder_keeps_its_url(server, tmp_path):
+    # ``/t/<x>/`` is a conda token only in conda channel URLs: the page URL is what relative
+    # links are resolved against, so masking it would lock ``.../t/****/pkg/pkg-1.0.whl``
+    page = b'<a href="pkg-1.0-py3-none-any.whl">pkg</a>'
+    server.routes["/t/simple/pkg/"] = static(200, page, {"ETag": '"1"', "Cache-Control": "max-age=60"})
+    client = HttpClient(tmp_path)
+    url = server.url + "/t/simple/pkg/"
+    assert client.get(url).url == url
+    again = client.get(url)
+    assert again.from_cache and again.url == url
+
+
+def test_every_mirror_failing_does_not_show_the_conda_token(tmp_path):
+    origin = f"http://127.0.0.1:{closed_port()}/"
+    mirrors = [f"http://127.0.0.1:{closed_port()}/", f"http://127.0.0.1:{closed_port()}/"]
+    client = HttpClient(tmp_path, retries=0, timeout=5, mirrors={origin: mirrors})
+    with pytest.raises(NetworkError) as info:
+        client.get(origin + "t/tk-MIRROR-SECRET/chan/noarch/repodata.json")
+    message = str(info.value)
+    assert "every mirror of" in message and "/t/****/chan/noarch/repodata.json" in message
+    assert "tk-MIRROR-SECRET" not in message
+
+
+@pytest.mark.parametrize("status", [500, 401, 404])
+def test_an_error_status_does_not_show_the_conda_token(server, tmp_path, status):
+    path = "/t/tk-STATUS-SECRET/chan/noarch/repodata.json"
+    server.routes[path] = static(status, b"no")
+    client = HttpClient(tmp_path, retries=0)
+    for call in (client.exists, client.get, lambda u: client.get_range(u, 0, 10), client.fetch_to_cache):
+        try:
+            call(server.url + path)
+        except HttpStatusError as exc:
+            assert "/t/****/" in str(exc) and "tk-STATUS-SECRET" not in str(exc) + exc.url
+        else:
+            assert status == 404 and call == client.exists  # exists() answers False to a 404
+
+
+@pytest.mark.parametrize("entry", [{"BearerToken": "BEARER-SECRET\n"}, {"BearerToken": "BEARER\r\nX-Injected: SECRET"},
+                                   {"CondaToken": "CONDA SECRET"}, {"CondaToken": "CONDA/SECRET"}])
+def test_a_stored_secret_that_cannot_be_sent_is_named_not_shown(server, tmp_path, entry):
+    # a token pasted with its line break: http.client refuses the header (or path) and its
+    # message quotes the value; ours names the file and host
+    server.routes["/chan/noarch/repodata.json"] = static(200, b"{}")
+    auth = tmp_path / "credentials.json"
+    auth.write_text(json.dumps({"127.0.0.1": entry}))
+    client = HttpClient(tmp_path / "cache", auth_file=str(auth), retries=0)
+    with pytest.raises(InputError) as info:
+        client.get(server.url + "/chan/noarch/repodata.json")
+    message = str(info.value)
+    assert str(auth) in message and "'127.0.0.1'" in message
+    assert "SECRET" not in message and "Injected" not in message
+    assert server.seen == []
+
+
+def test_a_url_that_cannot_be_sent_does_not_show_the_conda_token(server, tmp_path):
+    # the token goes into the request's path, which http.client quotes when it refuses it
+    auth = tmp_path / "credentials.json"
+    auth.write_text(json.dumps({"127.0.0.1": {"CondaToken": "tk-PATH-SECRET"}}))
+    server.routes["/chan nel/noarch/repodata.json"] = lambda req, sock: sock.sendall(response(200, b"{}"))
+    client = HttpClient(tmp_path / "cache", auth_file=str(auth), retries=0)
+    with pytest.raises(NetworkError) as info:
+        client.get(server.url + "/chan nel/noarch/repodata.json")
+    assert "chan nel" in str(info.value) and "tk-PATH-SECRET" not in str(info.value)
