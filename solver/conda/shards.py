@@ -155,8 +155,9 @@ class ShardFetcher:
         shard = decode_shard(data, url)
         # CEP-16's fetch process: the names these records depend on are fetched next, at network
         # speed rather than when the solve gets to them
+        # (``depends`` is not validated yet: a malformed one is reported when the records are read)
         self.prefetch_names(dependency_names(d for table in (shard.packages, shard.packages_conda)
-                                             for raw in table.values() for d in (raw.get("depends") or ())
+                                             for raw in table.values() for d in _listed(raw.get("depends"))
                                              if isinstance(d, str)))
         return shard
 
@@ -206,6 +207,10 @@ def decode_shard(data: bytes, url: str) -> Shard:
         return _shard_decoder.decode(_decompress(data, where))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise InputError(f"malformed {where}: {exc}") from None
+
+
+def _listed(value) -> list | tuple:
+    return value if isinstance(value, (list, tuple)) else ()
 
 
 def _matches(data: bytes, digest: bytes) -> bool:

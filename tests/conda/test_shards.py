@@ -15,7 +15,7 @@ from solver.conda.gateway import Gateway
 from solver.conda.model import CondaRequest
 from solver.conda.shards import SHARD_CACHE_DIR, dependency_name
 from solver.conda.solve import solve_conda
-from solver.errors import NetworkError
+from solver.errors import InputError, NetworkError
 from support.shard_channel import write_sharded_channel, write_sharded_subdir
 
 
@@ -244,3 +244,19 @@ def test_a_channel_that_starts_publishing_shards_is_read_from_them_within_a_day(
     assert [r.version for _, r in gw.records("lib")] == ["1.0"]
     assert "/chan/linux-64/repodata_shards.msgpack.zst" in [p for _, p in server.requests]
     assert shard_gets(server)  # the records came from the shards
+
+
+@pytest.mark.parametrize("depends", [5, None, {"lib": ">=1"}])
+def test_a_shard_record_whose_depends_is_not_a_list_is_named(tmp_path, serve_dir, depends):
+    # the prefetch that follows a download reads ``depends`` before the records are validated
+    linux = {"packages": {}, "packages.conda": {"app-1.0-0.conda": {**rec("app", "1.0"), "depends": depends}}}
+    for sd, data in (("linux-64", linux), ("noarch", {"packages": {}, "packages.conda": {}})):
+        write_sharded_subdir(data, tmp_path / "srv" / "chan" / sd)
+    server = serve_dir(tmp_path / "srv")
+    gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache")
+    if depends is None:  # legacy repodata writes ``depends: null``: no dependencies
+        assert [r.depends for _, r in gw.records("app")] == [[]]
+        return
+    with pytest.raises(InputError) as err:
+        gw.records("app")
+    assert "'app-1.0-0.conda'" in str(err.value) and "depends" in str(err.value)
