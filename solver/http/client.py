@@ -39,6 +39,7 @@ from .settings import Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT_REDIRECTS = {301, 308}
+_WITH_BODY = (200, 203)  # a whole body: 203 is a 200 a transforming proxy passed on
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _USER_AGENT = "solver/0.1"
 
@@ -286,6 +287,9 @@ class HttpClient:
             headers = {"Accept": accept} if accept else {}
             status, resp_headers, final_url, info = self._request_to_file("GET", actual, headers, entry, check)
         self._raise_for_status(status, final_url)
+        if status not in _WITH_BODY:  # a 204 (or 206) left the entry's file as it was: not this answer
+            raise HttpStatusError(f"HTTP {status} fetching {_shown(final_url)}: the answer holds no file",
+                                  status, _shown(final_url))
         if storable(resp_headers) and info.storable:
             write_meta(entry, new_meta(final_url, original, resp_headers, info))
         else:
@@ -434,7 +438,7 @@ class HttpClient:
                 method, url, headers, f, MAX_BODY_TO_FILE,
                 check=(lambda: (f.flush(), check(Path(tmp)))) if check else None)
             f.close()
-            if status == 200:
+            if status in _WITH_BODY:
                 _unlink(entry[0])  # the old validators must not describe the new body
                 os.replace(tmp, dest)
             else:

@@ -1,5 +1,6 @@
-"""Secrets in the forms the HTTP client's messages still showed, and URLs it rewrote that are data:
-every case over a loopback server (or a closed loopback port)."""
+"""Edge cases of the HTTP client: secrets in the forms its messages still showed, a URL it rewrote
+that is data, answers (203, 204) that paired a new response with an old cache file. Every case
+over a loopback server (or a closed loopback port)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,22 @@ def test_a_url_that_cannot_be_sent_does_not_show_the_conda_token(server, tmp_pat
     with pytest.raises(NetworkError) as info:
         client.get(server.url + "/chan nel/noarch/repodata.json")
     assert "chan nel" in str(info.value) and "tk-PATH-SECRET" not in str(info.value)
+
+
+@pytest.mark.parametrize("status, body", [(203, b"NEW"), (204, b"")])
+def test_fetch_to_cache_never_pairs_a_new_answer_with_the_old_file(server, tmp_path, status, body):
+    # a 203 (a proxy's 200) is the new file; a 204 holds none: neither may leave the old file
+    # under the new answer's validators, which a later 304 would bring back as current
+    server.routes["/r"] = static(200, b"OLD", {"ETag": '"old"'})
+    client = HttpClient(tmp_path)
+    assert client.fetch_to_cache(server.url + "/r").path.read_bytes() == b"OLD"
+    server.routes["/r"] = static(status, body, {"ETag": '"new"'})
+    if status == 203:
+        assert client.fetch_to_cache(server.url + "/r").path.read_bytes() == b"NEW"
+    else:
+        with pytest.raises(HttpStatusError, match="HTTP 204"):
+            client.fetch_to_cache(server.url + "/r")
+    server.routes["/r"] = lambda req, sock: sock.sendall(
+        response(304, b"", {"ETag": '"new"'}, length=False) if req.headers.get("if-none-match") == '"new"'
+        else response(200, b"NEWEST", {"ETag": '"newest"'}))
+    assert client.fetch_to_cache(server.url + "/r").path.read_bytes() == (body if status == 203 else b"NEWEST")
