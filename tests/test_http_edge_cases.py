@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from support.netfault import FaultServer, response, static
+from support.netfault import FaultServer, etagged, response, static
 
 from solver.errors import InputError, NetworkError
 from solver.http import HttpClient, HttpStatusError
@@ -122,3 +122,24 @@ def test_fetch_to_cache_never_pairs_a_new_answer_with_the_old_file(server, tmp_p
         response(304, b"", {"ETag": '"new"'}, length=False) if req.headers.get("if-none-match") == '"new"'
         else response(200, b"NEWEST", {"ETag": '"newest"'}))
     assert client.fetch_to_cache(server.url + "/r").path.read_bytes() == (body if status == 203 else b"NEWEST")
+
+
+def test_a_write_cut_between_body_and_meta_leaves_no_old_validators_on_the_new_body(server, tmp_path, monkeypatch):
+    # a process killed (or a disk filling up) after the new body is written and before its meta:
+    # the old ETag must not be left describing the new body, or the old version's 304 serves it
+    import solver.http.client as client_module
+
+    server.routes["/p"] = static(200, b"A", {"ETag": '"a"'})
+    client = HttpClient(tmp_path)
+    assert client.get(server.url + "/p").body == b"A"
+    server.routes["/p"] = static(200, b"B", {"ETag": '"b"'})
+
+    def cut(entry, meta):
+        raise InputError("cannot write to the cache folder: no space left on device")
+
+    monkeypatch.setattr(client_module, "write_meta", cut)
+    with pytest.raises(InputError):
+        client.get(server.url + "/p")
+    monkeypatch.undo()
+    server.routes["/p"] = etagged(b"A", '"a"')  # the server went back to A: a 304 to If-None-Match "a"
+    assert client.get(server.url + "/p").body == b"A"

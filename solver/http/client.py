@@ -257,6 +257,7 @@ class HttpClient:
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
         if entry and storable(resp_headers) and info.storable:
+            _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:
                 write_atomic(entry[1], body)
             except OSError as exc:
