@@ -469,7 +469,11 @@ def record_url_base(channel: Channel, subdir: str, base_url: str | None) -> str:
     if base_url:
         from solver.conda.channel import canonical_channel_url
 
-        return canonical_channel_url(urljoin(channel.subdir_url(subdir) + "/", base_url)).rstrip("/") + "/"
+        try:
+            return canonical_channel_url(urljoin(channel.subdir_url(subdir) + "/", base_url)).rstrip("/") + "/"
+        except ValueError as exc:  # ``http://[::1/``: urlsplit refuses it
+            raise InputError(f"channel {channel.display!r}, subdir {subdir!r}: base_url {base_url!r} is not a "
+                             f"valid URL ({exc})") from None
     return f"{channel.canonical_url}/{subdir}/"
 
 

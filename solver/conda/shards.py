@@ -27,7 +27,7 @@ import hashlib
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import msgspec
 
@@ -257,6 +257,12 @@ def _parse_index(raw: bytes, shown: str) -> ShardIndex:
         index = _index_decoder.decode(_decompress(raw, f"shard index {shown}"))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise InputError(f"malformed shard index {shown}: {exc}") from None
+    for key in ("base_url", "shards_base_url"):
+        try:
+            urlsplit(getattr(index.info, key))
+        except ValueError as exc:  # ``http://[::1/``: checked here, so the index is not kept in the cache
+            raise InputError(f"malformed shard index {shown}: info.{key} {getattr(index.info, key)!r} is not a "
+                             f"valid URL ({exc})") from None
     bad = next((n for n, d in index.shards.items() if len(d) != 32), None)
     if bad is not None:
         raise InputError(f"malformed shard index {shown}: the hash of {bad!r} is "
