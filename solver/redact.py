@@ -33,6 +33,9 @@ _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s]+@")  # to 
 _LOOSE_USERINFO = re.compile(
     r"(?:^|(?<=[\s'\"(<=,\[{/]))(?P<lead>[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s/@:'\"]+:[^\s/'\"]+@(?=[\w\[])"
 )
+# ``user:pass/word@`` after a scheme: an unencoded ``/`` (common in base64 tokens) makes urlsplit
+# see a host and a port where the user meant a password; messages mask it all the same.
+_SLASHED_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s:@'\"]+:[^\s@'\"]*/[^\s@'\"]*@(?=[\w\[])")
 _CONDA_TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
 
 
@@ -75,6 +78,7 @@ def mask_credentials(text: str) -> str:
     """Free text (a message, a subprocess's stderr) with every URL's secret shown as ``****``."""
     if "@" in text:
         if "://" in text:
+            text = _SLASHED_USERINFO.sub(lambda m: f"{m.group('scheme')}****@", text)
             text = _USERINFO.sub(lambda m: f"{m.group('scheme')}****@", text)
         text = _LOOSE_USERINFO.sub(lambda m: f"{m.group('lead') or ''}****@", text)
     if "://" in text and "/t/" in text:

@@ -143,3 +143,16 @@ def test_a_write_cut_between_body_and_meta_leaves_no_old_validators_on_the_new_b
     monkeypatch.undo()
     server.routes["/p"] = etagged(b"A", '"a"')  # the server went back to A: a 304 to If-None-Match "a"
     assert client.get(server.url + "/p").body == b"A"
+
+
+def test_a_password_holding_an_unencoded_slash_is_not_shown(tmp_path):
+    # urlsplit reads ``user:ab/cd@host`` as host ``user``, port ``ab``: its error quotes the port
+    port = closed_port()
+    client = HttpClient(tmp_path, retries=0, proxies={"https": "http://proxy-user:PX/SECRET@127.0.0.1:1"})
+    with pytest.raises(NetworkError) as info:
+        client.get(f"http://alice:PW/SECRET+x=@127.0.0.1:{port}/simple/")
+    assert "SECRET" not in str(info.value) and "PW" not in str(info.value)
+    assert "http://****@127.0.0.1" in str(info.value) and "%2F" in str(info.value)
+    with pytest.raises(InputError) as info:
+        client.get("https://127.0.0.1:1/simple/")
+    assert "SECRET" not in str(info.value) and "PX" not in str(info.value) and "%2F" in str(info.value)

@@ -35,7 +35,7 @@ from .cache import (Transfer, cache_paths, cache_unwritable, fresh, new_meta, re
                     validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
-from .settings import Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
+from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT_REDIRECTS = {301, 308}
@@ -495,8 +495,8 @@ class HttpClient:
             raise NetworkError(f"unsupported URL scheme {parts.scheme!r} in {_shown(clean_url)}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise NetworkError(f"invalid URL {_shown(clean_url)}: {exc}") from None
+        except ValueError:
+            raise NetworkError(f"invalid URL {_shown(clean_url)}: {BAD_PORT}") from None
         host = parts.hostname or ""
         if not host:
             raise NetworkError(f"invalid URL {_shown(clean_url)}: no host")
