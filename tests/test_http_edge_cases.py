@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 
@@ -156,3 +157,14 @@ def test_a_password_holding_an_unencoded_slash_is_not_shown(tmp_path):
     with pytest.raises(InputError) as info:
         client.get("https://127.0.0.1:1/simple/")
     assert "SECRET" not in str(info.value) and "PX" not in str(info.value) and "%2F" in str(info.value)
+
+
+def test_a_pooled_connection_the_server_closed_is_not_reused(server, tmp_path):
+    # HTTP/1.1 without "Connection: close": the client keeps the connection for the next request,
+    # but the server closes it (as servers do once their keep-alive timeout passes)
+    server.routes["/x"] = lambda req, sock: sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    client = HttpClient(None, retries=0)
+    for _ in range(3):
+        assert client.get(server.url + "/x").body == b"ok"
+        time.sleep(0.1)  # the server's close reaches the client before the next request
+    assert len(server.seen) == 3

@@ -396,10 +396,15 @@ class HttpClient:
     def _connection(self, key: tuple, deadline: Deadline) -> http.client.HTTPConnection:
         client = lazy("http.client")
         scheme, host, port, proxy = key
-        with self._lock:
-            idle = self._idle.get(key)
-            if idle:
-                return idle.pop()
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                conn = idle.pop() if idle else None
+            if conn is None:
+                break
+            if not _dropped(conn):
+                return conn
+            conn.close()  # the server closed it while it sat idle (its keep-alive timeout)
         timeout = deadline.remaining()
         if proxy is not None:
             if scheme == "https":
@@ -632,6 +637,21 @@ def _auth_headers(cred: Credential | None) -> dict[str, str]:
     import base64
 
     return {"Authorization": "Basic " + base64.b64encode(f"{cred.username}:{cred.secret}".encode()).decode()}
+
+
+def _dropped(conn) -> bool:
+    """An idle pooled connection the server has closed: it has something to read (the end of the
+    stream) where a live idle one has nothing. Sent a request, it would fail with "Remote end
+    closed connection" and cost the request an attempt (its only one with ``retries=0``)."""
+    sock = conn.sock
+    if sock is None:
+        return True
+    select = lazy("select")
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _passes(check, body) -> bool:
