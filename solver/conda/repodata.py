@@ -477,6 +477,19 @@ def record_url_base(channel: Channel, subdir: str, base_url: str | None) -> str:
     return f"{channel.canonical_url}/{subdir}/"
 
 
+def place_record(rec: PackageRecord, fn: str, channel_id: str, url_base: str, subdir: str) -> PackageRecord:
+    """``rec`` completed with what its place says (file name, channel, URL; the subdir when the
+    record does not name one) and its timestamp in milliseconds (some write seconds)."""
+    rec.fn = fn
+    rec.channel = channel_id
+    rec.url = url_base + fn
+    if rec.timestamp is not None and rec.timestamp < 100_000_000_000:
+        rec.timestamp *= 1000  # written in seconds
+    if not rec.subdir:
+        rec.subdir = subdir
+    return rec
+
+
 class _StaleIndex(Exception):
     pass
 
@@ -700,14 +713,7 @@ class SubdirData:
             ) from None
         if rec.name != name:
             raise _StaleIndex()
-        rec.fn = fn
-        rec.channel = self._channel_id
-        rec.url = self._url_base + fn
-        if rec.timestamp is not None and rec.timestamp < 100_000_000_000:
-            rec.timestamp *= 1000  # written in seconds
-        if not rec.subdir:
-            rec.subdir = self.subdir
-        return rec
+        return place_record(rec, fn, self._channel_id, self._url_base, self.subdir)
 
     def _decode_lenient(self, obj: memoryview, fn: str, first_error: Exception) -> PackageRecord:
         """Accepts the legacy shapes old repodata uses (``noarch: true``, ``depends: null``,

@@ -34,7 +34,7 @@ import msgspec
 from solver.atomic import write_atomic
 from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
-from solver.conda.repodata import normalize_legacy_fields, record_url_base
+from solver.conda.repodata import normalize_legacy_fields, place_record, record_url_base
 from solver.errors import InputError, NetworkError
 from solver.lazyre import lazy
 from solver.redact import mask_credentials
@@ -377,12 +377,5 @@ class ShardedSubdir:
                 rec = msgspec.convert(raw, PackageRecord)
         except msgspec.ValidationError as exc:
             raise InputError(f"invalid record {fn!r} in {where}: {exc}") from None
-        rec.fn = fn
-        rec.channel = self._channel_id
-        rec.url = self._url_base + fn
-        if rec.timestamp is not None and rec.timestamp < 100_000_000_000:
-            rec.timestamp *= 1000  # written in seconds
-        if not rec.subdir:
-            rec.subdir = self.subdir
-        return rec
+        return place_record(rec, fn, self._channel_id, self._url_base, self.subdir)
 
