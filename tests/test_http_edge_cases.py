@@ -4,6 +4,7 @@ over a loopback server (or a closed loopback port)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import time
@@ -168,3 +169,12 @@ def test_a_pooled_connection_the_server_closed_is_not_reused(server, tmp_path):
         assert client.get(server.url + "/x").body == b"ok"
         time.sleep(0.1)  # the server's close reaches the client before the next request
     assert len(server.seen) == 3
+
+
+def test_a_parsed_proxy_does_not_show_its_credentials():
+    # like Credential: the connection pool keys on it, and a key may end up in a log or a traceback
+    from solver.http.settings import parse_proxy
+
+    proxy = parse_proxy("http://pu:PROXY-SECRET@127.0.0.1:3128", "https proxy")
+    assert proxy.auth == "Basic " + base64.b64encode(b"pu:PROXY-SECRET").decode()
+    assert proxy.auth not in repr(proxy) and proxy.auth not in str((proxy,)) and "127.0.0.1" in repr(proxy)

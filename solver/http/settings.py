@@ -79,6 +79,9 @@ class Proxy(msgspec.Struct, frozen=True):
     port: int
     auth: str | None  # a ``Proxy-Authorization`` value
 
+    def __repr__(self) -> str:  # Basic auth is the user:password in base64: never in a log or traceback
+        return f"Proxy({self.host!r}, {self.port}, auth={'****' if self.auth else None})"
+
 
 def parse_proxy(url: str, source: str) -> Proxy:
     text = url if "://" in url else f"http://{url}"
