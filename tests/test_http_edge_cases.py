@@ -178,3 +178,15 @@ def test_a_parsed_proxy_does_not_show_its_credentials():
     proxy = parse_proxy("http://pu:PROXY-SECRET@127.0.0.1:3128", "https proxy")
     assert proxy.auth == "Basic " + base64.b64encode(b"pu:PROXY-SECRET").decode()
     assert proxy.auth not in repr(proxy) and proxy.auth not in str((proxy,)) and "127.0.0.1" in repr(proxy)
+
+
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://u:PW-SECRET@[::1/x"])
+def test_a_url_urlsplit_refuses_is_a_network_error_naming_it(tmp_path, url):
+    with pytest.raises(NetworkError, match=r"invalid URL http://(\*\*\*\*@)?\[::1/x: Invalid IPv6 URL") as info:
+        HttpClient(tmp_path, retries=0).get(url)
+    assert "PW-SECRET" not in str(info.value)
+    # the same as a mirror of a channel
+    client = HttpClient(tmp_path, retries=0, mirrors={"http://127.0.0.1:1/": [url.rsplit("/", 1)[0] + "/"]})
+    with pytest.raises(NetworkError, match="Invalid IPv6 URL") as info:
+        client.get("http://127.0.0.1:1/ch/noarch/repodata.json")
+    assert "PW-SECRET" not in str(info.value)

@@ -495,7 +495,10 @@ class HttpClient:
     def _send_with_retries(self, method, clean_url, headers, cred, out, limit, deadline, info, check):
         client = lazy("http.client")
         ssl = lazy("ssl")
-        parts = urlsplit(clean_url)
+        try:
+            parts = urlsplit(clean_url)
+        except ValueError as exc:  # ``http://[::1/x``
+            raise NetworkError(f"invalid URL {_shown(clean_url)}: {exc}") from None
         if parts.scheme not in ("http", "https"):
             raise NetworkError(f"unsupported URL scheme {parts.scheme!r} in {_shown(clean_url)}")
         try:
