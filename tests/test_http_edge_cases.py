@@ -190,3 +190,23 @@ def test_a_url_urlsplit_refuses_is_a_network_error_naming_it(tmp_path, url):
     with pytest.raises(NetworkError, match="Invalid IPv6 URL") as info:
         client.get("http://127.0.0.1:1/ch/noarch/repodata.json")
     assert "PW-SECRET" not in str(info.value)
+
+
+
+@pytest.mark.parametrize("status", [302, 307, 503])
+def test_an_endless_body_of_a_redirect_or_a_busy_answer_is_not_read_to_its_end(server, tmp_path, status):
+    # nobody uses the body of a 302 or a 503: a server streaming one without end must not hold
+    # the request until its deadline (nor fill the memory at loopback speed), so the redirect is
+    # followed and the retry made
+    def endless(req, sock):
+        if req.target == "/there" or status == 503 and len(server.seen) > 1:
+            sock.sendall(response(200, b"here"))
+            return
+        sock.sendall(response(status, b"", {"Location": "/there", "Retry-After": "0"}, length=False))
+        for _ in range(2000):  # 64 KiB every 10 ms: 1.25 GiB if it is read to the end
+            sock.sendall(b"\0" * 65536)
+            time.sleep(0.01)
+
+    server.routes["/endless"] = server.routes["/there"] = endless
+    client = HttpClient(tmp_path, retries=1, backoff=0, timeout=5)
+    assert client.get(server.url + "/endless").body == b"here"

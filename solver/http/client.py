@@ -545,9 +545,9 @@ class HttpClient:
                 status = resp.status
                 resp_headers = {k.lower(): v for k, v in resp.getheaders()}
                 if status in _RETRY_STATUS and attempt < retries:
-                    resp.read()
+                    reusable = _skip_body(resp)
                     WATCHDOG.cancel(token)
-                    self._release(key, conn, not resp.will_close)
+                    self._release(key, conn, reusable)
                     delay = _retry_after(resp_headers.get("retry-after"))
                     if delay > deadline.end - time.monotonic():
                         raise HttpStatusError(
@@ -567,10 +567,11 @@ class HttpClient:
                             check()
                         except ValueError as exc:
                             raise Damage(str(exc)) from None
+                    reusable = not resp.will_close
                 else:
-                    resp.read()
+                    reusable = _skip_body(resp)
                 WATCHDOG.cancel(token)
-                self._release(key, conn, not resp.will_close)
+                self._release(key, conn, reusable)
                 return status, resp_headers
             except Damage as exc:
                 if token is not None:
@@ -640,6 +641,17 @@ def _auth_headers(cred: Credential | None) -> dict[str, str]:
     import base64
 
     return {"Authorization": "Basic " + base64.b64encode(f"{cred.username}:{cred.secret}".encode()).decode()}
+
+
+_SKIPPED_BODY = 1 << 16  # an error page or a redirect's note; what is longer is not read at all
+
+
+def _skip_body(resp) -> bool:
+    """Reads the body nobody uses (an error page, a redirect's, a 304's), up to ``_SKIPPED_BODY``
+    bytes: a server streaming one without end must not hold the request until its deadline. True
+    when the body ended there and the connection may carry the next request."""
+    resp.read(_SKIPPED_BODY)
+    return resp.isclosed() and not resp.will_close
 
 
 def _dropped(conn) -> bool:
