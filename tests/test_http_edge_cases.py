@@ -210,3 +210,23 @@ def test_an_endless_body_of_a_redirect_or_a_busy_answer_is_not_read_to_its_end(s
     server.routes["/endless"] = server.routes["/there"] = endless
     client = HttpClient(tmp_path, retries=1, backoff=0, timeout=5)
     assert client.get(server.url + "/endless").body == b"here"
+
+
+@pytest.mark.parametrize("location, follows", [("https://idx.example.invalid/b", True),
+                                               ("http://idx.example.invalid/b", False),
+                                               ("https://other.example.invalid/b", False)])
+def test_credentials_in_the_url_follow_a_redirect_to_the_same_host_and_scheme_only(tmp_path, monkeypatch, location,
+                                                                                  follows):
+    # https://host/ and http://host/ share their netloc: only the scheme tells that the password
+    # would travel in clear text (what each hop sends is recorded instead of opening sockets)
+    sent = []
+
+    def hop(self, method, clean_url, headers, cred, *rest):
+        sent.append((clean_url, cred))
+        return (302, {"location": location}) if len(sent) == 1 else (200, {})
+
+    monkeypatch.setattr(HttpClient, "_send_with_retries", hop)
+    HttpClient(tmp_path).get("https://alice:PW-SECRET@idx.example.invalid/a", cache=False)
+    (first, first_cred), (second, second_cred) = sent
+    assert first_cred.secret == "PW-SECRET" and second == location
+    assert (second_cred is not None and second_cred.secret == "PW-SECRET") == follows

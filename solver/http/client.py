@@ -477,8 +477,10 @@ class HttpClient:
                 if t.scheme not in ("http", "https") or not t.hostname:
                     raise NetworkError(f"{_shown(clean)} redirects to {mask_credentials(target)!r}, which is not "
                                        "an http(s) URL with a host")
-                # Credentials embedded in the original URL follow only to the same host.
-                if t.netloc == urlsplit(clean).netloc and current != clean:
+                # Credentials embedded in the original URL follow only to the same host, and never
+                # from https to plain http (``https://host/`` -> ``http://host/``: the same netloc)
+                was = urlsplit(clean)
+                if t.netloc == was.netloc and current != clean and (t.scheme == was.scheme or t.scheme == "https"):
                     parts = urlsplit(current)
                     target = urlunsplit((t.scheme, parts.netloc, t.path, t.query, t.fragment))
                 if status not in _PERMANENT_REDIRECTS:
