@@ -7,7 +7,12 @@
 #ifndef SOLVER_REPODATA_SCAN_SIMD_H
 #define SOLVER_REPODATA_SCAN_SIMD_H
 
+#if defined(RS_STANDALONE) /* the kernel checks in .ci build without Python's headers */
+#include <stddef.h>
+typedef ptrdiff_t Py_ssize_t;
+#else
 #include <Python.h> /* Py_ssize_t */
+#endif
 #include <stdint.h>
 #include <string.h>
 
