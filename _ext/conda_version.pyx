@@ -994,12 +994,15 @@ def split_simple_matchspec(str text not None):
 
 
 cdef bint _glob_match(str pattern, object text):
-    """``*``-only glob over ASCII text (anything else falls back to Python's fnmatch-free regex)."""
+    """``*``-only glob: two pointers and one backtrack point, so at most len(pattern) * len(text)
+    steps whatever the pattern (a channel writes it). ASCII text is walked as bytes."""
     cdef Py_ssize_t pn, tn, p = 0, t = 0, star = -1, mark = 0
     cdef const unsigned char* ps
     cdef const unsigned char* ts
-    if type(text) is not str or not PyUnicode_IS_ASCII(text):
-        return False if type(text) is not str else _glob_slow(pattern, text)
+    if type(text) is not str:
+        return False
+    if not PyUnicode_IS_ASCII(text) or not PyUnicode_IS_ASCII(pattern):
+        return _glob_slow(pattern, text)
     ps = <const unsigned char*>PyUnicode_DATA(pattern)
     ts = <const unsigned char*>PyUnicode_DATA(text)
     pn = len(pattern)
@@ -1024,9 +1027,25 @@ cdef bint _glob_match(str pattern, object text):
 
 
 cdef bint _glob_slow(str pattern, str text):
-    import re
-    rx = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(rx, text, re.S) is not None
+    """``_glob_match`` over code points (non-ASCII text)."""
+    cdef Py_ssize_t pn = len(pattern), tn = len(text), p = 0, t = 0, star = -1, mark = 0
+    while t < tn:
+        if p < pn and pattern[p] == u'*':
+            star = p
+            p += 1
+            mark = t
+        elif p < pn and pattern[p] == text[t]:
+            p += 1
+            t += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            t = mark
+        else:
+            return False
+    while p < pn and pattern[p] == u'*':
+        p += 1
+    return p == pn
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1065,10 +1084,8 @@ cdef class MatchSpecData:
             self._build_kind = 1
         elif self.build.startswith("^") and self.build.endswith("$"):
             self._build_kind = 3
-        elif "*" in self.build and self.build.isascii():
-            self._build_kind = 2
         elif "*" in self.build:
-            self._build_kind = 3
+            self._build_kind = 2
         else:
             self._build_kind = 1
 

@@ -30,7 +30,7 @@ Semantics follow conda/rattler: a bare version (``foo 1.2``) is exact (``==1.2``
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from solver.conda.version import (
     InvalidVersion,
@@ -40,6 +40,7 @@ from solver.conda.version import (
     _MatchSpecData,
     _parse_simple_matchspec,
 )
+from solver.conda.pattern import PatternError, compile_regex, glob_match
 from solver.errors import InputError
 
 __all__ = ["BuildNumberSpec", "InvalidMatchSpec", "MatchSpec", "KNOWN_SUBDIRS"]
@@ -113,14 +114,18 @@ class BuildNumberSpec:
         return hash((self.op, self.value))
 
 
+def _is_regex(pattern: str) -> bool:
+    return pattern.startswith("^") and pattern.endswith("$")
+
+
 @lru_cache(maxsize=4096)
 def _string_matcher(pattern: str):
-    """Exact string, ``*`` glob or ``^...$`` regex -> ``str -> bool``."""
-    if pattern.startswith("^") and pattern.endswith("$"):
-        return re.compile(pattern).match
+    """Exact string, ``*`` glob or ``^...$`` regex -> ``str -> bool``, in linear time (the
+    patterns come from channels: see ``solver.conda.pattern``). Raises ``PatternError``."""
+    if _is_regex(pattern):
+        return compile_regex(pattern)
     if "*" in pattern:
-        rx = ".*".join(re.escape(p) for p in pattern.split("*"))
-        return re.compile(rf"(?:{rx})\Z", re.S).match
+        return partial(glob_match, pattern)
     return pattern.__eq__
 
 
@@ -214,6 +219,19 @@ def _from_package_url(text: str) -> dict[str, str | None]:
     return fields
 
 
+def _check_build(text: str, build: str) -> None:
+    """A build regex must compile (linear-time matcher); a build must be writable back as text."""
+    if _is_regex(build):
+        try:
+            _string_matcher(build)
+        except PatternError as exc:
+            raise InvalidMatchSpec(text, f"invalid build regular expression {build!r}: {exc}") from None
+    if "'" in build and '"' in build and _POSITIONAL_UNSAFE.search(build):
+        # Brackets would need a quote character the value does not hold: str() could not give it back.
+        raise InvalidMatchSpec(text, "a build string holding both quote characters cannot also hold "
+                                     "spaces, ',', '=', ':', brackets or operators")
+
+
 def _parse(text: str) -> "MatchSpec":
     if not isinstance(text, str):
         raise InvalidMatchSpec(repr(text), "a match spec must be a string")
@@ -222,6 +240,8 @@ def _parse(text: str) -> "MatchSpec":
     except InvalidVersionSpec as exc:
         raise InvalidMatchSpec(text, exc.reason) from None
     if simple is not None:
+        if simple.build is not None:
+            _check_build(text, simple.build)
         return simple
     spec = text.split("#", 1)[0].strip()
     if not spec:
@@ -278,6 +298,8 @@ def _build(text: str, f: dict[str, str | None]) -> "MatchSpec":
         build = build.strip()
         if build in ("", "*"):
             build = None
+        else:
+            _check_build(text, build)
     build_number = None
     if f.get("build_number") is not None:
         bn = f["build_number"].strip()  # type: ignore[union-attr]
@@ -322,7 +344,9 @@ def _channel_matches(spec_channel: str, record_channel: str) -> bool:
     return False
 
 
-_QUOTE_NEEDED = re.compile(r"[\s,=\[\]'\"<>|!~]")
+# A build holding any of these is written in brackets (``[build="..."]``): as a positional word
+# it would be split, glued to the version, read as a channel (``::``) or as brackets.
+_POSITIONAL_UNSAFE = re.compile(r"[\s,=\[\]<>|!~:]")
 
 
 def _quote(v: str) -> str:
@@ -413,7 +437,7 @@ class MatchSpec(_MatchSpecData):
         elif self.subdir is not None:
             brackets.append(("subdir", self.subdir))
         out.append(self.name)
-        build_positional = self.build is not None and not _QUOTE_NEEDED.search(self.build)
+        build_positional = self.build is not None and not _POSITIONAL_UNSAFE.search(self.build)
         if self.version is not None or build_positional:
             out.append(" " + (str(self.version) if self.version is not None else "*"))
             if build_positional:
