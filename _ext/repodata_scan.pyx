@@ -998,6 +998,18 @@ cdef inline bint is_key_tail(char c) noexcept nogil:
     return c == 32 or c == 10 or c == 13 or c == 9 or c == 58
 
 
+cdef inline bint plain_file_name(const char* p, Py_ssize_t n) noexcept nogil:
+    """A key the fast path may take as it is: no escapes, control characters or path separators
+    (anything else goes to the slow path, which decodes escapes and rejects bad names)."""
+    cdef Py_ssize_t k
+    cdef unsigned char c
+    for k in range(n):
+        c = <unsigned char> p[k]
+        if c < 32 or c == 127 or c == 92 or c == 47:
+            return False
+    return True
+
+
 cdef class RowReader:
     """Reads records of one index back from the repodata open as ``fd`` (typed views held once,
     so a name costs one call)."""
@@ -1073,13 +1085,17 @@ cdef class RowReader:
                     e -= 1
                 rec = None
                 if (e > rel and oend > ostart and p[rel] == 34 and p[e] == 34 and p[ostart] == 123
-                        and p[oend - 1] == 125 and memchr(p + rel + 1, 92, e - rel - 1) == NULL):
+                        and p[oend - 1] == 125 and plain_file_name(p + rel + 1, e - rel - 1)):
                     try:
                         rec = self.decode(view[ostart:oend])
                     except self.decode_error:
                         rec = None
                     if rec is not None and rec.name == name:
-                        fn = PyUnicode_DecodeUTF8(p + rel + 1, e - rel - 1, "surrogateescape")
+                        try:
+                            fn = PyUnicode_DecodeUTF8(p + rel + 1, e - rel - 1, NULL)
+                        except UnicodeDecodeError:  # the slow path names the record
+                            out.append(slow(view, rel, self.key_lens[r], self.obj_lens[r], self.starts[r]))
+                            continue
                         rec.fn = fn
                         rec.channel = self.channel_id
                         rec.url = self.url_base + fn

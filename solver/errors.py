@@ -1,5 +1,23 @@
 """The exceptions every layer raises; the CLI turns them into one clear message and an exit code."""
 
+import re
+
+# A quoted value this long in a message is cut: input can hold 100 KB in one value, and a message
+# must stay readable (the start of the value says which one it is).
+LONG_VALUE = 200
+_QUOTED = re.compile("'[^'\\n]{%d,}'|\"[^\"\\n]{%d,}\"" % (LONG_VALUE, LONG_VALUE))
+
+
+def cut_long_values(message: str) -> str:
+    """``message`` with every quoted value longer than ``LONG_VALUE`` characters cut to its start
+    and its length (``'aaaa...' (100000 characters)``)."""
+
+    def cut(m: re.Match) -> str:
+        quote, body = m.group()[0], m.group()[1:-1]
+        return f"{quote}{body[:LONG_VALUE // 2]}...{quote} ({len(body)} characters)"
+
+    return _QUOTED.sub(cut, message)
+
 
 class SolverError(Exception):
     """Base of every error the library raises on purpose. ``str()`` is the message for a person."""

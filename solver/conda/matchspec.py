@@ -41,7 +41,7 @@ from solver.conda.version import (
     _parse_simple_matchspec,
 )
 from solver.conda.pattern import PatternError, compile_regex, glob_match
-from solver.errors import InputError
+from solver.errors import InputError, cut_long_values
 
 __all__ = ["BuildNumberSpec", "InvalidMatchSpec", "MatchSpec", "KNOWN_SUBDIRS"]
 
@@ -50,7 +50,7 @@ class InvalidMatchSpec(InputError):
     """A MatchSpec string that cannot be parsed; ``text`` is the spec as given."""
 
     def __init__(self, text: str, reason: str):
-        super().__init__(f"invalid match spec {text!r}: {reason}")
+        super().__init__(cut_long_values(f"invalid match spec {text!r}: {reason}"))
         self.text = text
         self.reason = reason
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError
+from ..errors import InputError, cut_long_values
 from ..redact import mask_credentials
 
 # Messages and inspect output show that credentials were there, never what they are.
@@ -51,7 +51,7 @@ class ManifestError(InputError):
         key: str | None = None,
         suggestion: str | None = None,
     ):
-        self.message = printable(redact(message))
+        self.message = printable(redact(cut_long_values(message)))
         self.file = printable(file) if file else file
         self.line = line
         self.column = column
