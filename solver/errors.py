@@ -5,7 +5,13 @@ import re
 # A quoted value this long in a message is cut: input can hold 100 KB in one value, and a message
 # must stay readable (the start of the value says which one it is).
 LONG_VALUE = 200
-_QUOTED = re.compile("'[^'\\n]{%d,}'|\"[^\"\\n]{%d,}\"" % (LONG_VALUE, LONG_VALUE))
+_QUOTED = re.compile("|".join(f"{q}[^{q}\\n]{{{LONG_VALUE},}}{q}" for q in "'\"`"))
+
+
+def line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte ``offset`` in ``data``."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode("utf-8", "replace")) + 1
 
 
 def cut_long_values(message: str) -> str:

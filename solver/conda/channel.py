@@ -77,6 +77,18 @@ class Channel(msgspec.Struct, frozen=True):
         return parse_channel(spec, channel_alias)
 
 
+def expand_user_path(text: str) -> Path:
+    """``text`` as a path with a leading ``~`` / ``~user`` expanded. A path that cannot name a
+    file (a NUL character, an unknown user) raises ``InputError`` naming it."""
+    if "\0" in text:
+        raise InputError(f"path {text!r} holds a NUL character")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "Could not determine home directory": ~nosuchuser
+        user = text[1:].split("/", 1)[0].split("\\", 1)[0]
+        raise InputError(f"path {text!r}: cannot expand '~{user}' (no such user, or no home directory)") from None
+
+
 def strip_credentials(url: str) -> str:
     """``url`` without ``user:password@``, a conda ``/t/<token>`` path segment, query or fragment:
     a channel's identity, safe to show and to write."""
@@ -148,7 +160,7 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
         raise InputError(f"channel {strip_credentials(spec)!r}: unsupported URL scheme {scheme!r} "
                          "(use http://, https://, file:// or a local path)")
     if looks_like_path(spec):
-        path = Path(spec).expanduser()
+        path = expand_user_path(spec)
         url = path_to_file_url(path)
         return Channel(name=url, base_url=url)
     alias = resolve_alias(channel_alias)

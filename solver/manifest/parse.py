@@ -16,6 +16,7 @@ from pathlib import Path
 # ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
+from ..errors import InputError
 from ..pypi.model import PyPIRequirement
 from .errors import ManifestError, did_you_mean, format_key, printable, redact
 from .locate import Locator
@@ -277,8 +278,18 @@ def looks_like_path(text: str) -> bool:
     )
 
 
-def path_to_url(ctx: Context, text: str) -> str:
-    path = Path(text).expanduser()
+def user_path(ctx: Context, where, text: str) -> Path:
+    """``text`` with ``~`` expanded; a path no file can have (NUL, ``~nosuchuser``) is an error at ``where``."""
+    from ..conda.channel import expand_user_path
+
+    try:
+        return expand_user_path(text)
+    except InputError as exc:
+        raise ctx.error(where, str(exc), "fix the path", value=True) from None
+
+
+def path_to_url(ctx: Context, text: str, where=()) -> str:
+    path = user_path(ctx, where, text)
     if not path.is_absolute():
         path = ctx.root / path
     return Path(os.path.normpath(path)).as_uri()
@@ -304,9 +315,9 @@ def parse_channel(ctx: Context, path, value) -> ChannelRef:
     if text.startswith("file://"):
         rest = text[len("file://") :]
         if not rest.startswith("/"):  # file://./local or file://relative: make absolute
-            text = path_to_url(ctx, rest)
+            text = path_to_url(ctx, rest, path)
     elif looks_like_path(text):
-        text = path_to_url(ctx, text)
+        text = path_to_url(ctx, text, path)
     elif is_url(text):
         text = check_url(ctx, path, text.rstrip("/"))
     return ChannelRef(text, priority)
@@ -395,10 +406,10 @@ def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) 
         for channel, location in mapping.items():
             expect(ctx, p + ("conda-pypi-map", channel), location, (str,), "a URL or a path")
             if not is_url(location):
-                loc = Path(location).expanduser()
+                loc = user_path(ctx, p + ("conda-pypi-map", channel), location)
                 location = str(loc if loc.is_absolute() else ctx.root / loc)
             # a channel given as a path is keyed as `channels` names it: its file:// URL
-            out[path_to_url(ctx, channel) if looks_like_path(channel) else channel] = location
+            out[path_to_url(ctx, channel, p + ("conda-pypi-map",)) if looks_like_path(channel) else channel] = location
         kw["conda_pypi_map"] = out
     if "build-variants" in t:
         kw["build_variants"] = expect(ctx, p + ("build-variants",), t["build-variants"], (dict,), "a table")
@@ -525,7 +536,7 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                     raise ctx.error(p + (key,), f"`{key}` only applies to a git source", "add `git = \"...\"` or remove it")
             source = {k: v for k, v in t.items() if k in ("path", "git", "url", "branch", "tag", "rev", "subdirectory")}
             if "path" in source:
-                src = Path(source["path"]).expanduser()
+                src = user_path(ctx, p + ("path",), source["path"])
                 source["path"] = str(src if src.is_absolute() else (ctx.root / src))
             extra = [k for k in t if k not in source]
             spec = lname
@@ -578,6 +589,10 @@ def parse_specifier(ctx: Context, path, text: str) -> str:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
+    long_number = re.search(r"[0-9]{1000,}", text)
+    if long_number:  # Python converts at most 4300 digits to an int; no release needs 1000
+        raise ctx.error(path, f"a number in `{text}` has {len(long_number.group())} digits",
+                        "version numbers have at most 999 digits", value=True)
     try:
         return str(SpecifierSet(text)) if text else ""
     except InvalidSpecifier:
@@ -779,7 +794,7 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
                 raise ctx.error(lp, "a find-links entry needs exactly one of `path` and `url`", "write {path = './links'} or {url = 'https://...'}")
             if "path" in link:
                 expect(ctx, lp + ("path",), link["path"], (str,), "a path")
-                fp = Path(link["path"]).expanduser()
+                fp = user_path(ctx, lp + ("path",), link["path"])
                 out.append(FindLink(path=os.path.normpath(fp if fp.is_absolute() else ctx.root / fp)))
             else:
                 expect(ctx, lp + ("url",), link["url"], (str,), "a URL")
