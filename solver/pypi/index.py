@@ -134,6 +134,17 @@ def _anchors(text: str) -> tuple[list[dict[str, str | None]], str | None]:
     return [_attributes(m.group(1)) for m in _ANCHOR.finditer(text)], base
 
 
+def _join(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``; None when the result is no URL (``http://[::1/``,
+    port 99999): an index can write anything, and one bad link must not sink the page."""
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port
+    except ValueError:
+        return None
+    return url
+
+
 def _make_file(filename: str, url: str, index: str, want: str | None, **extra) -> DistFile | None:
     parsed = parse_filename(filename)
     if parsed is None:
@@ -148,7 +159,9 @@ def _make_file(filename: str, url: str, index: str, want: str | None, **extra) -
 def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = None) -> list[DistFile]:
     """PEP 503 page (or a find-links page): every anchor naming a wheel or sdist."""
     anchors, base_href = _anchors(body.decode("utf-8", errors="replace"))
-    base = urljoin(page_url, base_href) if base_href else page_url
+    base = _join(page_url, base_href) if base_href else page_url
+    if base is None:
+        raise NetworkError(f"index page {strip_credentials(page_url)}: <base href> {base_href!r} is not a valid URL")
     out = []
     joined_dirs: dict[str, str] = {}  # hrefs share a few directories: join each once
     for attrs in anchors:
@@ -161,8 +174,10 @@ def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = N
         key = directory if directory else ("/" if href.startswith("/") else "")
         prefix = joined_dirs.get(key)
         if prefix is None:
-            prefix = urljoin(base, key + "/" if directory else (key or "./"))
+            prefix = _join(base, key + "/" if directory else (key or "./")) or ""
             joined_dirs[key] = prefix
+        if not prefix:
+            continue  # an href that is no URL (a broken IPv6 host, a bad port): nothing to fetch
         url = prefix + filename + (f"?{query}" if query else "")
         if "%" in filename:
             filename = unquote(filename)
@@ -226,7 +241,10 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
             raise malformed(f"files[{i}] ({filename}): `hashes` must be an object of strings")
         if not isinstance(entry.get("requires-python") or "", str):
             raise malformed(f"files[{i}] ({filename}): `requires-python` must be a string")
-        url, frag_hashes = _split_fragment(urljoin(page_url, href))
+        joined = _join(page_url, href)
+        if joined is None:
+            continue  # not a URL (a broken IPv6 host, a bad port): this file cannot be fetched
+        url, frag_hashes = _split_fragment(joined)
         hashes = dict(raw_hashes) or frag_hashes
         yanked = entry.get("yanked", False)
         yanked = (yanked if isinstance(yanked, str) else "") if yanked else None

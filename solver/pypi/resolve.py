@@ -616,20 +616,14 @@ class PyPIProvider:
                 meta_file = Path(str(path) + ".metadata")
                 if f.metadata is not None and meta_file.is_file():
                     return parse_metadata(meta_file.read_bytes(), f.filename)
-                import zipfile
+                from .metadata import metadata_from_wheel_file
 
-                try:
-                    with zipfile.ZipFile(path) as zf:
-                        from .metadata import _metadata_member
-
-                        return parse_metadata(zf.read(_metadata_member(zf.namelist(), f.filename)), f.filename)
-                except (OSError, zipfile.BadZipFile, KeyError) as exc:
-                    raise MetadataError(f"cannot read METADATA from wheel {path}: {exc}") from None
-            meta = metadata_from_wheel_range(self.http, f.url, f.filename)
+                return metadata_from_wheel_file(path, f.filename, str(path))
+            meta = metadata_from_wheel_range(self.http, f.url, f.filename, f.hashes)
             if meta is not None:
                 return meta
-            return metadata_from_wheel_bytes(fetch_bytes(self.http, f.url, f.filename), f.filename)
-        data = fetch_bytes(self.http, f.url, f.filename)
+            return metadata_from_wheel_bytes(fetch_bytes(self.http, f.url, f.filename, f.hashes), f.filename)
+        data = fetch_bytes(self.http, f.url, f.filename, f.hashes)
         meta = pkg_info_from_sdist(data, f.filename)
         if meta is not None and is_static(meta):
             return meta
