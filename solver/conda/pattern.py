@@ -137,9 +137,12 @@ class _Parser:
                 self.pos += 1
             elif self.peek() == "+":  # possessive: gives up matches, which a DFA cannot model
                 self.fail("possessive repeats are not supported")
+            nxt = self.peek()
+            if nxt is not None and (nxt in "*+?" or (nxt == "{" and self._counted(consume=False))):
+                self.fail("multiple repeat")  # as Python's re: "a**" is an error, not a loop
             node = ("rep", node, lo, hi)
 
-    def _counted(self):
+    def _counted(self, consume: bool = True):
         """``{m}``, ``{m,}``, ``{,n}``, ``{m,n}`` at pos (consumed), or None (a literal '{')."""
         end = self.text.find("}", self.pos)
         if end < 0:
@@ -156,7 +159,8 @@ class _Parser:
         hi = (int(hi_s) if hi_s else None) if comma else lo
         if hi is not None and hi < lo:
             self.fail("min repeat greater than max repeat")
-        self.pos = end + 1
+        if consume:
+            self.pos = end + 1
         return lo, hi
 
     def atom(self):
