@@ -325,7 +325,8 @@ def solve_command(args) -> int:
         from .lock import dumps_lock
 
         text = dumps_lock(result.lock)
-        old = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
+        # (compared as bytes: the lock being replaced may be anything, e.g. not UTF-8)
+        old = lock_path.read_bytes().decode("utf-8", "replace") if lock_path.exists() else None
         written = old != text
         if written:
             try:

@@ -76,6 +76,7 @@ def _expanded_size(root) -> int:
     import yaml
 
     size: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose children are being counted
     stack = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -88,9 +89,17 @@ def _expanded_size(root) -> int:
                     else list(node.value))
         if done:
             size[id(node)] = min(MAX_EXPANDED_NODES + 1, 1 + sum(size.get(id(c), 0) for c in children))
+            open_.discard(id(node))
+        elif id(node) in open_:
+            return MAX_EXPANDED_NODES + 1  # an alias inside its own anchor: infinite
         else:
+            open_.add(id(node))
             stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in size)
+            for c in children:
+                if id(c) in open_:
+                    return MAX_EXPANDED_NODES + 1
+                if id(c) not in size:
+                    stack.append((c, False))
     return size[id(root)]
 
 
