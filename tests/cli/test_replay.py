@@ -99,3 +99,13 @@ def test_snapshot_files_hold_no_tokens_or_passwords(tmp_path, capsys):
     assert b"tk-123456" not in raw and b"secret" not in raw
     assert main(["replay", str(snap)]) == 0  # the channel-pinned spec still finds its channel
     assert capsys.readouterr().out == "lib 1.0 h0_0 https://conda.example.invalid/private\n"
+
+
+@pytest.mark.parametrize("channel", [-1, 1, 7])
+def test_replay_of_a_record_whose_channel_index_is_out_of_range_names_it(tmp_path, capsys, channel):
+    # -1 used to read as the last channel (or drop the record): replay exited 0 without the package
+    request = CondaRequest(platform="linux-64", specs=["app"], channels=[CHANNEL])
+    snap = dump_snapshot(tmp_path / "snap.json", request, [RECORDS[0], (channel, RECORDS[2][1])])
+    assert main(["replay", str(snap)]) == 2
+    err = capsys.readouterr().err
+    assert "records[1] (lib 2.1)" in err and f"channel {channel}" in err and "Traceback" not in err
