@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # support.memory
 
-from solver.core.memory import InMemoryProvider
+from support.memory import InMemoryProvider
 from solver.core.solve import solve
 from solver.core.validate import validate
 from solver.errors import UnsolvableError

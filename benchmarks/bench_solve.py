@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from solver.conda.model import CondaRequest  # noqa: E402
-from solver.conda.virtual import platform_virtual_packages  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
 
 DATA = Path(os.environ.get("SOLVER_SHARED_DATA", HERE.parent.parent / "shared" / "data")) / "conda"
 
@@ -54,7 +54,7 @@ def _request(chans, platform, specs) -> CondaRequest:
         platform=platform,
         specs=list(specs),
         channels=[(DATA / c).as_uri() for c in chans],
-        virtual_packages=platform_virtual_packages(platform),
+        virtual_packages=virtual_packages(platform),
     )
 
 

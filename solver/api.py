@@ -20,15 +20,19 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import msgspec
 
 from .conda.model import PackageRecord
-from .errors import InputError, LockOutdatedError, SolverError, UnsolvableError
+from .errors import InputError, SolverError, UnsolvableError
 from .feedback import CondaFeedback
 from .lock.model import LockFile
+from .options import Backend
 from .pypi.model import PyPIPackage
+
+if TYPE_CHECKING:
+    from .manifest.model import Manifest
 
 __all__ = [
     "CondaFeedback",
@@ -83,8 +87,12 @@ class SolveResult(msgspec.Struct, kw_only=True):
 
 
 class HttpSettings(msgspec.Struct, kw_only=True):
-    """Network settings for the stages. ``SSL_CERT_FILE``/``SSL_CERT_DIR`` are honoured by the
-    HTTP client itself; ``verify=False`` is for development against self-signed servers only."""
+    """Network settings for the stages, filled by the configuration layer (pixi's configuration
+    files and ``PIXI_*`` variables). The HTTP client itself fills what these leave empty from the
+    standard environment variables (``HTTP(S)_PROXY``, ``ALL_PROXY``, ``NO_PROXY``,
+    ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, ``REQUESTS_CA_BUNDLE``, ``RATTLER_AUTH_FILE``).
+    ``timeout`` is a deadline per request; ``verify=False`` is for development against
+    self-signed servers only."""
 
     timeout: float = 30.0
     concurrency: int = 8
@@ -110,7 +118,7 @@ class HttpSettings(msgspec.Struct, kw_only=True):
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
 
 
-def load_manifest(path=None, cwd=None):
+def load_manifest(path: str | os.PathLike | None = None, cwd: str | os.PathLike | None = None) -> Manifest:
     """Find and read a manifest (``pixi.toml`` or ``pyproject.toml`` with ``[tool.pixi]``)."""
     from .manifest import load_manifest as _load
 
@@ -158,12 +166,13 @@ def _as_manifest(manifest):
     return manifest
 
 
-def _unit_headline(unit, message: str) -> str:
-    """Names the environment (or solve group) in the stage's headline instead of adding a second one."""
-    stage_head = f"cannot solve the conda environment for {unit.platform}"
-    if message.startswith(stage_head):
-        return f"cannot solve the conda environment of {_unit_label(unit)} on {unit.platform}" + message[len(stage_head):]
-    return f"cannot solve {_unit_label(unit)} on {unit.platform}: {message}"
+def _unit_error(unit, exc: UnsolvableError) -> UnsolvableError:
+    """Names the environment (or solve group) in the conda stage's headline instead of adding a
+    second one; other failures get the unit put in front of their own headline."""
+    if exc.stage == "conda":
+        return exc.retitled(f"cannot solve the conda environment of {_unit_label(unit)} on {unit.platform}")
+    return UnsolvableError(f"cannot solve {_unit_label(unit)} on {unit.platform}: {exc.headline}",
+                           exc.explanation, details=exc.details, stage=exc.stage)
 
 
 def _unit_label(unit) -> str:
@@ -189,12 +198,12 @@ def _locked_for(unit, lock: LockFile | None) -> tuple[list[PackageRecord], list[
 
 
 def solve(
-    manifest,
+    manifest: Manifest | str | os.PathLike | None,
     environments: Iterable[str] | None = None,
     platforms: Iterable[str] | None = None,
     lock: LockFile | None = None,
     update: Iterable[str] | None = None,
-    backend: str = "native",
+    backend: Backend = "native",
     *,
     cache_dir=None,
     channel_alias: str | None = None,
@@ -211,7 +220,7 @@ def solve(
     selection keep what ``lock`` holds for them. ``update``: names to re-solve freely (the rest stay
     locked where still valid); an empty list re-solves everything from scratch. ``progress(event,
     info)`` is called from worker threads with ``"start"``/``"done"`` events per solve unit and a
-    ``"fetch"`` event per download (see :func:`_reporting_client`); ignore events you do not know.
+    ``"fetch"`` event per download (see :func:`_fetch_reporter`); ignore events you do not know.
     """
     from .lock.build import assemble_lock, member_shares
     from .lock.satisfy import check_unit
@@ -330,7 +339,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress)
         except UnsolvableError as exc:
             cancelled.set()
-            raise UnsolvableError(_unit_headline(unit, str(exc)), getattr(exc, "explanation", None)) from None
+            raise _unit_error(unit, exc) from None
         except SolverError:
             cancelled.set()
             raise
@@ -370,10 +379,6 @@ class _Cancelled(Exception):
 
 
 # -- download reporting ----------------------------------------------------------------------------
-#
-# The stages download through the shared ``HttpClient``; to report downloads without a hook in
-# the stages (the conda gateway is theirs), the client they are given is a subclass that tells
-# ``progress`` about every remote fetch after it finished. Cost per request: one call and a dict.
 
 
 def _fetch_kind(url: str, method: str) -> str:
@@ -389,71 +394,29 @@ def _fetch_kind(url: str, method: str) -> str:
     return "page"
 
 
-_reporting_class = None
+def _fetch_reporter(progress: Callable[[str, dict], None]):
+    """The client's ``on_fetch``: each finished remote fetch becomes ``progress("fetch", {"url",
+    "kind", "from_cache", "bytes", "seconds"})`` (the URL without credentials; ``bytes`` None when
+    it came from the cache). Cost per request: one call and a dict."""
 
+    def on_fetch(event) -> None:
+        progress("fetch", {"url": event.url, "kind": _fetch_kind(event.url, event.method),
+                           "from_cache": event.from_cache, "bytes": event.bytes, "seconds": event.seconds})
 
-def _reporting_client_class():
-    global _reporting_class
-    if _reporting_class is None:
-        from .http import HttpClient, redact_url
-
-        class ReportingHttpClient(HttpClient):
-            """An ``HttpClient`` that reports each finished remote fetch as
-            ``progress("fetch", {"url", "kind", "from_cache", "bytes", "seconds"})`` (the URL
-            without credentials; ``bytes`` None when it came from the cache)."""
-
-            def __init__(self, *args, progress, **kwargs):
-                super().__init__(*args, **kwargs)
-                self._progress = progress
-
-            def _report(self, method: str, url: str, t0: float, from_cache: bool, size) -> None:
-                try:
-                    self._progress("fetch", {
-                        "url": redact_url(url), "kind": _fetch_kind(url, method), "from_cache": from_cache,
-                        "bytes": None if from_cache else size, "seconds": time.perf_counter() - t0,
-                    })
-                except Exception:  # noqa: BLE001 (a broken progress callback must not fail a solve)
-                    pass
-
-            def get(self, url, headers=None, *, cache=True):
-                t0 = time.perf_counter()
-                resp = super().get(url, headers, cache=cache)
-                if not url.startswith("file:"):
-                    self._report("get", url, t0, resp.from_cache, len(resp.body))
-                return resp
-
-            def get_range(self, url, start, end=None):
-                t0 = time.perf_counter()
-                resp = super().get_range(url, start, end)
-                if not url.startswith("file:"):
-                    self._report("get_range", url, t0, False, len(resp.body))
-                return resp
-
-            def fetch_to_cache(self, url, *, accept=None):
-                t0 = time.perf_counter()
-                resp = super().fetch_to_cache(url, accept=accept)
-                if not url.startswith("file:"):
-                    size = None
-                    if not resp.from_cache:
-                        try:
-                            size = resp.path.stat().st_size
-                        except OSError:
-                            size = None
-                    self._report("fetch_to_cache", url, t0, resp.from_cache, size)
-                return resp
-
-        _reporting_class = ReportingHttpClient
-    return _reporting_class
+    return on_fetch
 
 
 def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
-    """The HTTP client a stage gets: reporting its downloads to ``progress`` when there is one."""
-    kwargs = dict(timeout=settings.timeout, concurrency=settings.concurrency, verify=settings.verify, auth=auth)
-    if progress is None:
-        from .http import HttpClient
+    """The HTTP client a stage gets, with the network settings, reporting its downloads to
+    ``progress`` when there is one."""
+    from .http import HttpClient
 
-        return HttpClient(cache, **kwargs)
-    return _reporting_client_class()(cache, progress=progress, **kwargs)
+    return HttpClient(
+        cache, timeout=settings.timeout, concurrency=settings.concurrency, verify=settings.verify, auth=auth,
+        proxies=dict(settings.proxies), no_proxy=settings.no_proxy, ca_bundle=settings.ca_bundle,
+        auth_file=settings.auth_file, mirrors=dict(settings.mirrors), insecure_hosts=settings.insecure_hosts,
+        on_fetch=_fetch_reporter(progress) if progress is not None else None,
+    )
 
 
 def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress=None) -> _Outcome:
@@ -519,19 +482,3 @@ def _relative_path(package: PyPIPackage, project_root: str | None) -> PyPIPackag
         return package
     rel = relative_to_project(package.path, project_root)
     return package if rel == package.path else msgspec.structs.replace(package, path=rel)
-
-
-def lock_outdated(reasons: list[str]) -> LockOutdatedError:
-    """The error ``--locked`` raises: the first reason up front, the others listed after it."""
-    reasons = list(dict.fromkeys(reasons))  # one line per reason (each platform of a unit may add the same)
-    head = reasons[0] if reasons else "the lock file is out of date"
-    rest = reasons[1:]
-    text = f"the lock file is out of date: {head}"
-    if rest:
-        shown = rest[:9]
-        text += "\n" + "\n".join(f"  - {r}" for r in shown)
-        if len(rest) > len(shown):
-            text += f"\n  ... and {len(rest) - len(shown)} more"
-    err = LockOutdatedError(text)
-    err.reasons = list(reasons)  # type: ignore[attr-defined]
-    return err

@@ -2,6 +2,11 @@
 
 Every cache entry, index and lock file goes through here: a temporary file beside the target,
 then ``os.replace``.
+
+A process killed mid-write (kill -9, a power cut) leaves its temporary file behind. Temporary
+names carry the writer's process id (``.pixi.lock.<pid>.<random>.tmp``), and whoever next writes
+the same target removes the ones whose process is gone: stale files stay bounded by the number of
+targets, and never pile up beside ``pixi.lock``.
 """
 
 from __future__ import annotations
@@ -21,10 +26,8 @@ def atomic_writer(path, *, durable: bool = False, keep_mode: bool = False) -> It
     for caches but not for a file users commit).
     """
     path = Path(path)
-    import tempfile  # on the first write: read-only paths (lock check, inspect) never pay for it
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temp_path_for(path, ".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -51,3 +54,52 @@ def write_atomic(path, data: bytes, *, durable: bool = False, keep_mode: bool = 
     with atomic_writer(path, durable=durable, keep_mode=keep_mode) as f:
         f.write(data)
     return Path(path)
+
+
+def temp_path_for(target: Path, suffix: str) -> tuple[int, str]:
+    """A new temporary file beside ``target`` (fd, path), after removing the ones earlier writers
+    of ``target`` left when they were killed."""
+    import tempfile  # on the first write: read-only paths (lock check, inspect) never pay for it
+
+    prefix = f".{target.name}."
+    remove_stale_temps(target.parent, prefix, suffix)
+    return tempfile.mkstemp(dir=target.parent, prefix=f"{prefix}{os.getpid()}.", suffix=suffix)
+
+
+def remove_stale_temps(folder: Path, prefix: str, suffix: str) -> int:
+    """Removes ``<prefix><pid>.<random><suffix>`` files in ``folder`` whose process no longer
+    runs; returns how many. Files of live processes (a concurrent writer) are left alone."""
+    removed = 0
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(suffix)]
+    except OSError:
+        return 0
+    for name in names:
+        pid_text = name[len(prefix):].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text), folder / name):
+            continue
+        try:
+            os.unlink(folder / name)
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int, path: Path) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # no cheap liveness probe: an hour-old temporary file is abandoned
+        import time
+
+        try:
+            return time.time() - path.stat().st_mtime < 3600
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from .options import BACKENDS
+
 
 def _terminal_columns() -> int:
     """``shutil.get_terminal_size().columns`` without importing shutil (and its compression
@@ -52,9 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--frozen", action="store_true", help="use the lock file as it is")
     s.add_argument("--update", nargs="*", metavar="NAME", help="re-solve only these packages (all if none named)")
     s.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
-    s.add_argument("--backend", choices=["native", "pycosat"], default=None, help="SAT backend (default: native)")
+    s.add_argument("--backend", choices=BACKENDS, default=None, help="SAT backend (default: native)")
     s.add_argument("--concurrency", type=int, default=None, help="maximum parallel downloads")
-    s.add_argument("--timeout", type=float, default=None, help="request timeout in seconds")
+    s.add_argument("--timeout", type=float, default=None,
+                   help="deadline per request in seconds, retries and redirects included (default 30)")
     s.add_argument("--tls-no-verify", action="store_true", help="do not verify TLS certificates (development only)")
     s.add_argument("-v", "--verbose", action="count", default=0)
     s.add_argument("-q", "--quiet", action="store_true")
@@ -70,10 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("replay", help="re-run a conda solve from a snapshot file (see SOLVER_SNAPSHOT_DIR)",
                        formatter_class=_HelpFormatter)
     r.add_argument("snapshot", help="a snapshot written by a solve run with SOLVER_SNAPSHOT_DIR set")
-    r.add_argument("--backend", choices=["native", "pycosat"], default=None, help="SAT backend (default: native)")
+    r.add_argument("--backend", choices=BACKENDS, default=None, help="SAT backend (default: native)")
     r.add_argument("--json", action="store_true", help="print the solution (or the explanation) as JSON")
     r.add_argument("-v", "--verbose", action="count", default=0)
     r.add_argument("-q", "--quiet", action="store_true")
+
+    from .batch.command import add_parser as add_batch_parser
+
+    add_batch_parser(sub, _HelpFormatter)
     return p
 
 
@@ -95,6 +102,12 @@ def _run_replay(args) -> int:
     return replay_command(args)
 
 
+def _run_batch(args) -> int:
+    from .batch.command import batch_command
+
+    return batch_command(args)
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -106,7 +119,8 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"solve": _run_solve, "inspect": _run_inspect, "replay": _run_replay}[args.command]
+    handler = {"solve": _run_solve, "inspect": _run_inspect, "replay": _run_replay,
+               "batch": _run_batch}[args.command]
     from .errors import SolverError
 
     try:

@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from .errors import SolverError
+from .errors import InternalError, LockOutdatedError, SolverError
 
 JSON_SCHEMA_VERSION = 1
 
@@ -27,6 +27,30 @@ def _size(n: int) -> str:
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KiB"
     return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def terminal_columns(stream) -> int:
+    """The width of the terminal ``stream`` writes to, measured on each call (the user may resize
+    it): ``COLUMNS`` when set, as ``shutil.get_terminal_size`` has it, else the stream's own
+    terminal, else ``shutil``'s answer (stdout's terminal, or 80)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        import shutil
+
+        return shutil.get_terminal_size().columns
+
+
+def fit_line(text: str, columns: int) -> str:
+    """``text`` cut to ``columns - 1`` characters (``...`` ending a cut), so a status line never
+    reaches the last column, where terminals wrap it onto a second line that ``\r`` cannot clear."""
+    room = max(columns - 1, 1)
+    if len(text) <= room:
+        return text
+    return text[: room - 3] + "..." if room > 3 else text[:room]
 
 
 class Progress:
@@ -72,8 +96,7 @@ class Progress:
             text = f"[{self._done}/{self._total}] solving {names}"
             if self.fetches:
                 text += f" | {self.fetches} fetched, {_size(self.downloaded)}"
-            width = 100
-            self.stream.write(text[:width])
+            self.stream.write(fit_line(text, terminal_columns(self.stream)))
             self.stream.flush()
             self._line = True
             self._drawn_at = time.monotonic()
@@ -303,7 +326,7 @@ def solve_command(args) -> int:
             if reasons:
                 if args.json:
                     _emit_result("outdated", t0, lock_file=lock_path, reasons=reasons)
-                raise api.lock_outdated(reasons)
+                raise LockOutdatedError(reasons)
             entries = _lock_entries(existing, environments, platforms)
             if args.json:
                 _emit_result("up-to-date", t0, lock_file=lock_path, environments=_environments_json(entries))
@@ -413,9 +436,3 @@ def replay_command(args) -> int:
               f"({len(snapshot.records)} records in the snapshot, {backend} backend) in {seconds:.2f}s",
               file=sys.stderr, flush=True)
     return 0
-
-
-class InternalError(SolverError):
-    """An unexpected failure inside the solver (a bug); exit code 2 like other failures to run."""
-
-    exit_code = 2

@@ -1,5 +1,7 @@
 """The exceptions every layer raises; the CLI turns them into one clear message and an exit code."""
 
+from __future__ import annotations
+
 import re
 
 # A quoted value this long in a message is cut: input can hold 100 KB in one value, and a message
@@ -44,16 +46,53 @@ class NetworkError(SolverError):
 
 
 class UnsolvableError(SolverError):
-    """Nothing fits. ``explanation`` carries the structured derivation. Exit code 1."""
+    """Nothing fits. Exit code 1.
+
+    ``headline`` says what could not be solved, ``details`` why (may be empty); ``str()`` is
+    ``"headline:\ndetails"``, or the headline alone. ``explanation`` carries the structured
+    derivation. ``stage`` names the stage that gave up (``"conda"``, ``"pypi"``) when one did, so
+    callers that add context (which environment) branch on fields, never on the message's text."""
 
     exit_code = 1
 
-    def __init__(self, message: str, explanation=None):
-        super().__init__(message)
+    def __init__(self, headline: str, explanation=None, *, details: str = "", stage: str | None = None):
+        super().__init__(f"{headline}:\n{details}" if details else headline)
+        self.headline = headline
+        self.details = details
         self.explanation = explanation
+        self.stage = stage
+
+    def retitled(self, headline: str, *, stage: str | None = None) -> UnsolvableError:
+        """The same conflict under another headline (a caller naming what it was solving). An
+        error that is only a headline keeps it as its details, so nothing said is lost."""
+        return UnsolvableError(
+            headline, self.explanation, details=self.details or self.headline,
+            stage=stage if stage is not None else self.stage,
+        )
 
 
 class LockOutdatedError(SolverError):
-    """``--locked`` and the lock no longer satisfies the manifest. Exit code 1."""
+    """``--locked`` and the lock no longer satisfies the manifest. Exit code 1.
+
+    ``reasons``: why, one sentence each (duplicates dropped); the message shows the first up
+    front and lists up to nine others after it."""
 
     exit_code = 1
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = list(dict.fromkeys(reasons))  # each platform of a unit may add the same
+        head = self.reasons[0] if self.reasons else "the lock file is out of date"
+        rest = self.reasons[1:]
+        text = f"the lock file is out of date: {head}"
+        if rest:
+            shown = rest[:9]
+            text += "\n" + "\n".join(f"  - {r}" for r in shown)
+            if len(rest) > len(shown):
+                text += f"\n  ... and {len(rest) - len(shown)} more"
+        super().__init__(text)
+
+
+class InternalError(SolverError):
+    """An unexpected failure inside the solver (a bug); exit code 2 like other failures to run."""
+
+    exit_code = 2

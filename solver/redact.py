@@ -3,11 +3,18 @@
 Two kinds of secret travel in URLs here: ``user:password@`` (any scheme) and conda's token
 segment ``/t/<token>/`` (conda channels only: a PyPI path may legitimately hold a ``t`` folder).
 
-* :func:`split_credentials` / :func:`redact_url`: for data (lock files, cache keys, results):
-  the credentials are dropped.
-* :func:`redact_conda_url`: the same for conda channel and record URLs, token segment included.
-* :func:`mask_credentials`: for messages shown to a person: every URL in free text keeps its shape
-  with the secret replaced by ``****``, so the user sees that credentials were there.
+One name per operation, used everywhere in the package:
+
+* :func:`split_credentials`: the transport's view: the URL without ``user:password@``, and the
+  credentials (decoded) to send as a header.
+* :func:`strip_credentials`: for data (lock files, cache keys, results): ``user:password@`` is
+  dropped, nothing else changes.
+* :func:`strip_conda_credentials`: the same for conda channel and record URLs, where the
+  ``/t/<token>`` segment is dropped too.
+* :func:`mask_credentials`: for messages shown to a person (errors, logs, a subprocess's stderr):
+  every URL in free text keeps its shape with the secret replaced by ``****``, so the user sees
+  that credentials were there. Mistyped URLs count: ``https:/user:pass@host``,
+  ``https:user:pass@host`` and a bare ``user:pass@host`` are masked as well.
 
 Standard library only (``re``, ``urllib.parse``), cheap to import on the lock-check path.
 """
@@ -17,7 +24,15 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+__all__ = ["split_credentials", "strip_credentials", "strip_conda_credentials", "mask_credentials"]
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s]+@")  # to the last ``@``
+# ``user:secret@`` at the start of a word, with or without a (mistyped) scheme before it: a URL
+# missing its ``//`` (``https:/u:p@h``, ``https:u:p@h``) or a bare ``u:p@host``. A colon is
+# required, so e-mail addresses and ``git@host`` are left alone.
+_LOOSE_USERINFO = re.compile(
+    r"(?:^|(?<=[\s'\"(<=,\[{/]))(?P<lead>[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s/@:'\"]+:[^\s/'\"]+@(?=[\w\[])"
+)
 _CONDA_TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
 
 
@@ -26,7 +41,10 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     a URL without credentials comes back unchanged with None."""
     if "@" not in url or "://" not in url:
         return url, None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # ``http://[::1/x``: not a URL anyone can fetch; keep no secret in it
+        return mask_credentials(url), None
     if "@" not in parts.netloc:
         return url, None
     userinfo, _, host = parts.netloc.rpartition("@")
@@ -35,22 +53,30 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     return clean, (unquote(user), unquote(password))
 
 
-def redact_url(url: str) -> str:
-    """The URL without ``user:password@``; anything that is not a URL is returned as is."""
+def strip_credentials(url: str) -> str:
+    """The URL without ``user:password@``; anything that is not a URL is returned as is (a URL
+    missing its ``//`` loses its ``user:password@`` too: it is text that was meant as one)."""
+    if "@" not in url:
+        return url
+    if "://" not in url:
+        return _LOOSE_USERINFO.sub(lambda m: m.group("lead") or "", url)
     return split_credentials(url)[0]
 
 
-def redact_conda_url(url: str) -> str:
+def strip_conda_credentials(url: str) -> str:
     """A conda channel or package URL (or a spec holding one) without ``user:password@`` nor a
     ``/t/<token>`` segment."""
     if "://" not in url or url.startswith("file:"):
-        return url
+        return strip_credentials(url)
     return _CONDA_TOKEN.sub("", _USERINFO.sub(lambda m: m.group("scheme"), url))
 
 
 def mask_credentials(text: str) -> str:
     """Free text (a message, a subprocess's stderr) with every URL's secret shown as ``****``."""
-    if "://" not in text:
-        return text
-    text = _USERINFO.sub(lambda m: f"{m.group('scheme')}****@", text)
-    return _CONDA_TOKEN.sub("/t/****", text)
+    if "@" in text:
+        if "://" in text:
+            text = _USERINFO.sub(lambda m: f"{m.group('scheme')}****@", text)
+        text = _LOOSE_USERINFO.sub(lambda m: f"{m.group('lead') or ''}****@", text)
+    if "://" in text and "/t/" in text:
+        text = _CONDA_TOKEN.sub("/t/****", text)
+    return text

@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from solver.errors import NetworkError
-from solver.http import HttpClient, NotFoundError, redact_url, split_credentials
+from solver.http import HttpClient, NotFoundError
+from solver.redact import split_credentials, strip_credentials
 
 
 class Server:
@@ -221,6 +222,15 @@ def test_file_urls_are_read_directly(tmp_path):
 
 
 def test_redaction_helpers():
-    assert redact_url("https://u:p%40ss@host.invalid:8443/simple/") == "https://host.invalid:8443/simple/"
+    assert strip_credentials("https://u:p%40ss@host.invalid:8443/simple/") == "https://host.invalid:8443/simple/"
     assert split_credentials("https://u:p%40ss@h.invalid/x")[1] == ("u", "p@ss")
-    assert redact_url("https://h.invalid/x") == "https://h.invalid/x"
+    assert strip_credentials("https://h.invalid/x") == "https://h.invalid/x"
+
+
+def test_a_kept_alive_connection_carries_the_next_request_without_a_retry(server, tmp_path):
+    server.routes["/a"] = (200, {}, b"first")
+    server.routes["/b"] = (200, {"Content-Encoding": "gzip"}, gzip.compress(b"second"))
+    client = HttpClient(tmp_path, retries=3, backoff=0.01)
+    assert [client.get(server.url + p).body for p in ("/a", "/b", "/a")] == [b"first", b"second", b"first"]
+    # each request reached the server once: none was lost on a connection left half-used
+    assert [path for _, path, _ in server.seen] == ["/a", "/b", "/a"]

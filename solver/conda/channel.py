@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import msgspec
 
 from solver.errors import InputError
-from solver.redact import redact_conda_url
+from solver.redact import strip_conda_credentials
 
 CHANNEL_ALIAS_ENV = "SOLVER_CHANNEL_ALIAS"
 
@@ -41,12 +41,12 @@ class Channel(msgspec.Struct, frozen=True):
     def canonical_url(self) -> str:
         """``base_url`` without user/password, ``/t/<token>`` segment, query or fragment: what
         records and lock files name the channel by."""
-        return strip_credentials(self.base_url)
+        return canonical_channel_url(self.base_url)
 
     @property
     def display(self) -> str:
         """Credential-free form for messages: the name for named channels, else the URL."""
-        return self.name if not self.is_url_name else strip_credentials(self.base_url)
+        return self.name if not self.is_url_name else canonical_channel_url(self.base_url)
 
     @property
     def is_url_name(self) -> bool:
@@ -89,12 +89,14 @@ def expand_user_path(text: str) -> Path:
         raise InputError(f"path {text!r}: cannot expand '~{user}' (no such user, or no home directory)") from None
 
 
-def strip_credentials(url: str) -> str:
+def canonical_channel_url(url: str) -> str:
     """``url`` without ``user:password@``, a conda ``/t/<token>`` path segment, query or fragment:
     a channel's identity, safe to show and to write."""
-    if "://" not in url or url.startswith("file:"):
+    if url.startswith("file:"):
         return url
-    parts = urlsplit(redact_conda_url(url))
+    if "://" not in url:  # not a URL (a name, a URL missing its //): no user:password@ either
+        return strip_conda_credentials(url)
+    parts = urlsplit(strip_conda_credentials(url))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
@@ -131,7 +133,7 @@ def resolve_alias(channel_alias: str | None) -> str | None:
 
 def _check_url(url: str, what: str) -> None:
     """A URL ``urlsplit`` cannot take apart (``http://[::1/x``, port 99999) is bad input, named
-    here (masked: ``strip_credentials`` would itself fail on it) rather than deep in the fetch."""
+    here (masked: ``canonical_channel_url`` would itself fail on it) rather than deep in the fetch."""
     try:
         urlsplit(url).port
     except ValueError as exc:
@@ -150,15 +152,20 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
         url = spec.rstrip("/")
         _check_url(url, "channel URL")
         if not urlsplit(url).hostname:
-            raise InputError(f"channel URL {strip_credentials(url)!r} has no host")
-        return Channel(name=strip_credentials(url), base_url=url)
+            raise InputError(f"channel URL {canonical_channel_url(url)!r} has no host")
+        return Channel(name=canonical_channel_url(url), base_url=url)
     if lower.startswith("file://"):
         path = file_url_to_path(spec.rstrip("/") or spec)
         return Channel(name=path_to_file_url(path), base_url=path_to_file_url(path))
     if "://" in spec:
         scheme = spec.split("://", 1)[0]
-        raise InputError(f"channel {strip_credentials(spec)!r}: unsupported URL scheme {scheme!r} "
+        raise InputError(f"channel {canonical_channel_url(spec)!r}: unsupported URL scheme {scheme!r} "
                          "(use http://, https://, file:// or a local path)")
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", spec):  # ``https:/host/x``: a URL missing its //
+        from solver.redact import mask_credentials
+
+        raise InputError(f"channel {mask_credentials(spec)!r} is not a valid URL: a URL needs "
+                         "scheme://host (is a / missing?)")
     if looks_like_path(spec):
         path = expand_user_path(spec)
         url = path_to_file_url(path)
@@ -172,7 +179,9 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
             "channel as a URL (https://..., file://...) or a local path (./channel)"
         )
     if not alias.lower().startswith(("http://", "https://", "file://")):
-        raise InputError(f"channel alias {strip_credentials(alias)!r} must be an http(s):// or file:// URL")
+        from solver.redact import mask_credentials
+
+        raise InputError(f"channel alias {mask_credentials(alias)!r} must be an http(s):// or file:// URL")
     _check_url(alias, "channel alias")
     name = spec.strip("/")
     return Channel(name=name, base_url=f"{alias}/{name}")

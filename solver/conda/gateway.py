@@ -18,7 +18,7 @@ import os
 import threading
 from pathlib import Path
 
-from solver.conda.channel import Channel, strip_credentials
+from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
 from solver.conda.repodata import RepodataNotFound, SubdirData, default_cache_dir
 from solver.atomic import write_atomic
@@ -35,7 +35,7 @@ _ZST_RATIO = 8  # a repodata.json.zst is about this many times smaller than its 
 
 
 def _remote_origin(ch: Channel, sd: str) -> str:
-    return f"{mask_credentials(strip_credentials(ch.subdir_url(sd)))}/"
+    return f"{mask_credentials(canonical_channel_url(ch.subdir_url(sd)))}/"
 
 
 def _json_size(path: Path | None) -> int:
@@ -76,6 +76,7 @@ class Gateway:
         self._lock = threading.Lock()
         self._names: list[str] | None = None
         self._lookup = None
+        self._fetched_urls: dict[tuple[int, str], str] = {}  # (channel index, subdir) -> URL fetched
         try:
             self._load()
         finally:
@@ -96,8 +97,21 @@ class Gateway:
                     path = root / sd / "repodata.json"
                     jobs.append((ci, ch, sd, path, str(path)))
                 else:
-                    jobs.append((ci, ch, sd, fetched[(ci, sd)], f"{strip_credentials(ch.subdir_url(sd))}/repodata.json"))
+                    jobs.append((ci, ch, sd, fetched[(ci, sd)], f"{canonical_channel_url(ch.subdir_url(sd))}/repodata.json"))
         results = self._open_subdirs(jobs)
+        damaged = [i for i, (job, res) in enumerate(zip(jobs, results)) if self._damaged_download(job, res)]
+        if damaged:
+            # A cached or freshly fetched repodata that does not read is thrown away and fetched
+            # once more; if it still does not read, the error stands and nothing of it stays
+            # trusted, so a later run against a healthy server recovers on its own.
+            again = self._fetch_remote([(jobs[i][0], jobs[i][2]) for i in damaged], fresh=True)
+            for i in damaged:
+                ci, ch, sd, _, where = jobs[i]
+                jobs[i] = (ci, ch, sd, again[(ci, sd)], where)
+            for i, res in zip(damaged, self._open_subdirs([jobs[i] for i in damaged])):
+                results[i] = res
+                if self._damaged_download(jobs[i], res):
+                    self._forget_download(jobs[i][0], jobs[i][2])
         # Taken in (channel, subdir) order whatever order the threads finished in: the same
         # subdirs, records and first error as opening them one by one.
         try:
@@ -160,9 +174,25 @@ class Gateway:
             self._own_http = True
         return self._http
 
-    def _fetch_remote(self, jobs: list[tuple[int, str]]) -> dict[tuple[int, str], Path | None]:
-        """Downloads (or revalidates) every remote subdir concurrently. ``None``: not on the server."""
+    @staticmethod
+    def _damaged_download(job, res) -> bool:
+        _, ch, _, path, _ = job
+        return (not ch.is_local and path is not None and isinstance(res, InputError)
+                and not isinstance(res, RepodataNotFound))
+
+    def _forget_download(self, ci: int, sd: str) -> None:
+        url = self._fetched_urls.get((ci, sd))
+        if url is not None:
+            self._client().invalidate(url)
+
+    def _fetch_remote(self, jobs: list[tuple[int, str]], fresh: bool = False) -> dict[tuple[int, str], Path | None]:
+        """Downloads (or revalidates) every remote subdir concurrently. ``None``: not on the server.
+        ``fresh``: forget the cached copies first (they did not read)."""
         from solver.http import NotFoundError
+
+        if fresh:
+            for ci, sd in jobs:
+                self._forget_download(ci, sd)
 
         client = self._client()
         formats = self._read_formats()
@@ -171,7 +201,7 @@ class Gateway:
             ci, sd = job
             ch = self.channels[ci]
             base = ch.subdir_url(sd)
-            key = strip_credentials(base)
+            key = canonical_channel_url(base)
             order = ["repodata.json.zst", "repodata.json"]
             if formats.get(key) == "repodata.json":
                 order.reverse()
@@ -184,6 +214,7 @@ class Gateway:
                     # the HTTP layer drops user:password@ but knows nothing of conda's /t/<token>/
                     raise NetworkError(mask_credentials(f"channel {ch.display!r}, subdir {sd!r}: {exc}")) from None
                 formats[key] = fname
+                self._fetched_urls[job] = f"{base}/{fname}"
                 return resp.path  # SubdirData tells zstd from JSON by the content
             formats.pop(key, None)
             return None

@@ -42,8 +42,9 @@ from solver.conda.version import (
 )
 from solver.conda.pattern import PatternError, compile_regex, glob_match
 from solver.errors import InputError, cut_long_values
+from solver.platform import is_known_subdir
 
-__all__ = ["BuildNumberSpec", "InvalidMatchSpec", "MatchSpec", "KNOWN_SUBDIRS"]
+__all__ = ["BuildNumberSpec", "InvalidMatchSpec", "MatchSpec"]
 
 
 class InvalidMatchSpec(InputError):
@@ -54,15 +55,6 @@ class InvalidMatchSpec(InputError):
         self.text = text
         self.reason = reason
 
-
-KNOWN_SUBDIRS = frozenset(
-    {
-        "noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l",
-        "linux-ppc64", "linux-ppc64le", "linux-riscv64", "linux-s390x", "osx-64", "osx-arm64",
-        "win-32", "win-64", "win-arm64", "emscripten-wasm32", "wasi-wasm32", "freebsd-64",
-        "zos-z",
-    }
-)
 
 # ---------------------------------------------------------------------------------------------
 # Build numbers and string globs
@@ -172,7 +164,7 @@ def _split_channel(chan: str) -> tuple[str | None, str | None]:
     if not chan or chan == "*":
         return None, None
     head, _, tail = chan.rpartition("/")
-    if head and tail in KNOWN_SUBDIRS:
+    if head and is_known_subdir(tail):
         return (head if head != "*" else None), tail
     return chan, None
 
@@ -212,7 +204,7 @@ def _from_package_url(text: str) -> dict[str, str | None]:
         raise InvalidMatchSpec(text, "package file name is not NAME-VERSION-BUILD") from None
     parts = path.rsplit("/", 2)
     fields: dict[str, str | None] = {"name": name, "fn": fn, "url": url}
-    if len(parts) == 3 and parts[1] in KNOWN_SUBDIRS:
+    if len(parts) == 3 and is_known_subdir(parts[1]):
         fields["channel"], fields["subdir"] = parts[0], parts[1]
     fields["version"] = "==" + version
     fields["build"] = build

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import msgspec
 
+from ..options import ChannelPriority, SolveStrategy
+
 
 class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """One entry of ``repodata.json`` (``packages`` or ``packages.conda``), as decoded by msgspec.
@@ -54,12 +56,6 @@ class VirtualPackage(msgspec.Struct, frozen=True):
     build: str = "0"
 
 
-class LockedRecord(msgspec.Struct, frozen=True):
-    """A record pinned by an existing lock: kept by the solve while the request still allows it."""
-
-    record: PackageRecord
-
-
 class CondaRequest(msgspec.Struct, kw_only=True):
     """One conda solve: one environment (or solve group) on one platform.
 
@@ -72,8 +68,8 @@ class CondaRequest(msgspec.Struct, kw_only=True):
     specs: list[str]
     channels: list[str]
     virtual_packages: list[VirtualPackage] = []
-    channel_priority: str = "strict"  # "strict" | "disabled"
-    strategy: str = "highest"  # "highest" | "lowest" | "lowest-direct"
+    channel_priority: ChannelPriority = "strict"
+    strategy: SolveStrategy = "highest"
     exclude_newer: int | None = None  # milliseconds since the epoch; newer records are not considered
     constraints: list[str] = []  # MatchSpecs that restrict without requiring
     locked: list[PackageRecord] = []  # preferred where still valid

@@ -30,8 +30,10 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from ..core.provider import Dependencies, Problem
+from ..core.provider import Dependencies, Problem, Provider
 from ..errors import InputError
+from ..options import ChannelPriority, SolveStrategy, check_choice
+from ..platform import is_known_subdir
 from ..redact import mask_credentials
 from .matchspec import InvalidMatchSpec, MatchSpec
 from .model import CondaRequest, PackageRecord
@@ -39,11 +41,6 @@ from .version import version_key
 from .virtual import is_virtual_name, missing_virtual_reason, virtual_records
 
 _NO_DEPS = Dependencies()
-KNOWN_SUBDIRS = frozenset(
-    "noarch linux-32 linux-64 linux-aarch64 linux-armv6l linux-armv7l linux-ppc64le linux-ppc64 "
-    "linux-s390x linux-riscv64 osx-64 osx-arm64 win-32 win-64 win-arm64 emscripten-wasm32 "
-    "wasi-wasm32 zos-z freebsd-64".split()
-)
 _ANY, _VERSION_ONLY, _GENERAL = 0, 1, 2
 
 
@@ -75,7 +72,6 @@ VIRTUAL_PRIORITY = -1  # channel index of given virtual packages
 MISSING_PRIORITY = -2  # channel index of the placeholder for an absent virtual package
 
 
-redact_url = mask_credentials  # channel text in messages: the secret shown as ****
 
 
 def _channel_tail(channel: str) -> str:
@@ -93,7 +89,7 @@ def _parse_spec(text: str, *, where: str):
         raise InputError(f"{prefix}invalid match spec {text!r}: {exc}") from None
 
 
-class CondaProvider:
+class CondaProvider(Provider):
     """Implements ``solver.core.provider.Provider`` for one ``CondaRequest`` over a gateway.
 
     ``gateway.records(name)`` returns ``[(channel_index, PackageRecord), ...]`` where the index
@@ -151,13 +147,8 @@ class CondaProvider:
             for rec in request.locked:
                 if rec.name not in skip:
                     self._locked.setdefault(rec.name, rec)
-        strategy = request.strategy
-        if strategy not in ("highest", "lowest", "lowest-direct"):
-            raise InputError(f"unknown strategy {strategy!r} (expected highest, lowest or lowest-direct)")
-        if request.channel_priority not in ("strict", "disabled"):
-            raise InputError(
-                f"unknown channel priority {request.channel_priority!r} (expected strict or disabled)"
-            )
+        check_choice(request.strategy, SolveStrategy, "strategy")
+        check_choice(request.channel_priority, ChannelPriority, "channel priority")
 
     # -- problem ------------------------------------------------------------------------------
 
@@ -186,8 +177,8 @@ class CondaProvider:
             if _channel_tail(ch) == tail:
                 return i
         raise InputError(
-            f"spec {text!r} names channel {redact_url(channel)!r}, which is not one of the channels "
-            f"of this environment ({', '.join(redact_url(c) for c in channels) or 'none'})"
+            f"spec {text!r} names channel {mask_credentials(channel)!r}, which is not one of the channels "
+            f"of this environment ({', '.join(mask_credentials(c) for c in channels) or 'none'})"
         )
 
     def _intern(self, text: str, spec=None, *, where: str = "") -> int:
@@ -219,7 +210,7 @@ class CondaProvider:
                 self._vs_channel[vs] = self._channel_index(channel, text)
             except InputError:
                 head, _, last = channel.rstrip("/").rpartition("/")
-                if head and last in KNOWN_SUBDIRS:  # "channel/subdir::name"
+                if head and is_known_subdir(last):  # "channel/subdir::name"
                     self._vs_channel[vs] = self._channel_index(head, text)
                 else:
                     raise
@@ -295,7 +286,7 @@ class CondaProvider:
             if chans.count(best) != n:
                 why = (
                     f"hidden by channel priority: {name} is available in "
-                    f"{redact_url(self.request.channels[best])} with higher priority"
+                    f"{mask_credentials(self.request.channels[best])} with higher priority"
                 )
                 for i, c in enumerate(chans):
                     if c != best and excluded[i] is None:
@@ -469,7 +460,7 @@ class CondaProvider:
         ch = self._sv_channel[solvable]
         if ch < 0:
             return "the system"
-        return redact_url(self.request.channels[ch]) if ch < len(self.request.channels) else f"channel {ch}"
+        return mask_credentials(self.request.channels[ch]) if ch < len(self.request.channels) else f"channel {ch}"
 
     def _matches(self, version_set: int, solvable: int) -> bool:
         pinned = self._vs_channel[version_set]

@@ -37,9 +37,6 @@ JSON_DIR = "repodata-json"
 # less than creating, writing and later validating an index file costs.
 INDEX_MIN_BYTES = 1 << 20
 
-FLAG_CONDA = 1  # the record comes from "packages.conda"
-FLAG_SHADOWED = 2  # a .tar.bz2 whose .conda twin (same file stem) exists: never returned
-
 _record_decoder = msgspec.json.Decoder(PackageRecord)
 _info_decoder = msgspec.json.Decoder(dict)
 _BYTE_RE = re.compile(r"\(byte (\d+)\)")
@@ -551,9 +548,9 @@ class SubdirData:
         if base_url:
             # repodata v2: base_url may be absolute or relative to the subdir URL.
             joined = urljoin(subdir_url + "/", base_url)
-            from solver.conda.channel import strip_credentials
+            from solver.conda.channel import canonical_channel_url
 
-            return strip_credentials(joined).rstrip("/") + "/"
+            return canonical_channel_url(joined).rstrip("/") + "/"
         return canonical_subdir + "/"
 
     @property

@@ -17,7 +17,7 @@ import msgspec
 
 from ..atomic import write_atomic
 from ..errors import InputError
-from ..redact import redact_conda_url
+from ..redact import strip_conda_credentials
 from .model import CondaRequest, PackageRecord
 
 FORMAT = 1
@@ -51,11 +51,8 @@ class SnapshotGateway:
         return sorted(self._by_name)
 
 
-scrub = redact_conda_url  # channel URLs, record URLs and specs alike
-
-
 def _scrub_record(record: PackageRecord) -> PackageRecord:
-    channel, url = scrub(record.channel or ""), scrub(record.url or "")
+    channel, url = strip_conda_credentials(record.channel or ""), strip_conda_credentials(record.url or "")
     if channel == (record.channel or "") and url == (record.url or ""):
         return record
     return msgspec.structs.replace(record, channel=channel or record.channel, url=url or record.url)
@@ -66,9 +63,9 @@ def scrubbed_request(request: CondaRequest) -> CondaRequest:
     be attached to a bug report). Channels stay in order, so a replay still ranks them the same."""
     return msgspec.structs.replace(
         request,
-        channels=[scrub(c) for c in request.channels],
-        specs=[scrub(s) for s in request.specs],
-        constraints=[scrub(s) for s in request.constraints],
+        channels=[strip_conda_credentials(c) for c in request.channels],
+        specs=[strip_conda_credentials(s) for s in request.specs],
+        constraints=[strip_conda_credentials(s) for s in request.constraints],
         locked=[_scrub_record(r) for r in request.locked],
     )
 
@@ -113,11 +110,3 @@ def load_snapshot(path) -> Snapshot:
             raise InputError(f"snapshot {path}: records[{i}] ({record.name} {record.version}) names channel "
                              f"{channel}, but the request has {n} channel(s) (0..{n - 1})")
     return snap
-
-
-def replay_snapshot(path, *, backend: str = "native"):
-    """Solve a snapshot's request over its records; the same answer as the solve that wrote it."""
-    from .solve import solve_conda
-
-    snap = load_snapshot(path)
-    return solve_conda(snap.request, snap.gateway(), backend=backend)

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from ..errors import InputError, UnsolvableError
+from ..options import Backend, check_choice
 from .model import CondaRequest, PackageRecord, VirtualPackage
 
 
@@ -33,7 +34,6 @@ class CondaSolution(msgspec.Struct, kw_only=True):
     solve_seconds: float = 0.0
 
 
-BACKENDS = ("native", "pycosat")
 SNAPSHOT_DIR_ENV = "SOLVER_SNAPSHOT_DIR"
 
 
@@ -42,9 +42,8 @@ def _snapshot_file(folder: str, request: CondaRequest) -> Path:
     return Path(folder) / f"conda-{request.platform}-{digest}.snapshot"
 
 
-def _check_request(request: CondaRequest, backend: str) -> None:
-    if backend not in BACKENDS:
-        raise InputError(f"unknown solver backend {backend!r} (expected one of: {', '.join(BACKENDS)})")
+def _check_request(request: CondaRequest, backend: Backend) -> None:
+    check_choice(backend, Backend, "solver backend")
     if not request.platform:
         raise InputError("conda request: platform is empty")
     if not request.channels:
@@ -58,7 +57,7 @@ def solve_conda(
     request: CondaRequest,
     gateway: Any = None,
     *,
-    backend: str = "native",
+    backend: Backend = "native",
     cache_dir=None,
     channel_alias: str | None = None,
     snapshot_path=None,
@@ -90,7 +89,11 @@ def solve_conda(
         try:
             chosen = solve(provider, problem, backend=backend)
         except UnsolvableError as exc:
-            raise UnsolvableError(_headline(request, str(exc)), getattr(exc, "explanation", None)) from None
+            error = exc.retitled(f"cannot solve the conda environment for {request.platform}", stage="conda")
+            note = _missing_subdirs_note(gateway)
+            if note:
+                error = UnsolvableError(error.headline, error.explanation, details=error.details + note, stage="conda")
+            raise error from None
     finally:
         if snapshot_path is not None and provider is not None:
             from .snapshot import dump_snapshot
@@ -118,10 +121,17 @@ def solve_conda(
     )
 
 
-def _headline(request: CondaRequest, core_message: str) -> str:
-    head = f"cannot solve the conda environment for {request.platform}"
-    if core_message.startswith(head):
-        return core_message
-    # The core's own first line says the same as ours; one headline is enough.
-    body = core_message.split("\n", 1)[1] if core_message.startswith("Cannot solve the requirements:") else core_message
-    return f"{head}:\n{body}"
+def replay_snapshot(path, *, backend: Backend = "native") -> CondaSolution:
+    """Solve a snapshot's request over its records; the same answer as the solve that wrote it."""
+    from .snapshot import load_snapshot
+
+    snap = load_snapshot(path)
+    return solve_conda(snap.request, snap.gateway(), backend=backend)
+
+
+def _missing_subdirs_note(gateway) -> str:
+    """Names the platform subdirs the channels do not have (a 404), so that "no package named
+    python" is not the only clue that the channel has nothing for this platform."""
+    missing = getattr(gateway, "missing_subdirs", None) or []
+    return "".join(f"\nnote: channel {ch.display!r} has no {sd!r} subdir (nothing at {where}); "
+                   "only its other subdirs were searched" for ch, sd, where in missing)

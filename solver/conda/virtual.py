@@ -52,50 +52,7 @@ def missing_virtual_reason(name: str) -> str:
     return f"virtual package {name} is not present on this system"
 
 
-# -- defaults for a target platform --------------------------------------------------------------
-
-_ARCHSPEC = {
-    "64": "x86_64",
-    "aarch64": "aarch64",
-    "arm64": "arm64",
-    "ppc64le": "ppc64le",
-    "s390x": "s390x",
-    "32": "x86",
-    "armv7l": "armv7l",
-    "wasm32": "wasm32",
-}
-
-
-def platform_virtual_packages(
-    platform: str,
-    *,
-    glibc: str | None = "2.28",
-    linux: str | None = "4.18",
-    osx: str | None = None,
-    cuda: str | None = None,
-    archspec: str | None = None,
-) -> list[VirtualPackage]:
-    """The virtual packages a target platform offers, with pixi-like default system requirements
-    (Linux 4.18, glibc 2.28; macOS 13.0 on arm64, 10.15 on x86_64). Pass ``None`` to omit one."""
-    os_part, _, arch = platform.partition("-")
-    vps: list[VirtualPackage] = []
-    if os_part in ("linux", "osx", "freebsd", "emscripten", "wasi"):
-        vps.append(VirtualPackage("__unix", "0", "0"))
-    if os_part == "linux":
-        if linux:
-            vps.append(VirtualPackage("__linux", linux, "0"))
-        if glibc:
-            vps.append(VirtualPackage("__glibc", glibc, "0"))
-    elif os_part == "osx":
-        vps.append(VirtualPackage("__osx", osx or ("13.0" if arch == "arm64" else "10.15"), "0"))
-    elif os_part == "win":
-        vps.append(VirtualPackage("__win", "0", "0"))
-    if cuda:
-        vps.append(VirtualPackage("__cuda", cuda, "0"))
-    arch_name = archspec or _ARCHSPEC.get(arch)
-    if arch_name and os_part != "noarch":
-        vps.append(VirtualPackage("__archspec", "1", arch_name))
-    return vps
+# The defaults for a target platform live in solver.platform.virtual_packages.
 
 
 # -- detection of the running host ---------------------------------------------------------------

@@ -5,7 +5,7 @@ over its own records; names, candidates ("solvables") and requirements ("version
 small integers the provider interns once.
 
 Entry points: :func:`solver.core.solve.solve` (``backend="native"`` or ``"pycosat"``),
-:func:`solver.core.validate.validate`, :class:`solver.core.explain.Explanation` (carried by
-``UnsolvableError.explanation``) and :class:`solver.core.memory.InMemoryProvider` for tests,
-benchmarks and replays. Import them from their modules; this package stays import-light.
+:func:`solver.core.validate.validate` and :class:`solver.core.explain.Explanation` (carried by
+``UnsolvableError.explanation``). Import them from their modules; this package stays
+import-light. (An in-memory provider for tests lives in ``tests/support/memory.py``.)
 """

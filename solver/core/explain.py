@@ -55,6 +55,12 @@ class Explanation(msgspec.Struct):
     requirements: list[str] = []
 
     def render(self) -> str:
+        headline, details = self.render_parts()
+        return f"{headline}:\n{details}" if details else headline
+
+    def render_parts(self) -> tuple[str, str]:
+        """(headline, details): what ``UnsolvableError`` carries apart, so callers retitle it
+        without parsing the text."""
         return _render(self)
 
 
@@ -110,17 +116,11 @@ class _Builder:
 
     # text helpers
     def version(self, s: int) -> str:
-        show = getattr(self.p, "display_version", None)
-        if show is not None:
-            return show(s)
-        name = self.p.display_name(self.p.name_of(s))
-        text = self.p.display_solvable(s)
-        return text[len(name) :].strip() if text.startswith(name) else text
+        return self.p.display_version(s)
 
     def release(self, s: int) -> str:
-        """The version alone (no build), for compact lists; optional provider hook."""
-        show = getattr(self.p, "display_release", None)
-        return show(s) if show is not None else self.version(s)
+        """The version alone (no build), for compact lists."""
+        return self.p.display_release(s)
 
     def compact(self, solvables: list[int], sep: str, counted: bool = True) -> str:
         """Distinct releases in provider order, capped: "2.1 | 2.0", "1.0 | … | 3.2 (12 versions)"."""
@@ -663,11 +663,11 @@ def _emit_group(group: ExplanationNode, lines: list[str], indent: int) -> None:
     lines.append(pad + "; ".join(parts))
 
 
-def _render(explanation: Explanation) -> str:
+def _render(explanation: Explanation) -> tuple[str, str]:
     root = explanation.root
     reqs = explanation.requirements
     if not root.children:
-        return "The requirements are unsatisfiable."
+        return "The requirements are unsatisfiable.", ""
     lines: list[str] = []
     for req in root.children:
         head = f"you require {req.text}"
@@ -676,4 +676,4 @@ def _render(explanation: Explanation) -> str:
         summary = f"So your requirements {', '.join(reqs[:-1])} and {reqs[-1]} cannot all be satisfied."
     else:
         summary = f"So your requirement {reqs[0]} cannot be satisfied."
-    return "Cannot solve the requirements:\n" + "\n".join(lines) + "\n" + summary
+    return "Cannot solve the requirements", "\n".join(lines) + "\n" + summary

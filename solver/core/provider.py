@@ -38,6 +38,10 @@ class Problem(msgspec.Struct, kw_only=True):
 
 
 class Provider(Protocol):
+    """What a stage implements for the core. Providers subclass it explicitly, so they inherit the
+    defaults below (``prefetch``, ``display_version``, ``display_release``) and override only what
+    they can say better."""
+
     def candidates(self, name: int) -> Sequence[int]:
         """All solvables of ``name``, best first. May fetch lazily (the PyPI stage does)."""
 
@@ -61,7 +65,8 @@ class Provider(Protocol):
 
     def prefetch(self, names: Sequence[int]) -> None:
         """A hint that these names will likely be asked for soon (the PyPI stage fetches them
-        concurrently). Optional: a provider may ignore it."""
+        concurrently). The default ignores it."""
+        return None
 
     # -- text for explanations -------------------------------------------------------------
     def display_name(self, name: int) -> str:
@@ -73,6 +78,14 @@ class Provider(Protocol):
     def display_version_set(self, version_set: int) -> str:
         ...
 
-    # Optional, used by explanations when present (looked up with getattr):
-    #   display_version(solvable) -> str   the solvable without its name ("1.26.4 (py311h_0)")
-    #   display_release(solvable) -> str   just the version ("1.26.4"), to list candidates compactly
+    def display_version(self, solvable: int) -> str:
+        """The solvable without its name (``1.26.4 (py311h_0)``). The default strips the name off
+        ``display_solvable``."""
+        name = self.display_name(self.name_of(solvable))
+        text = self.display_solvable(solvable)
+        return text[len(name) :].strip() if text.startswith(name) else text
+
+    def display_release(self, solvable: int) -> str:
+        """Just the version (``1.26.4``), to list candidates compactly. The default is
+        ``display_version``."""
+        return self.display_version(solvable)

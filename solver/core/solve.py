@@ -14,16 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import UnsolvableError
+from ..options import BACKENDS, Backend
 from .provider import Problem, Provider
 
-BACKENDS = ("native", "pycosat")
 
 
 def solve(
     provider: Provider,
     problem: Problem,
     *,
-    backend: str = "native",
+    backend: Backend = "native",
     stats: dict | None = None,
 ) -> list[int]:
     """Chosen solvable ids, sorted by (name id, solvable id). ``stats`` (if given) is filled with
@@ -62,4 +62,5 @@ def _unsolvable(provider: Provider, problem: Problem, solver) -> UnsolvableError
     from .explain import explain
 
     explanation = explain(provider, problem, solver)
-    return UnsolvableError(explanation.render(), explanation)
+    headline, details = explanation.render_parts()
+    return UnsolvableError(headline, explanation, details=details)

@@ -34,10 +34,6 @@ class SolveOptions(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=True
     exclude_newer: str | None = None  # RFC 3339 timestamp
     pypi_prerelease_mode: str | None = None
 
-    def is_empty(self) -> bool:
-        return not (self.strategy or self.channel_priority or self.exclude_newer or self.pypi_prerelease_mode)
-
-
 class LockedEnvironment(msgspec.Struct, kw_only=True):
     """One environment: its channels, PyPI indexes and options, and per platform what is locked.
 

@@ -5,26 +5,14 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-# One implementation each: PyPI URLs lose ``user:password@``; conda URLs also lose a
-# ``/t/<token>`` path segment (conda's token auth), which a PyPI path may legitimately contain.
-from ..redact import redact_conda_url as strip_conda_credentials  # noqa: F401
-from ..redact import redact_url as strip_credentials  # noqa: F401
+# One implementation each (solver.redact): PyPI URLs lose ``user:password@``; conda URLs also
+# lose a ``/t/<token>`` path segment (conda's token auth), which a PyPI path may hold.
+from ..redact import strip_conda_credentials, strip_credentials  # noqa: F401
 
-#: Conda subdirs a URL path segment may name (what rattler accepts as a platform).
-KNOWN_SUBDIRS = (
-    "noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l",
-    "linux-loong64", "linux-ppc64le", "linux-ppc64", "linux-ppc", "linux-s390x", "linux-riscv32",
-    "linux-riscv64", "osx-64", "osx-arm64", "win-32", "win-64", "win-arm64",
-    "emscripten-wasm32", "wasi-wasm32", "zos-z",
-)
-_SUBDIR_RANK = {name: i for i, name in enumerate(KNOWN_SUBDIRS)}
+from ..platform import is_known_subdir
+
 _ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")
 _TRAILING_DIGITS = re.compile(r"([0-9]+)$")
-
-
-def platform_sort_key(platform: str):
-    """The order rattler's v6 writer lists platforms in (its platform enum order), unknown ones last."""
-    return (_SUBDIR_RANK.get(platform, len(_SUBDIR_RANK)), platform)
 
 
 def file_name_of(location: str) -> str:
@@ -55,7 +43,7 @@ def derive_subdir(location: str, include_file: bool = False) -> str | None:
     if len(segments) < 2 or split_archive_name(segments[-1]) is None:
         return None
     subdir = segments[-2]
-    return subdir if subdir in _SUBDIR_RANK else None
+    return subdir if is_known_subdir(subdir) else None
 
 
 def derive_channel(location: str) -> str | None:

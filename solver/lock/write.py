@@ -25,6 +25,7 @@ from pathlib import Path
 from ..conda.model import PackageRecord
 from ..atomic import write_atomic
 from ..errors import InputError
+from ..platform import subdir_sort_key
 from ..pypi.model import PyPIPackage
 from . import urls
 from .model import WRITABLE_VERSIONS, LockedEnvironment, LockFile, SolveOptions
@@ -177,7 +178,7 @@ def _environment_entry(env: LockedEnvironment, version: int) -> dict:
     options = _options_entry(env.options)
     if options:
         e["options"] = options
-    platforms = sorted(env.platforms(), key=(lambda p: p) if version >= 7 else urls.platform_sort_key)
+    platforms = sorted(env.platforms(), key=(lambda p: p) if version >= 7 else subdir_sort_key)
     packages: dict = {}
     for platform in platforms:
         # v7 sorts selectors by location; v6 by file name (case-insensitive), then location.

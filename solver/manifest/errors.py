@@ -8,7 +8,6 @@ from ..errors import InputError, cut_long_values
 from ..redact import mask_credentials
 
 # Messages and inspect output show that credentials were there, never what they are.
-redact = mask_credentials
 
 # Control characters (TOML 1.1's "\e", "\x1b") would print invisibly or drive the terminal: a
 # message shows them escaped, as they would be written in the manifest.
@@ -51,12 +50,12 @@ class ManifestError(InputError):
         key: str | None = None,
         suggestion: str | None = None,
     ):
-        self.message = printable(redact(cut_long_values(message)))
+        self.message = printable(mask_credentials(cut_long_values(message)))
         self.file = printable(file) if file else file
         self.line = line
         self.column = column
         self.key = printable(key) if key else key
-        self.suggestion = printable(redact(suggestion)) if suggestion else None
+        self.suggestion = printable(mask_credentials(suggestion)) if suggestion else None
         super().__init__(self._render())
 
     def _render(self) -> str:

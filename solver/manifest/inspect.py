@@ -47,14 +47,14 @@ import sys
 
 import msgspec
 
-from .errors import redact
+from ..redact import mask_credentials
 
 SCHEMA = "solver-inspect/1"
 
 
 def _redact_tree(value):
     if isinstance(value, str):
-        return redact(value)
+        return mask_credentials(value)
     if isinstance(value, list):
         return [_redact_tree(v) for v in value]
     if isinstance(value, dict):
@@ -82,7 +82,7 @@ def requirement_string(req) -> str:
         text += f"; {req.marker}"
     if req.index:
         text += f"  [index: {req.index}]"
-    return redact(text)
+    return mask_credentials(text)
 
 
 def _sysreq_dict(sr) -> dict:
@@ -90,7 +90,7 @@ def _sysreq_dict(sr) -> dict:
 
 
 def _effective_sysreq(platform: str, sr) -> dict:
-    from .platforms import DEFAULT_GLIBC, DEFAULT_LINUX, DEFAULT_MACOS, archspec_for, family
+    from ..platform import DEFAULT_GLIBC, DEFAULT_LINUX, archspec_for, effective_macos, family
 
     out = _sysreq_dict(sr)
     fam = family(platform)
@@ -99,7 +99,7 @@ def _effective_sysreq(platform: str, sr) -> dict:
         out.setdefault("libc", DEFAULT_GLIBC)
         out.setdefault("libc_family", "glibc")
     elif fam == "osx":
-        out.setdefault("macos", DEFAULT_MACOS)
+        out.setdefault("macos", effective_macos(platform))
     if fam in ("linux", "osx", "win") and archspec_for(platform):
         out.setdefault("archspec", archspec_for(platform))
     if fam not in ("linux", "win"):

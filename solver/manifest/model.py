@@ -11,6 +11,7 @@ from __future__ import annotations
 import msgspec
 
 from ..conda.model import CondaRequest
+from ..options import ChannelPriority, IndexStrategy, PrereleaseMode, SolveStrategy
 from ..pypi.model import PyPIRequest, PyPIRequirement
 
 DEFAULT_FEATURE = "default"
@@ -57,8 +58,8 @@ class PyPIOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
     extra_index_urls: list[str] = []
     find_links: list[FindLink] = []
     no_build_isolation: list[str] | bool = []
-    index_strategy: str | None = None
-    prerelease_mode: str | None = None
+    index_strategy: IndexStrategy | None = None
+    prerelease_mode: PrereleaseMode | None = None
     no_build: list[str] | bool = False
     no_binary: list[str] | bool = False
     dependency_overrides: list[PyPIRequirement] = []
@@ -122,8 +123,8 @@ class Feature(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str
     channels: list[ChannelRef] | None = None
     platforms: list[str] | None = None
-    channel_priority: str | None = None
-    solve_strategy: str | None = None
+    channel_priority: ChannelPriority | None = None
+    solve_strategy: SolveStrategy | None = None
     system_requirements: SystemRequirements = msgspec.field(default_factory=SystemRequirements)
     pypi_options: PyPIOptions = msgspec.field(default_factory=PyPIOptions)
     base: Target = msgspec.field(default_factory=Target)  # the unconditional tables
@@ -160,8 +161,8 @@ class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
     repository: str | None = None
     documentation: str | None = None
     conda_pypi_map: dict[str, str] = {}
-    channel_priority: str = "strict"
-    solve_strategy: str = "highest"
+    channel_priority: ChannelPriority = "strict"
+    solve_strategy: SolveStrategy = "highest"
     exclude_newer: int | None = None  # ms since the epoch
     preview: list[str] | bool = []
     requires_pixi: str | None = None
@@ -186,6 +187,30 @@ class Manifest(msgspec.Struct, kw_only=True):
     @property
     def default_feature(self) -> Feature:
         return self.features[DEFAULT_FEATURE]
+
+
+# What an environment is made of: the parser (to warn about an environment without platforms) and
+# the request builder both ask, so it lives with the records.
+
+
+def environment_features(manifest: Manifest, env: Environment) -> list[Feature]:
+    return [manifest.features[name] for name in env.feature_names() if name in manifest.features]
+
+
+def merge_platforms(manifest: Manifest, features: list[Feature]) -> list[str]:
+    """The platforms every one of ``features`` supports (a feature without ``platforms`` supports
+    the project's), in the project's order."""
+    project = manifest.project.platforms
+    sets = [feature.platforms if feature.platforms is not None else project for feature in features]
+    if not sets:
+        return list(project)
+    order = list(project) + [p for s in sets for p in s if p not in project]
+    common = set(sets[0]).intersection(*map(set, sets[1:]))
+    seen: list[str] = []
+    for p in order:
+        if p in common and p not in seen:
+            seen.append(p)
+    return seen
 
 
 class MemberRequest(msgspec.Struct, kw_only=True):

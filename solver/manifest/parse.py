@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..pypi.model import PyPIRequirement
-from .errors import ManifestError, did_you_mean, format_key, printable, redact
+from ..redact import mask_credentials
+from .errors import ManifestError, did_you_mean, format_key, printable
 from .locate import Locator
 from .model import (
     DEFAULT_ENVIRONMENT,
@@ -37,13 +38,12 @@ from .model import (
     Target,
     Task,
     TaskDependency,
+    environment_features,
+    merge_platforms,
 )
-from .platforms import KNOWN_PLATFORMS, KNOWN_SELECTORS
+from ..options import CHANNEL_PRIORITIES, INDEX_STRATEGIES, PRERELEASE_MODES, SOLVE_STRATEGIES
+from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
 
-CHANNEL_PRIORITIES = ("strict", "disabled")
-SOLVE_STRATEGIES = ("highest", "lowest", "lowest-direct")
-INDEX_STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
-PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
 INDEX_PRIORITIES = ("primary", "supplemental", "explicit")
 
 DEPENDENCY_TABLES = ("dependencies", "host-dependencies", "build-dependencies", "constraints")
@@ -188,7 +188,7 @@ class Context:
         pos = self.locator.find(path)
         where = f"{self.file}:{pos[0]}:{pos[1]}" if pos else str(self.file)
         # shown by solve and inspect: credentials masked and control characters escaped, as in errors
-        self.warnings.append(printable(redact(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")))
+        self.warnings.append(printable(mask_credentials(f"{where}: {format_key(self.prefix + tuple(path))}: {message}")))
 
 
 # -- generic checks -------------------------------------------------------------------------------
@@ -339,9 +339,9 @@ def parse_platforms(ctx: Context, path, value) -> list[str]:
     items = string_list(ctx, path, value, "an array of platform names")
     out = []
     for i, item in enumerate(items):
-        if item not in KNOWN_PLATFORMS:
-            guess = did_you_mean(item, KNOWN_PLATFORMS)
-            hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_PLATFORMS)}"
+        if item not in KNOWN_SUBDIRS:
+            guess = did_you_mean(item, KNOWN_SUBDIRS)
+            hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}"
             raise ctx.error(tuple(path) + (i,), f"unknown platform `{item}`", hint)
         if item not in out:
             out.append(item)
@@ -1180,8 +1180,6 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         warnings=ctx.warnings,
     )
     if project.platforms:
-        from .requests import environment_features, merge_platforms  # noqa: PLC0415 (cycle)
-
         for env in environments.values():
             if not merge_platforms(manifest, environment_features(manifest, env)):
                 ctx.warn(("environments", env.name), f"environment `{env.name}` supports no platform: its features' platforms do not overlap")

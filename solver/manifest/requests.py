@@ -45,17 +45,13 @@ from .model import (
     SolveUnit,
     SystemRequirements,
     Task,
+    environment_features,
+    merge_platforms,
 )
 from .parse import is_url
-from .platforms import (
-    DEFAULT_GLIBC,
-    DEFAULT_LINUX,
-    DEFAULT_MACOS,
-    KNOWN_PLATFORMS,
-    archspec_for,
-    family,
-    selectors_for,
-)
+from .. import platform as platform_facts
+from ..options import ChannelPriority, SolveStrategy
+from ..platform import KNOWN_SUBDIRS, selectors_for
 
 
 class EnvironmentView(msgspec.Struct, kw_only=True):
@@ -66,8 +62,8 @@ class EnvironmentView(msgspec.Struct, kw_only=True):
     solve_group: str | None
     channels: list[str]
     platforms: list[str]
-    channel_priority: str
-    solve_strategy: str
+    channel_priority: ChannelPriority
+    solve_strategy: SolveStrategy
     exclude_newer: int | None
     system_requirements: SystemRequirements
     pypi_options: PyPIOptions
@@ -101,10 +97,6 @@ def _feature_path(name: str) -> tuple:
 
 
 # -- environment-level merging --------------------------------------------------------------------
-
-
-def environment_features(manifest: Manifest, env: Environment) -> list[Feature]:
-    return [manifest.features[name] for name in env.feature_names() if name in manifest.features]
 
 
 def _version_key(text: str) -> tuple:
@@ -150,20 +142,6 @@ def merge_channels(manifest: Manifest, features: list[Feature]) -> list[str]:
         if channel not in out:
             out.append(channel)
     return out
-
-
-def merge_platforms(manifest: Manifest, features: list[Feature]) -> list[str]:
-    project = manifest.project.platforms
-    sets = [feature.platforms if feature.platforms is not None else project for feature in features]
-    if not sets:
-        return list(project)
-    order = list(project) + [p for s in sets for p in s if p not in project]
-    common = set(sets[0]).intersection(*map(set, sets[1:]))
-    seen: list[str] = []
-    for p in order:
-        if p in common and p not in seen:
-            seen.append(p)
-    return seen
 
 
 def _single(manifest, features, attr: str, key: str, what: str, scope: str):
@@ -462,34 +440,10 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
 
 def virtual_packages(platform: str, sr: SystemRequirements) -> list[VirtualPackage]:
     """The virtual packages of a platform with the (default or stated) system requirements."""
-    fam = family(platform)
-    out: list[VirtualPackage] = []
-    if fam in ("linux", "osx"):
-        out.append(VirtualPackage("__unix"))
-    if fam == "linux":
-        out.append(VirtualPackage("__linux", sr.linux or DEFAULT_LINUX))
-        libc_family = (sr.libc_family or "glibc").lower()
-        out.append(VirtualPackage(f"__{libc_family}", sr.libc or DEFAULT_GLIBC))
-    elif fam == "osx":
-        out.append(VirtualPackage("__osx", sr.macos or DEFAULT_MACOS))
-    elif fam == "win":
-        out.append(VirtualPackage("__win"))
-    if sr.cuda and fam in ("linux", "win"):
-        out.append(VirtualPackage("__cuda", sr.cuda))
-    arch = sr.archspec or archspec_for(platform)
-    if arch and fam in ("linux", "osx", "win"):
-        out.append(VirtualPackage("__archspec", "1", arch))
-    return out
-
-
-def effective_glibc(platform: str, sr: SystemRequirements) -> str | None:
-    if family(platform) != "linux" or (sr.libc_family or "glibc") != "glibc":
-        return None
-    return sr.libc or DEFAULT_GLIBC
-
-
-def effective_macos(platform: str, sr: SystemRequirements) -> str | None:
-    return (sr.macos or DEFAULT_MACOS) if family(platform) == "osx" else None
+    return platform_facts.virtual_packages(
+        platform, linux=sr.linux, libc=sr.libc, libc_family=sr.libc_family, macos=sr.macos,
+        cuda=sr.cuda, archspec=sr.archspec,
+    )
 
 
 def pypi_indexes(manifest: Manifest, options: PyPIOptions, requirements: list[PyPIRequirement]) -> list[PyPIIndex]:
@@ -550,8 +504,8 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
         no_build_isolation=options.no_build_isolation if options.no_build_isolation else False,
         no_build=nb is True,
         exclude_newer=manifest.project.exclude_newer,
-        glibc=effective_glibc(platform, sr),
-        macos=effective_macos(platform, sr),
+        glibc=platform_facts.effective_glibc(platform, sr.libc, sr.libc_family),
+        macos=platform_facts.effective_macos(platform, sr.macos),
         conda_pypi_map=dict(manifest.project.conda_pypi_map),
         project_root=manifest.root,
         **kw,
@@ -594,12 +548,12 @@ def select_platforms(manifest: Manifest, names) -> list[str] | None:
     if not names:
         return None
     for name in names:
-        if name not in KNOWN_PLATFORMS:
-            guess = did_you_mean(name, KNOWN_PLATFORMS)
+        if name not in KNOWN_SUBDIRS:
+            guess = did_you_mean(name, KNOWN_SUBDIRS)
             raise ManifestError(
                 f"unknown platform `{name}`",
                 file=manifest.path,
-                suggestion=f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_PLATFORMS)}",
+                suggestion=f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}",
             )
     return list(dict.fromkeys(names))
 

@@ -7,7 +7,7 @@
 3. ``.netrc`` (``$NETRC`` or ``~/.netrc``) by host;
 4. the ``keyring`` package when installed (looked up by index URL, then by host).
 
-Everything written anywhere goes through :func:`redact_url` / :func:`strip_credentials`.
+Everything written or shown goes through :mod:`solver.redact`.
 """
 
 from __future__ import annotations
@@ -19,17 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from ..redact import mask_credentials, redact_url, split_credentials
+from ..redact import split_credentials
 
 if TYPE_CHECKING:
     import netrc
 
 Credentials = tuple[str, str]
-
-
-# Callers here say strip/redact; one implementation lives in solver.redact.
-strip_credentials = redact_url
-redact_text = mask_credentials
 
 
 def env_var_suffix(index_name: str) -> str:
@@ -75,19 +70,27 @@ class CredentialProvider:
 
     def __call__(self, url: str) -> Credentials | None:
         _, in_url = split_credentials(url)
-        if in_url is not None:
+        if in_url is not None and in_url[1]:
             return in_url
         origin = _origin(url)
         creds = self._by_origin.get(origin)
-        if creds is not None:
+        if creds is not None and creds[1]:
             return creds
-        creds = self._from_env(url, origin)
-        if creds is not None:
-            return creds
-        creds = self._from_netrc(origin[1])
-        if creds is not None:
-            return creds
-        return self._from_keyring(url, origin)
+        # a user name without a password (``https://me@host/simple``, or only
+        # PIXI_PYPI_USERNAME_<NAME>): the keyring holds the password, as the guide sets it up
+        user = (in_url or creds or (None, ""))[0]
+        found = self._from_env(url, origin)
+        if found is not None and found[1]:
+            return found
+        user = user or (found[0] if found else None)
+        if user is None:
+            found = self._from_netrc(origin[1])
+            if found is not None:
+                return found
+        found = self._from_keyring(url, origin, user)
+        if found is not None:
+            return found
+        return (user, "") if user else None
 
     def _from_env(self, url: str, origin) -> Credentials | None:
         # The index whose URL is the longest prefix of ``url`` wins; otherwise one on the same host.
@@ -126,11 +129,14 @@ class CredentialProvider:
         login, _, password = entry
         return (login or "", password or "")
 
-    def _from_keyring(self, url: str, origin) -> Credentials | None:
+    def _from_keyring(self, url: str, origin, user: str | None = None) -> Credentials | None:
+        """``keyring.get_credential(service, None)`` for the index URL, ``scheme://host`` and the
+        host; with a known user name, ``keyring.get_password(service, user)`` (what
+        ``keyring set URL USER`` stores, and all that the basic backends can answer)."""
         if not self._use_keyring:
             return None
         with self._lock:
-            key = f"{origin[0]}://{origin[1]}"
+            key = f"{origin[0]}://{origin[1]}" + (f"\n{user}" if user else "")
             if key in self._keyring_cache:
                 return self._keyring_cache[key]
             creds = None
@@ -139,13 +145,20 @@ class CredentialProvider:
             except ImportError:
                 self._use_keyring = False
                 return None
-            for service in [clean for clean, o, _ in self._named if o == origin] + [key, origin[1]]:
+            services = [clean for clean, o, _ in self._named if o == origin]
+            services += [f"{origin[0]}://{origin[1]}", origin[1]]
+            for service in services:
                 try:
-                    cred = keyring.get_credential(service, None)
+                    if user:
+                        password = keyring.get_password(service, user)
+                        cred = None if password is None else (user, password)
+                    else:
+                        found = keyring.get_credential(service, None)
+                        cred = None if found is None else (found.username, found.password)
                 except Exception:  # a misconfigured backend must not fail the solve
                     cred = None
                 if cred is not None:
-                    creds = (cred.username, cred.password)
+                    creds = cred
                     break
             self._keyring_cache[key] = creds
             return creds

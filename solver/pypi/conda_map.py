@@ -27,7 +27,7 @@ def load_mapping(source: str, http) -> dict[str, str | None]:
     """A conda-pypi-map JSON object (conda name -> PyPI name or null) from a path, file: or http URL."""
     import orjson
 
-    from .auth import strip_credentials
+    from ..redact import strip_credentials
     from .index import file_url_path
 
     try:

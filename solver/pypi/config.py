@@ -23,6 +23,7 @@ line and an environment in which no other index or find-links can reach it
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Mapping
@@ -30,10 +31,10 @@ from typing import Mapping
 import msgspec
 
 from ..errors import InputError
-from .auth import strip_credentials
+from ..options import IndexStrategy, check_choice
+from ..redact import strip_credentials
 from .model import PyPIIndex, PyPIRequest
 
-STRATEGIES = ("first-index", "unsafe-first-match", "unsafe-best-match")
 PRIORITIES = ("primary", "extra", "supplemental", "explicit")
 
 
@@ -120,10 +121,7 @@ def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None
     Where they come from: see the module docstring (the environment gives the main index when
     the manifest has none, and extra indexes and find-links only when it declares no index)."""
     env = os.environ if env is None else env
-    if request.index_strategy not in STRATEGIES:
-        raise InputError(
-            f"unknown index-strategy {request.index_strategy!r} (expected one of {', '.join(STRATEGIES)})"
-        )
+    check_choice(request.index_strategy, IndexStrategy, "index-strategy")
     for idx in request.indexes:
         if idx.priority not in PRIORITIES:
             raise InputError(
@@ -201,8 +199,8 @@ def _check_source_url(url: str, env: Mapping[str, str], conf: dict[str, str]) ->
 
 
 def _link_url(value: str, project_root: str | None) -> str:
-    if "://" in value:
-        return value
+    if "://" in value or re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:(?!//)", value):
+        return value  # a URL, or one missing its // (checked, and reported masked, as a URL)
     path = Path(value).expanduser()
     if not path.is_absolute() and project_root:
         path = Path(project_root) / path

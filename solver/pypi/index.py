@@ -23,7 +23,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from ..errors import NetworkError
-from .auth import strip_credentials
+from ..redact import strip_credentials
 from .config import IndexSource
 
 ACCEPT = (
@@ -289,8 +289,9 @@ def file_url_path(url: str) -> Path:
     return Path(path)
 
 
-def fetch_project(http, source: IndexSource, name: str) -> list[DistFile]:
-    """The files of ``name`` on a simple index; [] when the index does not have the name."""
+def fetch_project(http, source: IndexSource, name: str) -> list[DistFile] | None:
+    """The files of ``name`` on a simple index; None when the index does not have the name (a 404,
+    or no page in a local index), [] when it has a page without files."""
     from ..http import NotFoundError
 
     url = project_url(source.url, name)
@@ -306,15 +307,28 @@ def fetch_project(http, source: IndexSource, name: str) -> list[DistFile]:
                 page = directory.as_uri() + "/"
                 parse = parse_json_page if candidate.endswith(".json") else parse_html_page
                 return parse(body, page, source.display, canonicalize_name(name))
-        return []
+        return None
     try:
         resp = http.get(url, headers={"Accept": ACCEPT})
     except NotFoundError:
-        return []
+        return None
     except NetworkError as exc:
         raise NetworkError(
             f"index {source.name or source.display} failed for package {name!r}: {exc}"
         ) from None
+    try:
+        return _parse_project_page(resp, source, name)
+    except NetworkError:
+        # a page that does not parse is not kept: asked again now if it came from the cache,
+        # and in any case never served from the cache to a later run
+        if hasattr(http, "invalidate"):
+            http.invalidate(url, headers={"Accept": ACCEPT})
+        if not resp.from_cache:
+            raise
+    return _parse_project_page(http.get(url, headers={"Accept": ACCEPT}), source, name)
+
+
+def _parse_project_page(resp, source: IndexSource, name: str) -> list[DistFile]:
     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
     body = resp.body
     if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{"):

@@ -99,6 +99,36 @@ def is_static(meta: CoreMetadata) -> bool:
     return not ({"requires-dist", "requires-python"} & set(meta.dynamic))
 
 
+# -- PEP 658 metadata files ---------------------------------------------------------------------
+
+_HASH_ALGORITHMS = ("sha256", "sha384", "sha512", "blake2b", "sha1", "md5")  # strongest first
+
+
+def metadata_hash_check(hashes: dict[str, str] | None):
+    """The HTTP client's ``check`` for a PEP 658 ``.metadata`` file: raises ``ValueError`` when
+    the body does not have the ``data-core-metadata`` hash the index gives (None: no hash given,
+    nothing to check). A body that fails it is never cached nor used."""
+    algo = next((a for a in _HASH_ALGORITHMS if (hashes or {}).get(a)), None)
+    if algo is None:
+        return None
+    expected = hashes[algo].strip().lower()
+
+    def check(body: bytes) -> None:
+        import hashlib
+
+        actual = hashlib.new(algo, body).hexdigest()
+        if actual != expected:
+            raise ValueError(f"the metadata file's {algo} is {actual}, the index says {expected}")
+
+    return check
+
+
+def metadata_hash_tag(hashes: dict[str, str] | None) -> str:
+    """What the index says of the metadata file's hash, for cache keys ("" when nothing)."""
+    algo = next((a for a in _HASH_ALGORITHMS if (hashes or {}).get(a)), None)
+    return f"\n{algo}:{hashes[algo].strip().lower()}" if algo else ""
+
+
 # -- wheels -------------------------------------------------------------------------------------
 
 def metadata_from_wheel_bytes(data: bytes, filename: str) -> CoreMetadata:
@@ -482,10 +512,10 @@ def _run(cmd, package, what, timeout, env=None, cwd=None):
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise MetadataError(f"cannot prepare metadata of {package}: {what} failed: {exc}") from None
     if proc.returncode != 0:
-        from .auth import redact_text
+        from ..redact import mask_credentials
 
         lines = (proc.stderr or proc.stdout).strip().splitlines()[-8:]
-        detail = "\n  ".join(redact_text(ln) for ln in lines)
+        detail = "\n  ".join(mask_credentials(ln) for ln in lines)
         raise MetadataError(f"cannot prepare metadata of {package}: {what} failed:\n  {detail}")
     return proc
 
@@ -507,7 +537,7 @@ def fetch_bytes(http, url: str, what: str, hashes: dict[str, str] | None = None)
 def _checked(data: bytes, url: str, what: str, hashes: dict[str, str] | None) -> bytes:
     """``data``, a whole downloaded file, once it matches the index's hashes (if it gives any)."""
     if hashes:
-        from .auth import strip_credentials
+        from ..redact import strip_credentials
 
         verify_hashes(data, hashes, what, strip_credentials(url))
     return data

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from ..options import IndexStrategy, PrereleaseMode
+
 
 class PyPIIndex(msgspec.Struct, frozen=True, kw_only=True):
     """An index the stage may read. ``priority``: ``primary`` (the default index and ``index-url``),
@@ -50,8 +52,8 @@ class PyPIRequest(msgspec.Struct, kw_only=True):
     requirements: list[PyPIRequirement]
     indexes: list[PyPIIndex] = []
     find_links: list[str] = []
-    index_strategy: str = "first-index"  # first-index | unsafe-first-match | unsafe-best-match
-    prerelease_mode: str = "if-necessary"
+    index_strategy: IndexStrategy = "first-index"
+    prerelease_mode: PrereleaseMode = "if-necessary"
     no_build_isolation: list[str] | bool = False
     no_build: bool = False
     exclude_newer: int | None = None  # milliseconds since the epoch

@@ -29,9 +29,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ..core.provider import Dependencies, Problem
+from ..core.provider import Dependencies, Problem, Provider
 from ..errors import InputError, NetworkError, SolverError, UnsolvableError
-from .auth import CredentialProvider, redact_text, strip_credentials
+from ..options import PrereleaseMode, check_choice
+from ..redact import mask_credentials, strip_credentials
+from .auth import CredentialProvider
 from .config import IndexSource, effective_sources, pip_subprocess_env
 from .index import DistFile, fetch_flat, fetch_project, file_url_path, parse_filename
 from .metadata import (
@@ -42,6 +44,8 @@ from .metadata import (
     is_static,
     metadata_from_wheel_bytes,
     metadata_from_wheel_range,
+    metadata_hash_check,
+    metadata_hash_tag,
     parse_metadata,
     pkg_info_from_sdist,
     prepare_metadata,
@@ -51,7 +55,6 @@ from .conda_map import conda_distributions
 from .model import CondaConflict, PyPIPackage, PyPIRequest, PyPIRequirement, PyPISolution
 from .tags import TargetEnv, target_from_conda
 
-PRERELEASE_MODES = ("disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit")
 PYTHON = "<python>"  # the core name of the target interpreter (no distribution can be named so)
 # Candidates standing for what conda installs: the conda version itself, and (only while working
 # out what PyPI would want of a conda-provided name, see _conda_conflicts) the other versions the
@@ -101,7 +104,7 @@ def _pkg_key(name: str) -> str:
     return canonicalize_name(name)
 
 
-class PyPIProvider:
+class PyPIProvider(Provider):
     """The provider the core solves over. Not thread-safe for the core's calls (one solve at a
     time); fetching runs on a private pool and only touches futures."""
 
@@ -122,11 +125,7 @@ class PyPIProvider:
         # matching every specifier)
         self.freed = frozenset(freed)
         self.freed_any = freed_any
-        if request.prerelease_mode not in PRERELEASE_MODES:
-            raise InputError(
-                f"unknown prerelease mode {request.prerelease_mode!r} "
-                f"(expected one of {', '.join(PRERELEASE_MODES)})"
-            )
+        check_choice(request.prerelease_mode, PrereleaseMode, "prerelease mode")
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="solver-pypi")
         self._lock = threading.Lock()
         # interning
@@ -338,8 +337,9 @@ class PyPIProvider:
             if strategy == "first-index":
                 for src in tier:
                     files = fetch_project(self.http, src, pkg)
-                    if files:
-                        result.append((src, files))
+                    if files is not None:  # as uv: the first index that has the name answers for
+                        if files:          # it, even with a page without files
+                            result.append((src, files))
                         break
             else:
                 pages = [fetch_project(self.http, src, pkg) for src in tier] if len(tier) == 1 else \
@@ -433,7 +433,9 @@ class PyPIProvider:
                 order.extend(new)
             for v in new:
                 by_version[v] = (seen_here[v], src.display)
-        for src, files in self._flat_files():
+        # a name pinned to an index comes only from that index: find-links do not add to it
+        pinned = self.pinned_index.get(pkg)
+        for src, files in (self._flat_files() if pinned is None else []):
             for f in files:
                 if f.name != pkg:
                     continue
@@ -571,7 +573,9 @@ class PyPIProvider:
         if self.cache_dir is None or not f.hashes:
             return None
         algo = sorted(f.hashes)[0]
-        key = hashlib.sha256(f"{f.filename}\n{algo}:{f.hashes[algo]}".encode()).hexdigest()
+        # the PEP 658 hash too: metadata the index now describes differently is read again
+        tag = metadata_hash_tag(f.metadata)
+        key = hashlib.sha256(f"{f.filename}\n{algo}:{f.hashes[algo]}{tag}".encode()).hexdigest()
         return self.cache_dir / "pypi-metadata" / key[:2] / f"{key}.json"
 
     def _load_metadata(self, f: DistFile) -> CoreMetadata:
@@ -580,19 +584,16 @@ class PyPIProvider:
         if cache is not None and cache.is_file():
             try:
                 meta = msgspec.json.decode(cache.read_bytes(), type=CoreMetadata)
-                self._add_time("metadata", time.perf_counter() - t0)
-                return meta
+                if _describes(meta, f):  # else a damaged entry: read the metadata again
+                    self._add_time("metadata", time.perf_counter() - t0)
+                    return meta
             except (msgspec.DecodeError, OSError):
                 pass
         try:
             meta = self._read_metadata(f)
         except NetworkError as exc:
             raise NetworkError(f"cannot read metadata of {f.filename} from {f.index}: {exc}") from None
-        try:
-            same = Version(meta.version) == f.version and _pkg_key(meta.name) == f.name
-        except InvalidVersion:
-            same = False
-        if not same:
+        if not _describes(meta, f):
             raise MetadataError(
                 f"{f.filename} from {f.index}: its metadata says {meta.name} {meta.version}, "
                 f"the file name says {f.name} {f.version}"
@@ -607,7 +608,8 @@ class PyPIProvider:
 
         if f.metadata is not None and not f.url.startswith("file:"):
             try:
-                return parse_metadata(self.http.get(f.url + ".metadata").body, f.filename)
+                resp = self.http.get(f.url + ".metadata", check=metadata_hash_check(f.metadata))
+                return parse_metadata(resp.body, f.filename)
             except NotFoundError:
                 pass  # advertised but missing: read the file itself
         if f.is_wheel:
@@ -905,7 +907,7 @@ class PyPIProvider:
                 # git's first "fatal:" line says what went wrong; the last is often advice
                 lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
                 first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "failed")
-                msg = redact_text(first)
+                msg = mask_credentials(first)
                 raise InputError(f"git dependency {req.name} ({clean_url}): git {args[0]} failed: {msg}")
             return proc.stdout.strip()
 
@@ -1033,6 +1035,14 @@ def _is_version(text: str) -> bool:
     try:
         Version(text)
         return True
+    except InvalidVersion:
+        return False
+
+
+def _describes(meta: CoreMetadata, f: DistFile) -> bool:
+    """The metadata is that of the file's name and version."""
+    try:
+        return Version(meta.version) == f.version and _pkg_key(meta.name) == f.name
     except InvalidVersion:
         return False
 

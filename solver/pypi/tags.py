@@ -14,26 +14,8 @@ from packaging import tags as _tags
 from packaging.version import InvalidVersion, Version
 
 from ..errors import InputError
+from ..platform import DEFAULT_GLIBC, PYTHON_PLATFORMS, PythonPlatform, effective_macos
 
-# conda subdir -> (sys_platform, platform_system, os_name, platform_machine, wheel arch)
-_SUBDIRS: dict[str, tuple[str, str, str, str, str]] = {
-    "linux-64": ("linux", "Linux", "posix", "x86_64", "x86_64"),
-    "linux-32": ("linux", "Linux", "posix", "i686", "i686"),
-    "linux-aarch64": ("linux", "Linux", "posix", "aarch64", "aarch64"),
-    "linux-armv7l": ("linux", "Linux", "posix", "armv7l", "armv7l"),
-    "linux-ppc64le": ("linux", "Linux", "posix", "ppc64le", "ppc64le"),
-    "linux-s390x": ("linux", "Linux", "posix", "s390x", "s390x"),
-    "linux-riscv64": ("linux", "Linux", "posix", "riscv64", "riscv64"),
-    "osx-64": ("darwin", "Darwin", "posix", "x86_64", "x86_64"),
-    "osx-arm64": ("darwin", "Darwin", "posix", "arm64", "arm64"),
-    "win-64": ("win32", "Windows", "nt", "AMD64", "amd64"),
-    "win-32": ("win32", "Windows", "nt", "x86", "win32"),
-    "win-arm64": ("win32", "Windows", "nt", "ARM64", "arm64"),
-}
-
-# Without system requirements, the minimums pixi assumes for its platforms.
-DEFAULT_GLIBC = "2.28"
-DEFAULT_MACOS = {"osx-64": "13.0", "osx-arm64": "13.0"}
 
 # manylinux tags that predate PEP 600, keyed by the glibc minor they stand for.
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
@@ -52,10 +34,10 @@ class TargetEnv(msgspec.Struct, frozen=True, kw_only=True):
     macos: str | None = None
 
     def __post_init__(self):
-        if self.platform not in _SUBDIRS and self.platform != "noarch":
+        if self.platform not in PYTHON_PLATFORMS and self.platform != "noarch":
             raise InputError(
                 f"unknown platform {self.platform!r} for a PyPI resolution "
-                f"(known: {', '.join(sorted(_SUBDIRS))})"
+                f"(known: {', '.join(sorted(PYTHON_PLATFORMS))})"
             )
         try:
             Version(self.python_version)
@@ -67,14 +49,10 @@ class TargetEnv(msgspec.Struct, frozen=True, kw_only=True):
         release = Version(self.python_version).release
         return (release[0], release[1] if len(release) > 1 else 0)
 
-    @property
-    def free_threaded(self) -> bool:
-        return bool(self.abi and self.abi.startswith("cp") and self.abi.endswith("t"))
-
     def markers(self) -> dict[str, str]:
         """PEP 508 marker environment (without ``extra``)."""
-        sys_platform, system, os_name, machine, _ = _SUBDIRS.get(
-            self.platform, ("", "", "posix", "", "")
+        sys_platform, system, os_name, machine, _ = PYTHON_PLATFORMS.get(
+            self.platform, PythonPlatform("", "", "posix", "", "")
         )
         major, minor = self.py_tuple
         full = self.python_version
@@ -97,11 +75,11 @@ class TargetEnv(msgspec.Struct, frozen=True, kw_only=True):
         """Wheel platform tags, most specific first."""
         if self.platform == "noarch":
             return []
-        sys_platform, _, _, _, arch = _SUBDIRS[self.platform]
+        sys_platform, _, _, _, arch = PYTHON_PLATFORMS[self.platform]
         if sys_platform == "linux":
             return _manylinux_platforms(arch, self.glibc or DEFAULT_GLIBC)
         if sys_platform == "darwin":
-            text = self.macos or DEFAULT_MACOS.get(self.platform, "13.0")
+            text = effective_macos(self.platform, self.macos)
             try:
                 release = Version(text).release
             except InvalidVersion:

@@ -100,3 +100,53 @@ def test_solve_reports_channel_subdirs_and_index_pages(served_demo, capsys):
     assert "hunter2" not in err and "bob" not in err
     assert main(["solve", str(root), "-q", "-e", "default", "-p", "linux-64", "--update"]) == 0
     assert capsys.readouterr().err == ""
+
+
+class _Terminal(_Stream):
+    """A stream on a real pseudo-terminal of ``columns`` columns (its fd answers TIOCGWINSZ)."""
+
+    def __init__(self, columns: int):
+        import fcntl
+        import struct
+        import termios
+
+        super().__init__(True)
+        self.master, self.slave = os.openpty()
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+
+    def fileno(self):
+        return self.slave
+
+    def close(self):
+        os.close(self.master)
+        os.close(self.slave)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("columns", [30, 60, 200])
+def test_terminal_line_fits_the_measured_width_and_never_wraps(monkeypatch, columns):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    tty = _Terminal(columns)
+    try:
+        p = Progress(stream=tty)
+        p.REDRAW_SECONDS = 0.0
+        for i, env in enumerate(["default", "docs-with-a-long-name", "test"]):
+            p("start", {**UNIT, "index": i, "total": 3, "unit": env})
+        p("fetch", _fetch("repodata"))
+        drawn = [part.replace("\x1b[K", "") for part in tty.text.split("\r")]
+        full = "[0/3] solving default on linux-64, docs-with-a-long-name on linux-64, test on linux-64 | 1 fetched, 2.0 KiB"
+        assert all(len(line) <= columns - 1 for line in drawn)  # never the last column: no wrap
+        if len(full) < columns:
+            assert drawn[-1] == full
+        else:
+            assert drawn[-1] == full[: columns - 4] + "..."
+    finally:
+        tty.close()
+
+
+def test_columns_variable_overrides_the_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "25")
+    tty = _Stream(True)
+    p = Progress(stream=tty)
+    p("start", UNIT)
+    assert tty.text == "[0/1] solving default..."  # 24 characters: the 25th column stays empty

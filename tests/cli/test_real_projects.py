@@ -20,6 +20,7 @@ import pytest
 from solver.cli import main
 from solver.lock import read_lock, write_lock
 
+pytestmark = pytest.mark.oracle
 rattler = pytest.importorskip("rattler")
 
 ROBOT_PLATFORMS = ["linux-64", "osx-arm64", "win-64"]
@@ -139,7 +140,7 @@ def check_lock_is_consistent(project: Project) -> None:
     dependencies and constraints honoured, strict channel priority kept, nothing unrequired), the
     lock reads in py-rattler with the same shape, and solve-group members agree on versions."""
     from solver.conda.gateway import Gateway
-    from solver.conda.validate import validate_conda
+    from support.conda_validate import validate_conda
 
     lock = read_lock(project.lock)
     theirs = rattler.LockFile.from_path(str(project.lock))

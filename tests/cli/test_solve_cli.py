@@ -104,6 +104,7 @@ def test_machine_pip_sources_do_not_reach_a_manifest_with_its_own_index(project,
     assert all(p.url and p.url.startswith(project.server.url) for p in locked)
 
 
+@pytest.mark.oracle
 def test_lock_loads_in_rattler(project):
     rattler = pytest.importorskip("rattler")
     assert run(str(project.root), "-q") == 0
@@ -269,6 +270,7 @@ def test_python_dash_m_subprocess(project):
     assert read_lock(project.root / "out.lock").environments["default"].conda["linux-64"]
 
 
+@pytest.mark.oracle
 def test_real_channel_lock_is_accepted_by_locked_and_rattler(shared_conda, serve_dir, tmp_path, capsys):
     """Real repodata (virtual packages, run_exports, purls, noarch): the lock we write is
     satisfied by the manifest that produced it and loads in rattler."""

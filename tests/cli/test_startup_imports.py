@@ -127,3 +127,12 @@ def test_conda_only_lock_check_does_not_need_packaging(tmp_path):
     code, modules, _ = _run(["solve", str(root), "--locked", "-q"], tmp_path)
     assert code == 0
     assert _loaded(modules, HEAVY + ["packaging", "solver.pypi.conda_map", "solver.pypi.tags"]) == []
+
+
+def test_a_solve_that_never_touches_the_network_loads_no_transport(demo, tmp_path):
+    # local channels and wheels: the HTTP client is built, but TLS, http.client and the
+    # credential stores are imported only by a request that goes out
+    lock = tmp_path / "fresh.lock"
+    code, modules, _ = _run(["solve", str(demo), "--lock-file", str(lock), "-q"], tmp_path)
+    assert code == 0 and lock.is_file()
+    assert _loaded(modules, ["ssl", "http.client", "email", "netrc", "keyring", "urllib3"]) == []

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from solver.conda.model import CondaRequest, VirtualPackage
+from solver.conda.model import CondaRequest
+from solver.platform import virtual_packages
 
-LINUX = [VirtualPackage("__unix", "0", "0"), VirtualPackage("__linux", "5.10", "0"), VirtualPackage("__glibc", "2.28", "0")]
+LINUX = virtual_packages("linux-64", linux="5.10")
 
 
 def rec(name, version, build=None, *, build_number=0, depends=(), constrains=(), subdir="linux-64",
@@ -68,7 +69,7 @@ def solve_checked(req: CondaRequest, gateway=None):
     checking pycosat agrees that it is unsatisfiable)."""
     from solver.conda.provider import CondaProvider
     from solver.conda.solve import solve_conda
-    from solver.conda.validate import validate_conda
+    from support.conda_validate import validate_conda
     from solver.core.solve import solve
     from solver.core.validate import validate
     from solver.errors import UnsolvableError

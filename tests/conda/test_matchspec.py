@@ -249,6 +249,7 @@ def test_shared_records_match_their_own_exact_spec(shared_conda):
         assert not MatchSpec.parse(f"{rec['name']} >{rec['version']}").matches(record)
 
 
+@pytest.mark.oracle
 def test_shared_version_specs_agree_with_rattler(shared_conda):
     """Differential check of the depends' version parts against py-rattler when installed."""
     rattler = pytest.importorskip("rattler")

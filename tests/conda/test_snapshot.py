@@ -12,9 +12,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from _solve_helpers import channels, make_gateway, rec, request  # noqa: E402
 
-from solver.conda.snapshot import COMPRESS_ABOVE, dump_snapshot, load_snapshot, replay_snapshot  # noqa: E402
+from solver.conda.snapshot import COMPRESS_ABOVE, dump_snapshot, load_snapshot  # noqa: E402
+from solver.conda.solve import replay_snapshot  # noqa: E402
 from solver.conda.solve import solve_conda  # noqa: E402
-from solver.conda.virtual import platform_virtual_packages  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
 from solver.errors import InputError, UnsolvableError  # noqa: E402
 
 
@@ -49,7 +50,7 @@ def test_unsat_solve_still_writes_its_snapshot(tmp_path):
 
 def test_real_solve_snapshot_is_compressed_and_replays(shared_conda, tmp_path):
     chans = [(shared_conda / "robostack-humble").as_uri(), (shared_conda / "conda-forge").as_uri()]
-    req = request(chans, ["ros-humble-ros-core"], virtual=platform_virtual_packages("linux-64"))
+    req = request(chans, ["ros-humble-ros-core"], virtual=virtual_packages("linux-64"))
     snap = tmp_path / "ros.snapshot"
     sol = solve_conda(req, make_gateway(chans, "linux-64"), snapshot_path=snap)
     raw = snap.read_bytes()

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _solve_helpers import make_gateway, solve_checked, unsat_message  # noqa: E402
 
 from solver.conda.model import CondaRequest, VirtualPackage  # noqa: E402
-from solver.conda.virtual import platform_virtual_packages  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
 
 CASES = [
     # (channels, platform, specs, names whose versions the user cares about)
@@ -41,7 +41,7 @@ def _request(root, chans, platform, specs, **kw):
         platform=platform,
         specs=specs,
         channels=[(root / c).as_uri() for c in chans],
-        virtual_packages=platform_virtual_packages(platform),
+        virtual_packages=virtual_packages(platform),
         **kw,
     )
 
@@ -86,9 +86,9 @@ def test_same_answer_in_fresh_processes_with_different_hash_seeds(shared_conda):
         "import sys, msgspec\n"
         "from solver.conda.model import CondaRequest\n"
         "from solver.conda.solve import solve_conda\n"
-        "from solver.conda.virtual import platform_virtual_packages\n"
+        "from solver.platform import virtual_packages\n"
         "req = CondaRequest(platform='linux-64', specs=['ros-humble-ros-core', 'numpy'], channels=sys.argv[1:],\n"
-        "                   virtual_packages=platform_virtual_packages('linux-64'))\n"
+        "                   virtual_packages=virtual_packages('linux-64'))\n"
         "sys.stdout.buffer.write(msgspec.json.encode(solve_conda(req).records))\n"
     )
     urls = [(shared_conda / c).as_uri() for c in ("robostack-humble", "conda-forge")]

@@ -12,8 +12,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _solve_helpers import channels, make_gateway, rec, request, solve_checked, unsat_message  # noqa: E402
 
 from solver.conda.model import CondaRequest, PackageRecord, VirtualPackage  # noqa: E402
-from solver.conda.validate import validate_conda  # noqa: E402
-from solver.conda.virtual import detect_virtual_packages, platform_virtual_packages, virtual_records  # noqa: E402
+from support.conda_validate import validate_conda  # noqa: E402
+from solver.conda.virtual import detect_virtual_packages, virtual_records  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
 from solver.errors import InputError  # noqa: E402
 
 
@@ -72,9 +73,9 @@ def test_unparsable_dependency_excludes_only_that_record(tmp_path):
 
 
 def test_platform_virtual_packages_and_records():
-    linux = {v.name: v for v in platform_virtual_packages("linux-64", glibc="2.17")}
+    linux = {v.name: v for v in virtual_packages("linux-64", libc="2.17")}
     assert linux["__glibc"].version == "2.17" and "__unix" in linux and "__win" not in linux
-    win = {v.name for v in platform_virtual_packages("win-64")}
+    win = {v.name for v in virtual_packages("win-64")}
     assert "__win" in win and "__unix" not in win
     with pytest.raises(InputError, match="__glibc"):
         virtual_records([VirtualPackage("__glibc", "2.17"), VirtualPackage("__glibc", "2.28")])

@@ -15,7 +15,9 @@ from _solve_helpers import make_gateway  # noqa: E402
 
 from solver.conda.model import CondaRequest  # noqa: E402
 from solver.conda.solve import solve_conda  # noqa: E402
-from solver.conda.virtual import platform_virtual_packages  # noqa: E402
+from solver.platform import virtual_packages  # noqa: E402
+
+pytestmark = pytest.mark.oracle
 
 CASES = [
     (["conda-forge"], "linux-64", ["python 3.11.*", "numpy"], {}),
@@ -57,7 +59,7 @@ def _id(v):
 
 @pytest.mark.parametrize("chans,platform,specs,options", CASES, ids=_id)
 def test_same_records_as_rattler(shared_conda, chans, platform, specs, options):
-    vps = platform_virtual_packages(platform)
+    vps = virtual_packages(platform)
     expected = _rattler_solve(shared_conda, chans, platform, specs, vps, **options)
     urls = [(shared_conda / c).as_uri() for c in chans]
     req = CondaRequest(platform=platform, specs=specs, channels=urls, virtual_packages=vps, **options)

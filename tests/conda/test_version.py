@@ -281,6 +281,7 @@ def test_every_shared_version_parses_and_sorts_consistently(shared_conda):
         assert a <= b and a.key <= b.key
 
 
+@pytest.mark.oracle
 def test_order_agrees_with_rattler(shared_conda):
     """Differential check against py-rattler (a peer in the bench extra) when installed."""
     rattler = pytest.importorskip("rattler")

@@ -1,6 +1,6 @@
 import pytest
 
-BACKENDS = ("native", "pycosat")
+from solver.options import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)

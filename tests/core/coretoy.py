@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from solver.core.memory import InMemoryProvider
+from support.memory import InMemoryProvider
 from solver.core.solve import solve
 from solver.core.validate import validate
 

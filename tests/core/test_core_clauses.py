@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from coretoy import all_solutions, random_packages
 
 from solver.core.eager import PAIRWISE_LIMIT, Reachable, encode, reach
-from solver.core.memory import InMemoryProvider
+from support.memory import InMemoryProvider
 from solver.core.validate import validate
 
 

@@ -4,7 +4,7 @@ import msgspec
 import pytest
 
 from solver.core.explain import Explanation, ExplanationNode
-from solver.core.memory import InMemoryProvider
+from support.memory import InMemoryProvider
 from solver.core.solve import solve
 from solver.errors import UnsolvableError
 

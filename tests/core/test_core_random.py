@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from coretoy import all_solutions, random_large, random_packages
 
-from solver.core.memory import InMemoryProvider
+from support.memory import InMemoryProvider
 from solver.core.solve import solve
 from solver.core.validate import validate
 from solver.errors import UnsolvableError

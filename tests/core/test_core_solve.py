@@ -8,7 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from coretoy import solve_checked
 
-from solver.core.memory import InMemoryProvider
+from support.memory import InMemoryProvider
 from solver.core.provider import Problem
 from solver.core.solve import solve
 from solver.errors import UnsolvableError

@@ -1,6 +1,6 @@
 """The independent validator catches every kind of broken solution."""
 
-from solver.core.memory import InMemoryProvider
+from support.memory import InMemoryProvider
 from solver.core.validate import validate
 
 PK = {

@@ -137,6 +137,7 @@ def test_v7_layout_and_quoting():
     assert "  channel: file:///tmp/some%20channel\n" in text
 
 
+@pytest.mark.oracle
 def test_loads_in_rattler(tmp_path):
     rattler = pytest.importorskip("rattler")
     path = write_lock(sample_lock(), tmp_path / "pixi.lock")
@@ -153,6 +154,7 @@ def test_loads_in_rattler(tmp_path):
     assert str(records["pip"].noarch) in ("python", "NoArchType.python", "NoArchType(\"python\")") or records["pip"].noarch.python
 
 
+@pytest.mark.oracle
 def test_reads_what_rattler_writes_byte_for_byte(tmp_path):
     rattler = pytest.importorskip("rattler")
     from rattler import LockChannel, LockFile as RLockFile, LockPlatform, PackageRecord as RRecord, RepoDataRecord
@@ -349,6 +351,7 @@ def test_write_is_atomic(tmp_path):
     assert os.listdir(tmp_path) == ["pixi.lock"]  # no temporary file left behind
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("channel, subdir", [("conda-forge", "linux-64"), ("conda-forge", "win-64"), ("robostack-humble", "osx-arm64")])
 def test_byte_identical_to_rattlers_writer_on_real_records(shared_conda, channel, subdir, tmp_path):
     """Every record of a real channel subdir (plus noarch) locked by rattler and by us: same bytes

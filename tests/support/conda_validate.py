@@ -2,25 +2,21 @@
 
 It shares no code with the provider or the solver core (only the MatchSpec parser): it looks at
 the chosen records as a user would, so a bug in the provider's bookkeeping cannot hide itself.
-Used by the tests on every solution, and available as a safety net before a lock is written.
+The tests run it on every solution.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Iterable, Sequence
 
-from .model import CondaRequest, PackageRecord
+from solver.conda.model import CondaRequest, PackageRecord
+from solver.platform import is_known_subdir
 
-_SUBDIRS = {
-    "noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l", "linux-ppc64le",
-    "linux-ppc64", "linux-s390x", "linux-riscv64", "osx-64", "osx-arm64", "win-32", "win-64",
-    "win-arm64", "emscripten-wasm32", "wasi-wasm32", "zos-z", "freebsd-64",
-}
 
 
 def _channel_name(channel: str) -> str:
     parts = [p for p in channel.rstrip("/").split("/") if p]
-    if len(parts) > 1 and parts[-1] in _SUBDIRS:
+    if len(parts) > 1 and is_known_subdir(parts[-1]):
         parts = parts[:-1]
     return parts[-1] if parts else ""
 
@@ -40,7 +36,7 @@ def validate_conda(
     ``available(name)`` (e.g. ``gateway.records``) lets the check also verify strict channel
     priority: a record may only come from the highest-priority channel that has its name.
     """
-    from .matchspec import MatchSpec
+    from solver.conda.matchspec import MatchSpec
 
     problems: list[str] = []
     parse_cache: dict[str, object] = {}

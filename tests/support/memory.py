@@ -1,4 +1,4 @@
-"""An in-memory :class:`~solver.core.provider.Provider` for tests, benchmarks and snapshot replay.
+"""An in-memory :class:`~solver.core.provider.Provider` for the core tests and benchmarks.
 
 Packages are plain data: ``{name: [{"version": "1.2", "depends": ["bar >=1"], "constrains": [...],
 "excluded": "why"}, ...]}``. Versions are dotted integers ("1.10.2"); specs are ``name`` optionally
@@ -13,8 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from ..errors import InputError
-from .provider import Dependencies, Problem
+from solver.core.provider import Dependencies, Problem, Provider
+from solver.errors import InputError
 
 _CLAUSE = re.compile(r"^\s*(==|!=|>=|<=|>|<)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
 _OPS = {
@@ -53,7 +53,7 @@ def parse_spec(text: str) -> tuple[str, tuple[tuple[str, tuple[int, ...]], ...]]
     return name, tuple(clauses)
 
 
-class InMemoryProvider:
+class InMemoryProvider(Provider):
     def __init__(self, packages: Mapping[str, Iterable[Mapping]], *, order: str = "highest"):
         self._names: list[str] = []
         self._name_ids: dict[str, int] = {}
