@@ -154,6 +154,6 @@ def _solve(request: CondaRequest, gateway, backend: str):
 
 
 def _channel(channel: str) -> str:
-    from ..conda.channel import strip_credentials
+    from ..conda.channel import canonical_channel_url
 
-    return strip_credentials(channel).rstrip("/") if channel else ""
+    return canonical_channel_url(channel).rstrip("/") if channel else ""
