@@ -291,9 +291,9 @@ cdef class Formula:
             return False
         for u in units:
             lit = u
-            var = lit if lit > 0 else -lit
-            if var < 1 or var > self.num_vars:
+            if lit == 0 or lit > self.num_vars or lit < -self.num_vars:  # (-INT_MIN overflows)
                 raise ValueError(f"literal {lit} outside variables 1..{self.num_vars}")
+            var = lit if lit > 0 else -lit
             if self.value[var] == 0:
                 self._assign(lit)
             elif (self.value[var] > 0) != (lit > 0):
@@ -404,6 +404,8 @@ cdef class Formula:
         self._check_model(model.shape[0])
         for item in solution:
             lit = item
+            if lit == 0 or lit > self.num_vars or lit < -self.num_vars:
+                continue  # pycosat's auxiliary variables (and nothing else) lie outside
             var = lit if lit > 0 else -lit
             if 0 < var <= self.num_vars:
                 model[var] = 1 if lit > 0 else 0

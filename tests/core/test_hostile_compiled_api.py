@@ -62,6 +62,9 @@ def test_formula_value_of_is_range_checked(var):
 
 def test_formula_checks_its_arrays_and_the_models_it_is_given():
     f = _formula()
+    for lit in (0, 4, -4, -2**31):
+        with pytest.raises(ValueError, match="outside variables"):
+            f.assume([lit])
     assert f.assume([1]) and f.value_of(3) == 1
     with pytest.raises(ValueError):
         f.backtrack(99)
