@@ -137,7 +137,7 @@ static inline void rs_block_masks_vec128(const unsigned char* b, rs_masks* m) {
 }
 #endif
 
-/* s: the first byte of a key (after its opening quote), spelled with at least one escape. Whether
+/* s: the first byte of a key (after its opening quote), maybe spelled with escapes. Whether
    the key is "name" once JSON escapes are decoded; *after = the index after its closing quote.
    -1: the buffer ends first. (Valid JSON may write "n\u0061me".) */
 static int rs_key_is_name(const unsigned char* p, Py_ssize_t s, Py_ssize_t end, Py_ssize_t* after) {
@@ -209,6 +209,41 @@ static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
 }
 #endif
 
+/* The record p[i:end] ('{' to '}') has no plain "name" key but holds backslashes: finds a
+   top-level key that spells "name" with escapes ("n\u0061me" is valid JSON), the last one as a
+   JSON decoder would take it. Byte by byte: such records are rare, and only they pay. */
+static void rs_escaped_name(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                            Py_ssize_t* name_s, Py_ssize_t* name_e) {
+    int64_t depth = 0;
+    Py_ssize_t k = i;
+    while (k < end) {
+        unsigned char c = p[k];
+        if (c == '"') {
+            Py_ssize_t close = rs_string_end(p, k + 1, end), after, v;
+            if (close < 0) return;
+            if (depth == 1 && rs_key_is_name(p, k + 1, end, &after) == 1) {
+                v = after;
+                while (v < end && rs_is_ws(p[v])) v++;
+                if (v < end && p[v] == ':') {
+                    v++;
+                    while (v < end && rs_is_ws(p[v])) v++;
+                    if (v < end && p[v] == '"') {
+                        Py_ssize_t ve = rs_string_end(p, v + 1, end);
+                        if (ve >= 0) { *name_s = v + 1; *name_e = ve; }
+                    } else if (v < end) {
+                        *name_s = -2; *name_e = v;
+                    }
+                }
+            }
+            k = close + 1;
+            continue;
+        }
+        if (c == '{' || c == '[') depth++;
+        else if (c == '}' || c == ']') depth--;
+        k++;
+    }
+}
+
 /* p[i] == '{' opens a package record. Returns the index after its closing '}', -1 when the
    buffer ends first. Finds the record's top-level "name" (the last one, as a JSON decoder
    would): *name_s, *name_e = its string contents, or *name_s = -1 (absent) / -2 (not a string).
@@ -216,14 +251,16 @@ static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
    64 bytes at a time, branch-light: masks of quotes, backslashes and brackets; escaped quotes
    removed; the in-string mask is the prefix XOR of the remaining quotes. The nesting depth at
    any bit is the block's starting depth plus popcounts of the brackets below it, so only closing
-   brackets of blocks that may end the record and opening quotes followed by 'n' or a backslash
-   (possible "name" keys) are visited one by one. Instantiated per instruction set (scalar,
-   128-bit, AVX2, AVX-512). */
+   brackets of blocks that may end the record and opening quotes followed by 'n' (possible "name"
+   keys) are visited one by one; a record without a plain "name" but with backslashes gets a
+   second look for an escaped spelling. Instantiated per instruction set (scalar, 128-bit, AVX2,
+   AVX-512). */
 #define RS_RECORD_BODY(MASKS, PREFIX_XOR, POPCOUNT)                                              \
     Py_ssize_t base = i;                                                                         \
     uint64_t prev_instr = 0; /* all ones when the previous block ended inside a string */       \
     uint64_t carry_esc = 0;  /* 1 when the first byte of this block is escaped */               \
     int64_t depth = 0;                                                                           \
+    int saw_bs = 0;          /* the record holds a backslash: "name" may be spelled with escapes */ \
     unsigned char tmp[64 + 64];                                                                  \
     *name_s = -1; *name_e = -1;                                                                  \
     (void)err;                                                                                   \
@@ -243,6 +280,7 @@ static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
         MASKS(b, &m);                                                                            \
         if (m.bs | carry_esc) { /* rare in repodata: walk the backslashes */                    \
             uint64_t bits = m.bs;                                                                \
+            saw_bs = 1;                                                                          \
             escaped = carry_esc;                                                                 \
             carry_esc = 0;                                                                       \
             while (bits) {                                                                       \
@@ -258,8 +296,7 @@ static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
         prev_instr = (instr >> 63) ? ~(uint64_t)0 : 0;                                           \
         opens = m.open & ~instr;                                                                 \
         closes = m.close & ~instr;                                                               \
-        /* opening quotes followed by 'n' or by a backslash (an escaped first letter) */          \
-        cand = (m.n | (m.bs >> 1) | ((uint64_t)(b[64] == '\\') << 63)) & q & instr;            \
+        cand = m.n & q & instr; /* opening quotes followed by 'n' */                             \
         if (closes && (int64_t)POPCOUNT(closes) >= depth) {                                      \
             /* The record may end here: find the first close that brings the depth to 0. */     \
             uint64_t cs = closes;                                                                \
@@ -283,14 +320,7 @@ static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
             if (depth + (int64_t)POPCOUNT(opens & below) - (int64_t)POPCOUNT(closes & below) != 1) \
                 continue;                                                                        \
             if (v > end) return -1;                                                              \
-            if (memcmp(p + pos + 1, "name\"", 5) != 0) {                                         \
-                /* "name" spelled with escapes has a backslash in its first 5 bytes */          \
-                int r;                                                                           \
-                if (memchr(p + pos + 1, '\\', 5) == NULL) continue;                               \
-                r = rs_key_is_name(p, pos + 1, end, &v);                                         \
-                if (r < 0) return -1;                                                            \
-                if (r == 0) continue;                                                            \
-            }                                                                                    \
+            if (memcmp(p + pos + 1, "name\"", 5) != 0) continue;                                 \
             while (v < end && rs_is_ws(p[v])) v++;                                               \
             if (v >= end) return -1;                                                             \
             if (p[v] != ':') continue; /* a value "name", not the key */                         \
@@ -305,14 +335,15 @@ static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
                 *name_s = -2; *name_e = v;                                                       \
             }                                                                                    \
         }                                                                                        \
-        if (stop >= 0) return stop + 1;                                                          \
+        if (stop >= 0) {                                                                         \
+            if (*name_s == -1 && saw_bs) rs_escaped_name(p, i, stop + 1, name_s, name_e);        \
+            return stop + 1;                                                                     \
+        }                                                                                        \
         depth += (int64_t)POPCOUNT(opens) - (int64_t)POPCOUNT(closes);                           \
         base += 64;                                                                              \
     }                                                                                            \
     return -1;
 
-typedef Py_ssize_t (*rs_record_fn)(const unsigned char*, Py_ssize_t, Py_ssize_t,
-                                   Py_ssize_t*, Py_ssize_t*, Py_ssize_t*);
 
 static Py_ssize_t rs_record_scalar(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
                                    Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
@@ -342,7 +373,7 @@ static Py_ssize_t rs_record_avx512(const unsigned char* p, Py_ssize_t i, Py_ssiz
 }
 #endif
 
-static rs_record_fn rs_record_impl = rs_record_vec128;
+rs_record_fn rs_record_impl = rs_record_vec128;
 static const char* rs_record_isa = "portable";
 
 const char* rs_select_isa(const char* force) {
@@ -366,9 +397,4 @@ const char* rs_select_isa(const char* force) {
     }
 #endif
     return rs_record_isa;
-}
-
-Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
-                     Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
-    return rs_record_impl(p, i, end, name_s, name_e, err);
 }

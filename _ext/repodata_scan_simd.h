@@ -117,9 +117,16 @@ Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off);
 /* p[i] == '{' opens a package record. Returns the index after its closing '}', -1 when the
    buffer ends first. Finds the record's top-level "name" (the last one, as a JSON decoder
    would): *name_s, *name_e = its string contents, or *name_s = -1 (absent) / -2 (not a string).
-   ``err`` is reserved for syntax errors (none are reported today). */
-Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
-                     Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err);
+   ``err`` is reserved for syntax errors (none are reported today). Called through the variant
+   ``rs_select_isa`` picked (one indirect call per record, inlined into the caller). */
+typedef Py_ssize_t (*rs_record_fn)(const unsigned char*, Py_ssize_t, Py_ssize_t,
+                                   Py_ssize_t*, Py_ssize_t*, Py_ssize_t*);
+extern rs_record_fn rs_record_impl;
+
+static inline Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
+                                   Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
+    return rs_record_impl(p, i, end, name_s, name_e, err);
+}
 
 /* Picks the block scanner: ``force`` NULL takes the widest this CPU runs; "scalar", "portable"
    (128-bit vectors where the target has them), "avx2" or "avx512" cap it. Returns the one in use. */
