@@ -26,7 +26,7 @@ import msgspec
 from solver.conda.channel import Channel
 from solver.conda.model import PackageRecord
 from solver.atomic import atomic_writer
-from solver.errors import InputError
+from solver.errors import InputError, cut_long_values
 
 INDEX_MAGIC = b"SLVRIDX\x01"
 INDEX_FORMAT = 1
@@ -162,11 +162,6 @@ def _line_of(path: Path, offset: int) -> int:
             line += chunk.count(b"\n")
             remaining -= len(chunk)
     return line
-
-
-def _cut(text: str, limit: int = 80) -> str:
-    """``text``, cut to ``limit`` characters for a message (a channel can write anything)."""
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 def _where(channel: Channel, subdir: str) -> str:
@@ -676,8 +671,8 @@ class SubdirData:
             raise InputError(f"{where}: the file name {key.decode('utf-8', 'replace')} at byte {abs_start} "
                              "is not valid UTF-8 / JSON") from None
         if not fn or _BAD_FILE_NAME.search(fn):
-            raise InputError(f"{where}: invalid file name {_cut(fn)!r} at byte {abs_start} (control "
-                             "characters and '/' are not allowed)")
+            raise InputError(cut_long_values(f"{where}: invalid file name {fn!r} at byte {abs_start} (control "
+                             "characters and '/' are not allowed)"))
         obj_offset = abs_start + key_len
         try:
             try:
@@ -696,8 +691,8 @@ class SubdirData:
                 f"{fn!r}, at byte {at} (line {_line_of(self.path, at)}): {exc}"
             ) from None
         if rec.name != name:
-            raise _StaleIndex(f"record {fn!r} at byte {obj_offset}: its \"name\" reads as {_cut(rec.name)!r} "
-                              f"where the scan found {_cut(name)!r} (a duplicated \"name\" key?)")
+            raise _StaleIndex(cut_long_values(f"record {fn!r} at byte {obj_offset}: its \"name\" reads as "
+                                              f"{rec.name!r} where the scan found {name!r}"))
         rec.fn = fn
         rec.channel = self._channel_id
         rec.url = self._url_base + fn
