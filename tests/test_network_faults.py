@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from netfault import (FaultServer, LoopbackProxy, close_delimited, etagged, gzip_cut_short, make_tls_material,
+from support.netfault import (FaultServer, LoopbackProxy, close_delimited, etagged, gzip_cut_short, make_tls_material,
                       response, static, trickle)
 from solver.errors import InputError, NetworkError
 from solver.http import DamagedResponseError, HttpClient, NotFoundError

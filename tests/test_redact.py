@@ -61,6 +61,7 @@ def test_one_name_per_credential_operation():
     import solver
 
     root = Path(solver.__file__).parent
-    old = ("redact_url", "redact_text", "redact_conda_url", "redact = ", "scrub = ")
+    old = ("redact_url", "redact_text", "redact_conda_url", "redact = ", "scrub = ",
+           "channel import strip_credentials", "auth import strip_credentials", "channel import Channel, strip_credentials")
     offenders = [f"{p.relative_to(root)}: {name}" for p in root.rglob("*.py") for name in old if name in p.read_text()]
     assert offenders == []

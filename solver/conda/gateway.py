@@ -176,11 +176,13 @@ class Gateway:
 
     @staticmethod
     def _damaged_download(job, res) -> bool:
+        """A remote subdir was downloaded (or revalidated) but does not read."""
         _, ch, _, path, _ = job
         return (not ch.is_local and path is not None and isinstance(res, InputError)
                 and not isinstance(res, RepodataNotFound))
 
     def _forget_download(self, ci: int, sd: str) -> None:
+        """Drops the HTTP cache entry a subdir was read from."""
         url = self._fetched_urls.get((ci, sd))
         if url is not None:
             self._client().invalidate(url)

@@ -308,24 +308,25 @@ def fetch_project(http, source: IndexSource, name: str) -> list[DistFile] | None
                 parse = parse_json_page if candidate.endswith(".json") else parse_html_page
                 return parse(body, page, source.display, canonicalize_name(name))
         return None
-    try:
-        resp = http.get(url, headers={"Accept": ACCEPT})
-    except NotFoundError:
-        return None
-    except NetworkError as exc:
-        raise NetworkError(
-            f"index {source.name or source.display} failed for package {name!r}: {exc}"
-        ) from None
-    try:
-        return _parse_project_page(resp, source, name)
-    except NetworkError:
-        # a page that does not parse is not kept: asked again now if it came from the cache,
-        # and in any case never served from the cache to a later run
-        if hasattr(http, "invalidate"):
-            http.invalidate(url, headers={"Accept": ACCEPT})
-        if not resp.from_cache:
-            raise
-    return _parse_project_page(http.get(url, headers={"Accept": ACCEPT}), source, name)
+    for attempt in (0, 1):
+        try:
+            resp = http.get(url, headers={"Accept": ACCEPT})
+        except NotFoundError:
+            return None
+        except NetworkError as exc:
+            raise NetworkError(
+                f"index {source.name or source.display} failed for package {name!r}: {exc}"
+            ) from None
+        try:
+            return _parse_project_page(resp, source, name)
+        except NetworkError:
+            # a page that does not parse is not kept: asked again now if it came from the
+            # cache, and never served from the cache to a later run
+            if hasattr(http, "invalidate"):
+                http.invalidate(url, headers={"Accept": ACCEPT})
+            if attempt or not resp.from_cache:
+                raise
+    raise AssertionError("unreachable")  # the second attempt returns or raises
 
 
 def _parse_project_page(resp, source: IndexSource, name: str) -> list[DistFile]:

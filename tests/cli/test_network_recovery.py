@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from netfault import FaultServer, close_delimited, etagged, response, static
+from support.netfault import FaultServer, close_delimited, etagged, response, static
 from solver.cli import main
 
 PASSWORD = "pw-SECRET-9"
@@ -40,7 +40,7 @@ GOOD_NOARCH = repodata("noarch", [("tool", "2.0"), ("tool", "1.0")])
 
 def project(tmp_path: Path, channel: str, deps: str = 'tool = "*"', extra: str = "") -> Path:
     root = tmp_path / "proj"
-    root.mkdir(exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
     (root / "pixi.toml").write_text(f'[workspace]\nname = "p"\nchannels = ["{channel}"]\nplatforms = ["linux-64"]\n'
                                     f'{extra}\n[dependencies]\n{deps}\n')
     return root
@@ -199,3 +199,29 @@ def test_channel_credentials_from_pixis_credentials_file(tmp_path):
             assert TOKEN.encode() not in data, name
     finally:
         srv.close()
+
+
+def test_four_processes_sharing_one_cache_all_write_the_same_lock(channel, tmp_path):
+    import subprocess
+    import sys
+
+    import solver as package
+
+    channel.routes["/chan/noarch/repodata.json"] = etagged(GOOD_NOARCH, '"n"')
+    env = {**os.environ, "PYTHONPATH": str(Path(package.__file__).resolve().parents[1]),
+           "SOLVER_CACHE_DIR": str(tmp_path / "shared-cache")}
+    locks = []
+    for round_no in range(2):  # a cold cache, then a warm one revalidated by four at once
+        procs = []
+        for i in range(4):
+            root = project(tmp_path / f"r{round_no}p{i}", channel.url + "/chan")
+            procs.append((root, subprocess.Popen([sys.executable, "-m", "solver", "solve", str(root), "-q"],
+                                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+        for root, proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err.decode()
+            assert b"internal error" not in err
+            locks.append(locked_versions(root))
+    assert locks == [["tool-2.0-0.conda"]] * 8
+    leftovers = [p for p in (tmp_path / "shared-cache").rglob("*") if p.name.endswith((".part", ".tmp"))]
+    assert leftovers == []

@@ -124,3 +124,28 @@ def test_keyring_set_url_user_as_the_private_indexes_guide_does(solve, tmp_path,
     sol = solve([("app",)], [index], env=env)
     assert versions(sol) == {"app": "1.0", "dep": "1.5"}
     assert "kr-SECRET" not in repr(sol)
+
+
+def test_a_temporary_redirect_to_a_mirror_is_not_locked_once_the_mirror_is_gone(solve, tmp_path):
+    from support.netfault import FaultServer, etagged, static
+
+    root = tmp_path / "i"
+    build_index(root, [Dist(name="solo", version="1.0")], pep658=True)
+    page = (root / "simple" / "solo" / "index.json").read_bytes()
+    json_type = {"Content-Type": "application/vnd.pypi.simple.v1+json"}
+    origin, mirror = FaultServer(), FaultServer()
+    try:
+        for server in (origin, mirror):  # both serve the files
+            for f in (root / "files").iterdir():
+                server.routes[f"/files/{f.name}"] = static(200, f.read_bytes())
+        origin.routes["/simple/solo/"] = static(302, b"", {"Location": mirror.url + "/simple/solo/"})
+        mirror.routes["/simple/solo/"] = etagged(page, '"p1"', json_type)
+        first = solve([("solo",)], [origin.url + "/simple"])
+        assert first.packages[0].url.startswith(mirror.url)  # this run did read the mirror's page
+        mirror.close()  # the mirror goes away; the origin answers for itself, same page
+        origin.routes["/simple/solo/"] = etagged(page, '"p1"', json_type)
+        second = solve([("solo",)], [origin.url + "/simple"])
+        assert second.packages[0].url.startswith(origin.url + "/files/")
+    finally:
+        origin.close()
+        mirror.close()
