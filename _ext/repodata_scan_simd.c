@@ -1,4 +1,7 @@
 /* The repodata scanner's kernels (see repodata_scan_simd.h). */
+#if defined(RS_STANDALONE) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700 /* pread (Python.h asks for it in the extension build) */
+#endif
 #include "repodata_scan_simd.h"
 
 #include <stdlib.h>
