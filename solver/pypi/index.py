@@ -139,9 +139,12 @@ def _join(base: str, href: str) -> str | None:
     port 99999): an index can write anything, and one bad link must not sink the page."""
     try:
         url = urljoin(base, href)
-        urlsplit(url).port
+        parts = urlsplit(url)
+        parts.port
     except ValueError:
         return None
+    if not parts.scheme or (parts.scheme != "file" and not parts.hostname):
+        return None  # e.g. <base href="http:">: what is left is no absolute URL
     return url
 
 

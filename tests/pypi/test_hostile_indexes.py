@@ -182,3 +182,51 @@ def test_verify_hashes_checks_every_known_algorithm_and_ignores_unknown_ones():
         bad = {**good, algo: "0" * len(good[algo])}
         with pytest.raises(HashMismatchError, match=re.escape(algo)):
             metadata_mod.verify_hashes(data, bad, "f.whl", "http://127.0.0.1/f.whl")
+
+
+# -- seeded fuzz of index pages ---------------------------------------------------------------------
+
+SEED = 15
+
+
+def _mutate_page(rnd, text: str) -> str:
+    i = rnd.randrange(len(text) + 1)
+    choice = rnd.randrange(5)
+    if choice == 0:
+        return text[:i]
+    if choice == 1:
+        return text[:i] + rnd.choice(['"', "'", "<", ">", "#", "%", "[", "]", "\x00", "é", "://", "@", "&amp;",
+                                      "http://[::1/", ":99999", "\\", "{", "}", ","]) + text[i:]
+    if choice == 2:
+        return text[:i] + text[i + rnd.randint(1, 8):]
+    if choice == 3:
+        return text.replace("foo-1.1", rnd.choice(["foo-" + "9" * 5000, "foo-1.1-x-y-z", "FOO_-1.1", "foo-1.1.tar"]), 1)
+    return text.replace('"url": "', '"url": ' + rnd.choice(["5, ", "null, ", "[], ", '"http://[bad/'])[:-1], 1)
+
+
+def test_seeded_index_page_mutations_parse_or_raise_network_errors():
+    import random
+
+    html = ('<base href="http://127.0.0.1:9/simple/foo/"><a href="foo-1.0-py3-none-any.whl#sha256=ab" '
+            'data-requires-python="&gt;=3.8" data-core-metadata="sha256=cd">a</a>'
+            '<a href="../../files/foo-1.1-py3-none-any.whl" data-yanked="">b</a><a href="foo-1.1.tar.gz">c</a>')
+    page = json.dumps({"meta": {"api-version": "1.1"}, "files": [
+        {"filename": "foo-1.0-py3-none-any.whl", "url": "foo-1.0-py3-none-any.whl", "hashes": {"sha256": "ab"},
+         "requires-python": ">=3.8", "core-metadata": {"sha256": "cd"}, "yanked": False, "size": 10},
+        {"filename": "foo-1.1.tar.gz", "url": "../../files/foo-1.1.tar.gz", "hashes": {}}]})
+    rnd = random.Random(SEED)
+    parsed = 0
+    for _ in range(400):
+        text_html, text_json = html, page
+        for _ in range(rnd.randint(1, 3)):
+            text_html, text_json = _mutate_page(rnd, text_html), _mutate_page(rnd, text_json)
+        for parse, text in ((parse_html_page, text_html), (parse_json_page, text_json)):
+            try:
+                files = parse(text.encode("utf-8", "surrogatepass"), PAGE, "i", "foo")
+            except NetworkError as exc:
+                assert "simple/foo/" in str(exc)
+                continue
+            parsed += 1
+            for f in files:  # every file kept is fetchable: a URL that can be taken apart
+                assert f.url.startswith("http") and f.name == "foo"
+    assert parsed > 400
