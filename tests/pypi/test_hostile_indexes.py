@@ -230,3 +230,18 @@ def test_seeded_index_page_mutations_parse_or_raise_network_errors():
             for f in files:  # every file kept is fetchable: a URL that can be taken apart
                 assert f.url.startswith("http") and f.name == "foo"
     assert parsed > 400
+
+
+def test_a_direct_url_with_a_hash_fragment_is_checked_against_it(solve, tmp_path, serve_index):
+    from solver.pypi.model import PyPIRequirement
+    from solver.pypi.testing import make_wheel
+
+    build_index(tmp_path / "i", [Dist(name="dep", version="1.0")])
+    wheel = make_wheel(tmp_path / "w", Dist(name="direct", version="5.0"), "py3-none-any")
+    srv = serve_index(tmp_path / "w")
+    good = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    url = f"{srv.url}/direct-5.0-py3-none-any.whl"
+    sol = solve([PyPIRequirement(name="direct", url=f"{url}#sha256={good}")], [(tmp_path / "i" / "simple").as_uri()])
+    assert next(p for p in sol.packages if p.name == "direct").hashes["sha256"] == good
+    with pytest.raises(HashMismatchError, match=good):
+        solve([PyPIRequirement(name="direct", url=f"{url}#sha256={'0' * 64}")], [(tmp_path / "i" / "simple").as_uri()])
