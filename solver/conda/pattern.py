@@ -55,8 +55,8 @@ def glob_match(pattern: str, text: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Parsing into a small syntax tree: ("char", set|None negated...), ("cat", [..]), ("alt", [..]),
-# ("rep", node, min, max|None), ("bol",), ("eol",), ("empty",)
+# Parsing into a small syntax tree: ("char", test), ("cat", [nodes]), ("alt", [nodes]),
+# ("rep", node, min, max or None), ("bol",), ("eol",); a test is a callable on one character.
 
 _CLASS_ESCAPES = {
     "d": (False, frozenset("0123456789")),
@@ -184,7 +184,7 @@ class _Parser:
         if c == "[":
             return ("char", self._class())
         if c == "\\":
-            return ("char", self._escape(in_class=False))
+            return ("char", self._escape())
         if c in ("*", "+", "?"):
             self.fail("nothing to repeat")
         self.pos += 1
@@ -196,7 +196,8 @@ class _Parser:
             return ("eol",)
         return ("char", _Class(c))
 
-    def _escape(self, in_class: bool):
+    def _escape(self):
+        """One escape at pos (the same ones inside and outside a class)."""
         self.pos += 1
         c = self.peek()
         if c is None:
@@ -236,7 +237,7 @@ class _Parser:
                 break
             first = False
             if c == "\\":
-                cls = self._escape(in_class=True)
+                cls = self._escape()
                 if cls.word or cls.negated or len(cls.chars) != 1:
                     parts.append(cls)
                     continue
@@ -247,7 +248,7 @@ class _Parser:
             if self.peek() == "-" and self.pos + 1 < len(self.text) and self.text[self.pos + 1] != "]":
                 self.pos += 1
                 if self.peek() == "\\":
-                    cls = self._escape(in_class=True)
+                    cls = self._escape()
                     if cls.word or cls.negated or len(cls.chars) != 1:
                         self.fail("bad character range")
                     hi = next(iter(cls.chars))
@@ -280,8 +281,8 @@ class _Union:
 
 
 # --------------------------------------------------------------------------------------------
-# Thompson NFA: states are ints; ``edges[s]`` is a list of (test, target) for character moves,
-# ``eps[s]`` the epsilon targets, ``assert_[s]`` "bol"/"eol" for zero-width assertions.
+# Thompson NFA: states are ints; state s moves on a character c to ``moves[s]`` when
+# ``tests[s](c)``, and without input to each of ``eps[s]`` (``asserts[s]``: "bol"/"eol" guard that).
 
 
 class _NFA:
