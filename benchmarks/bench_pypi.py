@@ -30,11 +30,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tests/support
 
 from solver.conda.model import PackageRecord  # noqa: E402
 from solver.pypi.model import PyPIIndex, PyPIRequest, PyPIRequirement  # noqa: E402
 from solver.pypi.resolve import solve_pypi  # noqa: E402
-from solver.pypi.testing import Dist, build_find_links, build_index  # noqa: E402
+from support.pypi_index import Dist, build_find_links, build_index  # noqa: E402
 
 UV = os.environ.get("UV", str(Path(sys.executable).parent / "uv"))
 PYTHON = [PackageRecord(name="python", version="3.11.7", build="h_0_cpython")]
@@ -150,9 +151,10 @@ class _ServerProcess:
 
 
 def _serve_forever(roots: list[str]) -> None:
-    from solver.pypi.testing import RecordingServer
+    from support.loopback import LoopbackServer
+    from support.pypi_index import IndexHandler
 
-    servers = [RecordingServer(Path(r)) for r in roots]
+    servers = [LoopbackServer(Path(r), IndexHandler) for r in roots]
     for s in servers:
         print(s.url, flush=True)
     sys.stdin.read()  # until the parent closes our stdin

@@ -1,6 +1,7 @@
 """Conda solve benchmark: our solver vs py-rattler (resolvo) over the same local channels.
 
     /work/venv/bin/python benchmarks/bench_solve.py [--repeat N] [--case NAME] [--backend native]
+                                                    [--objective pixi|conda]
 
 Both read the same repodata.json files (``../shared/data/conda`` or ``$SOLVER_SHARED_DATA/conda``)
 with the same specs and virtual packages. Per case it prints load and solve time apart (best of
@@ -58,14 +59,14 @@ def _request(chans, platform, specs) -> CondaRequest:
     )
 
 
-def run_ours(req: CondaRequest, backend: str):
+def run_ours(req: CondaRequest, backend: str, objective: str = "pixi"):
     from solver.conda.gateway import Gateway
     from solver.conda.solve import solve_conda
 
     t0 = time.perf_counter()
     gateway = Gateway(req.channels, req.platform)
     init = time.perf_counter() - t0
-    sol = solve_conda(req, gateway, backend=backend)
+    sol = solve_conda(req, gateway, backend=backend, objective=objective)
     return init + sol.load_seconds, sol.solve_seconds, {r.name: (r.version, r.build) for r in sol.records}
 
 
@@ -94,6 +95,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--case", action="append", default=[])
     ap.add_argument("--backend", default="native")
+    ap.add_argument("--objective", default="pixi", help="pixi (rattler's choices, the default) or conda")
     args = ap.parse_args(argv)
     if not (DATA / "conda-forge" / "noarch" / "repodata.json").is_file():
         print(f"shared data not found at {DATA}", file=sys.stderr)
@@ -111,7 +113,7 @@ def main(argv=None) -> int:
         req = _request(chans, platform, specs)
         ours, peer = [], []
         for _ in range(args.repeat):  # interleaved, so both see the same machine load
-            ours.append(run_ours(req, args.backend))
+            ours.append(run_ours(req, args.backend, args.objective))
             peer.append(run_rattler(req, chans))
         o_load, o_solve = min(o[0] for o in ours), min(o[1] for o in ours)
         o_total = min(o[0] + o[1] for o in ours)

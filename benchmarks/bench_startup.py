@@ -85,9 +85,10 @@ def _pypi_gap(tmp: Path, env: dict[str, str], repeat: int) -> None:
     """One find-links PyPI resolution, warm: in-process, as a fresh process, and uv."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))  # tests/support
     import bench_pypi
     from solver.pypi.model import PyPIRequest, PyPIRequirement
-    from solver.pypi.testing import build_find_links
+    from support.pypi_index import build_find_links
 
     dists, roots = bench_pypi.generate(40)
     links = build_find_links(tmp / "links", dists)

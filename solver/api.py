@@ -28,7 +28,7 @@ from .conda.model import PackageRecord
 from .errors import InputError, SolverError, UnsolvableError
 from .feedback import CondaFeedback
 from .lock.model import LockFile
-from .options import Backend
+from .options import Backend, Objective, check_choice
 from .pypi.model import PyPIPackage
 
 if TYPE_CHECKING:
@@ -211,6 +211,7 @@ def solve(
     max_workers: int | None = None,
     reuse: bool = True,
     progress: Callable[[str, dict], None] | None = None,
+    objective: Objective = "pixi",
 ) -> SolveResult:
     """Solve the manifest's environments (all, or ``environments``) on its platforms (all, or
     ``platforms``) into a lock.
@@ -221,11 +222,14 @@ def solve(
     locked where still valid); an empty list re-solves everything from scratch. ``progress(event,
     info)`` is called from worker threads with ``"start"``/``"done"`` events per solve unit and a
     ``"fetch"`` event per download (see :func:`_fetch_reporter`); ignore events you do not know.
+    ``objective``: which conda solution to prefer, ``"pixi"`` (rattler's choices) or ``"conda"``
+    (conda's classic solver; see :mod:`solver.conda.objective`).
     """
     from .lock.build import assemble_lock, member_shares
     from .lock.satisfy import check_unit
 
     t0 = time.perf_counter()
+    check_choice(objective, Objective, "solve objective")
     manifest = _as_manifest(manifest)
     environments = list(environments) if environments else None
     platforms = list(platforms) if platforms else None
@@ -271,7 +275,8 @@ def solve(
             raise error
     http = http or HttpSettings()
     cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
-    outcomes = _solve_units(todo, lock, update_names, backend, cache, alias, http, max_workers, progress)
+    outcomes = _solve_units(todo, lock, update_names, backend, cache, alias, http, max_workers, progress,
+                            objective=objective)
     results = [o.result for o in outcomes]
 
     new_lock = assemble_lock(results, lock, wanted=wanted, channel_alias=alias)
@@ -320,12 +325,16 @@ class _Outcome(msgspec.Struct, kw_only=True):
     warnings: list[str] = []
 
 
-def _solve_units(units, lock, update_names, backend, cache, alias, http_settings, max_workers, progress) -> list[_Outcome]:
+def _solve_units(units, lock, update_names, backend, cache, alias, http_settings, max_workers, progress,
+                 objective="pixi") -> list[_Outcome]:
     """Solve each unit (in a thread pool); the outcomes come back in unit order, so the result
     does not depend on which finished first."""
     if not units:
         return []
-    conda_http = _http_client(cache, http_settings, progress=progress)
+    # Local channels (file://) need no HTTP client: a command-line solve of a local project then
+    # never imports the transport.
+    remote = any(not c.startswith("file:") for u in units for c in u.conda.channels)
+    conda_http = _http_client(cache, http_settings, progress=progress) if remote else None
     cancelled = threading.Event()
 
     def one(index: int, unit) -> _Outcome:
@@ -336,7 +345,8 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             progress("start", info)
         t = time.perf_counter()
         try:
-            outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress)
+            outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress,
+                                 objective=objective)
         except UnsolvableError as exc:
             cancelled.set()
             raise _unit_error(unit, exc) from None
@@ -371,7 +381,8 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
                 raise error
             return results
     finally:
-        conda_http.close()
+        if conda_http is not None:
+            conda_http.close()
 
 
 class _Cancelled(Exception):
@@ -382,8 +393,9 @@ class _Cancelled(Exception):
 
 
 def _fetch_kind(url: str, method: str) -> str:
-    """What a fetch is, for progress: ``repodata`` (a channel subdir), ``page`` (a PyPI index or
-    find-links page, a mapping), ``metadata`` (a wheel's METADATA, also by range), ``file``."""
+    """What a fetch is, for progress: ``repodata`` (a channel subdir or its shard index),
+    ``shard`` (one package name's repodata shard), ``page`` (a PyPI index or find-links page, a
+    mapping), ``metadata`` (a wheel's METADATA, also by range), ``file``."""
     if method == "fetch_to_cache":
         return "repodata"
     if method == "get_range" or url.endswith(".metadata"):
@@ -391,6 +403,8 @@ def _fetch_kind(url: str, method: str) -> str:
     path = url.split("?", 1)[0].split("#", 1)[0]
     if path.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".conda")):
         return "file"
+    if path.endswith(".msgpack.zst"):
+        return "shard"  # CEP-16: one small file per package name
     return "page"
 
 
@@ -419,7 +433,8 @@ def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
     )
 
 
-def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress=None) -> _Outcome:
+def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress=None,
+               objective="pixi") -> _Outcome:
     """Conda, then PyPI on top. When PyPI fails only because of versions conda chose, conda is
     solved again with the PyPI specifiers as constraints (see :mod:`solver.feedback`)."""
     from .conda.gateway import Gateway
@@ -435,7 +450,8 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
         update=update_names if update_names else None,
     )
     gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http)
-    conda = solve_conda(conda_req, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records
+    conda = solve_conda(conda_req, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
+                        objective=objective).records
     if unit.pypi is None or not unit.pypi.requirements:
         return _Outcome(result=UnitResult(unit=unit, conda=list(conda), pypi=[]))
 
@@ -465,7 +481,8 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
             added += new
             retry = msgspec.structs.replace(conda_req, constraints=list(conda_req.constraints) + [f.constraint for f in added])
             try:
-                conda = solve_conda(retry, gateway, backend=backend, cache_dir=cache, channel_alias=alias).records
+                conda = solve_conda(retry, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
+                                    objective=objective).records
             except UnsolvableError as exc:
                 raise conda_refused(added, exc) from None
     finally:

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from .options import BACKENDS
+from .options import BACKENDS, OBJECTIVES
 
 
 def _terminal_columns() -> int:
@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--update", nargs="*", metavar="NAME", help="re-solve only these packages (all if none named)")
     s.add_argument("--json", action="store_true", help="print a machine-readable result on stdout")
     s.add_argument("--backend", choices=BACKENDS, default=None, help="SAT backend (default: native)")
+    s.add_argument("--objective", choices=OBJECTIVES, default=None,
+                   help="which solution the conda stage prefers: pixi's (rattler's choices, the default) or conda's "
+                        "(its classic solver's sequence of minimisations, legacy features honoured)")
     s.add_argument("--concurrency", type=int, default=None, help="maximum parallel downloads")
     s.add_argument("--timeout", type=float, default=None,
                    help="deadline per request in seconds, retries and redirects included (default 30)")
@@ -74,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=_HelpFormatter)
     r.add_argument("snapshot", help="a snapshot written by a solve run with SOLVER_SNAPSHOT_DIR set")
     r.add_argument("--backend", choices=BACKENDS, default=None, help="SAT backend (default: native)")
+    r.add_argument("--objective", choices=OBJECTIVES, default=None,
+                   help="which solution to prefer (default: pixi; see solve --help); a snapshot written by "
+                        "a solve with the same objective replays it exactly")
     r.add_argument("--json", action="store_true", help="print the solution (or the explanation) as JSON")
     r.add_argument("-v", "--verbose", action="count", default=0)
     r.add_argument("-q", "--quiet", action="store_true")

@@ -105,7 +105,7 @@ class Progress:
         self.fetches += 1
         self.downloaded += info.get("bytes") or 0
         kind = info.get("kind", "page")
-        if self.verbose > (1 if kind in ("metadata", "file") else 0):
+        if self.verbose > (1 if kind in ("metadata", "file", "shard") else 0):
             how = "up to date (cache)" if info.get("from_cache") else _size(info.get("bytes") or 0)
             self._clear()
             from .redact import mask_credentials
@@ -341,11 +341,12 @@ def solve_command(args) -> int:
             lock=existing,
             update=args.update,
             backend=args.backend or "native",
+            objective=args.objective or "pixi",
             http=_settings(args),
             progress=progress,
         )
         progress.finish()
-        from .lock import dumps_lock
+        from .lock import dumps_lock, write_lock_text
 
         text = dumps_lock(result.lock)
         # (compared as bytes: the lock being replaced may be anything, e.g. not UTF-8)
@@ -353,7 +354,7 @@ def solve_command(args) -> int:
         written = old != text
         if written:
             try:
-                api.write_lock(result.lock, lock_path)
+                write_lock_text(text, lock_path)  # what api.write_lock writes, serialised once
             except OSError as exc:
                 # mkdir on a path through a file says "File exists": name the file instead
                 blocker = next((p for p in lock_path.parents if p.exists()), None)
@@ -414,7 +415,7 @@ def replay_command(args) -> int:
     head = {"snapshot": str(args.snapshot), "platform": request.platform, "backend": backend,
             "specs": list(request.specs), "records": len(snapshot.records)}
     try:
-        solution = solve_conda(request, snapshot.gateway(), backend=backend)
+        solution = solve_conda(request, snapshot.gateway(), backend=backend, objective=args.objective or "pixi")
     except UnsolvableError as exc:
         if args.json:
             _emit_json({"status": "unsolvable", **head, "seconds": round(time.perf_counter() - t0, 3),

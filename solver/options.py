@@ -24,12 +24,15 @@ IndexStrategy = Literal["first-index", "unsafe-first-match", "unsafe-best-match"
 PrereleaseMode = Literal["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"]
 #: The SAT backends of the solver core.
 Backend = Literal["native", "pycosat"]
+#: Which conda solution a solve prefers: pixi's (rattler's choices) or conda's classic solver's.
+Objective = Literal["pixi", "conda"]
 
 SOLVE_STRATEGIES: tuple[str, ...] = get_args(SolveStrategy)
 CHANNEL_PRIORITIES: tuple[str, ...] = get_args(ChannelPriority)
 INDEX_STRATEGIES: tuple[str, ...] = get_args(IndexStrategy)
 PRERELEASE_MODES: tuple[str, ...] = get_args(PrereleaseMode)
 BACKENDS: tuple[str, ...] = get_args(Backend)
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
 
 T = TypeVar("T")
 

@@ -18,11 +18,12 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import msgspec
 
 from solver.errors import InputError
+from solver.lazyre import lazy
 from solver.redact import strip_conda_credentials
 
 CHANNEL_ALIAS_ENV = "SOLVER_CHANNEL_ALIAS"
 
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_WINDOWS_DRIVE = lazy(r"^[A-Za-z]:[\\/]")
 
 
 class Channel(msgspec.Struct, frozen=True):
@@ -87,6 +88,11 @@ def expand_user_path(text: str) -> Path:
     except RuntimeError:  # "Could not determine home directory": ~nosuchuser
         user = text[1:].split("/", 1)[0].split("\\", 1)[0]
         raise InputError(f"path {text!r}: cannot expand '~{user}' (no such user, or no home directory)") from None
+
+
+def channel_tail(channel: str) -> str:
+    """The last path part of a channel (its name), for matching ``conda-forge::x`` to a URL."""
+    return channel.rstrip("/").rsplit("/", 1)[-1]
 
 
 def canonical_channel_url(url: str) -> str:

@@ -6,6 +6,10 @@ the server has no ``.zst``; which one exists is remembered per subdir URL), conc
 subdir is then opened as a lazy ``SubdirData``; records of a name are decoded the first time the
 name is asked for and kept.
 
+Before those, a remote subdir is asked for its CEP-16 shard index (``solver.conda.shards``): where
+there is one, only the shards of the names the solve asks for are fetched. A subdir remembered
+as having none (it was last read from a full repodata file) is asked again once a day.
+
 A missing ``noarch`` subdir means the channel does not exist (or the URL is wrong): that is an
 ``InputError``. A missing platform subdir is normal (not every channel builds for every platform):
 it counts as empty and is listed in ``Gateway.missing_subdirs``.
@@ -13,10 +17,12 @@ it counts as empty and is listed in ``Gateway.missing_subdirs``.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
+import time
 from pathlib import Path
+
+import msgspec
 
 from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
@@ -40,7 +46,7 @@ def _remote_origin(ch: Channel, sd: str) -> str:
 
 def _json_size(path: Path | None) -> int:
     """Roughly how many bytes of JSON ``path`` (or the ``.zst`` next to it) holds; 0 if absent."""
-    if path is None:
+    if not isinstance(path, Path):  # absent, or a sharded subdir (opened while fetching)
         return 0
     for candidate, factor in ((path, 1), (path.with_name(path.name + ".zst"), _ZST_RATIO)):
         try:
@@ -51,6 +57,17 @@ def _json_size(path: Path | None) -> int:
             continue
         return size * (_ZST_RATIO if head == b"\x28\xb5\x2f\xfd" else factor)
     return 0
+
+
+SHARDS_RECHECK_SECONDS = 24 * 3600
+
+
+def _stale(checked: str | None) -> bool:
+    """Whether a subdir read from a full repodata file was last asked for shards long ago."""
+    try:
+        return time.time() - float(checked) > SHARDS_RECHECK_SECONDS
+    except (TypeError, ValueError):
+        return True
 
 
 def subdirs_for(platform: str) -> list[str]:
@@ -77,10 +94,15 @@ class Gateway:
         self._names: list[str] | None = None
         self._lookup = None
         self._fetched_urls: dict[tuple[int, str], str] = {}  # (channel index, subdir) -> URL fetched
+        self._shards = None  # solver.conda.shards.ShardFetcher once a channel serves shards
+        loaded = False
         try:
             self._load()
+            loaded = True
         finally:
-            if self._own_http and self._http is not None:
+            # sharded subdirs keep the client: they fetch shards as names are asked for
+            keep = loaded and self._shards is not None and bool(self._shards.subdirs)
+            if self._own_http and self._http is not None and not keep:
                 self._http.close()
                 self._http = None
 
@@ -128,7 +150,7 @@ class Gateway:
                     self._data[ci].append(res)
         except BaseException:
             for res in results:
-                if isinstance(res, SubdirData):
+                if hasattr(res, "records"):
                     res.close()
             raise
 
@@ -138,6 +160,8 @@ class Gateway:
 
         def open_one(job):
             _, ch, sd, path, where = job
+            if hasattr(path, "records"):
+                return path  # a sharded subdir, opened from its shard index while fetching
             try:
                 if ch.is_local and not ch.local_path.is_dir():
                     raise InputError(f"channel {ch.display!r} not found: {ch.local_path} is not a folder")
@@ -192,18 +216,31 @@ class Gateway:
         ``fresh``: forget the cached copies first (they did not read)."""
         from solver.http import NotFoundError
 
+        from solver.conda.shards import SHARD_INDEX_FILE, ShardFetcher, open_sharded
+
         if fresh:
             for ci, sd in jobs:
                 self._forget_download(ci, sd)
 
         client = self._client()
         formats = self._read_formats()
+        if self._shards is None:
+            self._shards = ShardFetcher(client, self.cache_dir)
 
         def fetch(job):
             ci, sd = job
             ch = self.channels[ci]
             base = ch.subdir_url(sd)
             key = canonical_channel_url(base)
+            # CEP-16 shards first, unless this subdir was read from a full repodata file less
+            # than a day ago (a channel may start publishing shards; one 404 a day finds out)
+            checked = f"{key} shards checked"
+            if formats.get(key) in (None, SHARD_INDEX_FILE) or _stale(formats.get(checked)):
+                sharded = open_sharded(self._shards, client, ch, sd)
+                formats[checked] = str(int(time.time()))
+                if sharded is not None:
+                    formats[key] = SHARD_INDEX_FILE
+                    return sharded
             order = ["repodata.json.zst", "repodata.json"]
             if formats.get(key) == "repodata.json":
                 order.reverse()
@@ -232,18 +269,33 @@ class Gateway:
 
     def _read_formats(self) -> dict[str, str]:
         try:
-            data = json.loads((self.cache_dir / _FORMATS_FILE).read_text())
+            data = msgspec.json.decode((self.cache_dir / _FORMATS_FILE).read_bytes())
             return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+        except (OSError, msgspec.DecodeError):
             return {}
 
     def _write_formats(self, formats: dict[str, str]) -> None:
         try:
-            write_atomic(self.cache_dir / _FORMATS_FILE, json.dumps(formats, sort_keys=True).encode())
+            write_atomic(self.cache_dir / _FORMATS_FILE, msgspec.json.encode(formats, order="sorted"))
         except OSError:
             pass  # remembering which format exists only saves a request
 
     # -- queries ------------------------------------------------------------------------------
+
+    def prefetch(self, specs) -> None:
+        """Starts the downloads the records of these names (or match specs) will need, where a
+        channel is sharded, so that a solve's first questions do not wait one after another.
+        Decoding stays lazy; local and full-file channels need nothing."""
+        if self._shards is not None and self._shards.subdirs:
+            from solver.conda.shards import dependency_names
+
+            self._shards.prefetching = True
+            self._shards.prefetch_names(dependency_names(specs))
+
+    def stop_prefetching(self) -> None:
+        """The solve is over: start no more downloads ahead of need (those under way finish)."""
+        if self._shards is not None:
+            self._shards.prefetching = False
 
     def records(self, name: str) -> list[tuple[int, PackageRecord]]:
         """``(channel index, record)`` for ``name`` over all channels in priority order (for each
@@ -280,9 +332,13 @@ class Gateway:
 
     def close(self) -> None:
         """Closes the repodata files (records already decoded stay usable)."""
+        self.stop_prefetching()
         for subdirs in self._data:
             for sd in subdirs:
                 sd.close()
+        if self._own_http and self._http is not None:
+            self._http.close()
+            self._http = None
 
     def __enter__(self) -> Gateway:
         return self

@@ -42,6 +42,7 @@ from solver.conda.version import (
 )
 from solver.conda.pattern import PatternError, compile_regex, glob_match
 from solver.errors import InputError, cut_long_values
+from solver.lazyre import lazy
 from solver.platform import is_known_subdir
 
 __all__ = ["BuildNumberSpec", "InvalidMatchSpec", "MatchSpec"]
@@ -59,7 +60,7 @@ class InvalidMatchSpec(InputError):
 # ---------------------------------------------------------------------------------------------
 # Build numbers and string globs
 
-_BN_RE = re.compile(r"\s*(==|!=|<=|>=|<|>|=)?\s*(\d+)\s*\Z")
+_BN_RE = lazy(r"\s*(==|!=|<=|>=|<|>|=)?\s*(\d+)\s*\Z")
 
 
 class BuildNumberSpec:
@@ -124,15 +125,15 @@ def _string_matcher(pattern: str):
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
-_NAME_RE = re.compile(r"[A-Za-z0-9_.\-]+\Z|\*\Z")
+_NAME_RE = lazy(r"[A-Za-z0-9_.\-]+\Z|\*\Z")
 _BRACKET_KEYS = (
     "version", "build", "build_number", "channel", "subdir", "md5", "sha256", "license",
     "license_family", "track_features", "features", "fn", "url",
 )
 _KEY_ALIASES = {"build_string": "build"}
-_KV_RE = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^,\s\]]*))\s*(?:,|\s|\Z)""")
+_KV_RE = lazy(r"""\s*([A-Za-z_][A-Za-z0-9_\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^,\s\]]*))\s*(?:,|\s|\Z)""")
 _OPSTART = "=<>!~"
-_SPLIT_BUILD_RE = re.compile(r"(.*[^=!<>~,|])=([^=,|<>~]+)\Z", re.S)
+_SPLIT_BUILD_RE = lazy(r"(.*[^=!<>~,|])=([^=,|<>~]+)\Z", re.S)
 _PKG_EXT = (".conda", ".tar.bz2")
 
 
@@ -338,7 +339,7 @@ def _channel_matches(spec_channel: str, record_channel: str) -> bool:
 
 # A build holding any of these is written in brackets (``[build="..."]``): as a positional word
 # it would be split, glued to the version, read as a channel (``::``) or as brackets.
-_POSITIONAL_UNSAFE = re.compile(r"[\s,=\[\]<>|!~:]")
+_POSITIONAL_UNSAFE = lazy(r"[\s,=\[\]<>|!~:]")
 
 
 def _quote(v: str) -> str:

@@ -3,24 +3,9 @@
 Everything is lazy per name: a name's records are asked of the gateway the first time the core
 (or a preference computation) reaches it, so a solve only decodes what it touches.
 
-Candidate order (best first), mirroring rattler's resolvo provider:
+Candidate order (best first): see ``sorting`` (``CandidateSorter``).
 
-1. records that are not excluded (channel priority, exclude-newer, unparsable dependencies) go
-   before excluded ones (the core never picks those; they stay listed so explanations can say why);
-   among the rest, a still-valid locked record of the name goes first unless the name is updated;
-2. records without ``track_features`` before records with them;
-3. highest version first (lowest first under ``strategy="lowest"``, and for the user's own names
-   under ``"lowest-direct"``);
-4. with ``channel_priority="disabled"``: the higher-priority channel first among equal versions
-   (conda's "version first, channel breaks ties"; rattler ignores the channel here);
-5. higher build number first;
-6. among records equal so far (typically the builds of one version for different pythons): the one
-   whose dependencies allow the highest versions of the dependencies they all share (and state
-   differently), names compared alphabetically, as rattler does (the lowest under ``lowest``);
-7. newer timestamp first, then file name (so equal input always gives equal order).
-
-Differences from rattler on purpose: (4) above; a locked record is *favoured* (tried first), never
-forced, so a lock that no longer fits is silently re-solved; with strict priority a name required
+Difference from rattler on purpose: with strict priority a name required
 by a channel-qualified user spec (``conda-forge::numpy``) takes that channel as its highest
 priority channel, so the qualifier never conflicts with priority.
 """
@@ -35,8 +20,10 @@ from ..errors import InputError
 from ..options import ChannelPriority, SolveStrategy, check_choice
 from ..platform import is_known_subdir
 from ..redact import mask_credentials
+from .channel import channel_tail
 from .matchspec import InvalidMatchSpec, MatchSpec
 from .model import CondaRequest, PackageRecord
+from .sorting import CandidateSorter
 from .version import version_key
 from .virtual import is_virtual_name, missing_virtual_reason, virtual_records
 
@@ -72,11 +59,6 @@ VIRTUAL_PRIORITY = -1  # channel index of given virtual packages
 MISSING_PRIORITY = -2  # channel index of the placeholder for an absent virtual package
 
 
-
-
-def _channel_tail(channel: str) -> str:
-    """The last path part of a channel (its name), for matching ``conda-forge::x`` to a URL."""
-    return channel.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _parse_spec(text: str, *, where: str):
@@ -147,6 +129,10 @@ class CondaProvider(Provider):
             for rec in request.locked:
                 if rec.name not in skip:
                     self._locked.setdefault(rec.name, rec)
+        self._sorter = CandidateSorter(
+            self, records=self._records, channels=self._sv_channel, version_keys=self._sv_key,
+            excluded=self._sv_excluded, locked=self._locked,
+        )
         check_choice(request.strategy, SolveStrategy, "strategy")
         check_choice(request.channel_priority, ChannelPriority, "channel priority")
 
@@ -172,9 +158,9 @@ class CondaProvider(Provider):
         for i, ch in enumerate(channels):
             if ch == channel or ch.rstrip("/") == channel.rstrip("/"):
                 return i
-        tail = _channel_tail(channel)
+        tail = channel_tail(channel)
         for i, ch in enumerate(channels):
-            if _channel_tail(ch) == tail:
+            if channel_tail(ch) == tail:
                 return i
         raise InputError(
             f"spec {text!r} names channel {mask_credentials(channel)!r}, which is not one of the channels "
@@ -306,7 +292,7 @@ class CondaProvider(Provider):
     def candidates(self, name: int) -> Sequence[int]:
         ids = self._sorted[name]
         if ids is None:
-            ids = self._sort(name, list(self._load(name)))
+            ids = self._sorter.sort(name, list(self._load(name)))
             self._sorted[name] = ids
         return ids
 
@@ -445,6 +431,12 @@ class CondaProvider(Provider):
     def channel_index(self, solvable: int) -> int:
         return self._sv_channel[solvable]
 
+    def locked_solvable(self, name: int) -> int | None:
+        """The usable candidate of ``name`` that is its locked record; None without one (no lock
+        entry, the name is being updated, or the locked record is gone)."""
+        locked = self._locked.get(self._names[name])
+        return None if locked is None else self._sorter.find_locked(list(self.candidates(name)), locked)
+
     def reached(self) -> list[tuple[int, PackageRecord]]:
         """Every non-virtual record the solve loaded, as ``(channel index, record)``: replaying a
         solve over exactly these gives the same answer (see ``snapshot``)."""
@@ -471,77 +463,11 @@ class CondaProvider(Provider):
         except InputError:  # a record whose version does not parse matches no versioned spec
             return False
 
-    def _is_lowest(self, nid: int) -> bool:
-        strategy = self.request.strategy
-        return strategy == "lowest" or (strategy == "lowest-direct" and nid in self.direct_names)
 
-    def _sort(self, nid: int, ids: list[int]) -> list[int]:
-        if len(ids) <= 1:
-            return ids
-        recs = self._records
-        chans = self._sv_channel
-        keys = self._sv_key
-        # versions ranked best first, so one ascending tuple sort does everything
-        distinct = sorted({keys[s] for s in ids}, reverse=not self._is_lowest(nid))
-        rank = {k: i for i, k in enumerate(distinct)}
-        strict = self.strict
-        decorated = []
-        for s in ids:
-            r = recs[s]
-            decorated.append(
-                (
-                    (bool(r.track_features), rank[keys[s]], 0 if strict else chans[s], -r.build_number),
-                    -(r.timestamp or 0),
-                    r.fn,
-                    r.subdir,
-                    chans[s],
-                    s,
-                )
-            )
-        decorated.sort()
-        out: list[int] = []
-        i = 0
-        n = len(decorated)
-        dep_lowest = self.request.strategy == "lowest"
-        while i < n:
-            j = i + 1
-            k = decorated[i][0]
-            while j < n and decorated[j][0] == k:
-                j += 1
-            if j - i > 1:
-                out.extend(self._sort_by_dependency_versions([d[-1] for d in decorated[i:j]], dep_lowest))
-            else:
-                out.append(decorated[i][-1])
-            i = j
-
-        locked = self._locked.get(self._names[nid])
-        if locked is not None:
-            pick = self._find_locked(out, locked)
-            if pick is not None:
-                out.remove(pick)
-                out.insert(0, pick)
-        excluded = self._sv_excluded
-        return [s for s in out if excluded[s] is None] + [s for s in out if excluded[s] is not None]
-
-    def _find_locked(self, ids: list[int], locked: PackageRecord) -> int | None:
-        same = [
-            s
-            for s in ids
-            if self._records[s].version == locked.version
-            and self._records[s].build == locked.build
-            and (not locked.subdir or self._records[s].subdir == locked.subdir)
-            and self._sv_excluded[s] is None
-        ]
-        if not same:
-            return None
-        for s in same:
-            if locked.channel and _channel_tail(self._records[s].channel or "") == _channel_tail(locked.channel):
-                return s
-        return same[0]
-
-    def _highest_matching(self, vs: int) -> tuple[bool, bytes] | None:
+    def highest_matching(self, vs: int) -> tuple[bool, bytes] | None:
         """(has track_features, version key) of the highest version the version set allows among
-        the name's usable records, without sorting that name (avoids cycles)."""
+        the name's usable records, without sorting that name (so the candidate order of one name
+        may ask about another without a cycle)."""
         if vs in self._vs_highest:
             return self._vs_highest[vs]
         nid = self._vs_name[vs]
@@ -580,51 +506,6 @@ class CondaProvider(Provider):
                     break
         self._vs_highest[vs] = best
         return best
-
-    def _sort_by_dependency_versions(self, group: list[int], lowest: bool) -> list[int]:
-        """Reorders ``group`` (already newest first) by the versions of the dependencies its
-        members share but state differently (rattler's rule, see the module docstring)."""
-        recs = self._records
-        first = recs[group[0]].depends
-        if all(recs[s].depends == first for s in group):
-            return group  # identical dependencies cannot tell them apart
-        vs_name = self._vs_name
-        reqs = [self.dependencies(s).requires for s in group]
-        common = set(reqs[0]).intersection(*reqs[1:])
-        candidates = {vs_name[v] for r in reqs for v in r if v not in common}
-        if not candidates:
-            return group
-        per: list[dict[int, list[int]]] = []
-        for r in reqs:
-            by_name: dict[int, list[int]] = {}
-            for vs in r:
-                n = vs_name[vs]
-                if n in candidates:
-                    if n in by_name:
-                        by_name[n].append(vs)
-                    else:
-                        by_name[n] = [vs]
-            per.append(by_name)
-        # only names every member depends on, and states differently, can tell them apart
-        names = sorted((n for n in candidates if all(n in d for d in per)), key=lambda n: self._names[n])
-        if not names:
-            return group
-        highest = self._highest_matching
-        columns = []
-        for n in names:
-            values = []
-            for d in per:
-                best = None
-                for vs in d[n]:
-                    h = highest(vs)
-                    if h is not None and (best is None or (not h[0], h[1]) > (not best[0], best[1])):
-                        best = h
-                values.append(best)
-            distinct = sorted({v[1] for v in values if v is not None}, reverse=not lowest)
-            rank = {k: i for i, k in enumerate(distinct)}
-            columns.append([(1, 0, 0) if v is None else (0, int(v[0]), rank[v[1]]) for v in values])
-        keyed = sorted((tuple(col[i] for col in columns), i) for i in range(len(group)))
-        return [group[i] for _, i in keyed]
 
 
 def _fmt_ms(ms: int) -> str:

@@ -11,10 +11,8 @@ scanned in parallel parts without the GIL, and its pages are dropped as the scan
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
-import re
 import stat
 import threading
 import zlib
@@ -27,6 +25,7 @@ from solver.conda.channel import Channel
 from solver.conda.model import PackageRecord
 from solver.atomic import atomic_writer
 from solver.errors import InputError, cut_long_values
+from solver.lazyre import lazy
 
 INDEX_MAGIC = b"SLVRIDX\x01"
 INDEX_FORMAT = 1
@@ -39,7 +38,7 @@ INDEX_MIN_BYTES = 1 << 20
 
 _record_decoder = msgspec.json.Decoder(PackageRecord)
 _info_decoder = msgspec.json.Decoder(dict)
-_BYTE_RE = re.compile(r"\(byte (\d+)\)")
+_BYTE_RE = lazy(r"\(byte (\d+)\)")
 
 
 def default_cache_dir() -> Path:
@@ -249,7 +248,11 @@ def _read_info(path: Path, fd: int, scanner, channel: Channel, subdir: str) -> t
 
 
 def _index_path(cache_dir: Path, source: Path) -> Path:
-    key = hashlib.sha256(str(source).encode()).hexdigest()[:32]
+    # A short stable name for the source path. The header records the path itself and is checked
+    # on load, so two paths sharing a name only cost a rebuild; zlib's checksums keep hashlib
+    # (OpenSSL, ~2 ms to load) off the command line's local-channel path.
+    raw = str(source).encode()
+    key = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}{len(raw) & 0xFFFF:04x}"
     return cache_dir / INDEX_DIR / f"{key}.idx"
 
 
@@ -414,6 +417,8 @@ def _zstd_stream(zstandard, src, out) -> None:
 
 def decompress_zst(source: Path, cache_dir: Path, channel: Channel, subdir: str) -> Path:
     """Streams ``source`` (zstd) into a cache file once per version of ``source``; returns its path."""
+    import hashlib
+
     import zstandard
 
     st = source.stat()
@@ -441,13 +446,40 @@ def decompress_zst(source: Path, cache_dir: Path, channel: Channel, subdir: str)
 # SubdirData
 
 
+def normalize_legacy_fields(data: dict) -> None:
+    """Rewrites, in place, the legacy shapes old repodata uses into the ones ``PackageRecord``
+    takes: ``noarch: true``, ``depends: null`` / ``constrains: null``, ``track_features`` as a list."""
+    noarch = data.get("noarch")
+    if isinstance(noarch, bool):
+        data["noarch"] = "generic" if noarch else None
+    for key in ("depends", "constrains"):
+        if key in data and data[key] is None:
+            data[key] = []
+    tf = data.get("track_features")
+    if isinstance(tf, list):
+        data["track_features"] = " ".join(str(x) for x in tf)
+    elif tf is None and "track_features" in data:
+        data["track_features"] = ""
+
+
+def record_url_base(channel: Channel, subdir: str, base_url: str | None) -> str:
+    """Where the records' files are, ending in ``/``, without credentials: ``base_url`` (repodata
+    v2 ``info.base_url``, or a shard index's; absolute or relative to the subdir URL), else the
+    subdir URL."""
+    if base_url:
+        from solver.conda.channel import canonical_channel_url
+
+        return canonical_channel_url(urljoin(channel.subdir_url(subdir) + "/", base_url)).rstrip("/") + "/"
+    return f"{channel.canonical_url}/{subdir}/"
+
+
 class _StaleIndex(Exception):
     """The index does not describe the file: rebuilt once; ``str()`` says what did not fit."""
 
 
 # A file name (a record's key) becomes part of a URL and of the lock: no control characters and
 # no '/' (it would point into another folder).
-_BAD_FILE_NAME = re.compile(r"[\x00-\x1f\x7f/]")
+_BAD_FILE_NAME = lazy(r"[\x00-\x1f\x7f/]")
 
 
 class RepodataNotFound(InputError):
@@ -538,15 +570,7 @@ class SubdirData:
         return index, index_path
 
     def _record_url_base(self, base_url: str | None) -> str:
-        subdir_url = self.channel.subdir_url(self.subdir)
-        canonical_subdir = f"{self.channel.canonical_url}/{self.subdir}"
-        if base_url:
-            # repodata v2: base_url may be absolute or relative to the subdir URL.
-            joined = urljoin(subdir_url + "/", base_url)
-            from solver.conda.channel import canonical_channel_url
-
-            return canonical_channel_url(joined).rstrip("/") + "/"
-        return canonical_subdir + "/"
+        return record_url_base(self.channel, self.subdir, base_url)
 
     @property
     def _label(self) -> str:
@@ -712,17 +736,7 @@ class SubdirData:
                 f"invalid record {fn!r} in repodata {self._label} ({_where(self.channel, self.subdir)}): {exc}"
             ) from None
         if isinstance(data, dict):
-            noarch = data.get("noarch")
-            if isinstance(noarch, bool):
-                data["noarch"] = "generic" if noarch else None
-            for key in ("depends", "constrains"):
-                if key in data and data[key] is None:
-                    data[key] = []
-            tf = data.get("track_features")
-            if isinstance(tf, list):
-                data["track_features"] = " ".join(str(x) for x in tf)
-            elif tf is None and "track_features" in data:
-                data["track_features"] = ""
+            normalize_legacy_fields(data)
         try:
             return msgspec.convert(data, PackageRecord)
         except msgspec.ValidationError as exc:

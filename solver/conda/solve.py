@@ -10,7 +10,6 @@ specs, its message says which specs conflict and why.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import msgspec
 
 from ..errors import InputError, UnsolvableError
-from ..options import Backend, check_choice
+from ..options import Backend, Objective, check_choice
 from .model import CondaRequest, PackageRecord, VirtualPackage
 
 
@@ -38,6 +37,8 @@ SNAPSHOT_DIR_ENV = "SOLVER_SNAPSHOT_DIR"
 
 
 def _snapshot_file(folder: str, request: CondaRequest) -> Path:
+    import hashlib
+
     digest = hashlib.sha256(msgspec.json.encode(request)).hexdigest()[:12]
     return Path(folder) / f"conda-{request.platform}-{digest}.snapshot"
 
@@ -61,8 +62,13 @@ def solve_conda(
     cache_dir=None,
     channel_alias: str | None = None,
     snapshot_path=None,
+    objective: Objective = "pixi",
 ) -> CondaSolution:
-    """Solve ``request``. ``snapshot_path``: also write the request and every record the solve
+    """Solve ``request``. ``objective``: ``"pixi"`` (rattler's choices: each name, breadth first,
+    gets its best candidate that still fits) or ``"conda"`` (conda's classic solver: a sequence of
+    metrics minimised over the whole solution, legacy ``features`` honoured; see ``objective``: its
+    minimisations always run on pycosat, from the native solver's answer, whatever ``backend``).
+    ``snapshot_path``: also write the request and every record the solve
     reached to that file (whether it succeeds or not), for bug reports and replays. Without it,
     the ``SOLVER_SNAPSHOT_DIR`` environment variable names a folder that receives one snapshot
     per solve (``conda-PLATFORM-HASH.snapshot``), so any CLI run can be captured."""
@@ -72,6 +78,7 @@ def solve_conda(
     t_start = time.perf_counter()
     backend = backend or "native"
     _check_request(request, backend)
+    _check_objective(request, objective)
     load_extra = 0.0
     owned = gateway is None
     if gateway is None:
@@ -84,10 +91,15 @@ def solve_conda(
         snapshot_path = _snapshot_file(os.environ[SNAPSHOT_DIR_ENV], request)
     provider = None
     try:
+        if hasattr(gateway, "prefetch"):  # a sharded channel fetches the user's names at once
+            gateway.prefetch(list(request.specs) + list(request.constraints))
         provider = CondaProvider(request, gateway)
         problem = provider.problem()
         try:
-            chosen = solve(provider, problem, backend=backend)
+            if objective == "conda":
+                chosen = _solve_conda_objective(provider, problem)
+            else:
+                chosen = solve(provider, problem, backend=backend, minimal=True)
         except UnsolvableError as exc:
             error = exc.retitled(f"cannot solve the conda environment for {request.platform}", stage="conda")
             note = _missing_subdirs_note(gateway)
@@ -95,6 +107,8 @@ def solve_conda(
                 error = UnsolvableError(error.headline, error.explanation, details=error.details + note, stage="conda")
             raise error from None
     finally:
+        if hasattr(gateway, "stop_prefetching"):
+            gateway.stop_prefetching()
         if snapshot_path is not None and provider is not None:
             from .snapshot import dump_snapshot
 
@@ -118,6 +132,38 @@ def solve_conda(
         virtual_packages=virtual,
         load_seconds=load,
         solve_seconds=max(total - load, 0.0),
+    )
+
+
+def _check_objective(request: CondaRequest, objective: Objective) -> None:
+    check_choice(objective, Objective, "solve objective")
+    if objective == "conda" and request.strategy != "highest":
+        raise InputError(
+            f"the conda objective always prefers the highest versions; it cannot be combined with the "
+            f"{request.strategy!r} strategy"
+        )
+
+
+def _solve_conda_objective(provider, problem) -> list[int]:
+    """conda's objective; when its encoding has no solution, the native solver explains why (or,
+    when it finds one, the legacy ``features`` are what stands in the way)."""
+    from ..core.solve import solve
+    from .objective import solve_with_conda_objective
+
+    chosen = solve_with_conda_objective(provider, problem)
+    if chosen is not None:
+        return chosen
+    found = solve(provider, problem, minimal=True)  # raises UnsolvableError with the explanation
+    # a solution exists, but each needs a record whose legacy features nothing it reaches tracks
+    records = [provider.record(s) for s in found]
+    tracked = {f for r in records for f in (r.track_features or "").replace(",", " ").split()}
+    needing = [f"{r.name} {r.version} ({r.build}) has `features: {r.features}`" for r in records
+               if set((r.features or "").replace(",", " ").split()) - tracked]
+    raise UnsolvableError(
+        "Cannot solve the requirements with conda's objective",
+        details="under conda's rules a record with legacy `features` needs a package in the solution "
+                "that tracks them (`track_features`), and none can be installed: "
+                + ("; ".join(needing) or "every solution needs such a record"),
     )
 
 

@@ -34,13 +34,13 @@ a shorter version is padded with zeros (``1.2`` matches ``1.2.0.*``).
 
 from __future__ import annotations
 
-import re
 from solver._ext import conda_version as _cv
 from solver._ext.conda_version import Version
 from solver._ext.conda_version import VersionParseError
 from solver._ext.conda_version import version_key as _version_key
 from solver._ext.conda_version import version_keys as _version_keys
 from solver.errors import InputError, cut_long_values
+from solver.lazyre import lazy
 
 __all__ = [
     "InvalidVersion",
@@ -170,7 +170,7 @@ def _dnf(node: tuple, whole: str) -> list[list[tuple]]:
     return [[node[2]]]
 
 
-_TOKEN_RE = re.compile(r"\s*([(),|])\s*|([^(),|]+)")
+_TOKEN_RE = lazy(r"\s*([(),|])\s*|([^(),|]+)")
 
 
 # Parentheses nest at most this deep (the parser recurses per level; real specs use one or two).

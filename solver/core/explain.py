@@ -133,6 +133,10 @@ class _Builder:
         elif len(releases) > MAX_VERSIONS:
             count = f" ({len(releases)} versions)"
         if len(releases) > MAX_VERSIONS:
+            # a provider that can say "every version from a to b" says so (uv's ranges)
+            text = self.p.display_range(solvables)
+            if text:
+                return text + count
             releases = releases[: MAX_VERSIONS - 1] + ["…", releases[-1]]
         return sep.join(releases) + count
 
@@ -281,6 +285,11 @@ class _Shortest:
     def __init__(self, provider: Provider, problem: Problem, names):
         self.p = provider
         self.names = set(names)
+        # A lazy provider (PyPI) gives only the dependencies it has in hand: the story uses only
+        # those, since any other would cost a metadata fetch or a build, and a refutation does not
+        # need them (a candidate whose dependencies the search never read was ruled out by a
+        # conflict, an exclusion or a constraint, which need none).
+        self.peek = provider.dependencies_if_known
         self.user = list(problem.requirements)
         self._mset: dict[int, frozenset] = {}
         self._deps: dict[int, tuple] = {}
@@ -307,14 +316,21 @@ class _Shortest:
             m = self._mset[vs] = frozenset(self.p.matching(vs))
         return m
 
+    def known(self, s: int) -> bool:
+        self.deps(s)
+        return self._deps[s] is not None
+
     def deps(self, s: int) -> tuple:
-        d = self._deps.get(s)
-        if d is None:
-            dep = self.p.dependencies(s)
-            d = self._deps[s] = (
-                [vs for vs in dep.requires if self.loaded(vs)],
-                [vs for vs in dep.constrains if self.loaded(vs)],
-            )
+        if s in self._deps:
+            return self._deps[s] or ((), ())
+        dep = self.peek(s)
+        if dep is None:  # not in hand: not told either
+            self._deps[s] = None
+            return ((), ())
+        d = self._deps[s] = (
+            [vs for vs in dep.requires if self.loaded(vs)],
+            [vs for vs in dep.constrains if self.loaded(vs)],
+        )
         return d
 
     def excluded(self, s: int) -> str | None:
@@ -342,17 +358,15 @@ class _Shortest:
             i += 1
             depth = self.freq[vs][0]
             cands = self.usable(vs)
-            if not cands:
-                continue
-            for c in cands:
-                self.deps(c)
-            common_req = set(self._deps[cands[0]][0]).intersection(*(self._deps[c][0] for c in cands[1:]))
-            common_con = set(self._deps[cands[0]][1]).intersection(*(self._deps[c][1] for c in cands[1:]))
-            for r in self._deps[cands[0]][0]:  # keep the provider's order
+            if not cands or not all(self.known(c) for c in cands):
+                continue  # what they share is only known when all were read
+            common_req = set(self.deps(cands[0])[0]).intersection(*(self.deps(c)[0] for c in cands[1:]))
+            common_con = set(self.deps(cands[0])[1]).intersection(*(self.deps(c)[1] for c in cands[1:]))
+            for r in self.deps(cands[0])[0]:  # keep the provider's order
                 if r in common_req and self._force(self.freq, self.freq_by_name, r, depth + 1, cands):
                     self.parent["req", r] = vs
                     queue.append(r)
-            for r in self._deps[cands[0]][1]:
+            for r in self.deps(cands[0])[1]:
                 if r in common_con and self._force(self.fcon, self.fcon_by_name, r, depth + 1, cands):
                     self.parent["con", r] = vs
 
@@ -571,7 +585,7 @@ def explain(provider: Provider, problem: Problem, solver) -> Explanation:
 
 # --------------------------------------------------------------------------------------- render
 def _plural(group: str) -> bool:
-    return " | " in group or group.endswith(" builds)")
+    return " | " in group or group.endswith((" builds)", " versions)"))
 
 
 def _verb(group: str, singular: str, plural: str) -> str:

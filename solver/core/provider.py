@@ -89,3 +89,15 @@ class Provider(Protocol):
         """Just the version (``1.26.4``), to list candidates compactly. The default is
         ``display_version``."""
         return self.display_version(solvable)
+
+    def display_range(self, solvables: Sequence[int]) -> str | None:
+        """The versions of ``solvables`` (one name) as a range (``>=0.126,<=0.165``) when they are
+        every version of the name within it, to tell long groups the way uv's derivations do.
+        The default (None): they are listed instead."""
+        return None
+
+    def dependencies_if_known(self, solvable: int) -> Dependencies | None:
+        """``dependencies(solvable)`` when it is in hand without fetching or building anything,
+        else None; explanations use only these (a lazy provider, PyPI, reads metadata over the
+        network; the default is an eager provider's: always)."""
+        return self.dependencies(solvable)

@@ -25,9 +25,11 @@ def solve(
     *,
     backend: Backend = "native",
     stats: dict | None = None,
+    minimal: bool = False,
 ) -> list[int]:
     """Chosen solvable ids, sorted by (name id, solvable id). ``stats`` (if given) is filled with
-    search counters (native backend)."""
+    search counters (native backend). ``minimal``: an unsat explanation names a minimal set of
+    conflicting requirements (see ``minimal``; for providers whose questions are cheap)."""
     if backend == "native":
         from .._ext.sat import Solver
 
@@ -36,7 +38,7 @@ def solve(
         if stats is not None:
             stats.update(solver.stats())
         if chosen is None:
-            raise _unsolvable(provider, problem, solver)
+            raise _unsolvable(provider, problem, solver, minimal)
     elif backend == "pycosat":
         from .eager import solve_eager
 
@@ -48,7 +50,7 @@ def solve(
             solver = Solver(provider, problem.requirements, problem.constraints)
             if solver.solve() is not None:
                 raise AssertionError("pycosat says unsatisfiable but the native solver found a solution")
-            raise _unsolvable(provider, problem, solver)
+            raise _unsolvable(provider, problem, solver, minimal)
     else:
         raise ValueError(f"unknown solver backend {backend!r}; expected one of {', '.join(BACKENDS)}")
     return _ordered(provider, chosen)
@@ -58,9 +60,13 @@ def _ordered(provider: Provider, chosen: Sequence[int]) -> list[int]:
     return sorted(chosen, key=lambda s: (provider.name_of(s), s))
 
 
-def _unsolvable(provider: Provider, problem: Problem, solver) -> UnsolvableError:
+def _unsolvable(provider: Provider, problem: Problem, solver, minimal: bool = False) -> UnsolvableError:
     from .explain import explain
 
     explanation = explain(provider, problem, solver)
+    if minimal:
+        from .minimal import minimal_explanation
+
+        explanation = minimal_explanation(provider, problem, explanation)
     headline, details = explanation.render_parts()
     return UnsolvableError(headline, explanation, details=details)

@@ -3,7 +3,7 @@ whether a lock still satisfies a manifest's requests."""
 
 from .model import DEFAULT_VERSION, LockedEnvironment, LockedPlatform, LockFile, SolveOptions
 from .read import LockFileError, parse_lock, read_lock
-from .write import dumps_lock, write_lock
+from .write import dumps_lock, write_lock, write_lock_text
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -16,4 +16,5 @@ __all__ = [
     "parse_lock",
     "read_lock",
     "write_lock",
+    "write_lock_text",
 ]

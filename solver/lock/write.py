@@ -254,4 +254,10 @@ def dumps_lock(lock: LockFile, version: int | None = None) -> str:
 def write_lock(lock: LockFile, path, version: int | None = None) -> Path:
     """Write ``lock`` to ``path`` atomically (a temporary file beside it, then ``os.replace``):
     a reader sees either the old lock or the new one, never half of one."""
-    return write_atomic(path, dumps_lock(lock, version).encode("utf-8"), durable=True, keep_mode=True)
+    return write_lock_text(dumps_lock(lock, version), path)
+
+
+def write_lock_text(text: str, path) -> Path:
+    """Write the text ``dumps_lock`` gave, as ``write_lock`` does (for a caller that already has
+    the text, e.g. to compare it with the file: the lock is then serialised once)."""
+    return write_atomic(path, text.encode("utf-8"), durable=True, keep_mode=True)

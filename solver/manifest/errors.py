@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError, cut_long_values
+from ..lazyre import lazy
 from ..redact import mask_credentials
 
 # Messages and inspect output show that credentials were there, never what they are.
 
 # Control characters (TOML 1.1's "\e", "\x1b") would print invisibly or drive the terminal: a
 # message shows them escaped, as they would be written in the manifest.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = lazy(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def printable(text: str) -> str:

@@ -179,7 +179,7 @@ def collect(manifest, environments=None, platforms=None) -> dict:
                     "extra_index_urls": opts.extra_index_urls,
                     "find_links": [link.url or link.path for link in opts.find_links],
                     "index_strategy": opts.index_strategy or "first-index",
-                    "prerelease_mode": opts.prerelease_mode or "if-necessary",
+                    "prerelease_mode": opts.prerelease_mode or "if-necessary-or-explicit",
                     "no_build_isolation": opts.no_build_isolation,
                     "no_build": opts.no_build,
                     "no_binary": opts.no_binary,

@@ -17,6 +17,7 @@ from pathlib import Path
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
 from ..errors import InputError
+from ..lazyre import lazy
 from ..pypi.model import PyPIRequirement
 from ..redact import mask_credentials
 from .errors import ManifestError, did_you_mean, format_key, printable
@@ -152,10 +153,10 @@ PYPI_OPTION_KEYS = (
 )
 
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-_CONDA_VERSION_CHARS = re.compile(r"^[A-Za-z0-9_.*+!<>=~|,()\-^$ @]+$")
-_PYPI_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_SYSREQ_VERSION = re.compile(r"^[0-9]+(\.[0-9A-Za-z]+)*$")
-_ENV_NAME = re.compile(r"^[a-z0-9_-]+$")
+_CONDA_VERSION_CHARS = lazy(r"^[A-Za-z0-9_.*+!<>=~|,()\-^$ @]+$")
+_PYPI_NAME = lazy(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_SYSREQ_VERSION = lazy(r"^[0-9]+(\.[0-9A-Za-z]+)*$")
+_ENV_NAME = lazy(r"^[a-z0-9_-]+$")
 _OP_SPACE = re.compile(r"(==|!=|>=|<=|~=|>|<|=)\s+")
 _LIST_SPACE = re.compile(r"\s*([,|])\s*")
 
@@ -425,7 +426,7 @@ def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) 
     return Project(**kw), feature_keys
 
 
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_GLOB_CHARS = lazy(r"[*?\[]")
 MEMBER_MANIFESTS = ("pixi.toml", "pyproject.toml")
 
 

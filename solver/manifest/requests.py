@@ -31,6 +31,7 @@ from pathlib import Path
 import msgspec
 
 from ..conda.model import CondaRequest, VirtualPackage
+from ..lazyre import lazy
 from ..pypi.model import PyPIIndex, PyPIRequest, PyPIRequirement
 from .errors import ManifestError, did_you_mean, format_key
 from .model import (
@@ -265,7 +266,7 @@ def _overlay(feature: Feature, platform: str, attr: str) -> dict:
     return out
 
 
-_SIMPLE_VERSION = re.compile(r"^[A-Za-z0-9_.*+!<>=~,\-]+$")
+_SIMPLE_VERSION = lazy(r"^[A-Za-z0-9_.*+!<>=~,\-]+$")
 
 
 def _is_bare(spec: str) -> bool:
@@ -500,7 +501,7 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
         indexes=pypi_indexes(manifest, options, requirements),
         find_links=_find_links(options),
         index_strategy=options.index_strategy or "first-index",
-        prerelease_mode=options.prerelease_mode or "if-necessary",
+        prerelease_mode=options.prerelease_mode or "if-necessary-or-explicit",
         no_build_isolation=options.no_build_isolation if options.no_build_isolation else False,
         no_build=nb is True,
         exclude_newer=manifest.project.exclude_newer,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -17,9 +18,8 @@ from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
+from packaging.tags import parse_tag
 from packaging.version import InvalidVersion, Version
 
 from ..errors import NetworkError
@@ -57,14 +57,66 @@ class DistFile(msgspec.Struct, kw_only=True):
         return self.tags is not None
 
 
+# A page of a popular project lists thousands of files sharing a few hundred versions and a few
+# dozen tag sets: each distinct text is parsed once (and equal tag sets are one object, which
+# lets the candidate policy rank them once too).
+@lru_cache(maxsize=65536)
+def _version(text: str) -> Version:
+    return Version(text)
+
+
+@lru_cache(maxsize=8192)
+def _wheel_tags(text: str) -> frozenset:
+    return frozenset(parse_tag(text))
+
+
+@lru_cache(maxsize=8192)
+def _wheel_name(text: str) -> str:
+    if not _WHEEL_NAME.fullmatch(text):
+        raise InvalidWheelFilename(text)
+    return canonicalize_name(text)
+
+
+_WHEEL_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?")
+_BUILD_TAG = re.compile(r"(\d+)(.*)")
+
+
+def _parse_wheel_filename(filename: str):
+    """packaging's ``parse_wheel_filename`` with each distinct part parsed once."""
+    parts = filename[:-4].split("-")
+    if len(parts) not in (5, 6):
+        raise InvalidWheelFilename(filename)
+    build = ()
+    if len(parts) == 6:
+        m = _BUILD_TAG.fullmatch(parts[2])
+        if m is None:
+            raise InvalidWheelFilename(filename)
+        build = (int(m.group(1)), m.group(2))
+    return _wheel_name(parts[0]), _version(parts[1]), build, _wheel_tags("-".join(parts[-3:]))
+
+
+def _parse_sdist_filename(filename: str):
+    """packaging's ``parse_sdist_filename`` with each distinct part parsed once."""
+    stem = filename[:-7] if filename.endswith(".tar.gz") else filename[:-4]
+    name, sep, version = stem.rpartition("-")
+    if not sep:
+        raise InvalidSdistFilename(filename)
+    return _canonical(name), _version(version)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(name: str) -> str:
+    return canonicalize_name(name)
+
+
 def parse_filename(filename: str):
     """(name, version, tags-or-None, build) for a wheel or sdist file name; None when neither."""
     try:
         if filename.endswith(".whl"):
-            name, version, build, tags = parse_wheel_filename(filename)
-            return name, version, frozenset(tags), build
+            name, version, build, tags = _parse_wheel_filename(filename)
+            return name, version, tags, build
         if filename.endswith((".tar.gz", ".zip")):
-            name, version = parse_sdist_filename(filename)
+            name, version = _parse_sdist_filename(filename)
             return name, version, None, ()
         if filename.endswith((".tar.bz2", ".tgz")):
             stem = filename.rsplit(".", 2 if filename.endswith(".tar.bz2") else 1)[0]
@@ -132,6 +184,13 @@ def _anchors(text: str) -> tuple[list[dict[str, str | None]], str | None]:
     if m:
         base = _attributes(m.group(1)).get("href")
     return [_attributes(m.group(1)) for m in _ANCHOR.finditer(text)], base
+
+
+def _plain_host(url: str) -> bool:
+    """An absolute http(s) URL whose host part has no port, brackets or user info: nothing in it
+    can fail to parse, so it needs no ``_join`` (pages list thousands of such links)."""
+    netloc = url.split("/", 3)[2] if url.count("/") >= 2 else ""
+    return bool(netloc) and not any(c in netloc for c in ":[]@")
 
 
 def _join(base: str, href: str) -> str | None:
@@ -212,8 +271,13 @@ def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = N
     return out
 
 
-def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = None) -> list[DistFile]:
-    """PEP 691 JSON project page."""
+def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = None,
+                    wheel_fits=None) -> list[DistFile]:
+    """PEP 691 JSON project page. ``wheel_fits(tags)``, when given, says whether a wheel can serve
+    the target: those that cannot are left out (a popular project lists thousands, of which a
+    target can use one or two per version), except one per version, which keeps the version
+    known, its reason ("no wheel for ...") told, and its metadata readable without building the
+    sdist."""
     import orjson
 
     try:
@@ -229,7 +293,9 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
     files = data.get("files", [])
     if not isinstance(files, list):
         raise malformed("`files` must be an array")
-    out = []
+    kept: list[tuple[dict, str, str, tuple]] = []
+    stand_ins: dict = {}  # version -> one unfit wheel (keeps the version known, its metadata readable)
+    served: set = set()  # versions with a file the target may use
     for i, entry in enumerate(files):
         if not isinstance(entry, dict):
             raise malformed(f"files[{i}] must be an object")
@@ -244,25 +310,35 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
             raise malformed(f"files[{i}] ({filename}): `hashes` must be an object of strings")
         if not isinstance(entry.get("requires-python") or "", str):
             raise malformed(f"files[{i}] ({filename}): `requires-python` must be a string")
-        joined = _join(page_url, href)
-        if joined is None:
-            continue  # not a URL (a broken IPv6 host, a bad port): this file cannot be fetched
-        url, frag_hashes = _split_fragment(joined)
-        hashes = dict(raw_hashes) or frag_hashes
+        parsed = parse_filename(filename)
+        if parsed is None or (want is not None and parsed[0] != want):
+            continue
+        if wheel_fits is not None and parsed[2] is not None and not wheel_fits(parsed[2]):
+            stand_ins.setdefault(parsed[1], (entry, filename, href, parsed))
+            continue
+        served.add(parsed[1])
+        kept.append((entry, filename, href, parsed))
+    kept += stand_ins.values()
+    out = []
+    for entry, filename, href, (name, version, tags, build) in kept:
+        if not href.startswith(("https://", "http://")) or not _plain_host(href):
+            href = _join(page_url, href)
+            if href is None:
+                continue  # not a URL (a broken IPv6 host, a bad port): this file cannot be fetched
+        url, frag_hashes = _split_fragment(href) if "#" in href else (href, {})
         yanked = entry.get("yanked", False)
-        yanked = (yanked if isinstance(yanked, str) else "") if yanked else None
         meta = entry.get("core-metadata", entry.get("data-dist-info-metadata", entry.get("dist-info-metadata")))
-        f = _make_file(
-            filename, strip_credentials(url), index, want,
-            hashes=hashes,
+        size = entry.get("size")
+        out.append(DistFile(
+            filename=filename, url=strip_credentials(url) if "@" in url else url, name=name, version=version,
+            index=index, tags=tags, build=build,
+            hashes=dict(entry.get("hashes") or {}) or frag_hashes,
             requires_python=entry.get("requires-python") or None,
-            yanked=yanked,
+            yanked=(yanked if isinstance(yanked, str) else "") if yanked else None,
             metadata=_metadata_flag(meta),
-            size=entry.get("size") if isinstance(entry.get("size"), int) and not isinstance(entry.get("size"), bool) else None,
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
             upload_time=_parse_time(entry.get("upload-time")),
-        )
-        if f is not None:
-            out.append(f)
+        ))
     return out
 
 
@@ -292,9 +368,10 @@ def file_url_path(url: str) -> Path:
     return Path(path)
 
 
-def fetch_project(http, source: IndexSource, name: str) -> list[DistFile] | None:
+def fetch_project(http, source: IndexSource, name: str, wheel_fits=None) -> list[DistFile] | None:
     """The files of ``name`` on a simple index; None when the index does not have the name (a 404,
-    or no page in a local index), [] when it has a page without files."""
+    or no page in a local index), [] when it has a page without files. ``wheel_fits``: see
+    :func:`parse_json_page`."""
     from ..http import NotFoundError
 
     url = project_url(source.url, name)
@@ -321,7 +398,7 @@ def fetch_project(http, source: IndexSource, name: str) -> list[DistFile] | None
                 f"index {source.name or source.display} failed for package {name!r}: {exc}"
             ) from None
         try:
-            return _parse_project_page(resp, source, name)
+            return _parse_project_page(resp, source, name, wheel_fits)
         except NetworkError:
             # a page that does not parse is not kept: asked again now if it came from the
             # cache, and never served from the cache to a later run
@@ -332,11 +409,11 @@ def fetch_project(http, source: IndexSource, name: str) -> list[DistFile] | None
     raise AssertionError("unreachable")  # the second attempt returns or raises
 
 
-def _parse_project_page(resp, source: IndexSource, name: str) -> list[DistFile]:
+def _parse_project_page(resp, source: IndexSource, name: str, wheel_fits=None) -> list[DistFile]:
     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
     body = resp.body
     if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{"):
-        return parse_json_page(body, resp.url, source.display, canonicalize_name(name))
+        return parse_json_page(body, resp.url, source.display, canonicalize_name(name), wheel_fits)
     return parse_html_page(body, resp.url, source.display, canonicalize_name(name))
 
 

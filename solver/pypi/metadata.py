@@ -5,6 +5,7 @@ backend (``prepare_metadata_for_build_wheel`` in a subprocess)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import struct
@@ -31,8 +32,9 @@ class MetadataError(InputError):
     """Metadata could not be read or prepared; names the package and where from."""
 
 
-class HashMismatchError(InputError):
-    """A downloaded distribution file is not the one the index vouches for."""
+class HashMismatchError(MetadataError):
+    """A downloaded distribution file is not the one the index vouches for (its candidate is
+    unusable, as one whose metadata cannot be read)."""
 
 
 # METADATA is a few KB (a long description: a few MB); a zip member that inflates past this is a
@@ -54,8 +56,8 @@ def verify_hashes(data: bytes, hashes: dict[str, str], what: str, source: str) -
             continue
         actual = hashlib.new(algo, data).hexdigest()
         if actual != expected.strip().lower():
-            raise HashMismatchError(f"{what} from {source}: its {algo} is {actual}, but the index "
-                                    f"gives {expected}; the file was not used")
+            raise HashMismatchError(f"{what} from {source}: hash mismatch: its {algo} is {actual}, but "
+                                    f"the index gives {expected}; the file was not used")
 
 
 def parse_metadata(data: bytes | str, origin: str = "") -> CoreMetadata:
@@ -170,29 +172,34 @@ _TAIL = 64 * 1024
 
 
 def metadata_from_wheel_range(http, url: str, filename: str, hashes: dict[str, str] | None = None) -> CoreMetadata | None:
-    """METADATA of a remote wheel via range requests: the tail (central directory), then the
-    METADATA member. None when the central directory cannot be used (the caller then fetches
-    the whole file). A server that ignores ranges sends the whole file: it is checked against
-    the index's ``hashes`` like any download."""
+    """METADATA of a remote wheel via range requests, reading only what is needed: the tail (end
+    of central directory, zip64 records, usually the whole directory), the rest of the central
+    directory when it starts before the tail (wheels of thousands of files), then the METADATA
+    member. None when the central directory cannot be used (the caller then fetches it all). A
+    server that ignores ranges sends the whole file: it is checked against the index's ``hashes``
+    like any download."""
     tail = http.get_range(url, -_TAIL)
     if tail.status != 206:
         # The server sent the whole file: use it rather than asking again.
         return metadata_from_wheel_bytes(_checked(tail.body, url, filename, hashes), filename)
     data = tail.body
     total = _total_size(tail.headers, len(data))
+    tail_start = total - len(data)
     eocd = data.rfind(_EOCD_SIG)
     if eocd < 0 or len(data) - eocd < 22:
-        return None
-    (_sig, _d, _cd, _n1, count, cd_size, cd_offset, _clen) = struct.unpack("<4sHHHHIIH", data[eocd:eocd + 22])
-    tail_start = total - len(data)
-    if cd_offset == 0xFFFFFFFF or cd_offset < tail_start:
-        return None  # zip64 or a directory beyond the tail: take the simple path
-    cd = data[cd_offset - tail_start: cd_offset - tail_start + cd_size]
+        raise MetadataError(f"{filename}: not a zip file (no end of central directory)")
+    (_sig, _d, _cd, _n1, _count, cd_size, cd_offset, _clen) = struct.unpack("<4sHHHHIIH", data[eocd:eocd + 22])
+    if 0xFFFFFFFF in (cd_size, cd_offset):
+        cd_size, cd_offset = _zip64_directory(http, url, data, eocd, tail_start, filename)
+    if cd_offset >= tail_start:
+        cd = data[cd_offset - tail_start: cd_offset - tail_start + cd_size]
+    else:  # the directory starts before the tail: ask for the part we lack only
+        head = http.get_range(url, cd_offset, tail_start - 1)
+        if head.status != 206:
+            return metadata_from_wheel_bytes(_checked(head.body, url, filename, hashes), filename)
+        cd = (head.body + data)[:cd_size]
     entries = _central_directory(cd)
-    try:
-        member = _metadata_member(list(entries), filename)
-    except MetadataError:
-        raise
+    member = _metadata_member(list(entries), filename)
     method, csize, _usize, local_offset, flags = entries[member]
     if flags & 1:
         raise MetadataError(f"cannot read METADATA from wheel {filename}: the member is encrypted")
@@ -218,12 +225,33 @@ def metadata_from_wheel_range(http, url: str, filename: str, hashes: dict[str, s
             inflater = zlib.decompressobj(-15)
             content = inflater.decompress(raw, MAX_METADATA_BYTES + 1)
         except zlib.error as exc:
-            raise MetadataError(f"cannot read METADATA from wheel {filename}: corrupt deflate data ({exc})") from None
+            raise MetadataError(f"{filename}: cannot inflate {member}: {exc}") from None
     else:
         return None
     if len(content) > MAX_METADATA_BYTES:
         raise MetadataError(f"wheel {filename}: METADATA inflates past {MAX_METADATA_BYTES >> 20} MiB")
     return parse_metadata(content, filename)
+
+
+_ZIP64_LOCATOR_SIG = b"PK\x06\x07"
+_ZIP64_EOCD_SIG = b"PK\x06\x06"
+
+
+def _zip64_directory(http, url: str, data: bytes, eocd: int, tail_start: int, filename: str) -> tuple[int, int]:
+    """(size, offset) of the central directory of a zip64 archive, from the zip64 end of central
+    directory record the locator before the classic record points at."""
+    loc = eocd - 20
+    if loc < 0 or data[loc:loc + 4] != _ZIP64_LOCATOR_SIG:
+        raise MetadataError(f"{filename}: zip64 archive without a zip64 locator")
+    (record_offset,) = struct.unpack("<Q", data[loc + 8:loc + 16])
+    if record_offset >= tail_start:
+        record = data[record_offset - tail_start: record_offset - tail_start + 56]
+    else:
+        record = http.get_range(url, record_offset, record_offset + 55).body[:56]
+    if record[:4] != _ZIP64_EOCD_SIG or len(record) < 56:
+        raise MetadataError(f"{filename}: malformed zip64 end of central directory")
+    cd_size, cd_offset = struct.unpack("<QQ", record[40:56])
+    return cd_size, cd_offset
 
 
 def _total_size(headers: dict[str, str], fallback: int) -> int:
@@ -248,9 +276,28 @@ def _central_directory(cd: bytes) -> dict[str, tuple[int, int, int, int, int]]:
             struct.unpack("<I", cd[pos + 42:pos + 46])[0],
         )
         name = cd[pos + 46:pos + 46 + nlen].decode("utf-8", errors="replace")
+        if 0xFFFFFFFF in (csize, usize, offset):  # zip64: the real values are in an extra field
+            csize, usize, offset = _zip64_sizes(cd[pos + 46 + nlen:pos + 46 + nlen + elen], csize, usize, offset)
         out[name] = (method, csize, usize, offset, flags)
         pos += 46 + nlen + elen + clen
     return out
+
+
+def _zip64_sizes(extra: bytes, csize: int, usize: int, offset: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, size = struct.unpack("<HH", extra[pos:pos + 4])
+        if tag == 1:  # values present in this order, only for the fields that overflowed
+            body, k = extra[pos + 4:pos + 4 + size], 0
+            if usize == 0xFFFFFFFF:
+                (usize,), k = struct.unpack("<Q", body[k:k + 8]), k + 8
+            if csize == 0xFFFFFFFF:
+                (csize,), k = struct.unpack("<Q", body[k:k + 8]), k + 8
+            if offset == 0xFFFFFFFF:
+                (offset,), k = struct.unpack("<Q", body[k:k + 8]), k + 8
+            break
+        pos += 4 + size
+    return csize, usize, offset
 
 
 # -- sdists and source trees --------------------------------------------------------------------
@@ -368,35 +415,6 @@ def _with_extra_marker(dep: str, extra: str) -> str:
     return f"{req}; {marker}"
 
 
-# The hook runner, run by the build Python (the solver's own, or a build venv's) in the source tree.
-# Arguments: backend (``module:object``), backend-path entries as JSON, the mode
-# (``requires`` | ``metadata``), an output directory and the file the result goes to (JSON: a
-# backend may print whatever it likes to stdout).
-_HOOK = r"""
-import importlib, json, os, sys
-backend_name, backend_path, mode, outdir, result_file = sys.argv[1:6]
-# PEP 517: the source tree is not importable unless backend-path says so (then it comes first)
-here = os.getcwd()
-sys.path[:] = [p for p in sys.path if p not in ("", ".", here)]
-sys.path[0:0] = [os.path.join(here, p) for p in json.loads(backend_path)]
-mod, _, obj = backend_name.partition(":")
-backend = importlib.import_module(mod)
-for part in filter(None, obj.split(".")):
-    backend = getattr(backend, part)
-if mode == "requires":
-    hook = getattr(backend, "get_requires_for_build_wheel", None)
-    result = {"requires": list(hook({})) if hook is not None else []}
-else:
-    hook = getattr(backend, "prepare_metadata_for_build_wheel", None)
-    if hook is not None:
-        result = {"dist_info": hook(outdir, {})}
-    else:  # optional in PEP 517: build the wheel and read its METADATA
-        result = {"wheel": backend.build_wheel(outdir, {})}
-with open(result_file, "w", encoding="utf-8") as fh:
-    json.dump(result, fh)
-"""
-
-
 class BuildSystem(msgspec.Struct, frozen=True, kw_only=True):
     """``[build-system]`` of a source tree, with PEP 517/518's defaults for what is missing."""
 
@@ -433,56 +451,94 @@ def read_build_system(tree: Path) -> BuildSystem:
     return BuildSystem(backend=backend.strip(), requires=requires, backend_path=backend_path)
 
 
+def build_python(target_version: str | None) -> tuple[str, str, bool]:
+    """The interpreter builds run with: (executable, its version, whether it matches the target's
+    major.minor). The target environment's own Python is not installed when we solve, so: ours
+    when it matches, else a ``pythonX.Y`` on PATH that really is X.Y, else ours."""
+    return _build_python(".".join((target_version or "").split(".")[:2]))
+
+
+@functools.lru_cache(maxsize=None)
+def _build_python(want: str) -> tuple[str, str, bool]:
+    import platform
+    import shutil
+    import subprocess
+
+    ours = platform.python_version()
+    if not want or ours.startswith(want + ".") or ours == want:
+        return sys.executable, ours, True
+    exe = shutil.which(f"python{want}")
+    if exe:
+        try:
+            proc = subprocess.run([exe, "-c", "import platform; print(platform.python_version())"],
+                                  capture_output=True, text=True, timeout=30)
+            version = proc.stdout.strip()
+            if proc.returncode == 0 and version.startswith(want + "."):
+                return exe, version, True
+        except (OSError, subprocess.TimeoutExpired):
+            pass  # a shim without that version behind it: use ours
+    return sys.executable, ours, False
+
+
 def prepare_metadata(tree: Path, package: str, *, isolated: bool, pip_args: list[str], timeout: float = 600,
-                     pip_env: dict[str, str] | None = None) -> CoreMetadata:
-    """Asks the package's PEP 517 backend for its metadata in a subprocess:
-    ``prepare_metadata_for_build_wheel``, else (the hook is optional) ``build_wheel`` into a
-    temporary directory and the wheel's METADATA. With build isolation the backend runs in a
-    temporary venv created without pip; pip is only bootstrapped (from the standard library's
-    bundled copy) when there are build requirements to install, from the ``pip_args`` sources
-    with ``pip_env`` (default: ours) as its whole environment. Without isolation the backend must already be
-    importable by the solver's own Python."""
-    import json
+                     pip_env: dict[str, str] | None = None, python_version: str | None = None) -> CoreMetadata:
+    """Asks the package's PEP 517 backend for its metadata in a subprocess (``pyproject_hooks``):
+    ``prepare_metadata_for_build_wheel``, else (the hook is optional) ``build_wheel`` and the
+    wheel's METADATA. The build runs with :func:`build_python` for the target's
+    ``python_version`` (a failure names that Python when it is not the target's). With build
+    isolation the backend runs in a temporary venv created without pip; pip is only bootstrapped
+    (from the standard library's bundled copy) when there are build requirements to install,
+    from the ``pip_args`` sources with ``pip_env`` (default: ours) as its whole environment.
+    Without isolation the backend must already be importable by the solver's own Python."""
     import tempfile
 
     static = static_pyproject_metadata(tree)
     if static is not None:
         return static
     build = read_build_system(tree)
-    backend, backend_path = build.backend, json.dumps(build.backend_path)
+    backend = build.backend
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXI_PYPI_")}
+    python, version, matches = build_python(python_version) if isolated else (
+        sys.executable, sys.version.split()[0], True)
+    if not matches:
+        want = ".".join(python_version.split(".")[:2])
+        package = f"{package} (built with Python {version} at {python}: no Python {want} found on PATH)"
     with tempfile.TemporaryDirectory(prefix="solver-meta-") as tmp:
-        result_file = str(Path(tmp) / "result.json")
-
-        def hook(python: str, mode: str, outdir: str, what: str) -> dict:
-            _run([python, "-c", _HOOK, backend, backend_path, mode, outdir, result_file], package, what,
-                 timeout, env, cwd=tree)
-            try:
-                return json.loads(Path(result_file).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise MetadataError(f"cannot prepare metadata of {package}: {what} gave no result ({exc})") from None
-
-        python = sys.executable
         if isolated:
             venv = Path(tmp) / "venv"
-            _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], package, "creating the build venv",
-                 timeout)
+            _run([python, "-m", "venv", "--without-pip", str(venv)], package, "creating the build venv", timeout)
             python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
             installer = _PipInstaller(python, package, pip_args, env if pip_env is None else pip_env, timeout)
             installer.install(build.requires)
-            # PEP 517: the backend may need more to build a wheel (setuptools asks for ``wheel``)
-            installer.install(hook(python, "requires", "", f"asking {backend} for its wheel build requirements")
-                              ["requires"])
-        out = Path(tmp) / "out"
-        out.mkdir()
-        result = hook(python, "metadata", str(out), f"running {backend}")
+        hooks = _hook_caller(tree, build, python, package, env, timeout)
+        what = f"running {backend}"
         try:
-            if "dist_info" in result:
-                return parse_metadata((out / result["dist_info"] / "METADATA").read_bytes(), package)
-            return metadata_from_wheel_bytes((out / result["wheel"]).read_bytes(), result["wheel"])
-        except (OSError, TypeError) as exc:
-            raise MetadataError(f"cannot prepare metadata of {package}: {backend} produced no metadata: {exc}") \
+            if isolated:
+                # PEP 517: the backend may need more to build a wheel (setuptools asks for ``wheel``)
+                what = f"asking {backend} for its wheel build requirements"
+                installer.install(list(hooks.get_requires_for_build_wheel({})))
+                what = f"running {backend}"
+            out = Path(tmp) / "out"
+            out.mkdir()
+            dist_info = hooks.prepare_metadata_for_build_wheel(str(out), {})
+            return parse_metadata((out / dist_info / "METADATA").read_bytes(), package)
+        except MetadataError:
+            raise
+        except Exception as exc:  # pyproject_hooks' BackendUnavailable, HookMissing, ...
+            detail = getattr(exc, "message", None) or getattr(exc, "traceback", None) or str(exc) or type(exc).__name__
+            lines = str(detail).strip().splitlines()[-8:]
+            raise MetadataError(f"cannot prepare metadata of {package}: {what} failed:\n  " + "\n  ".join(lines)) \
                 from None
+
+
+def _hook_caller(tree: Path, build: "BuildSystem", python: str, package: str, env: dict[str, str], timeout: float):
+    from pyproject_hooks import BuildBackendHookCaller
+
+    def runner(cmd, cwd=None, extra_environ=None):
+        _run(cmd, package, f"running {build.backend}", timeout, {**env, **(extra_environ or {})}, cwd=cwd)
+
+    return BuildBackendHookCaller(str(tree), build.backend, backend_path=build.backend_path or None,
+                                  runner=runner, python_executable=python)
 
 
 class _PipInstaller:

@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import stat
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -79,14 +78,16 @@ def deny_write(monkeypatch, folder: Path) -> None:
     """Makes ``folder`` unwritable: by permissions, and for root by refusing temporary files there."""
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
     if os.geteuid() == 0:
-        real = tempfile.mkstemp
+        import solver.atomic
 
-        def mkstemp(*a, dir=None, **kw):
-            if dir is not None and Path(dir).resolve() == folder.resolve():
+        real = solver.atomic._create_temp
+
+        def create_temp(parent, prefix, suffix):
+            if Path(parent).resolve() == folder.resolve():
                 raise PermissionError(13, "Permission denied", str(folder))
-            return real(*a, dir=dir, **kw)
+            return real(parent, prefix, suffix)
 
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(solver.atomic, "_create_temp", create_temp)
 
 
 # -- manifests ------------------------------------------------------------------------------------
@@ -489,6 +490,7 @@ def test_find_links_path_that_does_not_exist(demo, capsys):
 
 @pytest.mark.parametrize("content", [b"not a zip at all", b"PK\x03\x04truncated"], ids=["text", "truncated-zip"])
 def test_wheel_that_is_not_a_zip(demo, capsys, content):
+    (demo / "wheels" / "tinyreq-1.0.0-py3-none-any.whl").unlink()  # nothing else to fall back on
     wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
     wheel.write_bytes(content)
     err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
@@ -501,6 +503,7 @@ def test_wheel_that_is_not_a_zip(demo, capsys, content):
     ids=["specifier", "marker"],
 )
 def test_wheel_metadata_with_a_broken_requires_dist(demo, capsys, line, shown):
+    (demo / "wheels" / "tinyreq-1.0.0-py3-none-any.whl").unlink()  # nothing else to fall back on
     wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
     rewrite_metadata(wheel, lambda data: data.replace(b"Requires-Python", line + b"\nRequires-Python"))
     err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
@@ -508,10 +511,24 @@ def test_wheel_metadata_with_a_broken_requires_dist(demo, capsys, line, shown):
 
 
 def test_wheel_metadata_without_name(demo, capsys):
+    (demo / "wheels" / "tinyreq-1.0.0-py3-none-any.whl").unlink()  # nothing else to fall back on
     wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
     rewrite_metadata(wheel, lambda data: b"Metadata-Version: 2.1\n")
     err = fails(capsys, ["solve", str(demo), "-q", "-p", "linux-64"])
     assert "tinyreq-1.1.0-py3-none-any.whl" in err and "Name" in err
+
+
+@pytest.mark.parametrize("edit", [lambda data: b"not a zip at all", None], ids=["not-a-zip", "no-name"])
+def test_broken_newest_version_is_passed_over_for_an_older_one(demo, capsys, edit):
+    # as uv: a version whose file gives no metadata is unusable, not the end of the solve
+    wheel = demo / "wheels" / "tinyreq-1.1.0-py3-none-any.whl"
+    if edit is None:
+        rewrite_metadata(wheel, lambda data: b"Metadata-Version: 2.1\n")
+    else:
+        wheel.write_bytes(edit(b""))
+    assert main(["solve", str(demo), "-q", "-p", "linux-64"]) == 0, capsys.readouterr().err
+    lock = (demo / "pixi.lock").read_text()
+    assert "tinyreq-1.0.0-py3-none-any.whl" in lock and "tinyreq-1.1.0" not in lock
 
 
 # -- command-line usage ---------------------------------------------------------------------------

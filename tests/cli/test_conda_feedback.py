@@ -14,7 +14,7 @@ import pytest
 
 from solver.cli import main
 from solver.lock import read_lock
-from solver.pypi.testing import Dist, build_index
+from support.pypi_index import Dist, build_index
 
 PLATFORM = "linux-64"
 

@@ -150,3 +150,27 @@ def test_columns_variable_overrides_the_terminal(monkeypatch):
     p = Progress(stream=tty)
     p("start", UNIT)
     assert tty.text == "[0/1] solving default..."  # 24 characters: the 25th column stays empty
+
+
+def test_a_sharded_channel_lists_its_index_with_v_and_its_shards_with_vv(tmp_path, serve_dir, capsys, monkeypatch):
+    from support.shard_channel import write_sharded_channel
+
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    write_sharded_channel(DEMO / "channels" / "demo", tmp_path / "srv" / "demo", ["linux-64", "noarch"], keep_json=False)
+    server = serve_dir(tmp_path / "srv")
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pixi.toml").write_text(
+        f'[workspace]\nname = "s"\nchannels = ["{server.url}/demo"]\nplatforms = ["linux-64"]\n\n'
+        '[dependencies]\npython = ">=3.11"\n'
+    )
+    assert main(["solve", str(proj), "-v", "--lock-file", str(tmp_path / "v.lock")]) == 0
+    err = capsys.readouterr().err
+    assert f"fetched {server.url}/demo/linux-64/repodata_shards.msgpack.zst" in err
+    assert "/shards/" not in err  # one line per shard only with -vv
+    assert f"{server.url}/demo/linux-64/python-" in (tmp_path / "v.lock").read_text()
+
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache2"))
+    assert main(["solve", str(proj), "-vv", "--lock-file", str(tmp_path / "vv.lock")]) == 0
+    err = capsys.readouterr().err
+    assert f"fetched {server.url}/demo/linux-64/shards/" in err

@@ -54,6 +54,13 @@ def test_replay_prints_the_solution(tmp_path, monkeypatch, capsys, backend):
     assert "secret" not in out + err and f"replayed {snap}" in err and backend in err
 
 
+def test_replay_with_the_conda_objective(tmp_path, monkeypatch, capsys):
+    snap = _snapshot_of_a_solve(tmp_path, monkeypatch, ["app <2"])
+    assert main(["replay", str(snap), "--objective", "conda"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[:2] for line in out.splitlines()] == [["app", "1.0"], ["lib", "2.1"]]
+
+
 def test_replay_json(tmp_path, monkeypatch, capsys):
     snap = _snapshot_of_a_solve(tmp_path, monkeypatch, ["app <2"])
     assert main(["replay", str(snap), "--json"]) == 0

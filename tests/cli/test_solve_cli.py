@@ -89,7 +89,7 @@ def test_solve_writes_every_environment_and_platform(project, capsys):
 def test_machine_pip_sources_do_not_reach_a_manifest_with_its_own_index(project, tmp_path, monkeypatch):
     # as on the build machines: PIP_FIND_LINKS and a pip.conf extra-index-url, both offering a
     # newer tinyreq; the manifest names its own index-url, so neither may change the lock
-    from solver.pypi.testing import Dist, build_find_links, build_index
+    from support.pypi_index import Dist, build_find_links, build_index
 
     links = build_find_links(tmp_path / "machine-wheels", [Dist(name="tinyreq", version="9.0")])
     build_index(tmp_path / "machine-index", [Dist(name="tinyreq", version="8.0")])

@@ -129,6 +129,41 @@ def test_conda_only_lock_check_does_not_need_packaging(tmp_path):
     assert _loaded(modules, HEAVY + ["packaging", "solver.pypi.conda_map", "solver.pypi.tags"]) == []
 
 
+# A fresh solve of a project over local channels reads the manifest, the repodata and writes the
+# lock: none of these is needed for it (the transport, the temporary-file machinery, OpenSSL hashing,
+# the compression modules ``tempfile``/``shutil`` bring, the PyPI stage).
+LOCAL_SOLVE_NEEDS_NONE_OF = [
+    "solver.http",
+    "http.client",
+    "ssl",
+    "tempfile",
+    "shutil",
+    "random",
+    "bz2",
+    "lzma",
+    "hashlib",
+    "packaging",
+    "solver.pypi.resolve",
+    "solver.pypi.index",
+    "yaml",
+    "numpy",
+]
+
+
+def test_fresh_local_conda_solve_loads_no_transport_nor_compression(tmp_path):
+    root = tmp_path / "conda-only"
+    root.mkdir()
+    channel = (DEMO / "channels" / "demo").as_uri()
+    (root / "pixi.toml").write_text(
+        f'[workspace]\nname = "c"\nchannels = ["{channel}"]\nplatforms = ["linux-64"]\n\n'
+        '[dependencies]\npython = ">=3.11"\nnumlite = ">=1.26"\n'
+    )
+    code, modules, _ = _run(["solve", str(root), "-q"], tmp_path)
+    assert code == 0 and (root / "pixi.lock").is_file()
+    assert "solver.conda.solve" in modules and "solver.lock.write" in modules  # it did solve and write
+    assert _loaded(modules, LOCAL_SOLVE_NEEDS_NONE_OF) == []
+
+
 def test_a_solve_that_never_touches_the_network_loads_no_transport(demo, tmp_path):
     # local channels and wheels: the HTTP client is built, but TLS, http.client and the
     # credential stores are imported only by a request that goes out

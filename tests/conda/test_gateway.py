@@ -133,7 +133,9 @@ def test_http_channel_prefers_zst_and_revalidates_on_the_second_run(tmp_path, se
 
     client = RecordingClient(cache)
     gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=cache, http=client)
-    assert gets(server) == ["/chan/linux-64/repodata.json.zst", "/chan/noarch/repodata.json.zst"]
+    # first the CEP-16 shard index (this channel has none: 404), then the .zst
+    assert gets(server) == ["/chan/linux-64/repodata.json.zst", "/chan/linux-64/repodata_shards.msgpack.zst",
+                            "/chan/noarch/repodata.json.zst", "/chan/noarch/repodata_shards.msgpack.zst"]
     (ci, numpy), = gw.records("numpy")
     assert numpy.url == f"{server.url}/chan/linux-64/numpy-2.0-0.conda"
     assert numpy.channel == f"{server.url}/chan"

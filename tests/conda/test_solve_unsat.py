@@ -127,3 +127,38 @@ def test_record_with_unreadable_dependencies_is_named_with_the_reason(tmp_path):
     msg = unsat_message(request(chans, ["app"]))
     assert "app 1.0 (h0_0) depends on foo, and foo 1.0 (h0_0) cannot be used" in msg
     assert "its dependencies cannot be read" in msg and "bar >=>=1" in msg
+
+
+# -- the closing line names a minimal set of the user's specs --------------------------------------
+
+def _closing_line(msg: str) -> str:
+    return msg.strip().splitlines()[-1]
+
+
+def test_a_spec_the_shortest_story_leans_on_but_the_conflict_does_not_need_is_left_out(tmp_path):
+    # glib and rutf8 conflict over pcre by themselves; the shortest derivation starts at the user's
+    # own "pcre", which would put it on the closing line although dropping it changes nothing
+    chans = channels(tmp_path, {"c": [
+        rec("glib", "2.88", depends=["pcre >=10.47"]),
+        rec("rutf8", "1.0", depends=["rbase"]),
+        rec("rbase", "4.4", depends=["pcre >=10.44,<10.45"]),
+        rec("pcre", "10.47"), rec("pcre", "10.44"),
+    ]})
+    msg = unsat_message(request(chans, ["glib >=2.88", "pcre", "rutf8"]))
+    assert _closing_line(msg) == "So your requirements glib >=2.88 and rutf8 cannot all be satisfied."
+    for text in ("rbase", "pcre >=10.44,<10.45", "pcre >=10.47"):
+        assert text in msg, text  # the derivation is told again for the smaller set
+
+
+def test_a_dependency_with_no_candidates_at_all_is_the_cause_not_another_spec(tmp_path):
+    # every a needs m, and m needs a package no channel has: "a" alone cannot be met, whatever
+    # "c >=2" (which a's other dependency also collides with) says
+    chans = channels(tmp_path, {"c": [
+        rec("a", "1.0", depends=["m", "c <2"]),
+        rec("m", "1.0", depends=["ghost"]),
+        rec("c", "1.0"), rec("c", "2.0"),
+    ]})
+    msg = unsat_message(request(chans, ["c >=2", "a"]))
+    assert _closing_line(msg) == "So your requirement a cannot be satisfied."
+    assert "there is no package named ghost" in msg
+    assert "c >=2" not in msg

@@ -8,15 +8,16 @@ import pytest
 
 from solver.conda.model import PackageRecord
 from solver.pypi.model import PyPIIndex, PyPIRequest, PyPIRequirement
-from solver.pypi.testing import IndexHandler, RecordingServer
+from support.loopback import LoopbackServer
+from support.pypi_index import IndexHandler
 
 
 @pytest.fixture
 def serve_index():
-    servers: list[RecordingServer] = []
+    servers: list[LoopbackServer] = []
 
-    def start(root, handler=IndexHandler) -> RecordingServer:
-        srv = RecordingServer(root, handler)
+    def start(root, handler=IndexHandler) -> LoopbackServer:
+        srv = LoopbackServer(root, handler, record_ranges=True)
         servers.append(srv)
         return srv
 

@@ -7,7 +7,7 @@ import pytest
 from solver.conda.model import PackageRecord
 from solver.errors import UnsolvableError
 from solver.pypi.resolve import CondaConflictError
-from solver.pypi.testing import Dist, build_index
+from support.pypi_index import Dist, build_index
 
 from .conftest import python_record
 

@@ -8,7 +8,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from solver.pypi.tags import TargetEnv
-from solver.pypi.testing import Dist, build_find_links
+from support.pypi_index import Dist, build_find_links
 
 
 def scenario(seed: int, n: int = 12):

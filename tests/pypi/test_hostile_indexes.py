@@ -19,7 +19,7 @@ from solver.errors import InputError, NetworkError, SolverError
 from solver.pypi import metadata as metadata_mod
 from solver.pypi.index import parse_html_page, parse_json_page
 from solver.pypi.metadata import HashMismatchError, MetadataError
-from solver.pypi.testing import Dist, NoRangeHandler, build_index
+from support.pypi_index import Dist, NoRangeHandler, build_index
 
 from .conftest import versions
 
@@ -156,11 +156,20 @@ def test_a_wheel_whose_hash_is_not_the_index_s_is_refused(solve, tmp_path, serve
     with zipfile.ZipFile(wheel, "a") as zf:  # same METADATA, other bytes: a swapped file
         zf.writestr("foo/extra.py", "x = 1\n")
     srv = serve_index(tmp_path / "i", NoRangeHandler)  # the whole file is downloaded
-    with pytest.raises(HashMismatchError) as err:
+    with pytest.raises(MetadataError) as err:  # the candidate is unusable, and it was the only one
         solve([("foo",)], [srv.url + "/simple"])
     message = str(err.value)
-    assert "foo-1.0-py3-none-any.whl" in message and expected in message
+    assert "foo-1.0-py3-none-any.whl" in message and "hash mismatch" in message and expected in message
     assert hashlib.sha256(wheel.read_bytes()).hexdigest() in message
+
+
+def test_a_tampered_newest_wheel_is_passed_over_for_one_the_index_vouches_for(solve, tmp_path, serve_index):
+    build_index(tmp_path / "i", [Dist(name="foo", version="1.0"), Dist(name="foo", version="2.0")], pep658=False)
+    with zipfile.ZipFile(tmp_path / "i" / "files" / "foo-2.0-py3-none-any.whl", "a") as zf:
+        zf.writestr("foo/extra.py", "x = 1\n")
+    srv = serve_index(tmp_path / "i", NoRangeHandler)
+    solution = solve([("foo",)], [srv.url + "/simple"])
+    assert versions(solution) == {"foo": "1.0"}
 
 
 def test_a_wheel_with_the_index_s_hash_is_used_and_locked_with_it(solve, tmp_path, serve_index):
@@ -234,7 +243,7 @@ def test_seeded_index_page_mutations_parse_or_raise_network_errors():
 
 def test_a_direct_url_with_a_hash_fragment_is_checked_against_it(solve, tmp_path, serve_index):
     from solver.pypi.model import PyPIRequirement
-    from solver.pypi.testing import make_wheel
+    from support.pypi_index import make_wheel
 
     build_index(tmp_path / "i", [Dist(name="dep", version="1.0")])
     wheel = make_wheel(tmp_path / "w", Dist(name="direct", version="5.0"), "py3-none-any")

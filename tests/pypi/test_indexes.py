@@ -4,7 +4,7 @@ import pytest
 
 from solver.errors import InputError, UnsolvableError
 from solver.pypi.model import PyPIIndex, PyPIRequirement
-from solver.pypi.testing import Dist, build_index
+from support.pypi_index import Dist, build_index
 
 from .conftest import versions
 
@@ -101,7 +101,7 @@ def test_per_dependency_index_pins_only_that_package(solve, three):
 
 
 def test_json_and_html_pages_and_file_urls(solve, tmp_path, serve_index):
-    from solver.pypi.testing import html_only_handler
+    from support.pypi_index import html_only_handler
 
     build_index(tmp_path / "h", [Dist(name="pkg", version="1.0", requires=["dep"]), Dist(name="dep", version="2.0")],
                 json_pages=False)
@@ -116,7 +116,7 @@ def test_json_and_html_pages_and_file_urls(solve, tmp_path, serve_index):
 
 
 def test_find_links_directory_and_page(solve, tmp_path, serve_index):
-    from solver.pypi.testing import build_find_links
+    from support.pypi_index import build_find_links
 
     links = build_find_links(tmp_path / "links", [Dist(name="local-only", version="0.3"), Dist(name="dep", version="1.0")])
     build_index(tmp_path / "idx", [Dist(name="pkg", version="1.0", requires=["local-only", "dep>=1"]),
@@ -130,3 +130,32 @@ def test_find_links_directory_and_page(solve, tmp_path, serve_index):
     sol = solve([("local-only",)], [], find_links=[lsrv.url + "/index.html"])
     assert versions(sol) == {"local-only": "0.3"}
     assert sol.packages[0].url.startswith(lsrv.url)
+
+
+def test_first_index_stop_is_named_in_the_message(solve, three, tmp_path, serve_index):
+    with pytest.raises(UnsolvableError) as err:
+        solve([("internal", ">=2")], layout(three))
+    msg = str(err.value)
+    assert f"on {three['private']}" in msg and "first-index" in msg, msg
+    # and when a package of the other index asks for a version only that index has
+    build_index(tmp_path / "pub2", [Dist(name="app", version="1.0", requires=["internal>=2"]),
+                                    Dist(name="internal", version="99.0")])
+    pub2 = serve_index(tmp_path / "pub2").url + "/simple"
+    with pytest.raises(UnsolvableError) as err:
+        solve([("app",)], [PyPIIndex(url=three["private"], name="private", priority="extra"),
+                           PyPIIndex(url=pub2, name="public", priority="primary")])
+    msg = str(err.value)
+    assert f"the versions of internal are those on {three['private']}" in msg and "first-index" in msg, msg
+
+
+def test_find_links_page_packages_are_locked_with_a_hash(solve, tmp_path, serve_index):
+    import hashlib
+
+    from support.pypi_index import build_find_links
+
+    links = build_find_links(tmp_path / "links", [Dist(name="local-only", version="0.3")])
+    (links / "index.html").write_text("".join(f'<a href="{p.name}">{p.name}</a>' for p in links.glob("*.whl")))
+    lsrv = serve_index(links)
+    (pkg,) = solve([("local-only",)], [], find_links=[lsrv.url + "/index.html"]).packages
+    wheel = next(links.glob("*.whl"))
+    assert pkg.hashes == {"sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}  # py-rattler needs one

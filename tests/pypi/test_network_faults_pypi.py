@@ -9,7 +9,7 @@ import pytest
 
 from solver.errors import NetworkError, SolverError
 from solver.pypi.model import PyPIIndex, PyPIRequirement
-from solver.pypi.testing import Dist, build_find_links, build_index, metadata_text
+from support.pypi_index import Dist, build_find_links, build_index, metadata_text
 
 from .conftest import versions
 
@@ -108,7 +108,7 @@ def test_keyring_set_url_user_as_the_private_indexes_guide_does(solve, tmp_path,
     import sys
     import types
 
-    from solver.pypi.testing import auth_handler
+    from support.pypi_index import auth_handler
 
     build_index(tmp_path / "p", DISTS)
     srv = serve_index(tmp_path / "p", auth_handler("alice@corp.invalid", "kr-SECRET"))

@@ -6,7 +6,7 @@ import pytest
 
 from solver.errors import InputError
 from solver.pypi.model import PyPIRequirement
-from solver.pypi.testing import Dist, build_index, make_source_tree
+from support.pypi_index import Dist, build_index, make_source_tree
 
 from .conftest import versions
 
@@ -124,7 +124,7 @@ def test_git_dependency_from_local_repo(solve, tmp_path):
 
 
 def test_direct_url_wheel(solve, tmp_path, serve_index):
-    from solver.pypi.testing import make_wheel
+    from support.pypi_index import make_wheel
 
     build_index(tmp_path / "i", [Dist(name="dep", version="1.0")])
     make_wheel(tmp_path / "w", Dist(name="direct", version="5.0", requires=["dep"]), "py3-none-any")

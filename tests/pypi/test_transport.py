@@ -7,7 +7,7 @@ import pytest
 from solver.errors import InputError, NetworkError, SolverError
 from solver.pypi.auth import CredentialProvider, env_var_suffix
 from solver.pypi.model import PyPIIndex
-from solver.pypi.testing import Dist, NoRangeHandler, auth_handler, build_index
+from support.pypi_index import Dist, NoRangeHandler, auth_handler, build_index
 
 from .conftest import versions
 
@@ -169,3 +169,21 @@ def test_auth_keyring_when_installed(solve, private, monkeypatch):
     assert versions(sol) == {"app": "1.0", "dep": "1.5"}
     assert asked and asked[0] == private.url + "/simple"
     no_secret(sol)
+
+
+def test_range_requests_when_the_central_directory_is_far_from_the_end(solve, tmp_path, serve_index):
+    # thousands of files: the central directory (~300 KB) starts well before the 64 KiB tail
+    big = [Dist(name="big", version="1.0", requires=["dep"], padding=200_000, modules=3000),
+           Dist(name="dep", version="1.5")]
+    build_index(tmp_path / "i", big, pep658=False)
+    wheel = next((tmp_path / "i" / "files").glob("big-1.0-*.whl"))
+    srv = serve_index(tmp_path / "i")
+    assert versions(solve([("big",)], [srv.url + "/simple"])) == {"big": "1.0", "dep": "1.5"}
+    big_gets = [r for p, r in file_gets(srv) if "big-1.0" in p]
+    assert big_gets and all(r is not None for r in big_gets)  # never the whole wheel
+    size = wheel.stat().st_size
+    fetched = 0
+    for r in big_gets:
+        first, _, last = r[len("bytes="):].partition("-")
+        fetched += int(last) if first == "" else min(int(last), size - 1) - int(first) + 1
+    assert fetched < size * 0.8  # the tail, the rest of the directory, METADATA: not the 200 KB blob

@@ -22,7 +22,7 @@ _skipped: dict[str, str] = {}
 
 def pytest_configure(config) -> None:
     config.addinivalue_line(
-        "markers", "oracle: compares with an independent implementation (py-rattler); counted in the summary"
+        "markers", "oracle: compares with an independent implementation (py-rattler, uv); counted in the summary"
     )
 
 
@@ -43,7 +43,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not ran and not _skipped:
         return
     terminalreporter.section("oracles")
-    line = f"oracle tests (py-rattler): {ran} ran ({len(_failed)} failed), {len(_skipped)} skipped"
+    line = f"oracle tests (py-rattler, uv): {ran} ran ({len(_failed)} failed), {len(_skipped)} skipped"
     terminalreporter.write_line(line, red=bool(_skipped or _failed), green=not (_skipped or _failed))
     for reason, count in Counter(_skipped.values()).most_common():
         terminalreporter.write_line(f"  skipped {count}: {reason}", yellow=True)

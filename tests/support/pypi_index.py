@@ -1,6 +1,6 @@
-"""Fixture generator for tests and benchmarks: builds wheels, sdists, PEP 503 HTML + PEP 691 JSON
+"""Index generator for tests and benchmarks: builds wheels, sdists, PEP 503 HTML + PEP 691 JSON
 simple indexes (with or without PEP 658 metadata files) and find-links directories on the fly, and
-HTTP handlers for loopback servers (content negotiation, range requests or not, Basic auth).
+HTTP handlers for the loopback server (content negotiation, range requests or not, Basic auth).
 
 Nothing here is used by the solver itself.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.server
-import threading
 import io
 import json
 import tarfile
@@ -30,7 +29,8 @@ class Dist(msgspec.Struct, kw_only=True):
     or source tree carries its own stdlib-only PEP 517 backend (``backend.py``, ``requires =
     []``, ``backend-path = ["."]``) instead of naming ``build_backend``: ``"prepare"`` has
     ``prepare_metadata_for_build_wheel`` (its ``build_wheel`` fails, so a frontend that calls it
-    is caught), ``"build_wheel"`` only ``build_wheel``."""
+    is caught), ``"build_wheel"`` only ``build_wheel``, ``"fails"`` a backend whose hooks raise
+    (a build that fails, as old sdists do on new Pythons)."""
 
     name: str
     version: str
@@ -42,8 +42,9 @@ class Dist(msgspec.Struct, kw_only=True):
     static: bool = True
     yanked: str | None = None  # a reason ("" for none) marks every file yanked
     build_backend: str = "setuptools.build_meta"
-    in_tree_backend: str | None = None  # None | "prepare" | "build_wheel"
+    in_tree_backend: str | None = None  # None | "prepare" | "build_wheel" | "fails"
     padding: int = 0  # bytes of incompressible data stored in wheels after the metadata (range tests)
+    modules: int = 0  # extra empty modules, so the central directory outgrows a 64 KiB tail (range tests)
     uploaded: str | None = None  # PEP 700 upload-time (JSON pages), e.g. "2024-01-01T00:00:00Z"
 
 
@@ -91,6 +92,10 @@ def make_wheel(directory: Path, d: Dist, tag: str) -> Path:
             zi = zipfile.ZipInfo(p, date_time=(2020, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(zi, files[p])
+        for i in range(d.modules):
+            zi = zipfile.ZipInfo(f"{dn}/generated/module_{i:05d}_with_a_long_name_like_real_packages.py",
+                                 date_time=(2020, 1, 1, 0, 0, 0))
+            zf.writestr(zi, "")
         if d.padding:
             import random
 
@@ -155,7 +160,7 @@ def setup_py_text(d: Dist) -> str:
             f"install_requires={list(d.requires)!r}, packages=[{_dist_name(d.name)!r}])\n")
 
 
-_BACKEND_TEMPLATE = '''"""A PEP 517 backend written by solver.pypi.testing: standard library only."""
+_BACKEND_TEMPLATE = '''"""A PEP 517 backend written by tests/support/pypi_index.py: standard library only."""
 import os
 import zipfile
 
@@ -194,6 +199,16 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     raise RuntimeError("build_wheel called although prepare_metadata_for_build_wheel exists")
 '''
 
+_FAILING_HOOKS = '''
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    raise RuntimeError("error: invalid command 'dist_info' (a test backend that cannot build)")
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("error: invalid command 'bdist_wheel' (a test backend that cannot build)")
+'''
+
 _BUILD_WHEEL_HOOK = '''
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
@@ -204,11 +219,12 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 def in_tree_backend_text(d: Dist) -> str:
     """``backend.py`` for ``d.in_tree_backend`` (see :class:`Dist`): the metadata it reports is
     ``d``'s, which a Metadata-Version 2.1 PKG-INFO does not carry."""
-    if d.in_tree_backend not in ("prepare", "build_wheel"):
+    hooks = {"prepare": _PREPARE_HOOKS, "build_wheel": _BUILD_WHEEL_HOOK, "fails": _FAILING_HOOKS}
+    if d.in_tree_backend not in hooks:
         raise ValueError(f"unknown in_tree_backend {d.in_tree_backend!r}")
     text = (_BACKEND_TEMPLATE.replace("@NAME@", repr(_dist_name(d.name)))
             .replace("@VERSION@", repr(d.version)).replace("@METADATA@", repr(metadata_text(d, "2.1"))))
-    return text + (_PREPARE_HOOKS if d.in_tree_backend == "prepare" else _BUILD_WHEEL_HOOK)
+    return text + hooks[d.in_tree_backend]
 
 
 def make_source_tree(directory: Path, d: Dist, *, static: bool = True) -> Path:
@@ -393,31 +409,3 @@ def html_only_handler(base=IndexHandler):
             return super().do_GET()
 
     return HtmlOnly
-
-
-class RecordingServer:
-    """A loopback server for ``root`` that records (method, path, Range header) of each GET."""
-
-    def __init__(self, root: Path, handler=None):
-        handler = handler or IndexHandler
-        self.root = Path(root)
-        self.requests: list[tuple[str, str, str | None]] = []  # (method, path, range)
-        server = self
-
-        class Handler(handler):
-            def __init__(self, *a, **kw):
-                super().__init__(*a, directory=str(server.root), **kw)
-
-            def do_GET(self):
-                server.requests.append(("GET", self.path, self.headers.get("Range")))
-                return super().do_GET()
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -1,0 +1,190 @@
+"""Direct sources of the PyPI stage (uv's ``git`` / ``distribution`` source handling): a
+requirement with ``path``, ``git`` or ``url`` has one candidate, read from the project tree, the
+checkout, or the downloaded archive. Git checkouts are cached per commit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import msgspec
+from packaging.version import InvalidVersion, Version
+
+from ..errors import InputError
+from ..redact import mask_credentials, strip_credentials
+from .candidates import Candidate, pkg_key, python_allowed
+from .index import parse_filename
+from .metadata import (
+    CoreMetadata,
+    extract_sdist,
+    fetch_bytes,
+    is_static,
+    metadata_from_wheel_bytes,
+    parse_metadata,
+    pkg_info_from_sdist,
+    static_pyproject_metadata,
+)
+from .model import PyPIRequirement
+
+DirectKind = str  # "path" | "git" | "url"
+
+
+class DirectSource(msgspec.Struct, kw_only=True):
+    kind: DirectKind
+    requirement: PyPIRequirement
+
+
+class DirectSources:
+    """Builds the candidate of each direct requirement. ``prepare(tree, name)`` asks a build
+    backend for a tree's metadata (see :meth:`solver.pypi.fetch.Fetcher.prepare`)."""
+
+    def __init__(self, request, http, python_version: Version, prepare, cache_dir: Path | None):
+        self.request = request
+        self.http = http
+        self.python_version = python_version
+        self.prepare = prepare
+        self.cache_dir = cache_dir
+        self.by_name: dict[str, DirectSource] = {}
+
+    def candidate(self, name_id: int, pkg: str) -> Candidate:
+        src = self.by_name[pkg]
+        req = src.requirement
+        root = Path(self.request.project_root or ".")
+        if src.kind == "path":
+            path = Path(req.path).expanduser()
+            full = path if path.is_absolute() else root / path
+            if not full.exists():
+                raise InputError(f"pypi dependency {req.name}: path {full} does not exist")
+            if full.is_dir():
+                if not any((full / f).is_file() for f in ("pyproject.toml", "setup.py", "setup.cfg", "PKG-INFO")):
+                    raise InputError(f"pypi dependency {req.name}: {full} is not a Python project "
+                                     "(no pyproject.toml, setup.py or setup.cfg)")
+                meta = self.tree_metadata(full, pkg)
+            else:
+                meta = self.archive_metadata(full.read_bytes(), full.name)
+            facts = {"path": req.path, "editable": bool(req.editable) and full.is_dir()}
+            if full.is_file():
+                facts["sha256"] = hashlib.sha256(full.read_bytes()).hexdigest()
+            label = str(req.path)
+        elif src.kind == "git":
+            tree, commit, clean_url = self._git_checkout(req)
+            meta = self.tree_metadata(tree, pkg)
+            query = next((f"?{k}={v}" for k, v in (("branch", req.branch), ("tag", req.tag), ("rev", req.rev)) if v), "")
+            sub = f"&subdirectory={req.subdirectory}" if req.subdirectory and query else (
+                f"?subdirectory={req.subdirectory}" if req.subdirectory else "")
+            facts = {"url": f"git+{clean_url}{query}{sub}#{commit}"}
+            label = facts["url"]
+        else:
+            # A direct URL may pin its file with a hash fragment (``#sha256=...``): checked as the index's.
+            algo, _, value = urlsplit(req.url).fragment.partition("=")
+            data = fetch_bytes(self.http, req.url, req.url, {algo: value} if value else None)
+            filename = urlsplit(req.url).path.rsplit("/", 1)[-1]
+            meta = self.archive_metadata(data, filename)
+            facts = {"url": strip_credentials(req.url), "sha256": hashlib.sha256(data).hexdigest()}
+            label = facts["url"]
+        if pkg_key(meta.name) != pkg:
+            raise InputError(
+                f"pypi dependency {req.name!r} points at a distribution named {meta.name!r} ({label})"
+            )
+        try:
+            version = Version(meta.version)
+        except InvalidVersion:
+            raise InputError(f"{label}: invalid version {meta.version!r}") from None
+        excluded = None
+        if meta.requires_python and not python_allowed(meta.requires_python, self.python_version):
+            excluded = f"{pkg} requires Python {meta.requires_python}, the target has {self.python_version}"
+        return Candidate(name_id, version, index=label, source=src.kind, meta=meta, direct=facts,
+                         excluded=excluded)
+
+    def tree_metadata(self, tree: Path, pkg: str) -> CoreMetadata:
+        meta = static_pyproject_metadata(tree)
+        if meta is not None:
+            return meta
+        pkg_info = tree / "PKG-INFO"
+        if pkg_info.is_file():
+            meta = parse_metadata(pkg_info.read_bytes(), str(pkg_info))
+            if is_static(meta):
+                return meta
+        return self.prepare(tree, pkg)
+
+    def archive_metadata(self, data: bytes, filename: str) -> CoreMetadata:
+        if filename.endswith(".whl"):
+            return metadata_from_wheel_bytes(data, filename)
+        meta = pkg_info_from_sdist(data, filename)
+        if meta is not None and is_static(meta):
+            return meta
+        parsed = parse_filename(filename)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="solver-sdist-") as tmp:
+            tree = extract_sdist(data, filename, Path(tmp))
+            return self.prepare(tree, parsed[0] if parsed else filename)
+
+    def _git_checkout(self, req: PyPIRequirement) -> tuple[Path, str, str]:
+        import shutil
+        import subprocess
+        import tempfile
+
+        clean_url = strip_credentials(req.git)
+        base = (self.cache_dir or Path(tempfile.gettempdir()) / "solver-cache") / "git"
+        key = hashlib.sha256(clean_url.encode()).hexdigest()[:24]
+        repo = base / key
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        ref = req.rev or req.tag or req.branch
+
+        def git(*args, cwd=None):
+            try:
+                proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise InputError(f"git dependency {req.name} ({clean_url}): {exc}") from None
+            if proc.returncode != 0:
+                # git's first "fatal:" line says what went wrong; the last is often advice
+                lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+                first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "failed")
+                msg = mask_credentials(first)
+                raise InputError(f"git dependency {req.name} ({clean_url}): git {args[0]} failed: {msg}")
+            return proc.stdout.strip()
+
+        if not (repo / ".git").is_dir():
+            base.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
+            try:
+                git("clone", "--quiet", req.git, str(tmp / "repo"))
+                try:
+                    os.replace(tmp / "repo", repo)
+                except OSError:
+                    pass  # another process cloned it first
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)  # a failed clone leaves nothing in the cache
+        else:
+            git("fetch", "--quiet", "--tags", "origin", cwd=repo)
+        if ref:
+            target = ref
+            if req.branch:
+                target = f"origin/{req.branch}"
+            commit = git("rev-parse", "--verify", f"{target}^{{commit}}", cwd=repo)
+        else:
+            commit = git("rev-parse", "origin/HEAD^{commit}", cwd=repo) if _has_ref(repo, "origin/HEAD") \
+                else git("rev-parse", "HEAD", cwd=repo)
+        worktree = base / f"{key}-{commit[:16]}"
+        if not worktree.is_dir():
+            tmpdir = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
+            try:
+                git("--work-tree", str(tmpdir), "checkout", "--quiet", commit, "--", ".", cwd=repo)
+                try:
+                    os.replace(tmpdir, worktree)
+                except OSError:
+                    pass
+            finally:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+        tree = worktree / req.subdirectory if req.subdirectory else worktree
+        return tree, commit, clean_url
+
+
+def _has_ref(repo: Path, ref: str) -> bool:
+    import subprocess
+
+    return subprocess.run(["git", "rev-parse", "--verify", "--quiet", ref], cwd=repo,
+                          capture_output=True).returncode == 0

@@ -1,0 +1,306 @@
+"""Fetching for the PyPI stage (uv's ``resolver/provider`` + ``distribution_database``): project
+pages of the indexes per the index strategy, find-links listings, and core metadata of
+distribution files (PEP 658 files, ranged reads of wheels, sdists and their builds), each on a
+private thread pool as a future that the provider waits on when the solve needs it. Metadata is
+cached on disk under the file's hash."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import msgspec
+from packaging.version import InvalidVersion, Version
+
+from ..errors import NetworkError
+from .candidates import CandidatePolicy, VersionRow, pkg_key
+from .config import IndexSource, pip_subprocess_env
+from .index import DistFile, fetch_flat, fetch_project, file_url_path
+from .metadata import (
+    CoreMetadata,
+    MetadataError,
+    extract_sdist,
+    fetch_bytes,
+    is_static,
+    metadata_from_wheel_bytes,
+    metadata_from_wheel_range,
+    metadata_hash_check,
+    metadata_hash_tag,
+    parse_metadata,
+    pkg_info_from_sdist,
+    prepare_metadata,
+)
+
+Pages = list[tuple[IndexSource, list[DistFile]]]
+
+
+class Fetcher:
+    """Pages and metadata as futures, fetched at most once per name / file URL."""
+
+    def __init__(self, request, sources: list[IndexSource], http, policy: CandidatePolicy, *,
+                 cache_dir: str | os.PathLike | None = None, concurrency: int = 8):
+        self.request = request
+        self.sources = sources
+        self.http = http
+        self.policy = policy
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.pinned_index: dict[str, IndexSource] = {}
+        self.skip_page = lambda pkg: False  # names whose pages the provider never needs
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="solver-pypi")
+        self._lock = threading.Lock()
+        self._pages: dict[str, Future] = {}
+        self._flat: Future | None = None
+        self._meta: dict[str, Future] = {}
+        self.timings = {"index": 0.0, "metadata": 0.0}
+        if any(s.kind == "flat" for s in sources):
+            self.flat_files(wait=False)  # first in the pool's queue: page fetches wait on it
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def add_time(self, key: str, dt: float) -> None:
+        with self._lock:
+            self.timings[key] = self.timings.get(key, 0.0) + dt
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def page_future(self, pkg: str) -> Future:
+        with self._lock:
+            fut = self._pages.get(pkg)
+            if fut is None:
+                fut = self._pool.submit(self._fetch_pages, pkg)
+                self._pages[pkg] = fut
+        return fut
+
+    def versions(self, pkg: str) -> list[VersionRow]:
+        """The versions of ``pkg`` the indexes and find-links list (waits for the pages)."""
+        return self.policy.merge_versions(pkg, self.page_future(pkg).result(), self._flat_for(pkg))
+
+    def _flat_for(self, pkg: str) -> Pages:
+        # a name pinned to an index comes only from that index: find-links do not add to it
+        return self.flat_files() if pkg not in self.pinned_index else []
+
+    def sources_for(self, pkg: str) -> tuple[list[IndexSource], list[IndexSource]]:
+        """(primary-tier sources, supplemental sources) to consult for a name, in order."""
+        pinned = self.pinned_index.get(pkg)
+        if pinned is not None:
+            return [pinned], []
+        primary = [s for s in self.sources if s.priority == "primary" and s.kind == "simple"]
+        supplemental = [s for s in self.sources if s.priority == "supplemental" and s.kind == "simple"]
+        return primary, supplemental
+
+    def first_index_stop(self, pkg: str) -> IndexSource | None:
+        """The index ``first-index`` stopped at for ``pkg`` when there were more to consult (the
+        versions there are all the solve knows of), else None."""
+        if self.request.index_strategy != "first-index":
+            return None
+        fut = self._pages.get(pkg)
+        if fut is None or not fut.done() or fut.exception() is not None:
+            return None
+        pages = fut.result()
+        if len(pages) != 1:
+            return None
+        src = pages[0][0]
+        tier = next((t for t in self.sources_for(pkg) if src in t), [])
+        return src if tier and tier[-1] is not src else None
+
+    def _fetch_pages(self, pkg: str) -> Pages:
+        """Project pages of ``pkg`` per the index strategy: [(source, files)] in preference order."""
+        t0 = time.perf_counter()
+        strategy = self.request.index_strategy
+        primary, supplemental = self.sources_for(pkg)
+        result: Pages = []
+        for tier in (primary, supplemental):
+            if not tier:
+                continue
+            if strategy == "first-index":
+                for src in tier:
+                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits)
+                    if files is not None:  # as uv: the first index that has the name answers for
+                        if files:          # it, even with a page without files
+                            result.append((src, files))
+                        break
+            else:
+                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits) for src in tier] if len(tier) == 1 else \
+                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits), tier))
+                result.extend((src, files) for src, files in zip(tier, pages) if files)
+            if result:
+                break  # supplemental indexes only serve names no primary index has
+        self.add_time("index", time.perf_counter() - t0)
+        self._prefetch_first_choice(pkg, result)
+        return result
+
+    def _pool_map(self, fn, items):
+        # Pages of one name on several indexes: fetched from this worker thread sequentially
+        # would serialise; the HTTP client's own pool runs them side by side.
+        return self.http.fetch_many(items, fn) if hasattr(self.http, "fetch_many") else map(fn, items)
+
+    def flat_files(self, wait: bool = True) -> Pages:
+        flat = [s for s in self.sources if s.kind == "flat"]
+        if not flat:
+            return []
+        with self._lock:
+            if self._flat is None:
+                self._flat = self._pool.submit(lambda: [(s, fetch_flat(self.http, s)) for s in flat])
+        return self._flat.result() if wait else []
+
+    def adopt(self, other: "Fetcher") -> None:
+        """Reuse the index pages and metadata ``other`` (a fetcher of the same request) already
+        fetched successfully."""
+        def done(fut: Future) -> bool:
+            return fut.done() and not fut.cancelled() and fut.exception() is None
+
+        with other._lock:  # its fetch threads may still be adding entries
+            pages = {k: f for k, f in other._pages.items() if done(f)}
+            meta = {k: f for k, f in other._meta.items() if done(f)}
+            flat = other._flat if other._flat is not None and done(other._flat) else None
+        with self._lock:
+            self._pages.update(pages)
+            self._meta.update(meta)
+            if self._flat is None and flat is not None:
+                self._flat = flat
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    def _prefetch_first_choice(self, pkg: str, pages: Pages) -> None:
+        """Starts fetching the metadata the solve most likely asks for first, and once it is in,
+        the pages of the dependencies it names: the likely dependency tree comes in concurrently,
+        ahead of the solve's questions (the solve asks one level at a time)."""
+        try:
+            rows = self.policy.merge_versions(pkg, pages, self._flat_for(pkg)) if pages else []
+            first = self.policy.first_choice(pkg, rows)
+            if first is not None:
+                self.meta_future(first).add_done_callback(self._prefetch_dependencies)
+        except Exception:  # best effort: the solve asks again and reports real errors
+            pass
+
+    def _prefetch_dependencies(self, fut: Future) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        try:
+            for pkg in self.policy.dependency_names(fut.result()):
+                if not self.skip_page(pkg):
+                    self.page_future(pkg)
+        except Exception:  # best effort, as above (a pool shut down after the solve, ...)
+            pass
+
+    def meta_future(self, f: DistFile) -> Future:
+        with self._lock:
+            fut = self._meta.get(f.url)
+            if fut is None:
+                fut = self._pool.submit(self._load_metadata, f)
+                self._meta[f.url] = fut
+        return fut
+
+    def _cache_path(self, f: DistFile) -> Path | None:
+        if self.cache_dir is None or not f.hashes:
+            return None
+        algo = sorted(f.hashes)[0]
+        # the PEP 658 hash too: metadata the index now describes differently is read again
+        tag = metadata_hash_tag(f.metadata)
+        key = hashlib.sha256(f"{f.filename}\n{algo}:{f.hashes[algo]}{tag}".encode()).hexdigest()
+        return self.cache_dir / "pypi-metadata" / key[:2] / f"{key}.json"
+
+    def _load_metadata(self, f: DistFile) -> CoreMetadata:
+        t0 = time.perf_counter()
+        cache = self._cache_path(f)
+        if cache is not None and cache.is_file():
+            try:
+                meta = msgspec.json.decode(cache.read_bytes(), type=CoreMetadata)
+                if _describes(meta, f):  # else a damaged entry: read the metadata again
+                    self.add_time("metadata", time.perf_counter() - t0)
+                    return meta
+            except (msgspec.DecodeError, OSError):
+                pass
+        try:
+            meta = self._read_metadata(f)
+        except NetworkError as exc:
+            raise NetworkError(f"cannot read metadata of {f.filename} from {f.index}: {exc}") from None
+        if not _describes(meta, f):
+            raise MetadataError(
+                f"{f.filename} from {f.index}: its metadata says {meta.name} {meta.version}, "
+                f"the file name says {f.name} {f.version}"
+            )
+        if cache is not None:
+            _write_atomic(cache, msgspec.json.encode(meta))
+        self.add_time("metadata", time.perf_counter() - t0)
+        return meta
+
+    def _read_metadata(self, f: DistFile) -> CoreMetadata:
+        from ..http import NotFoundError
+
+        if f.metadata is not None and not f.url.startswith("file:"):
+            try:
+                resp = self.http.get(f.url + ".metadata", check=metadata_hash_check(f.metadata))
+                return parse_metadata(resp.body, f.filename)
+            except NotFoundError:
+                pass  # advertised but missing: read the file itself
+        if f.is_wheel:
+            if f.url.startswith("file:"):
+                path = file_url_path(f.url)
+                meta_file = Path(str(path) + ".metadata")
+                if f.metadata is not None and meta_file.is_file():
+                    return parse_metadata(meta_file.read_bytes(), f.filename)
+                from .metadata import metadata_from_wheel_file
+
+                return metadata_from_wheel_file(path, f.filename, str(path))
+            meta = metadata_from_wheel_range(self.http, f.url, f.filename, f.hashes)
+            if meta is not None:
+                return meta
+            return metadata_from_wheel_bytes(fetch_bytes(self.http, f.url, f.filename, f.hashes), f.filename)
+        data = fetch_bytes(self.http, f.url, f.filename, f.hashes)
+        meta = pkg_info_from_sdist(data, f.filename)
+        if meta is not None and is_static(meta):
+            return meta
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="solver-sdist-") as tmp:
+            tree = extract_sdist(data, f.filename, Path(tmp))
+            return self.prepare(tree, f.name)
+
+    def meta_ready(self, f: DistFile) -> bool:
+        """Is the metadata of ``f`` in hand (read, or found unreadable) without waiting?"""
+        with self._lock:
+            fut = self._meta.get(f.url)
+        return fut is not None and fut.done()
+
+    def prepare(self, tree: Path, pkg: str) -> CoreMetadata:
+        """Metadata of a source tree from its build backend (isolated unless no-build-isolation
+        names it), with build requirements from the same indexes."""
+        nbi = self.request.no_build_isolation
+        isolated = not (nbi is True or (isinstance(nbi, list) and pkg in {pkg_key(n) for n in nbi}))
+        pip_args = []
+        simple = [s for s in self.sources if s.kind == "simple" and s.priority != "explicit"]
+        if simple:
+            pip_args += ["--index-url", simple[0].url]
+            for s in simple[1:]:
+                pip_args += ["--extra-index-url", s.url]
+        for s in self.sources:
+            if s.kind == "flat":
+                pip_args += ["--find-links", s.url]
+        if not simple:
+            pip_args.append("--no-index")
+        return prepare_metadata(tree, pkg, isolated=isolated, pip_args=pip_args,
+                                pip_env=pip_subprocess_env(os.environ) if isolated else None,
+                                python_version=self.policy.target.python_version)
+
+
+def _describes(meta: CoreMetadata, f: DistFile) -> bool:
+    """The metadata is that of the file's name and version."""
+    try:
+        return Version(meta.version) == f.version and pkg_key(meta.name) == f.name
+    except InvalidVersion:
+        return False
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    from ..atomic import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError:
+        pass  # a cache that cannot be written only costs time

@@ -1,0 +1,124 @@
+"""Resolver semantics checked the way uv's ``test/scenarios`` state them: pre-release preference and
+authorization, Requires-Python bounds, yanked versions, extras. Each case generates a loopback
+index (tests/support/uv_scenarios.py). The cases here are our own table of representative
+situations; set ``SOLVER_UV_SCENARIOS`` to a folder of scenario files in uv's TOML format to check
+those too (they are not kept in this repository)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from support.uv_scenarios import Scenario, check, load, uv_outcome
+
+V = {}  # a version with no requirements
+
+
+CASES = [
+    # -- pre-releases (default: if-necessary-or-explicit)
+    Scenario(name="stable-preferred-over-newer-prerelease", root=["a"],
+             packages={"a": {"1.0.0": V, "2.0.0a1": V}}, satisfiable=True, expected={"a": "1.0.0"}),
+    Scenario(name="only-prereleases-exist", root=["a"],
+             packages={"a": {"1.0.0a1": V, "1.0.0b2": V}}, satisfiable=True, expected={"a": "1.0.0b2"}),
+    Scenario(name="prerelease-kinds-order", root=["a>=1.0.0a1"],
+             packages={"a": {"1.0.0a1": V, "1.0.0b1": V, "1.0.0rc1": V}}, satisfiable=True, expected={"a": "1.0.0rc1"}),
+    Scenario(name="explicit-prerelease-specifier-still-prefers-stable", root=["a>=0.1.0a1"],
+             packages={"a": {"0.1.0": V, "0.2.0a1": V, "0.3.0": V, "1.0.0a1": V}}, satisfiable=True,
+             expected={"a": "0.3.0"}),
+    Scenario(name="plain-user-requirement-keeps-stable-preference", root=["c>=1.0", "c>=0.5a1"],
+             packages={"c": {"1.0.0": V, "2.0.0a1": V}}, satisfiable=True, expected={"c": "1.0.0"}),
+    Scenario(name="transitive-prerelease-specifier-prefers-stable", root=["a"],
+             packages={"a": {"1.0.0": {"requires": ["c>=1.0.0a1"]}}, "c": {"1.0.0": V, "2.0.0a1": V}},
+             satisfiable=True, expected={"a": "1.0.0", "c": "1.0.0"}),
+    # uv 0.13.9 (the scenario file of this shape expects no solution; the uv release does this)
+    Scenario(name="transitive-only-prerelease-in-range-is-necessary", root=["a"],
+             packages={"a": {"0.1.0": {"requires": ["b>0.1"]}}, "b": {"0.1.0": V, "1.0.0a1": V}},
+             satisfiable=True, expected={"a": "0.1.0", "b": "1.0.0a1"}),
+    Scenario(name="transitive-stable-in-range-keeps-prereleases-out", root=["a"],
+             packages={"a": {"0.1.0": {"requires": ["b>=0.1"]}}, "b": {"0.1.0": V, "1.0.0a1": V}},
+             satisfiable=True, expected={"a": "0.1.0", "b": "0.1.0"}),
+    Scenario(name="prerelease-after-every-stable-version-is-ruled-out", root=["a==1.0.0", "c>=1.0.0"],
+             packages={"a": {"1.0.0": V, "2.0.0": V}, "c": {"1.0.0": {"requires": ["d==2.0.0"]}, "1.5.0a1": V,
+                                                            "2.0.0b1": {"requires": ["a>=2.0.0"]}},
+                       "d": {"2.0.0": {"requires": ["a>=2.0.0b1"]}}},
+             satisfiable=True, expected={"a": "1.0.0", "c": "1.5.0a1"}),
+    Scenario(name="global-opt-in", root=["a>0.1.0"], packages={"a": {"0.1.0": V, "1.0.0a1": V}},
+             satisfiable=True, expected={"a": "1.0.0a1"}, prereleases_allowed=True),
+    Scenario(name="prerelease-on-the-exclusive-upper-boundary", root=["a<0.2.0"],
+             packages={"a": {"0.1.0": V, "0.2.0a1": V, "0.3.0": V}}, satisfiable=True, expected={"a": "0.1.0"},
+             prereleases_allowed=True),
+    # -- Requires-Python
+    Scenario(name="python-upper-bound-is-ignored", root=["a==1.0.0"],
+             packages={"a": {"1.0.0": {"requires_python": "<=3.8"}}}, satisfiable=True, expected={"a": "1.0.0"},
+             python="3.9"),
+    Scenario(name="python-greater-than-current-patch", root=["a==1.0.0"],
+             packages={"a": {"1.0.0": {"requires_python": ">=3.13.2"}}}, satisfiable=False, python="3.13.0"),
+    Scenario(name="python-greater-than-current-backtracks", root=["a"],
+             packages={"a": {"1.0.0": V, "2.0.0": {"requires_python": ">=3.14"}}}, satisfiable=True,
+             expected={"a": "1.0.0"}, python="3.12"),
+    # -- yanked
+    Scenario(name="yanked-skipped", root=["a>=0.1.0"],
+             packages={"a": {"0.1.0": V, "0.2.0": {"yanked": True}, "0.3.0": V, "1.0.0": {"yanked": True}}},
+             satisfiable=True, expected={"a": "0.3.0"}),
+    Scenario(name="only-yanked-in-range", root=["a>0.1.0"], packages={"a": {"0.1.0": V, "1.0.0": {"yanked": True}}},
+             satisfiable=False),
+    Scenario(name="transitive-pin-does-not-unyank", root=["a", "b"],
+             packages={"a": {"1.0.0": {"requires": ["c==2.0.0"]}}, "b": {"1.0.0": {"requires": ["c>=1.0.0,<=3.0.0"]}},
+                       "c": {"1.0.0": V, "2.0.0": {"yanked": True}}}, satisfiable=False),
+    Scenario(name="user-pin-unyanks", root=["a", "b", "c==2.0.0"],
+             packages={"a": {"1.0.0": {"requires": ["c==2.0.0"]}}, "b": {"1.0.0": {"requires": ["c>=1.0.0,<=3.0.0"]}},
+                       "c": {"1.0.0": V, "2.0.0": {"yanked": True}}}, satisfiable=True,
+             expected={"a": "1.0.0", "b": "1.0.0", "c": "2.0.0"}),
+    # -- extras
+    Scenario(name="extra-required", root=["a[extra]"],
+             packages={"a": {"1.0.0": {"extras": {"extra": ["b"]}}}, "b": {"1.0.0": V}}, satisfiable=True,
+             expected={"a": "1.0.0", "b": "1.0.0"}),
+    Scenario(name="extra-incompatible-with-root", root=["a[extra]", "b==2.0.0"],
+             packages={"a": {"1.0.0": {"extras": {"extra": ["b==1.0.0"]}}}, "b": {"1.0.0": V, "2.0.0": V}},
+             satisfiable=False),
+]
+
+
+@pytest.mark.parametrize("scenario", CASES, ids=[c.name for c in CASES])
+def test_scenario(scenario, solve, tmp_path):
+    problem = check(scenario, tmp_path / "index", solve)
+    assert problem is None, f"{scenario.name}: {problem}"
+
+
+def _scenario_files() -> list[Path]:
+    folder = os.environ.get("SOLVER_UV_SCENARIOS")
+    if not folder:
+        return []
+    return sorted(Path(folder).rglob("*.toml"))
+
+
+@pytest.mark.skipif(not os.environ.get("SOLVER_UV_SCENARIOS"), reason="SOLVER_UV_SCENARIOS not set")
+@pytest.mark.parametrize("path", _scenario_files(), ids=lambda p: p.stem)
+def test_uv_scenario_file(path, solve, tmp_path):
+    scenario = load(path)
+    if scenario is None:
+        pytest.skip("uses resolver options this harness does not express")
+    problem = check(scenario, tmp_path / "index", solve)
+    assert problem is None, f"{scenario.name}: {problem}"
+
+
+def _uv() -> str | None:
+    return shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("scenario", CASES, ids=[c.name for c in CASES])
+def test_uv_agrees_with_the_table(scenario, tmp_path):
+    # the table states uv's answers: uv itself (the bench extra installs it) confirms each one
+    uv = _uv()
+    if uv is None:
+        pytest.skip("uv not installed (pip install '.[bench]')")
+    got = uv_outcome(scenario, tmp_path / "index", uv)
+    if not scenario.satisfiable:
+        assert got is None, f"uv resolved {got}"
+    else:
+        assert got is not None and all(got.get(k) == v for k, v in scenario.expected.items()), got
+
