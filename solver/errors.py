@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from .lazyre import lazy
+
 # A quoted value this long in a message is cut: input can hold 100 KB in one value, and a message
 # must stay readable (the start of the value says which one it is).
 LONG_VALUE = 200
-_QUOTED = re.compile("|".join(f"{q}[^{q}\\n]{{{LONG_VALUE},}}{q}" for q in "'\"`"))
+_QUOTED = lazy("|".join(f"{q}[^{q}\\n]{{{LONG_VALUE},}}{q}" for q in "'\"`"))  # compiled on first use
 
 
 def line_col(data: bytes, offset: int) -> tuple[int, int]:
