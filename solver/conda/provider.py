@@ -248,7 +248,7 @@ class CondaProvider(Provider):
         chans = [c for c, _ in entries]
         recs = [r for _, r in entries]
         excluded: list[str | None] = [None] * n
-        exclude_newer = self.request.exclude_newer
+        exclude_newer = self.request.exclude_newer_packages.get(name, self.request.exclude_newer)
         if exclude_newer is not None:
             for i, r in enumerate(recs):
                 if r.timestamp is not None and r.timestamp > exclude_newer:

@@ -236,6 +236,8 @@ def _conda_record(entry: dict, version: int, where: str) -> PackageRecord:
         purls=_str_list(purls, where, "purls") if purls is not None else None,
         python_site_packages_path=_s(entry.get("python_site_packages_path"), where, "python_site_packages_path"),
         run_exports=_run_exports(entry.get("run_exports"), where),
+        extra_depends=_run_exports(entry.get("extra_depends"), where),
+        source_input=entry.get("input") if isinstance(entry.get("input"), dict) else None,
         fn=_s(entry.get("file_name"), where, "file_name") or file_name,
         channel=channel,
         url=location,
@@ -263,9 +265,14 @@ def _pypi_package(entry: dict, version: int, where: str) -> PyPIPackage:
         if entry.get(algo):
             hashes[algo] = _s(entry[algo], where, algo)
     is_url = "://" in location or location.startswith("git+")
+    # pixi leaves out the version of a path or git package whose version is dynamic (it is
+    # read from the source when installed): "" here. A registry package without one is read
+    # too: it cannot meet a requirement (the check says so), which is not a broken lock.
+    version = _s(entry.get("version"), where, "version")
     return PyPIPackage(
         name=_s(entry.get("name"), where, "name", True),
-        version=_s(entry.get("version"), where, "version", True),
+        version=version or "",
+        index=_s(entry.get("index"), where, "index"),
         url=location if is_url else None,
         path=None if is_url else location,
         hashes=hashes,
@@ -368,7 +375,9 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
             name=env_name,
             channels=[_channel(c, where) for c in _list(raw.get("channels"), where, "channels")],
             indexes=_str_list(raw.get("indexes"), where, "indexes") if "indexes" in raw else None,
-            find_links=[_find_link(f, where) for f in _list(raw.get("find-links"), where, "find-links")],
+            # v4/v5 called them flat-indexes
+            find_links=[_find_link(f, where) for f in _list(raw.get("find-links") or raw.get("flat-indexes"), where,
+                                                             "find-links")],
             options=_options(raw.get("options"), where),
             conda={},
             pypi={},
