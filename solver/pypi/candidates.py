@@ -45,8 +45,8 @@ DIRECT_SOURCES = ("path", "git", "url")
 class Candidate(msgspec.Struct):
     """One solvable: a version of a name (base or extra) and where it comes from. ``source``:
     index | conda | conda-alt | conda-any | python | path | git | url. ``excluded``: why it may
-    not be chosen (None: usable). ``base``: for an extra's candidate, the base's solvable.
-    ``direct``: facts about a path/git/url source (for the lock)."""
+    not be chosen (None: usable). ``base``: for the candidate of an extra (or of what the extra
+    adds), the base's solvable. ``direct``: facts about a path/git/url source (for the lock)."""
 
     name_id: int
     version: Version
@@ -228,7 +228,7 @@ class CandidatePolicy:
         pinned = str(version) in pins or any(Version(v) == version for v in pins if _is_version(v))
         usable = []
         reasons = []
-        newer = self.request.exclude_newer
+        newer = self.request.exclude_newer_packages.get(pkg, self.request.exclude_newer)
         for f in files:
             if newer is not None and f.upload_time is not None and f.upload_time > newer:
                 reasons.append("was uploaded after the exclude-newer date")

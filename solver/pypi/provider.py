@@ -274,14 +274,16 @@ class PyPIProvider(Provider):
         return text[len(name):].strip() if text.startswith(name) else text
 
     def display_range(self, solvables: Sequence[int]) -> str | None:
-        """``>=lo,<=hi`` when ``solvables`` are every index version of their name from lo to hi
-        (``>=lo`` / ``<=hi`` when that end is the newest / oldest there is); else None."""
+        """``>=lo,<=hi`` when ``solvables`` are every usable index version of their name from lo
+        to hi (``>=lo`` / ``<=hi`` when that end is the newest / oldest there is); else None. A
+        version that cannot be used at all (yanked, no file for the target) is told apart and
+        does not break the range."""
         cands = [self.solvables[s] for s in solvables]
         if not cands or any(c.source != "index" for c in cands):
             return None
         group = {c.version for c in cands}
-        every = sorted({self.solvables[s].version for s in self.candidates(cands[0].name_id)
-                        if self.solvables[s].source == "index"})
+        every = sorted({c.version for c in (self.solvables[s] for s in self.candidates(cands[0].name_id))
+                        if c.source == "index" and (c.excluded is None or c.version in group)})
         lo, hi = min(group), max(group)
         inside = [v for v in every if lo <= v <= hi]
         if len(inside) != len(group):

@@ -71,3 +71,14 @@ def test_range_is_not_claimed_over_a_gap(solve, tmp_path):
         solve([("a", "!=1.1"), ("b", "<2")], [(tmp_path / "i" / "simple").as_uri()])
     msg = str(err.value)
     assert ">=1.0" not in msg and "<=1.6" not in msg and "1.6 | 1.5" in msg, msg
+
+
+def test_a_yanked_version_does_not_break_the_range(solve, tmp_path):
+    dists = [Dist(name="a", version=v, requires=["b>=2"]) for v in ("1.0", "1.1", "1.2", "1.4", "1.5", "1.6")]
+    dists += [Dist(name="a", version="1.3", requires=["b>=2"], yanked="broken"),
+              Dist(name="b", version="1.0"), Dist(name="b", version="2.0")]
+    build_index(tmp_path / "i", dists)
+    with pytest.raises(UnsolvableError) as err:
+        solve([("a",), ("b", "<2")], [(tmp_path / "i" / "simple").as_uri()])
+    msg = str(err.value)
+    assert "a >=1.0 (6 versions) depend on b>=2" in msg, msg
