@@ -499,6 +499,11 @@ class _StaleIndex(Exception):
 _BAD_FILE_NAME = lazy(r"[\x00-\x1f\x7f/]")
 
 
+def valid_file_name(fn: str) -> bool:
+    """A record's key can be a file name in its subdir's folder (see ``_BAD_FILE_NAME``)."""
+    return bool(fn) and not _BAD_FILE_NAME.search(fn)
+
+
 class RepodataNotFound(InputError):
     """The subdir has no repodata file (``.json`` nor ``.json.zst``)."""
 
@@ -711,7 +716,7 @@ class SubdirData:
         except (UnicodeDecodeError, msgspec.DecodeError):
             raise InputError(f"{where}: the file name {key.decode('utf-8', 'replace')} at byte {abs_start} "
                              "is not valid UTF-8 / JSON") from None
-        if not fn or _BAD_FILE_NAME.search(fn):
+        if not valid_file_name(fn):
             raise InputError(cut_long_values(f"{where}: invalid file name {fn!r} at byte {abs_start} (control "
                              "characters and '/' are not allowed)"))
         obj_offset = abs_start + key_len

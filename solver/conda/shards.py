@@ -34,7 +34,7 @@ import msgspec
 from solver.atomic import write_atomic
 from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
-from solver.conda.repodata import normalize_legacy_fields, place_record, record_url_base
+from solver.conda.repodata import normalize_legacy_fields, place_record, record_url_base, valid_file_name
 from solver.errors import InputError, NetworkError
 from solver.lazyre import lazy
 from solver.redact import mask_credentials
@@ -358,6 +358,8 @@ class ShardedSubdir:
                 if fn in removed or (table is shard.packages and fn.endswith(".tar.bz2")
                                      and fn[: -len(".tar.bz2")] in conda_stems):
                     continue
+                if not valid_file_name(fn):  # it becomes a URL and a lock entry, as in repodata.json
+                    raise InputError(f"{where}: invalid file name {fn!r} (control characters and '/' are not allowed)")
                 rec = self._record(fn, raw, where)
                 if rec.name != name:
                     raise InputError(f"{where}: record {fn!r} is named {rec.name!r}, not {name!r}")

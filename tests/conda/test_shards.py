@@ -291,3 +291,16 @@ def test_a_repodata_base_url_that_does_not_parse_is_named(tmp_path, serve_dir):
     server = serve_dir(tmp_path / "srv")
     with pytest.raises(InputError, match=r"subdir 'linux-64': base_url 'http://\[::1/' is not a valid URL"):
         Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache").records("lib")
+
+
+@pytest.mark.parametrize("fn", ["../../elsewhere/app-1.0-0.conda", "app-1.0-0\n.conda", ""])
+def test_a_shard_file_name_that_is_no_file_name_is_refused_as_in_repodata(tmp_path, serve_dir, fn):
+    # the key becomes the record's URL and its lock entry
+    linux = {"packages": {}, "packages.conda": {fn: rec("app", "1.0")}}
+    for sd, data in (("linux-64", linux), ("noarch", {"packages": {}, "packages.conda": {}})):
+        write_sharded_subdir(data, tmp_path / "srv" / "chan" / sd)
+    server = serve_dir(tmp_path / "srv")
+    gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache")
+    with pytest.raises(InputError, match="invalid file name") as err:
+        gw.records("app")
+    assert "/chan/linux-64/shards/" in str(err.value)
