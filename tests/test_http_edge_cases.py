@@ -1,5 +1,5 @@
 """Edge cases of the HTTP client: secrets in the forms its messages still showed, a URL it rewrote
-that is data, answers (203, 204) that paired a new response with an old cache file. Every case
+that is data, answers (203, 204, endless bodies, dropped connections, bad URLs) it mishandled. Every case
 over a loopback server (or a closed loopback port)."""
 
 from __future__ import annotations
@@ -11,27 +11,13 @@ import time
 
 import pytest
 
-from support.netfault import FaultServer, etagged, response, static
+from support.netfault import etagged, response, static
 
 from solver.errors import InputError, NetworkError
 from solver.http import HttpClient, HttpStatusError
 
-PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",
-              "NO_PROXY", "RATTLER_AUTH_FILE")
-
-
-@pytest.fixture(autouse=True)
-def clean_network_env(monkeypatch, tmp_path):
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def server():
-    srv = FaultServer()
-    yield srv
-    srv.close()
+# the same environment as the other network fault tests: no proxy variables, no user's credentials file
+from test_network_faults import clean_network_env, server  # noqa: E402,F401 (fixtures)
 
 
 def closed_port() -> int:
