@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import threading
 import time
 
 import pytest
@@ -149,11 +150,19 @@ def test_a_password_holding_an_unencoded_slash_is_not_shown(tmp_path):
 def test_a_pooled_connection_the_server_closed_is_not_reused(server, tmp_path):
     # HTTP/1.1 without "Connection: close": the client keeps the connection for the next request,
     # but the server closes it (as servers do once their keep-alive timeout passes)
-    server.routes["/x"] = lambda req, sock: sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    closed = threading.Event()
+
+    def keep_alive_then_close(req, sock):
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        sock.shutdown(socket.SHUT_RDWR)
+        closed.set()
+
+    server.routes["/x"] = keep_alive_then_close
     client = HttpClient(None, retries=0)
     for _ in range(3):
         assert client.get(server.url + "/x").body == b"ok"
-        time.sleep(0.1)  # the server's close reaches the client before the next request
+        assert closed.wait(10)  # the server closed the connection before the next request
+        closed.clear()
     assert len(server.seen) == 3
 
 
