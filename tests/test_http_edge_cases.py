@@ -225,3 +225,21 @@ def test_credentials_in_the_url_follow_a_redirect_to_the_same_host_and_scheme_on
     (first, first_cred), (second, second_cred) = sent
     assert first_cred.secret == "PW-SECRET" and second == location
     assert (second_cred is not None and second_cred.secret == "PW-SECRET") == follows
+
+
+@pytest.mark.parametrize("headers", [{"etag": ["x"]}, {"etag": '"a"\r\nX-Injected: 1'}, {"last-modified": 5}])
+def test_a_cache_meta_whose_validators_are_not_one_line_text_counts_as_absent(server, tmp_path, headers):
+    # the validators go back out as request headers: a damaged (or foreign) meta file must not
+    # fail this run and every later one
+    from solver.http.cache import cache_paths
+
+    server.routes["/p"] = etagged(b"A", '"a"')
+    client = HttpClient(tmp_path)
+    url = server.url + "/p"
+    for fetch, key in ((lambda: client.get(url).body, None), (lambda: client.fetch_to_cache(url).path.read_bytes(), {})):
+        assert fetch() == b"A"
+        meta = cache_paths(client.cache_dir, url, key)[0]
+        meta.write_text(json.dumps({"headers": headers, "stored": 1}))
+        assert fetch() == b"A"
+        assert json.loads(meta.read_text())["headers"]["etag"] == '"a"'  # rewritten whole
+    assert not any("x-injected" in r.headers for r in server.seen)
