@@ -393,7 +393,9 @@ def solve_command(args) -> int:
         raise
     except Exception as exc:  # a bug, not bad input: still one message (the traceback with -vv)
         progress.finish()
-        message = f"internal error: {type(exc).__name__}: {exc} (run with -vv for the traceback)"
+        from .redact import mask_credentials  # an unexpected exception may quote a URL with its secret
+
+        message = f"internal error: {type(exc).__name__}: {mask_credentials(str(exc))} (run with -vv for the traceback)"
         if args.json:
             _emit_result("error", t0, reasons=[message])
         raise InternalError(message) from exc
