@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
@@ -19,7 +18,8 @@ from typing import Callable, Iterable, Iterator, Literal
 import msgspec
 
 from ..errors import InputError
-from ..options import Backend, check_choice
+from ..options import Backend, Objective, check_choice
+from ..status import StatusLine
 from .model import BatchSummary, Problem, ProblemResult, WorkerConfig
 
 ExecutorName = Literal["sequential", "pool", "dask"]
@@ -40,6 +40,7 @@ def solve_many(
     scheduler=None,
     timeout: float = DEFAULT_TIMEOUT,
     backend: Backend = "native",
+    objective: Objective = "pixi",
     cache_dir=None,
     channel_alias: str | None = None,
     skip: Iterable[str] = (),
@@ -49,12 +50,14 @@ def solve_many(
     """Solve every problem; yield one result per problem, in input order, as soon as it and all
     before it are done. ``executor``: ``"sequential"`` (this process), ``"pool"`` (``jobs`` local
     processes; the default when ``jobs`` > 1) or ``"dask"`` (``scheduler``: an address or a
-    ``distributed.Client``). ``timeout``: seconds per problem (0: none). ``skip``: ids not to
+    ``distributed.Client``). ``timeout``: seconds per problem (0: none). ``backend``, ``objective``:
+    as for ``solver solve``. ``skip``: ids not to
     solve (a resumed run). ``on_event(kind, info)``: ``"worker-lost"`` and ``"timeout-kill"``
     reports. Results do not depend on the executor (timings aside). Bad options raise
     ``InputError`` here, before anything is solved."""
     executor = check_choice(executor or ("pool" if jobs > 1 else "sequential"), ExecutorName, "batch executor")
     backend = check_choice(backend, Backend, "solver backend")
+    objective = check_choice(objective, Objective, "objective")
     if jobs < 1:
         raise InputError("jobs must be at least 1")
     if timeout is None or timeout != timeout or timeout < 0:
@@ -68,7 +71,7 @@ def solve_many(
             raise InputError("the dask executor needs Dask distributed: pip install 'solver[dask]'")
     skip = set(skip)
     todo = [p for p in problems if p.id not in skip]
-    config = WorkerConfig(backend=backend, cache_dir=str(cache_dir) if cache_dir is not None else None,
+    config = WorkerConfig(backend=backend, objective=objective, cache_dir=str(cache_dir) if cache_dir is not None else None,
                           channel_alias=channel_alias, timeout=float(timeout))
     events = on_event or (lambda kind, info: None)
     items = list(enumerate(todo))
@@ -246,7 +249,7 @@ def _percentile(values: list[float], q: float) -> float:
 # -- progress on stderr -------------------------------------------------------------------------------
 
 
-class BatchProgress:
+class BatchProgress(StatusLine):
     """``[done/total] rate/s ETA m:ss | solved N unsolvable N error N`` on stderr: redrawn in
     place on a terminal (at most every ``REDRAW_SECONDS``), a plain line every
     ``LINE_SECONDS`` otherwise; lost workers and kills on lines of their own; the summary last."""
@@ -255,13 +258,8 @@ class BatchProgress:
     LINE_SECONDS = 10.0
 
     def __init__(self, stream=None, quiet: bool = False, verbose: int = 0):
-        self.stream = stream or sys.stderr
-        self.quiet = quiet
-        self.verbose = verbose
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._lock = threading.Lock()
+        super().__init__(stream, quiet, verbose)
         self._last = 0.0
-        self._line = False
         self._info: dict | None = None
 
     def __call__(self, event: str, info: dict) -> None:
@@ -292,22 +290,8 @@ class BatchProgress:
                 self._print(info["summary"].describe())
 
     def _draw(self, now: float) -> None:
-        from ..commands import fit_line, terminal_columns
-
-        self._clear()
-        self.stream.write(fit_line(status_line(self._info), terminal_columns(self.stream)))
-        self.stream.flush()
-        self._line = True
+        self._draw_text(status_line(self._info))
         self._last = now
-
-    def _clear(self) -> None:
-        if self.tty and self._line:
-            self.stream.write("\r\033[K")
-            self._line = False
-
-    def _print(self, text: str) -> None:
-        self._clear()
-        print(text, file=self.stream, flush=True)
 
 
 def status_line(info: dict) -> str:

@@ -81,6 +81,18 @@ class Channel(msgspec.Struct, frozen=True):
         return parse_channel(spec, channel_alias)
 
 
+def expand_user_path(text: str) -> Path:
+    """``text`` as a path with a leading ``~`` / ``~user`` expanded. A path that cannot name a
+    file (a NUL character, an unknown user) raises ``InputError`` naming it."""
+    if "\0" in text:
+        raise InputError(f"path {text!r} holds a NUL character")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "Could not determine home directory": ~nosuchuser
+        user = text[1:].split("/", 1)[0].split("\\", 1)[0]
+        raise InputError(f"path {text!r}: cannot expand '~{user}' (no such user, or no home directory)") from None
+
+
 def channel_tail(channel: str) -> str:
     """The last path part of a channel (its name), for matching ``conda-forge::x`` to a URL."""
     return channel.rstrip("/").rsplit("/", 1)[-1]
@@ -163,7 +175,7 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
         raise InputError(f"channel {mask_credentials(spec)!r} is not a valid URL: a URL needs "
                          "scheme://host (is a / missing?)")
     if looks_like_path(spec):
-        path = Path(spec).expanduser()
+        path = expand_user_path(spec)
         url = path_to_file_url(path)
         return Channel(name=url, base_url=url)
     alias = resolve_alias(channel_alias)

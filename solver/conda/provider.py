@@ -511,4 +511,7 @@ class CondaProvider(Provider):
 def _fmt_ms(ms: int) -> str:
     import datetime
 
-    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):  # past year 9999 (a channel can write any number)
+        return f"timestamp {ms} ms"

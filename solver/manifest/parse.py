@@ -16,6 +16,7 @@ from pathlib import Path
 # ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
+from ..errors import InputError
 from ..lazyre import lazy
 from ..pypi.model import PyPIRequirement
 from ..redact import mask_credentials
@@ -291,8 +292,18 @@ def looks_like_path(text: str) -> bool:
     )
 
 
-def path_to_url(ctx: Context, text: str) -> str:
-    path = Path(text).expanduser()
+def user_path(ctx: Context, where, text: str) -> Path:
+    """``text`` with ``~`` expanded; a path no file can have (NUL, ``~nosuchuser``) is an error at ``where``."""
+    from ..conda.channel import expand_user_path
+
+    try:
+        return expand_user_path(text)
+    except InputError as exc:
+        raise ctx.error(where, str(exc), "fix the path", value=True) from None
+
+
+def path_to_url(ctx: Context, text: str, where=()) -> str:
+    path = user_path(ctx, where, text)
     if not path.is_absolute():
         path = ctx.root / path
     return Path(os.path.normpath(path)).as_uri()
@@ -318,9 +329,9 @@ def parse_channel(ctx: Context, path, value) -> ChannelRef:
     if text.startswith("file://"):
         rest = text[len("file://") :]
         if not rest.startswith("/"):  # file://./local or file://relative: make absolute
-            text = path_to_url(ctx, rest)
+            text = path_to_url(ctx, rest, path)
     elif looks_like_path(text):
-        text = path_to_url(ctx, text)
+        text = path_to_url(ctx, text, path)
     elif is_url(text):
         text = check_url(ctx, path, text.rstrip("/"))
     return ChannelRef(text, priority)
@@ -612,13 +623,13 @@ def parse_conda_pypi_map(ctx: Context, path, value) -> dict:
         expect(ctx, cp, text, (str,), "a URL or a path")
         if is_url(text):
             return text
-        loc = Path(text).expanduser()
+        loc = user_path(ctx, cp, text)
         return str(loc if loc.is_absolute() else ctx.root / loc)
 
     for channel, entry in value.items():
         cp = p + (channel,)
         # a channel given as a path is keyed as `channels` names it: its file:// URL
-        key = path_to_url(ctx, channel) if looks_like_path(channel) else channel
+        key = path_to_url(ctx, channel, cp) if looks_like_path(channel) else channel
         if entry is False:
             disabled.append(key)
         elif isinstance(entry, dict):
@@ -766,7 +777,7 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                     raise ctx.error(p + (key,), f"`{key}` only applies to a git source", "add `git = \"...\"` or remove it")
             source = {k: v for k, v in t.items() if k in ("path", "git", "url", "branch", "tag", "rev", "subdirectory")}
             if "path" in source:
-                src = Path(source["path"]).expanduser()
+                src = user_path(ctx, p + ("path",), source["path"])
                 source["path"] = str(src if src.is_absolute() else (ctx.root / src))
             extra = [k for k in t if k not in source]
             spec = lname
@@ -850,6 +861,10 @@ def parse_specifier(ctx: Context, path, text: str) -> str:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
+    long_number = re.search(r"[0-9]{1000,}", text)
+    if long_number:  # Python converts at most 4300 digits to an int; no release needs 1000
+        raise ctx.error(path, f"a number in `{text}` has {len(long_number.group())} digits",
+                        "version numbers have at most 999 digits", value=True)
     try:
         return str(SpecifierSet(text)) if text else ""
     except InvalidSpecifier:
@@ -1064,7 +1079,7 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
                 raise ctx.error(lp, "a find-links entry needs exactly one of `path` and `url`", "write {path = './links'} or {url = 'https://...'}")
             if "path" in link:
                 expect(ctx, lp + ("path",), link["path"], (str,), "a path")
-                fp = Path(link["path"]).expanduser()
+                fp = user_path(ctx, lp + ("path",), link["path"])
                 out.append(FindLink(path=os.path.normpath(fp if fp.is_absolute() else ctx.root / fp)))
             else:
                 expect(ctx, lp + ("url",), link["url"], (str,), "a URL")
