@@ -14,7 +14,8 @@ Large files are memory-mapped and cut at likely record boundaries into one part 
 on threads and joined only where the cut is proven right (else re-scanned in order): the result
 is always that of one sequential scan.
 
-Used through ``solver.conda.repodata``; not a public API.
+Used through ``solver.conda.repodata_index`` (the scan) and ``solver.conda.repodata`` (``RowReader``); not a
+public API.
 """
 
 import os

@@ -62,7 +62,7 @@ def dep_name(spec: str) -> str:
 def ours_closure(channels: list[Path], cache_dir: Path) -> tuple[float, float, int]:
     """(open seconds, closure seconds, records loaded)."""
     from solver.conda.gateway import Gateway
-    from solver.conda.repodata import flush_index_writes
+    from solver.conda.repodata_index import flush_index_writes
 
     t0 = time.perf_counter()
     gw = Gateway([str(c) for c in channels], PLATFORM, cache_dir=cache_dir)

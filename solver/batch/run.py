@@ -116,7 +116,7 @@ def _open_channels_once(problems: list[Problem], config: WorkerConfig) -> None:
     memory-maps the same index files instead of scanning the repodata itself. A channel that
     fails to open is left to the workers, which report it on each problem that uses it."""
     from ..conda.gateway import Gateway
-    from ..conda.repodata import flush_index_writes
+    from ..conda.repodata_index import flush_index_writes
     from ..errors import SolverError
 
     seen = set()

@@ -34,7 +34,7 @@ import msgspec
 from solver.atomic import write_atomic
 from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
-from solver.conda.repodata import normalize_legacy_fields, place_record, record_url_base, valid_file_name
+from solver.conda.repodata_records import normalize_legacy_fields, place_record, record_url_base, valid_file_name
 from solver.errors import InputError, NetworkError
 from solver.lazyre import lazy
 from solver.redact import mask_credentials

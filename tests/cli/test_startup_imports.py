@@ -37,6 +37,8 @@ HEAVY = [
     "solver.pypi.index",
     "solver.conda.gateway",
     "solver.conda.repodata",
+    "solver.conda.repodata_index",
+    "solver.conda.repodata_records",
     "solver.conda.solve",
     "solver.core.solve",
     "solver._ext.sat",

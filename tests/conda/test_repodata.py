@@ -11,6 +11,7 @@ import pytest
 import zstandard
 
 from solver.conda import repodata as rd
+from solver.conda import repodata_index
 from solver.conda.channel import Channel
 from solver.conda.model import PackageRecord
 from solver.conda.repodata import SubdirData
@@ -238,13 +239,13 @@ def test_scan_resumes_across_any_chunk_boundary(tmp_path):
 @pytest.fixture
 def index_small_files(monkeypatch):
     """Test channels are tiny; index them anyway (normally only files of 1 MiB and more are)."""
-    monkeypatch.setattr(rd, "INDEX_MIN_BYTES", 0)
+    monkeypatch.setattr(repodata_index, "INDEX_MIN_BYTES", 0)
 
 
 def test_small_files_get_no_index_file(tmp_path):
     path = write_repodata(tmp_path / "chan" / "noarch", packages={"a-1-0.tar.bz2": rec("a")})
     assert [r.fn for r in open_subdir(path, tmp_path / "cache").records("a")] == ["a-1-0.tar.bz2"]
-    rd.flush_index_writes()
+    repodata_index.flush_index_writes()
     assert not list((tmp_path / "cache").rglob("*.idx"))
 
 
@@ -254,8 +255,8 @@ def test_second_open_uses_the_cached_index_and_never_writes_into_the_channel(tmp
     path = write_repodata(tmp_path / "chan" / "noarch", packages={"a-1-0.tar.bz2": rec("a")})
     before = folder_listing(tmp_path / "chan")
     first = open_subdir(path, tmp_path / "cache")
-    rd.flush_index_writes()  # indexes are written in the background
-    assert list((tmp_path / "cache" / rd.INDEX_DIR).glob("*.idx"))
+    repodata_index.flush_index_writes()  # indexes are written in the background
+    assert list((tmp_path / "cache" / repodata_index.INDEX_DIR).glob("*.idx"))
 
     def no_scan(*a, **k):
         raise AssertionError("the index should have come from the cache")
@@ -280,8 +281,8 @@ def test_corrupt_index_is_ignored_and_rebuilt(tmp_path, damage, index_small_file
     packages = {f"n{i}-1-0.tar.bz2": rec(f"n{i}") for i in range(20)}
     path = write_repodata(tmp_path / "chan" / "noarch", packages=packages)
     expected = open_subdir(path, tmp_path / "cache").records("n5")
-    rd.flush_index_writes()
-    (idx,) = (tmp_path / "cache" / rd.INDEX_DIR).glob("*.idx")
+    repodata_index.flush_index_writes()
+    (idx,) = (tmp_path / "cache" / repodata_index.INDEX_DIR).glob("*.idx")
     data = bytearray(idx.read_bytes())
     if damage == "truncate":
         data = data[: len(data) // 2]
