@@ -48,6 +48,7 @@ class Fetcher:
         self.http = http
         self.policy = policy
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.parsed_pages = _page_cache(self.cache_dir, policy)
         self.pinned_index: dict[str, IndexSource] = {}
         self.skip_page = lambda pkg: False  # names whose pages the provider never needs
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="solver-pypi")
@@ -119,14 +120,14 @@ class Fetcher:
                 continue
             if strategy == "first-index":
                 for src in tier:
-                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits)
+                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages)
                     if files is not None:  # as uv: the first index that has the name answers for
                         if files:          # it, even with a page without files
                             result.append((src, files))
                         break
             else:
-                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits) for src in tier] if len(tier) == 1 else \
-                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits), tier))
+                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages) for src in tier] if len(tier) == 1 else \
+                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits, self.parsed_pages), tier))
                 result.extend((src, files) for src, files in zip(tier, pages) if files)
             if result:
                 break  # supplemental indexes only serve names no primary index has
@@ -294,6 +295,16 @@ class Fetcher:
         return prepare_metadata(tree, pkg, isolated=isolated, pip_args=pip_args,
                                 pip_env=pip_subprocess_env(os.environ) if isolated else None,
                                 python_version=self.policy.target.python_version)
+
+
+def _page_cache(cache_dir: Path | None, policy: CandidatePolicy):
+    """Pages parsed before, for this target: the parse keeps the wheels whose tags it accepts."""
+    if cache_dir is None:
+        return None
+    from .page_cache import PageCache
+
+    tags = "\n".join(sorted(str(t) for t in policy.tag_priority)).encode()
+    return PageCache(cache_dir, hashlib.sha256(tags).hexdigest())
 
 
 def _describes(meta: CoreMetadata, f: DistFile) -> bool:

@@ -341,10 +341,11 @@ def file_url_path(url: str) -> Path:
     return Path(path)
 
 
-def fetch_project(http, source: IndexSource, name: str, wheel_fits=None) -> list[DistFile] | None:
+def fetch_project(http, source: IndexSource, name: str, wheel_fits=None, parsed=None) -> list[DistFile] | None:
     """The files of ``name`` on a simple index; None when the index does not have the name (a 404,
     or no page in a local index), [] when it has a page without files. ``wheel_fits``: see
-    :func:`parse_json_page`."""
+    :func:`parse_json_page`; ``parsed``: a :class:`~.page_cache.PageCache` of pages parsed before
+    (its key must name what ``wheel_fits`` depends on)."""
     from ..http import NotFoundError
 
     url = project_url(source.url, name)
@@ -371,7 +372,7 @@ def fetch_project(http, source: IndexSource, name: str, wheel_fits=None) -> list
                 f"index {source.name or source.display} failed for package {name!r}: {exc}"
             ) from None
         try:
-            return _parse_project_page(resp, source, name, wheel_fits)
+            return _parse_project_page(resp, source, name, wheel_fits, parsed)
         except NetworkError:
             # a page that does not parse is not kept: asked again now if it came from the
             # cache, and never served from the cache to a later run
@@ -382,12 +383,23 @@ def fetch_project(http, source: IndexSource, name: str, wheel_fits=None) -> list
     raise AssertionError("unreachable")  # the second attempt returns or raises
 
 
-def _parse_project_page(resp, source: IndexSource, name: str, wheel_fits=None) -> list[DistFile]:
+def _parse_project_page(resp, source: IndexSource, name: str, wheel_fits=None, parsed=None) -> list[DistFile]:
     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
     body = resp.body
-    if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{"):
-        return parse_json_page(body, resp.url, source.display, canonicalize_name(name), wheel_fits)
-    return parse_html_page(body, resp.url, source.display, canonicalize_name(name))
+    want = canonicalize_name(name)
+    kind = "json" if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{") \
+        else "html"
+    if parsed is not None:
+        files = parsed.load(body, resp.url, source.display, want, kind)
+        if files is not None:
+            return files
+    if kind == "json":
+        files = parse_json_page(body, resp.url, source.display, want, wheel_fits)
+    else:
+        files = parse_html_page(body, resp.url, source.display, want)
+    if parsed is not None:
+        parsed.store(body, resp.url, source.display, want, kind, files)
+    return files
 
 
 def fetch_flat(http, source: IndexSource) -> list[DistFile]:
