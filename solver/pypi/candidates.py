@@ -225,7 +225,7 @@ class CandidatePolicy:
     def usable_files(self, files: list[DistFile], pkg: str, version: Version):
         """(usable files best first, reason when none)."""
         pins = tuple(self.pinned_eq.get(pkg, ()))  # a copy: prefetch threads read it too
-        pinned = str(version) in pins or any(Version(v) == version for v in pins if _is_version(v))
+        pinned = bool(pins) and (str(version) in pins or any(Version(v) == version for v in pins if _is_version(v)))
         usable = []
         reasons = []
         newer = self.request.exclude_newer

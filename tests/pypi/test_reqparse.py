@@ -17,9 +17,18 @@ TEXTS = [
     "pkg @ https://files.example.invalid/pkg-1.0.tar.gz#sha256=00;x=1 ; python_version >= '3.8'",
     "pkg @ https://files.example.invalid/pkg-1.0.tar.gz",
     "name[extra] ; (os_name == 'nt' or os_name == 'posix') and extra == 'a-b'",
+    "  Foo.Bar_baz  [ Sec , Other_Extra ]  ( >= 1.0 , != 1.5.* , < 2 )  ",
+    "foo===1.0+local.7",
+    "foo~=1.4.2,!=1.4.5",
+    "foo[]",
+    "foo[a]==1.0;python_version>='3.8'",
+    "zope.interface>=5;platform_python_implementation!='PyPy'",
+    "foo (==1.0)",
+    "foo >=1,",
 ]
 BAD = ["requests >= ; python_version < '3'", "requests;", "requests; python_version <", "requests; bogus == '1'",
-       "requests (>=1.0 ; python_version < '3'", "[x] ; python_version < '3'"]
+       "requests (>=1.0 ; python_version < '3'", "[x] ; python_version < '3'", "foo>=1.0 bar", "foo ~= 1",
+       "foo==1.0.*.post1", "foo[a,]", "foo(>=1", "foo>=1)", "-foo", "foo>==1"]
 
 
 @pytest.mark.parametrize("text", TEXTS)
