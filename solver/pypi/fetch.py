@@ -17,7 +17,7 @@ import msgspec
 from packaging.version import InvalidVersion, Version
 
 from ..errors import NetworkError
-from .candidates import CandidatePolicy, VersionRow, pkg_key
+from .candidates import CandidatePolicy, VersionRow, parse_specifier, pkg_key
 from .config import IndexSource, pip_subprocess_env
 from .index import DistFile, fetch_flat, fetch_project, file_url_path
 from .metadata import (
@@ -173,11 +173,33 @@ class Fetcher:
         ahead of the solve's questions (the solve asks one level at a time)."""
         try:
             rows = self.policy.merge_versions(pkg, pages, self._flat_for(pkg)) if pages else []
+            spec = self._root_specifiers().get(pkg)
+            if spec is not None:  # numpy<2 asked for: numpy 2's metadata is not the likely first
+                rows = [r for r in rows if spec.contains(r.version, prereleases=True)]
             first = self.policy.first_choice(pkg, rows)
             if first is not None:
                 self.meta_future(first).add_done_callback(self._prefetch_dependencies)
         except Exception:  # best effort: the solve asks again and reports real errors
             pass
+
+    def _root_specifiers(self) -> dict:
+        """name -> the version specifier of its one root requirement (names asked for more than
+        once, or overridden, are left out): what a fetch ahead may rely on."""
+        specs = getattr(self, "_root_specs", None)
+        if specs is None:
+            counts: dict[str, int] = {}
+            for r in self.request.requirements:
+                counts[pkg_key(r.name)] = counts.get(pkg_key(r.name), 0) + 1
+            overridden = {pkg_key(o.name) for o in self.request.dependency_overrides}
+            specs = {}
+            for r in self.request.requirements:
+                key = pkg_key(r.name)
+                if r.specifier and counts[key] == 1 and key not in overridden:
+                    parsed = parse_specifier(r.specifier)
+                    if parsed is not None:
+                        specs[key] = parsed
+            self._root_specs = specs  # the same for every thread: a race only computes it twice
+        return specs
 
     def _prefetch_dependencies(self, fut: Future) -> None:
         if fut.cancelled() or fut.exception() is not None:

@@ -34,7 +34,7 @@ from solver.conda.model import PackageRecord
 from solver.pypi.model import PyPIIndex, PyPIRequest, PyPIRequirement
 from solver.pypi.resolve import solve_pypi
 args = json.loads(sys.argv[1])
-request = PyPIRequest(platform="linux-64", requirements=[PyPIRequirement(name="app", specifier="<2"),
+request = PyPIRequest(platform="linux-64", requirements=[PyPIRequirement(name="app"),
                                                        PyPIRequirement(name="other")],
                       indexes=[PyPIIndex(url=args["index"])])
 sol = solve_pypi(request, [PackageRecord(name="python", version="3.11.7", build="h0_cpython")],
@@ -44,10 +44,10 @@ print(" ".join(f"{p.name}=={p.version}" for p in sol.packages))
 
 
 def test_process_exits_without_waiting_for_fetches_ahead(tmp_path, serve_index):
-    # app 2.0 is the first choice the fetcher reads ahead (and the pages of what it needs); the
-    # requirement <2 makes the solve take app 1.0, which needs nothing
+    # app 2.0 is the first choice the fetcher reads ahead (and the pages of what it needs); other
+    # asks for app<2, so the solve takes app 1.0, which needs nothing
     build_index(tmp_path / "i", [Dist(name="app", version="2.0", requires=["slow"]), Dist(name="app", version="1.0"),
-                                 Dist(name="slow", version="1.0"), Dist(name="other", version="1.0")])
+                                 Dist(name="slow", version="1.0"), Dist(name="other", version="1.0", requires=["app<2"])])
     srv = serve_index(tmp_path / "i", StallingHandler)
     RELEASE.clear()
     STALLED.clear()
@@ -61,3 +61,14 @@ def test_process_exits_without_waiting_for_fetches_ahead(tmp_path, serve_index):
         assert STALLED.is_set()  # the fetch ahead was under way when the process ended
     finally:
         RELEASE.set()
+
+
+def test_fetch_ahead_follows_the_root_specifier(solve, tmp_path, serve_index):
+    # app<2 asked for: app 2.0's metadata (and the pages of what it needs) are not read ahead
+    build_index(tmp_path / "i", [Dist(name="app", version="2.0", requires=["big"]), Dist(name="app", version="1.0"),
+                                 Dist(name="big", version="1.0")])
+    srv = serve_index(tmp_path / "i")
+    sol = solve([("app", "<2")], [srv.url + "/simple"])
+    assert [(p.name, p.version) for p in sol.packages] == [("app", "1.0")]
+    paths = [r.path for r in srv.requests]
+    assert not any("app-2.0" in p for p in paths) and not any("/simple/big" in p for p in paths)
