@@ -16,6 +16,22 @@ from cpython.long cimport PyLong_FromLong
 from cpython.ref cimport Py_INCREF
 
 
+cdef int _check_offsets(const long long[::1] offsets, Py_ssize_t size, str what) except -1:
+    """Clause offsets must start at 0 or more, never decrease and end within ``size`` items:
+    the loops index C arrays with them, unchecked."""
+    cdef Py_ssize_t c
+    if offsets.shape[0] < 1:
+        raise ValueError(f"{what}: offsets need at least one entry")
+    if offsets[0] < 0:
+        raise ValueError(f"{what}: offsets must start at 0 or more")
+    for c in range(offsets.shape[0] - 1):
+        if offsets[c + 1] < offsets[c]:
+            raise ValueError(f"{what}: offsets must not decrease (at {c + 1})")
+    if offsets[offsets.shape[0] - 1] > size:
+        raise ValueError(f"{what}: offsets point past the {size} literals")
+    return 0
+
+
 cdef inline long long _amo_clauses(long long n, int pairwise_limit):
     if n <= 1:
         return 0
@@ -37,8 +53,15 @@ def encode(
     """-> (literals int32, offsets int64, num_vars). See :func:`solver.core.eager.encode`."""
     cdef Py_ssize_t g, i, k
     cdef long long n, nclauses = 0, nlits = 0, naux = 0, nsolv = 0
+    if req_offsets.shape[0] != req_owner.shape[0] + 1:
+        raise ValueError("encode: req_offsets needs one entry more than req_owner")
+    _check_offsets(req_offsets, req_targets.shape[0], "encode")
+    if forbid_b.shape[0] != forbid_a.shape[0]:
+        raise ValueError("encode: forbid_a and forbid_b differ in length")
     for g in range(group_sizes.shape[0]):
         n = group_sizes[g]
+        if n < 0:
+            raise ValueError(f"encode: negative group size {n}")
         nsolv += n
         nclauses += _amo_clauses(n, pairwise_limit)
         if n > pairwise_limit:
@@ -110,6 +133,7 @@ def to_lists(const int[::1] literals, const long long[::1] offsets):
     """The CNF as pycosat's list of lists of ints, in one pass."""
     cdef Py_ssize_t nclauses = offsets.shape[0] - 1, c
     cdef long long j
+    _check_offsets(offsets, literals.shape[0], "to_lists")
     out = PyList_New(nclauses)
     for c in range(nclauses):
         clause = PyList_New(offsets[c + 1] - offsets[c])
@@ -152,6 +176,9 @@ cdef class Formula:
     def __init__(self, literals, offsets, int num_vars):
         literals = np.ascontiguousarray(literals, dtype=np.int32)
         offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+        if num_vars < 0:
+            raise ValueError("num_vars must be 0 or more")
+        _check_offsets(offsets, literals.shape[0], "Formula")
         self._keep = (literals, offsets)
         self.lits = literals
         self.offs = offsets
@@ -201,7 +228,14 @@ cdef class Formula:
 
     def value_of(self, int var) -> int:
         """1 forced true, -1 forced false, 0 open."""
+        if var < 1 or var > self.num_vars:
+            raise IndexError(f"variable {var} outside 1..{self.num_vars}")
         return self.value[var]
+
+    cdef int _check_model(self, Py_ssize_t size) except -1:
+        if size < <Py_ssize_t>self.num_vars + 1:
+            raise ValueError(f"model has {size} entries; {self.num_vars + 1} needed (index 0 unused)")
+        return 0
 
     @property
     def in_conflict(self) -> bool:
@@ -257,9 +291,9 @@ cdef class Formula:
             return False
         for u in units:
             lit = u
-            var = lit if lit > 0 else -lit
-            if var < 1 or var > self.num_vars:
+            if lit == 0 or lit > self.num_vars or lit < -self.num_vars:  # (-INT_MIN overflows)
                 raise ValueError(f"literal {lit} outside variables 1..{self.num_vars}")
+            var = lit if lit > 0 else -lit
             if self.value[var] == 0:
                 self._assign(lit)
             elif (self.value[var] > 0) != (lit > 0):
@@ -272,6 +306,8 @@ cdef class Formula:
         cdef Py_ssize_t t, li
         cdef long long k
         cdef int lit
+        if length < 0 or length > self.trail_len:
+            raise ValueError(f"backtrack: length {length} outside 0..{self.trail_len}")
         for t in range(self.trail_len - 1, length - 1, -1):
             lit = self.trail[t]
             if t < self.qhead:
@@ -291,6 +327,7 @@ cdef class Formula:
         cdef long long j
         cdef int lit, var
         cdef bint ok
+        self._check_model(model.shape[0])
         if self.conflict:
             return False
         for c in range(self.num_clauses):
@@ -318,6 +355,7 @@ cdef class Formula:
         cdef long long j
         cdef int lit
         cdef bint ok
+        self._check_model(model.shape[0])
         for c in range(self.num_clauses):
             ok = False
             for j in range(self.offs[c], self.offs[c + 1]):
@@ -363,10 +401,13 @@ cdef class Formula:
         into ``model``."""
         cdef int lit, var
         cdef Py_ssize_t v
+        self._check_model(model.shape[0])
         for item in solution:
             lit = item
+            if lit == 0 or lit > self.num_vars or lit < -self.num_vars:
+                continue  # pycosat's auxiliary variables (and nothing else) lie outside
             var = lit if lit > 0 else -lit
-            if var <= self.num_vars:
+            if 0 < var <= self.num_vars:
                 model[var] = 1 if lit > 0 else 0
         for v in range(1, self.num_vars + 1):
             if self.value[v] != 0:

@@ -404,7 +404,7 @@ cdef bytes _ascii(str text):
         raise VersionParseError("non-ASCII character")
 
 
-def version_key(str text):
+def version_key(str text not None):
     """Order key of one version (see module docstring); raises VersionParseError."""
     cdef Parsed _scratch
     cdef bytes b = _ascii(text)
@@ -413,7 +413,7 @@ def version_key(str text):
     return make_key(&_scratch, s, len(b))
 
 
-def version_keys(list texts):
+def version_keys(list texts not None):
     """Order keys of many versions (one list, same order); raises on the first bad one."""
     cdef list out = []
     cdef bytes b
@@ -535,14 +535,14 @@ cdef class Version:
             self._prefix, self._prefix_zeros = _strip_zero_segments(self.raw, self.has_local)
             self._compat, self._compat_zeros = _strip_zero_segments(self.raw[:self._last_off], False)
 
-    def starts_with(self, Version other):
+    def starts_with(self, Version other not None):
         """True if this version begins with ``other`` (the ``.*`` test): ``1.2.5``, ``1.2a`` and
         ``1.2`` start with ``1.2``; ``1.2`` starts with ``1.2.0`` (missing parts count as 0);
         ``1.20`` and ``1.3`` do not."""
         other._ensure_prefixes()
         return _sw(self.raw, other._prefix, other._prefix_zeros)
 
-    def compatible_with(self, Version other):
+    def compatible_with(self, Version other not None):
         """The ``~=`` test: ``self >= other`` and starting with ``other`` minus its last segment."""
         other._ensure_prefixes()
         return self.key >= other.key and _sw(self.raw, other._compat, other._compat_zeros)
@@ -659,13 +659,15 @@ cdef bint _term(Term t, bytes key, bytes raw):
     return True
 
 
-cdef bint _eval(tuple prog, bytes key, bytes raw):
+cdef bint _eval(tuple prog, bytes key, bytes raw) except -1:
     cdef tuple group
     cdef Term t
     cdef bint ok
     for group in prog:
         ok = True
         for t in group:
+            if t is None:  # a typed loop variable accepts None; its fields would be read from it
+                raise TypeError("a version spec program holds Terms, not None")
             if not _term(t, key, raw):
                 ok = False
                 break
@@ -674,26 +676,34 @@ cdef bint _eval(tuple prog, bytes key, bytes raw):
     return False
 
 
-def program_matches(tuple prog, Version v):
+cdef inline int _not_none(Version v) except -1:
+    if v is None:
+        raise TypeError("expected a Version, got None")
+    return 0
+
+
+def program_matches(tuple prog not None, Version v not None):
     """Does version ``v`` satisfy the compiled spec ``prog``?"""
     return _eval(prog, v.key, v.raw)
 
 
-def program_filter(tuple prog, list versions):
+def program_filter(tuple prog not None, list versions not None):
     """``[program_matches(prog, v) for v in versions]`` (every item a ``Version``)."""
     cdef list out = []
     cdef Version v
     for v in versions:
+        _not_none(v)
         out.append(_eval(prog, v.key, v.raw))
     return out
 
 
-def program_select(tuple prog, list versions):
+def program_select(tuple prog not None, list versions not None):
     """Indexes of the versions that satisfy ``prog``."""
     cdef list out = []
     cdef Version v
     cdef Py_ssize_t i = 0
     for v in versions:
+        _not_none(v)
         if _eval(prog, v.key, v.raw):
             out.append(i)
         i += 1
@@ -821,7 +831,7 @@ cdef inline Term _leaf_cached(str token):
     return <Term>node
 
 
-def parse_leaf(str token):
+def parse_leaf(str token not None):
     """One constraint (``>=1.2``, ``1.2.*``, ``~=1.2``...) -> a cached ``Term`` (``is_any``
     for ``*``). Raises ``SpecParseError`` with the reason."""
     return _leaf_cached(token)
@@ -831,7 +841,7 @@ def clear_spec_cache():
     _leaf_cache.clear()
 
 
-def compile_flat_spec(str text):
+def compile_flat_spec(str text not None):
     """A spec without parentheses (``a,b|c``) -> ``(canonical, is_any, program)``.
 
     ``,`` binds tighter than ``|``; ``*`` inside an AND is dropped, inside an OR wins.
@@ -883,7 +893,7 @@ cdef inline bint _name_char(Py_UCS4 c):
 DEF MAX_TOKENS = 64
 
 
-def split_simple_matchspec(str text):
+def split_simple_matchspec(str text not None):
     """``name``, ``name 1.2``, ``name >=1.2,<2 py*``, ``name=1.2=py_0`` -> ``(name, version,
     build)`` (lowercased name; version/build text or None, conda's ``=1.2`` -> ``1.2*`` applied).
     Returns None when the text needs the full parser (brackets, channel, comment, URL, errors)."""
@@ -984,12 +994,15 @@ def split_simple_matchspec(str text):
 
 
 cdef bint _glob_match(str pattern, object text):
-    """``*``-only glob over ASCII text (anything else falls back to Python's fnmatch-free regex)."""
+    """``*``-only glob: two pointers and one backtrack point, so at most len(pattern) * len(text)
+    steps whatever the pattern (a channel writes it). ASCII text is walked as bytes."""
     cdef Py_ssize_t pn, tn, p = 0, t = 0, star = -1, mark = 0
     cdef const unsigned char* ps
     cdef const unsigned char* ts
-    if type(text) is not str or not PyUnicode_IS_ASCII(text):
-        return False if type(text) is not str else _glob_slow(pattern, text)
+    if type(text) is not str:
+        return False
+    if not PyUnicode_IS_ASCII(text) or not PyUnicode_IS_ASCII(pattern):
+        return _glob_slow(pattern, text)
     ps = <const unsigned char*>PyUnicode_DATA(pattern)
     ts = <const unsigned char*>PyUnicode_DATA(text)
     pn = len(pattern)
@@ -1014,9 +1027,25 @@ cdef bint _glob_match(str pattern, object text):
 
 
 cdef bint _glob_slow(str pattern, str text):
-    import re
-    rx = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(rx, text, re.S) is not None
+    """``_glob_match`` over code points (non-ASCII text)."""
+    cdef Py_ssize_t pn = len(pattern), tn = len(text), p = 0, t = 0, star = -1, mark = 0
+    while t < tn:
+        if p < pn and pattern[p] == u'*':
+            star = p
+            p += 1
+            mark = t
+        elif p < pn and pattern[p] == text[t]:
+            p += 1
+            t += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            t = mark
+        else:
+            return False
+    while p < pn and pattern[p] == u'*':
+        p += 1
+    return p == pn
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1055,10 +1084,8 @@ cdef class MatchSpecData:
             self._build_kind = 1
         elif self.build.startswith("^") and self.build.endswith("$"):
             self._build_kind = 3
-        elif "*" in self.build and self.build.isascii():
-            self._build_kind = 2
         elif "*" in self.build:
-            self._build_kind = 3
+            self._build_kind = 2
         else:
             self._build_kind = 1
 
@@ -1124,7 +1151,7 @@ cdef class MatchSpecData:
                               and self.fn is None and self.url is None)
 
 
-def parse_simple_matchspec(str text, dict spec_cache, spec_factory, type cls):
+def parse_simple_matchspec(str text not None, dict spec_cache not None, spec_factory, type cls not None):
     """The whole fast path of ``MatchSpec.parse`` for the simple shapes: split the text, look up
     or build (``spec_factory(text)``) the version spec, and return a ``cls`` instance; None when
     the text needs the full parser. A version or build of ``*`` becomes None."""

@@ -7,7 +7,8 @@ consumes whole *units* (one top-level member, or one ``"fn": {record}`` entry of
 section) and returns how many bytes it consumed, so the caller keeps only the unfinished tail.
 
 Speed (the cold-start path): records are walked 64 bytes at a time with bit masks (AVX-512, AVX2
-or a portable SSE2/scalar variant, picked at import from what the CPU has); every per-record step
+or a portable SSE2/NEON/scalar variant, picked at import from what the CPU has; the C is in
+``repodata_scan_simd.c``); every per-record step
 (record bounds, its "name", name interning, stem hashes) is C, so ``feed`` runs without the GIL.
 Large files are memory-mapped and cut at likely record boundaries into one part per CPU, scanned
 on threads and joined only where the cut is proven right (else re-scanned in order): the result
@@ -33,344 +34,9 @@ class ScanError(ValueError):
 
 
 
-cdef extern from *:
-    """
-    #include <string.h>
-    #include <stdint.h>
-    #include <stdlib.h>
-    #if defined(__SSE2__)
-    #include <emmintrin.h>
-    #endif
-
-    /* Index of the next '"' or '\\\\' at or after i (end if none). 16 bytes at a time with SSE2:
-       most of repodata's bytes are inside strings, so this loop is the scan's hot path. */
-    static inline Py_ssize_t rs_find_quote_or_bs(const unsigned char* p, Py_ssize_t i, Py_ssize_t end) {
-    #if defined(__SSE2__)
-        const __m128i q = _mm_set1_epi8('"');
-        const __m128i bs = _mm_set1_epi8('\\\\');
-        while (i + 16 <= end) {
-            __m128i v = _mm_loadu_si128((const __m128i*)(p + i));
-            int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
-            if (m) return i + __builtin_ctz((unsigned)m);
-            i += 16;
-        }
-    #endif
-        while (i < end && p[i] != '"' && p[i] != '\\\\') i++;
-        return i;
-    }
-
-    /* i: first byte after an opening quote. Index of the closing quote, or -1 (need more data). */
-    static inline Py_ssize_t rs_string_end(const unsigned char* p, Py_ssize_t i, Py_ssize_t end) {
-        for (;;) {
-            i = rs_find_quote_or_bs(p, i, end);
-            if (i >= end) return -1;
-            if (p[i] == '"') return i;
-            i += 2; /* a backslash escapes the next byte */
-        }
-    }
-
-    /* Positional read (no shared file offset, so threads can read at once); loops over short
-       reads. Returns the bytes read, fewer only at end of file, or -1 on error. */
-    #if defined(_WIN32)
-    #include <io.h>
-    #include <windows.h>
-    static Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off) {
-        HANDLE h = (HANDLE)_get_osfhandle(fd);
-        Py_ssize_t done = 0;
-        while (done < n) {
-            OVERLAPPED ov;
-            DWORD got = 0;
-            int64_t at = off + done;
-            memset(&ov, 0, sizeof(ov));
-            ov.Offset = (DWORD)(at & 0xFFFFFFFF);
-            ov.OffsetHigh = (DWORD)(at >> 32);
-            if (!ReadFile(h, buf + done, (DWORD)(n - done), &got, &ov)) return GetLastError() == ERROR_HANDLE_EOF ? done : -1;
-            if (got == 0) break;
-            done += got;
-        }
-        return done;
-    }
-    #else
-    #include <unistd.h>
-    static Py_ssize_t rs_pread(int fd, char* buf, Py_ssize_t n, int64_t off) {
-        Py_ssize_t done = 0;
-        while (done < n) {
-            ssize_t got = pread(fd, buf + done, (size_t)(n - done), (off_t)(off + done));
-            if (got < 0) return -1;
-            if (got == 0) break;
-            done += got;
-        }
-        return done;
-    }
-    #endif
-
-    #if defined(__GNUC__) || defined(__clang__)
-    #define rs_prefetch(p) __builtin_prefetch((const void*)(p))
-    #else
-    #define rs_prefetch(p) ((void)(p))
-    #endif
-
-    typedef struct { const unsigned char* ptr; uint32_t len; int32_t id; } rs_name_ref;
-
-    static int rs_name_cmp(const void* a, const void* b) {
-        const rs_name_ref* x = (const rs_name_ref*)a;
-        const rs_name_ref* y = (const rs_name_ref*)b;
-        uint32_t n = x->len < y->len ? x->len : y->len;
-        int c = n ? memcmp(x->ptr, y->ptr, n) : 0;
-        if (c) return c;
-        return (x->len > y->len) - (x->len < y->len);
-    }
-
-    static void rs_sort_names(rs_name_ref* refs, Py_ssize_t m) {
-        qsort(refs, (size_t)m, sizeof(rs_name_ref), rs_name_cmp);
-    }
-
-    static inline int rs_is_ws(unsigned char c) {
-        return c == ' ' || c == '\\n' || c == '\\r' || c == '\\t';
-    }
-
-    #if defined(_MSC_VER)
-    #include <intrin.h>
-    static inline int rs_ctz64(uint64_t x) { unsigned long i; _BitScanForward64(&i, x); return (int)i; }
-    #else
-    static inline int rs_ctz64(uint64_t x) { return __builtin_ctzll(x); }
-    #endif
-
-    /* Bit k of each mask describes byte k of a 64-byte block. ``n`` marks bytes followed by 'n'
-       (byte k + 1 of the block is 'n'), so "opening quote of a key starting with n" is one AND. */
-    typedef struct { uint64_t quote, bs, open, close, n; } rs_masks;
-
-    static inline uint64_t rs_popcount_sw(uint64_t x) {
-        x = x - ((x >> 1) & 0x5555555555555555ULL);
-        x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-        x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-        return (x * 0x0101010101010101ULL) >> 56;
-    }
-
-    static inline uint64_t rs_prefix_xor_sw(uint64_t x) {
-        x ^= x << 1; x ^= x << 2; x ^= x << 4; x ^= x << 8; x ^= x << 16; x ^= x << 32;
-        return x;
-    }
-
-    /* Portable block masks (any CPU); b has 65 readable bytes. */
-    static inline void rs_block_masks_sw(const unsigned char* b, rs_masks* m) {
-    #if defined(__SSE2__)
-        const __m128i cq = _mm_set1_epi8('"'), cb = _mm_set1_epi8('\\\\'), cn = _mm_set1_epi8('n');
-        const __m128i co = _mm_set1_epi8('{'), cc = _mm_set1_epi8('}'), c20 = _mm_set1_epi8(0x20);
-        uint64_t q = 0, bs = 0, o = 0, c = 0, n = 0;
-        int k;
-        for (k = 0; k < 4; k++) {
-            __m128i v = _mm_loadu_si128((const __m128i*)(b + 16 * k));
-            __m128i v1 = _mm_loadu_si128((const __m128i*)(b + 16 * k + 1));
-            /* '{' | 0x20 == '{' and '[' | 0x20 == '{'; likewise '}' and ']'. */
-            __m128i lv = _mm_or_si128(v, c20);
-            int sh = 16 * k;
-            q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cq)) << sh;
-            bs |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cb)) << sh;
-            n |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, cn)) << sh;
-            o |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lv, co)) << sh;
-            c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(lv, cc)) << sh;
-        }
-        m->quote = q; m->bs = bs; m->open = o; m->close = c; m->n = n;
-    #else
-        uint64_t q = 0, bs = 0, o = 0, c = 0, n = 0;
-        int k;
-        for (k = 0; k < 64; k++) {
-            unsigned char x = b[k];
-            uint64_t bit = (uint64_t)1 << k;
-            if (x == '"') q |= bit;
-            else if (x == '\\\\') bs |= bit;
-            else if (x == '{' || x == '[') o |= bit;
-            else if (x == '}' || x == ']') c |= bit;
-            if (b[k + 1] == 'n') n |= bit;
-        }
-        m->quote = q; m->bs = bs; m->open = o; m->close = c; m->n = n;
-    #endif
-    }
-
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    #define RS_X86_DISPATCH 1
-    #include <immintrin.h>
-
-    __attribute__((target("avx2")))
-    static inline void rs_block_masks_avx2(const unsigned char* b, rs_masks* m) {
-        const __m256i cq = _mm256_set1_epi8('"'), cb = _mm256_set1_epi8('\\\\'), cn = _mm256_set1_epi8('n');
-        const __m256i co = _mm256_set1_epi8('{'), cc = _mm256_set1_epi8('}'), c20 = _mm256_set1_epi8(0x20);
-        __m256i v0 = _mm256_loadu_si256((const __m256i*)b), v1 = _mm256_loadu_si256((const __m256i*)(b + 32));
-        __m256i s0 = _mm256_loadu_si256((const __m256i*)(b + 1)), s1 = _mm256_loadu_si256((const __m256i*)(b + 33));
-        __m256i l0 = _mm256_or_si256(v0, c20), l1 = _mm256_or_si256(v1, c20);
-    #define RS_MM(x0, x1, c) ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, c)) \\
-                              | ((uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, c)) << 32))
-        m->quote = RS_MM(v0, v1, cq);
-        m->bs = RS_MM(v0, v1, cb);
-        m->n = RS_MM(s0, s1, cn);
-        m->open = RS_MM(l0, l1, co);
-        m->close = RS_MM(l0, l1, cc);
-    #undef RS_MM
-    }
-
-    __attribute__((target("avx512bw")))
-    static inline void rs_block_masks_avx512(const unsigned char* b, rs_masks* m) {
-        __m512i v = _mm512_loadu_si512((const void*)b), s = _mm512_loadu_si512((const void*)(b + 1));
-        __m512i l = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-        m->quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
-        m->bs = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\\\'));
-        m->n = _mm512_cmpeq_epi8_mask(s, _mm512_set1_epi8('n'));
-        m->open = _mm512_cmpeq_epi8_mask(l, _mm512_set1_epi8('{'));
-        m->close = _mm512_cmpeq_epi8_mask(l, _mm512_set1_epi8('}'));
-    }
-
-    __attribute__((target("pclmul,sse2")))
-    static inline uint64_t rs_prefix_xor_clmul(uint64_t x) {
-        return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x),
-                                                                _mm_set1_epi8((char)0xFF), 0));
-    }
-    #endif
-
-    /* p[i] == '{' opens a package record. Returns the index after its closing '}', -1 when the
-       buffer ends first. Finds the record's top-level "name" (the last one, as a JSON decoder
-       would): *name_s, *name_e = its string contents, or *name_s = -1 (absent) / -2 (not a string).
-
-       64 bytes at a time, branch-light: masks of quotes, backslashes and brackets; escaped quotes
-       removed; the in-string mask is the prefix XOR of the remaining quotes. The nesting depth at
-       any bit is the block's starting depth plus popcounts of the brackets below it, so only closing
-       brackets of blocks that may end the record and opening quotes followed by 'n' (possible "name"
-       keys) are visited one by one. Instantiated per instruction set (plain, AVX2, AVX-512). */
-    #define RS_RECORD_BODY(MASKS, PREFIX_XOR, POPCOUNT)                                              \\
-        Py_ssize_t base = i;                                                                         \\
-        uint64_t prev_instr = 0; /* all ones when the previous block ended inside a string */       \\
-        uint64_t carry_esc = 0;  /* 1 when the first byte of this block is escaped */               \\
-        int64_t depth = 0;                                                                           \\
-        unsigned char tmp[64 + 64];                                                                  \\
-        *name_s = -1; *name_e = -1;                                                                  \\
-        (void)err;                                                                                   \\
-        while (base < end) {                                                                         \\
-            const unsigned char* b;                                                                  \\
-            Py_ssize_t avail = end - base;                                                           \\
-            rs_masks m;                                                                              \\
-            uint64_t escaped = 0, q, instr, opens, closes, cand, limit = ~(uint64_t)0;               \\
-            Py_ssize_t stop = -1;                                                                    \\
-            if (avail > 64) {                                                                        \\
-                b = p + base;                                                                        \\
-            } else {                                                                                 \\
-                memcpy(tmp, p + base, (size_t)avail);                                                \\
-                memset(tmp + avail, ' ', (size_t)(sizeof(tmp) - avail));                             \\
-                b = tmp;                                                                             \\
-            }                                                                                        \\
-            MASKS(b, &m);                                                                            \\
-            if (m.bs | carry_esc) { /* rare in repodata: walk the backslashes */                    \\
-                uint64_t bits = m.bs;                                                                \\
-                escaped = carry_esc;                                                                 \\
-                carry_esc = 0;                                                                       \\
-                while (bits) {                                                                       \\
-                    int k = rs_ctz64(bits);                                                          \\
-                    bits &= bits - 1;                                                                \\
-                    if ((escaped >> k) & 1) continue; /* an escaped backslash escapes nothing */     \\
-                    if (k == 63) carry_esc = 1;                                                      \\
-                    else escaped |= (uint64_t)1 << (k + 1);                                          \\
-                }                                                                                    \\
-            }                                                                                        \\
-            q = m.quote & ~escaped;                                                                  \\
-            instr = PREFIX_XOR(q) ^ prev_instr;                                                      \\
-            prev_instr = (instr >> 63) ? ~(uint64_t)0 : 0;                                           \\
-            opens = m.open & ~instr;                                                                 \\
-            closes = m.close & ~instr;                                                               \\
-            cand = m.n & q & instr; /* opening quotes followed by 'n' */                             \\
-            if (closes && (int64_t)POPCOUNT(closes) >= depth) {                                      \\
-                /* The record may end here: find the first close that brings the depth to 0. */     \\
-                uint64_t cs = closes;                                                                \\
-                while (cs) {                                                                         \\
-                    int k = rs_ctz64(cs);                                                            \\
-                    uint64_t upto = (k == 63) ? ~(uint64_t)0 : (((uint64_t)1 << (k + 1)) - 1);       \\
-                    cs &= cs - 1;                                                                    \\
-                    if (depth + (int64_t)POPCOUNT(opens & upto) - (int64_t)POPCOUNT(closes & upto) == 0) { \\
-                        stop = base + k;                                                             \\
-                        limit = upto;                                                                \\
-                        break;                                                                       \\
-                    }                                                                                \\
-                }                                                                                    \\
-            }                                                                                        \\
-            cand &= limit;                                                                           \\
-            while (cand) {                                                                           \\
-                int k = rs_ctz64(cand);                                                              \\
-                uint64_t below = ((uint64_t)1 << k) - 1;                                             \\
-                Py_ssize_t pos = base + k, v = pos + 6;                                              \\
-                cand &= cand - 1;                                                                    \\
-                if (depth + (int64_t)POPCOUNT(opens & below) - (int64_t)POPCOUNT(closes & below) != 1) \\
-                    continue;                                                                        \\
-                if (v > end) return -1;                                                              \\
-                if (memcmp(p + pos + 1, "name\\"", 5) != 0) continue;                                 \\
-                while (v < end && rs_is_ws(p[v])) v++;                                               \\
-                if (v >= end) return -1;                                                             \\
-                if (p[v] != ':') continue; /* a value "name", not the key */                         \\
-                v++;                                                                                 \\
-                while (v < end && rs_is_ws(p[v])) v++;                                               \\
-                if (v >= end) return -1;                                                             \\
-                if (p[v] == '"') {                                                                   \\
-                    Py_ssize_t ve = rs_string_end(p, v + 1, end);                                    \\
-                    if (ve < 0) return -1;                                                           \\
-                    *name_s = v + 1; *name_e = ve;                                                   \\
-                } else {                                                                             \\
-                    *name_s = -2; *name_e = v;                                                       \\
-                }                                                                                    \\
-            }                                                                                        \\
-            if (stop >= 0) return stop + 1;                                                          \\
-            depth += (int64_t)POPCOUNT(opens) - (int64_t)POPCOUNT(closes);                           \\
-            base += 64;                                                                              \\
-        }                                                                                            \\
-        return -1;
-
-    typedef Py_ssize_t (*rs_record_fn)(const unsigned char*, Py_ssize_t, Py_ssize_t,
-                                       Py_ssize_t*, Py_ssize_t*, Py_ssize_t*);
-
-    static Py_ssize_t rs_record_sw(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
-                                   Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
-        RS_RECORD_BODY(rs_block_masks_sw, rs_prefix_xor_sw, rs_popcount_sw)
-    }
-
-    #if defined(RS_X86_DISPATCH)
-    __attribute__((target("avx2,bmi,bmi2,popcnt,pclmul")))
-    static Py_ssize_t rs_record_avx2(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
-                                     Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
-        RS_RECORD_BODY(rs_block_masks_avx2, rs_prefix_xor_clmul, __builtin_popcountll)
-    }
-
-    __attribute__((target("avx512f,avx512bw,avx2,bmi,bmi2,popcnt,pclmul")))
-    static Py_ssize_t rs_record_avx512(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
-                                       Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
-        RS_RECORD_BODY(rs_block_masks_avx512, rs_prefix_xor_clmul, __builtin_popcountll)
-    }
-    #endif
-
-    static rs_record_fn rs_record_impl = rs_record_sw;
-    static const char* rs_record_isa = "portable";
-
-    /* Picks the widest block scanner this CPU runs; ``force``: "portable", "avx2", "avx512" or NULL. */
-    static const char* rs_select_isa(const char* force) {
-        rs_record_impl = rs_record_sw;
-        rs_record_isa = "portable";
-    #if defined(RS_X86_DISPATCH)
-        __builtin_cpu_init();
-        {
-            int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2")
-                       && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul");
-            int has512 = has2 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512f");
-            int want512 = force == NULL || strcmp(force, "avx512") == 0;
-            int want2 = want512 || strcmp(force, "avx2") == 0;
-            if (has512 && want512) { rs_record_impl = rs_record_avx512; rs_record_isa = "avx512"; }
-            else if (has2 && want2) { rs_record_impl = rs_record_avx2; rs_record_isa = "avx2"; }
-        }
-    #else
-        (void)force;
-    #endif
-        return rs_record_isa;
-    }
-
-    static inline Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
-                                       Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) {
-        return rs_record_impl(p, i, end, name_s, name_e, err);
-    }
-    """
+# The byte-level kernels are plain C (SSE2 / NEON / AVX2 / AVX-512 with a scalar fallback), kept
+# in their own files so every compiler sees real C: _ext/repodata_scan_simd.{h,c}.
+cdef extern from "repodata_scan_simd.h":
     Py_ssize_t rs_record(const unsigned char* p, Py_ssize_t i, Py_ssize_t end,
                          Py_ssize_t* name_s, Py_ssize_t* name_e, Py_ssize_t* err) noexcept nogil
     Py_ssize_t rs_string_end(const unsigned char* p, Py_ssize_t i, Py_ssize_t end) noexcept nogil
@@ -386,8 +52,9 @@ cdef extern from *:
 
 def select_isa(force=None):
     """Selects the block scanner: the widest instruction set this CPU has (``None``), or at most
-    ``"avx512"`` / ``"avx2"`` / ``"portable"``. Returns the one in use. Tests use it to check every
-    variant against the same inputs."""
+    ``"avx512"`` / ``"avx2"`` / ``"portable"`` (SSE2 or NEON where the target has them), or
+    ``"scalar"`` (byte by byte: the reference). Returns the one in use. Tests use it to check
+    every variant against the same inputs."""
     cdef bytes f
     if force is None:
         return rs_select_isa(NULL).decode()
@@ -644,7 +311,7 @@ cdef class RepodataScanner:
         cdef void* a
         # Records are usually sorted by file name, so a run of records shares one name.
         k = self.last_id
-        if k >= 0 and self.nm_len[k] == n and memcmp(self.arena + self.nm_off[k], p, n) == 0:
+        if k >= 0 and self.nm_len[k] == n and (n == 0 or memcmp(self.arena + self.nm_off[k], p, n) == 0):
             return k
         h = name_hash_of(p, n)
         if self.table_size:
@@ -656,7 +323,7 @@ cdef class RepodataScanner:
                     break
                 k = <int32_t> (e & 0xFFFFFFFFULL) - 1
                 if (e >> 32) == (h >> 32) and self.nm_len[k] == n and \
-                        memcmp(self.arena + self.nm_off[k], p, n) == 0:
+                        (n == 0 or memcmp(self.arena + self.nm_off[k], p, n) == 0):
                     self.last_id = k
                     return k
                 slot = (slot + 1) & (self.table_size - 1)
@@ -874,8 +541,8 @@ cdef class RepodataScanner:
         more data. With ``final`` the input must be complete. Runs without the GIL."""
         cdef const unsigned char* p = &buf[0] if length > 0 else NULL
         cdef Py_ssize_t done
-        if length > buf.shape[0]:
-            raise ValueError("length exceeds the buffer")
+        if length > buf.shape[0] or length < 0:
+            raise ValueError("length must be within the buffer")
         with nogil:
             done = self.scan(p, length, base, final)
         if done < 0:
@@ -893,7 +560,7 @@ cdef class RepodataScanner:
         """Whether everything consumed so far ends right after a package record."""
         return self.state == ST_PKGS and self.need_comma
 
-    def absorb(self, RepodataScanner other, const unsigned char[::1] buf):
+    def absorb(self, RepodataScanner other not None, const unsigned char[::1] buf):
         """Appends ``other``'s records, ``other`` having scanned the bytes right after ours from
         a record boundary (``start_inside_packages``). Afterwards this scanner is exactly what a
         single scan of both parts makes: names keep first-appearance ids, kinds and stem hashes
@@ -934,6 +601,8 @@ cdef class RepodataScanner:
                     if (section == 0 and kd & KEY_CONDA) or (section == 1 and kd & KEY_TAR_BZ2):
                         # The extension was stripped, but this section keeps it in the stem.
                         ks = other.key_start[k]
+                        if ks < 0 or ks + 1 >= size:
+                            raise ValueError("absorb: key outside the buffer")
                         e = rs_string_end(p, ks + 1, size)
                         if e < 0:
                             raise ValueError("absorb: key past the end of the buffer")
@@ -1061,7 +730,8 @@ cdef class RepodataScanner:
         cdef rs_name_ref* refs
         cdef char* out
         cdef int32_t* rm
-        if m and memchr(self.arena, 92, self.arena_len) != NULL:
+        # (memchr needs a real pointer even for 0 bytes: the arena is NULL when every name is empty)
+        if self.arena_len and memchr(self.arena, 92, self.arena_len) != NULL:
             return None
         refs = <rs_name_ref*> malloc((m + 1) * sizeof(rs_name_ref))
         if refs == NULL:
@@ -1082,7 +752,8 @@ cdef class RepodataScanner:
                     if k:
                         out[total] = 10
                         total += 1
-                    memcpy(out + total, refs[k].ptr, refs[k].len)
+                    if refs[k].len:
+                        memcpy(out + total, refs[k].ptr, refs[k].len)
                     total += refs[k].len
                     rm[refs[k].id] = <int32_t> k
         finally:
@@ -1164,7 +835,7 @@ def split_points(const unsigned char[::1] buf, Py_ssize_t parts):
     return points
 
 
-def _feed_range(RepodataScanner s, buf, Py_ssize_t start, Py_ssize_t end, bint last, release,
+def _feed_range(RepodataScanner s not None, buf, Py_ssize_t start, Py_ssize_t end, bint last, release,
                 Py_ssize_t window):
     """Feeds ``buf[start:end]`` to ``s`` window by window; returns the bytes consumed. (Not a
     closure: a typed view kept in a closure cell would outlive the scan and pin a memory map.)"""
@@ -1327,6 +998,18 @@ cdef inline bint is_key_tail(char c) noexcept nogil:
     return c == 32 or c == 10 or c == 13 or c == 9 or c == 58
 
 
+cdef inline bint plain_file_name(const char* p, Py_ssize_t n) noexcept nogil:
+    """A key the fast path may take as it is: no escapes, control characters or path separators
+    (anything else goes to the slow path, which decodes escapes and rejects bad names)."""
+    cdef Py_ssize_t k
+    cdef unsigned char c
+    for k in range(n):
+        c = <unsigned char> p[k]
+        if c < 32 or c == 127 or c == 92 or c == 47:
+            return False
+    return True
+
+
 cdef class RowReader:
     """Reads records of one index back from the repodata open as ``fd`` (typed views held once,
     so a name costs one call)."""
@@ -1346,6 +1029,9 @@ cdef class RowReader:
         self.key_lens = key_lens
         self.obj_lens = obj_lens
         self.flags = flags
+        if not (self.key_lens.shape[0] == self.obj_lens.shape[0] == self.flags.shape[0]
+                == self.starts.shape[0]):
+            raise ValueError("RowReader: the index arrays differ in length")
         self.decode = decode
         self.decode_error = decode_error
         self.channel_id = channel_id
@@ -1399,13 +1085,17 @@ cdef class RowReader:
                     e -= 1
                 rec = None
                 if (e > rel and oend > ostart and p[rel] == 34 and p[e] == 34 and p[ostart] == 123
-                        and p[oend - 1] == 125 and memchr(p + rel + 1, 92, e - rel - 1) == NULL):
+                        and p[oend - 1] == 125 and plain_file_name(p + rel + 1, e - rel - 1)):
                     try:
                         rec = self.decode(view[ostart:oend])
                     except self.decode_error:
                         rec = None
                     if rec is not None and rec.name == name:
-                        fn = PyUnicode_DecodeUTF8(p + rel + 1, e - rel - 1, "surrogateescape")
+                        try:
+                            fn = PyUnicode_DecodeUTF8(p + rel + 1, e - rel - 1, NULL)
+                        except UnicodeDecodeError:  # the slow path names the record
+                            out.append(slow(view, rel, self.key_lens[r], self.obj_lens[r], self.starts[r]))
+                            continue
                         rec.fn = fn
                         rec.channel = self.channel_id
                         rec.url = self.url_base + fn

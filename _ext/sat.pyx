@@ -848,6 +848,8 @@ cdef class Solver:
 
     def requires_parent(self, int ci):
         """The parent solvable of a requires/constrains clause (-1: the root)."""
+        if ci < 0 or ci >= self.c_start.size:
+            raise IndexError(ci)
         return self.var_solvable.data[self.clause_parent_var(ci)]
 
     cdef int clause_parent_var(self, int ci):

@@ -113,6 +113,9 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     mirrors: dict[str, tuple[str, ...]] = {}
     #: Hosts whose TLS certificate is not verified (``allow-insecure-host``, ``PIP_TRUSTED_HOST``).
     insecure_hosts: tuple[str, ...] = ()
+    #: Whether PyPI credentials may come from the ``keyring`` package (``keyring-provider``:
+    #: ``disabled`` turns it off).
+    use_keyring: bool = True
 
 
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
@@ -154,7 +157,7 @@ def check_lock(manifest, lock: LockFile | None, environments=None, platforms=Non
     units = build_requests(manifest, environments, platforms)
     alias = channel_alias if channel_alias is not None else os.environ.get("SOLVER_CHANNEL_ALIAS")
     every = list(manifest.environments) if not environments else None
-    return _check(units, lock, all_environments=every, channel_alias=alias)
+    return _check(units, lock, all_environments=every, channel_alias=alias, all_platforms=not environments and not platforms)
 
 
 # -- solving ------------------------------------------------------------------------------------------
@@ -233,9 +236,12 @@ def solve(
     manifest = _as_manifest(manifest)
     environments = list(environments) if environments else None
     platforms = list(platforms) if platforms else None
+    from .lock.satisfy import align_platform_names
+
     units = build_requests(manifest, environments, platforms)
     # the whole manifest's units (for what the lock keeps); the same list when nothing is selected
     all_units = units if environments is None and platforms is None else build_requests(manifest)
+    lock = align_platform_names(lock, all_units)
     wanted: dict[str, set[str]] = {}
     for u in all_units:
         for name in u.environments:
@@ -287,8 +293,11 @@ def solve(
         result = outcome.result
         # Source packages (path/git/url conda dependencies) need a build layer this engine does
         # not have: say so rather than leave them out of the lock without a word.
-        skipped = [mask_credentials(f"conda source dependency `{d.name}` ({', '.join(f'{k} = {v}' for k, v in (d.source or {}).items())}) "
-                   "is not built by this solver and is not in the lock") for d in result.unit.conda_sources]
+        kept = {r.name for r in result.conda if "://" not in r.url}
+        skipped = [mask_credentials(f"`{d.name}` ({', '.join(f'{k} = {v}' for k, v in (d.source or {}).items() if k != 'package')}) is a "
+                   "source package: it needs a build (its build backend runs it in pixi), which this solver does not do, "
+                   "so it is not in the lock; `pixi lock` builds it, after which this solver keeps it")
+                   for d in result.unit.conda_sources if d.name not in kept]
         for member, conda, pypi in member_shares(result):
             env_results.append(EnvironmentResult(
                 environment=member.environment, platform=result.unit.platform, conda=conda, pypi=pypi,
@@ -442,16 +451,28 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
     from .feedback import MAX_ROUNDS, conda_refused, feedback_for, still_conflicting
     from .lock.build import UnitResult
 
+    from .lock.build import locked_sources
+
     locked_conda, locked_pypi = _locked_for(unit, lock)
     full_update = update_names is not None and not update_names
+    # A source package the lock already holds (built by pixi from the same source) keeps its
+    # record: its dependencies are solved for with the rest. One it does not hold needs a build.
+    sources = locked_sources(unit, locked_conda)
     conda_req = msgspec.structs.replace(
         unit.conda,
-        locked=[] if full_update else locked_conda,
+        specs=list(unit.conda.specs) + [d for r in sources for d in r.depends],
+        locked=[] if full_update else [r for r in locked_conda if r not in sources],
         update=update_names if update_names else None,
     )
     gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http)
-    conda = solve_conda(conda_req, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
-                        objective=objective).records
+    from .conda.conditions import solve_with_conditions
+
+    records, conda_req = solve_with_conditions(
+        conda_req, getattr(unit, "conditional_specs", []),
+        lambda req: solve_conda(req, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
+                                objective=objective).records,
+        getattr(unit, "conda_extras", None))
+    conda = list(records) + sources
     if unit.pypi is None or not unit.pypi.requirements:
         return _Outcome(result=UnitResult(unit=unit, conda=list(conda), pypi=[]))
 
@@ -463,7 +484,7 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
         locked=[] if full_update else locked_pypi,
         update=update_names if update_names else None,
     )
-    auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes])
+    auth = CredentialProvider([(i.url, i.name) for i in pypi_req.indexes], use_keyring=http_settings.use_keyring)
     client = _http_client(cache, http_settings, auth=auth, progress=progress)
     added: list[CondaFeedback] = []
     try:
@@ -481,8 +502,8 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
             added += new
             retry = msgspec.structs.replace(conda_req, constraints=list(conda_req.constraints) + [f.constraint for f in added])
             try:
-                conda = solve_conda(retry, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
-                                    objective=objective).records
+                conda = list(solve_conda(retry, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
+                                         objective=objective).records) + sources
             except UnsolvableError as exc:
                 raise conda_refused(added, exc) from None
     finally:

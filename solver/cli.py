@@ -142,7 +142,9 @@ def main(argv=None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug (solve reports its own): still one message, the traceback with -vv
-        print(f"error: internal error: {type(exc).__name__}: {exc} (run with -vv for the traceback)", file=sys.stderr)
+        from .redact import mask_credentials  # an unexpected exception may quote a URL with its secret
+
+        print(f"error: internal error: {type(exc).__name__}: {mask_credentials(str(exc))} (run with -vv for the traceback)", file=sys.stderr)
         if getattr(args, "verbose", 0) > 1:
             import traceback
 

@@ -149,25 +149,16 @@ class Progress:
             self._clear()
 
 
-def _settings(args):
-    from .api import HttpSettings
+def _config(args, manifest):
+    """pixi's configuration for the project (its files, the environment, this command's flags)."""
+    from .config import load_config
 
-    from .errors import InputError
-
-    try:
-        timeout = args.timeout if getattr(args, "timeout", None) is not None else float(os.environ.get("SOLVER_TIMEOUT", "30"))
-    except ValueError:
-        raise InputError(f"SOLVER_TIMEOUT={os.environ.get('SOLVER_TIMEOUT')!r} is not a number of seconds") from None
-    try:
-        concurrency = args.concurrency if getattr(args, "concurrency", None) is not None else int(os.environ.get("SOLVER_CONCURRENCY", "8"))
-    except ValueError:
-        raise InputError(f"SOLVER_CONCURRENCY={os.environ.get('SOLVER_CONCURRENCY')!r} is not a whole number") from None
-
-    if not 0 < timeout < float("inf"):  # written so that nan fails too
-        raise InputError("--timeout must be a positive number of seconds")
-    if concurrency < 1:
-        raise InputError("--concurrency must be at least 1")
-    return HttpSettings(timeout=timeout, concurrency=concurrency, verify=not getattr(args, "tls_no_verify", False))
+    return load_config(
+        manifest.root,
+        tls_no_verify=getattr(args, "tls_no_verify", False) or None,
+        timeout=getattr(args, "timeout", None),
+        concurrency=getattr(args, "concurrency", None),
+    )
 
 
 def _lock_path(args, manifest) -> Path:
@@ -290,7 +281,8 @@ def solve_command(args) -> int:
         if args.update is not None and (args.locked or args.frozen):
             raise InputError("--update cannot be combined with --locked or --frozen")
         manifest = api.load_manifest(args.manifest)
-        for warning in manifest.warnings:  # e.g. "no platforms: nothing will be solved"
+        config = _config(args, manifest)
+        for warning in manifest.warnings + config.warnings:  # e.g. "no platforms: nothing will be solved"
             progress.line(f"warning: {warning}")
         lock_path = _lock_path(args, manifest)
         if lock_path.is_dir():
@@ -320,7 +312,7 @@ def solve_command(args) -> int:
             return 0
 
         if args.locked:
-            reasons = api.check_lock(manifest, existing, environments, platforms)
+            reasons = api.check_lock(manifest, existing, environments, platforms, channel_alias=config.channel_alias)
             if existing is None:
                 reasons = [f"there is no lock file at {lock_path}"]
             if reasons:
@@ -334,6 +326,9 @@ def solve_command(args) -> int:
                 progress.line(f"{lock_path} is up to date")
             return 0
 
+        from .config import http_settings
+
+        http = http_settings(config)
         result = api.solve(
             manifest,
             environments=environments,
@@ -342,15 +337,26 @@ def solve_command(args) -> int:
             update=args.update,
             backend=args.backend or "native",
             objective=args.objective or "pixi",
-            http=_settings(args),
+            http=http,
+            channel_alias=config.channel_alias,
+            max_workers=config.concurrency_solves,
             progress=progress,
         )
         progress.finish()
         from .lock import dumps_lock, write_lock_text
 
         text = dumps_lock(result.lock)
-        old = lock_path.read_text(encoding="utf-8") if lock_path.exists() else None
+        # (compared as bytes: the lock being replaced may be anything, e.g. not UTF-8)
+        old = lock_path.read_bytes().decode("utf-8", "replace") if lock_path.exists() else None
         written = old != text
+        if written and existing is not None and result.solved_units == 0:
+            # a lock that still satisfies everything is left as it is, in the version and form its
+            # writer (pixi, or an older run) gave it, unless what it holds changed (an environment
+            # or platform dropped from the manifest)
+            def shape(lock):
+                return sorted((name, len(env.platforms())) for name, env in lock.environments.items())
+
+            written = shape(existing) != shape(result.lock)
         if written:
             try:
                 write_lock_text(text, lock_path)  # what api.write_lock writes, serialised once
@@ -387,7 +393,9 @@ def solve_command(args) -> int:
         raise
     except Exception as exc:  # a bug, not bad input: still one message (the traceback with -vv)
         progress.finish()
-        message = f"internal error: {type(exc).__name__}: {exc} (run with -vv for the traceback)"
+        from .redact import mask_credentials  # an unexpected exception may quote a URL with its secret
+
+        message = f"internal error: {type(exc).__name__}: {mask_credentials(str(exc))} (run with -vv for the traceback)"
         if args.json:
             _emit_result("error", t0, reasons=[message])
         raise InternalError(message) from exc

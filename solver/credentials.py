@@ -56,9 +56,9 @@ def credential_from_entry(entry, where: str) -> Credential:
     if isinstance(entry, dict) and len(entry) == 1:
         (kind, value), = entry.items()
         if kind == "BearerToken" and isinstance(value, str):
-            return Credential("bearer", secret=value)
+            return Credential("bearer", secret=_sendable(value, "", kind, where))
         if kind == "CondaToken" and isinstance(value, str):
-            return Credential("conda-token", secret=value)
+            return Credential("conda-token", secret=_sendable(value, "/?#", kind, where))
         if (kind == "BasicHTTP" and isinstance(value, dict) and isinstance(value.get("username"), str)
                 and isinstance(value.get("password"), str)):
             return Credential("basic", username=value["username"], secret=value["password"])
@@ -67,6 +67,16 @@ def credential_from_entry(entry, where: str) -> Credential:
         raise InputError(f"{where}: unsupported authentication method {kind!r} "
                          "(expected BearerToken, CondaToken or BasicHTTP)")
     raise InputError(f"{where}: expected an object with one of BearerToken, CondaToken, BasicHTTP")
+
+
+def _sendable(token: str, also_refused: str, kind: str, where: str) -> str:
+    """``token`` when it can go into a header (``Bearer``) or a path segment (``/t/<token>``) as
+    it is: a line break pasted with it would make the transport refuse the request with a
+    message quoting the token."""
+    if not token or any(c.isspace() or not c.isprintable() or c in also_refused for c in token):
+        raise InputError(f"{where}: the {kind} is empty or holds a space, a line break or a character "
+                         f"that cannot be sent{' (' + ' '.join(also_refused) + ')' if also_refused else ''}")
+    return token
 
 
 def _candidates(host: str) -> list[str]:

@@ -2,6 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
+from .lazyre import lazy
+
+# A quoted value this long in a message is cut: input can hold 100 KB in one value, and a message
+# must stay readable (the start of the value says which one it is).
+LONG_VALUE = 200
+_QUOTED = lazy("|".join(f"{q}[^{q}\\n]{{{LONG_VALUE},}}{q}" for q in "'\"`"))  # compiled on first use
+
+
+def line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte ``offset`` in ``data``."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode("utf-8", "replace")) + 1
+
+
+def cut_long_values(message: str) -> str:
+    """``message`` with every quoted value longer than ``LONG_VALUE`` characters cut to its start
+    and its length (``'aaaa...' (100000 characters)``)."""
+
+    def cut(m: re.Match) -> str:
+        quote, body = m.group()[0], m.group()[1:-1]
+        return f"{quote}{body[:LONG_VALUE // 2]}...{quote} ({len(body)} characters)"
+
+    return _QUOTED.sub(cut, message)
+
 
 class SolverError(Exception):
     """Base of every error the library raises on purpose. ``str()`` is the message for a person."""

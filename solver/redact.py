@@ -14,7 +14,8 @@ One name per operation, used everywhere in the package:
 * :func:`mask_credentials`: for messages shown to a person (errors, logs, a subprocess's stderr):
   every URL in free text keeps its shape with the secret replaced by ``****``, so the user sees
   that credentials were there. Mistyped URLs count: ``https:/user:pass@host``,
-  ``https:user:pass@host`` and a bare ``user:pass@host`` are masked as well.
+  ``https:user:pass@host`` and a bare ``user:pass@host`` are masked as well, and so are the
+  values of secret-bearing query parameters (``?token=``, ``&X-Amz-Signature=``, ...).
 
 Standard library only (``re``, ``urllib.parse``), cheap to import on the lock-check path.
 """
@@ -33,7 +34,19 @@ _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s]+@")  # to 
 _LOOSE_USERINFO = re.compile(
     r"(?:^|(?<=[\s'\"(<=,\[{/]))(?P<lead>[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s/@:'\"]+:[^\s/'\"]+@(?=[\w\[])"
 )
+# ``user:pass/word@`` after a scheme: an unencoded ``/`` (common in base64 tokens) makes urlsplit
+# see a host and a port where the user meant a password; messages mask it all the same.
+_SLASHED_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s:@'\"]+:[^\s@'\"]*/[^\s@'\"]*@(?=[\w\[])")
 _CONDA_TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
+# Query parameters that carry a secret in signed or token URLs (object stores, private mirrors):
+# their value is masked in messages. The URL itself is left alone in data, where the query is part
+# of what the server needs.
+_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&](?:token|access_token|auth|api[_-]?key|key|password|passwd|secret|sig|signature"
+    r"|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential)=)"
+    r"[^&#\s'\"<>]+",
+    re.IGNORECASE,
+)
 
 
 def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
@@ -75,8 +88,11 @@ def mask_credentials(text: str) -> str:
     """Free text (a message, a subprocess's stderr) with every URL's secret shown as ``****``."""
     if "@" in text:
         if "://" in text:
+            text = _SLASHED_USERINFO.sub(lambda m: f"{m.group('scheme')}****@", text)
             text = _USERINFO.sub(lambda m: f"{m.group('scheme')}****@", text)
         text = _LOOSE_USERINFO.sub(lambda m: f"{m.group('lead') or ''}****@", text)
     if "://" in text and "/t/" in text:
         text = _CONDA_TOKEN.sub("/t/****", text)
+    if "?" in text and "=" in text:
+        text = _QUERY_SECRET.sub(lambda m: f"{m.group('key')}****", text)
     return text

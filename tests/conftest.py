@@ -45,3 +45,11 @@ def serve_dir():
     yield start
     for srv in servers:
         srv.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_machine_pixi_config(monkeypatch):
+    """No test reads the machine's pixi configuration files (system, user, PIXI_HOME): only a
+    project's own ``.pixi/config.toml``. Tests of the configuration layer undo this."""
+    monkeypatch.setenv("PIXI_NO_CONFIG", "1")
+    monkeypatch.delenv("PIXI_CONFIG_FILE", raising=False)

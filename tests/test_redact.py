@@ -65,3 +65,20 @@ def test_one_name_per_credential_operation():
            "channel import strip_credentials", "auth import strip_credentials", "channel import Channel, strip_credentials")
     offenders = [f"{p.relative_to(root)}: {name}" for p in root.rglob("*.py") for name in old if name in p.read_text()]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "text, shown, secret",
+    [
+        ("fetch https://h/simple/a/?token=abc123 failed", "fetch https://h/simple/a/?token=**** failed", "abc123"),
+        ("GET https://b.s3/x.whl?X-Amz-Credential=AKIA1&X-Amz-Signature=deadbeef&v=1",
+         "GET https://b.s3/x.whl?X-Amz-Credential=****&X-Amz-Signature=****&v=1", "deadbeef"),
+        ("'https://h/p?api_key=k9'", "'https://h/p?api_key=****'", "k9"),
+        ("https://h/p?page=2&sort=asc", "https://h/p?page=2&sort=asc", None),  # nothing secret: unchanged
+    ],
+)
+def test_secret_query_parameters_are_masked_in_messages(text, shown, secret):
+    masked = mask_credentials(text)
+    assert masked == shown
+    if secret:
+        assert secret not in masked

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from ..errors import InputError
-from ..options import BACKENDS
+from ..options import BACKENDS, OBJECTIVES
 
 
 def add_parser(sub, formatter_class) -> None:
@@ -42,6 +42,8 @@ def add_parser(sub, formatter_class) -> None:
     b.add_argument("--no-timings", action="store_true",
                    help="leave timings out of the rows (byte-identical results across runs and executors)")
     b.add_argument("--backend", choices=BACKENDS, default="native", help="SAT backend (default: native)")
+    b.add_argument("--objective", choices=OBJECTIVES, default="pixi",
+                   help="which solution to pick, as for solver solve (default: pixi)")
     b.add_argument("-v", "--verbose", action="count", default=0)
     b.add_argument("-q", "--quiet", action="store_true")
 
@@ -76,7 +78,15 @@ def batch_command(args) -> int:
     if not 0 <= timeout < float("inf"):
         raise InputError("--timeout must be 0 (none) or a positive number of seconds")
     progress = BatchProgress(quiet=args.quiet, verbose=args.verbose)
-    run_batch(problems, args.output, resume=not args.no_resume, timings=not args.no_timings, progress=progress,
-              executor=args.executor, jobs=args.jobs, scheduler=args.scheduler, timeout=timeout,
-              backend=args.backend, channel_alias=alias)
+    try:
+        run_batch(problems, args.output, resume=not args.no_resume, timings=not args.no_timings, progress=progress,
+                  executor=args.executor, jobs=args.jobs, scheduler=args.scheduler, timeout=timeout,
+                  backend=args.backend, objective=args.objective, channel_alias=alias)
+    except BrokenPipeError:
+        # the reader of stdout went away (``solver batch ... | head``): stop quietly, as other
+        # command-line tools do, with the shell's code for a pipe closed under a writer
+        import sys
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return 0

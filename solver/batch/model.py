@@ -12,7 +12,7 @@ from typing import Literal
 import msgspec
 
 from ..conda.model import CondaRequest
-from ..options import Backend
+from ..options import Backend, Objective
 
 Status = Literal["solved", "unsolvable", "error"]
 # input: the problem itself is bad (a spec, a channel, a record, a line of the input);
@@ -81,6 +81,7 @@ class WorkerConfig(msgspec.Struct, kw_only=True, frozen=True):
     it is a few bytes). ``timeout``: seconds per problem (0: none)."""
 
     backend: Backend = "native"
+    objective: Objective = "pixi"
     cache_dir: str | None = None
     channel_alias: str | None = None
     timeout: float = 0.0

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Literal
 import msgspec
 
 from ..errors import InputError
-from ..options import Backend, check_choice
+from ..options import Backend, Objective, check_choice
 from .model import BatchSummary, Problem, ProblemResult, WorkerConfig
 
 ExecutorName = Literal["sequential", "pool", "dask"]
@@ -40,6 +40,7 @@ def solve_many(
     scheduler=None,
     timeout: float = DEFAULT_TIMEOUT,
     backend: Backend = "native",
+    objective: Objective = "pixi",
     cache_dir=None,
     channel_alias: str | None = None,
     skip: Iterable[str] = (),
@@ -49,12 +50,14 @@ def solve_many(
     """Solve every problem; yield one result per problem, in input order, as soon as it and all
     before it are done. ``executor``: ``"sequential"`` (this process), ``"pool"`` (``jobs`` local
     processes; the default when ``jobs`` > 1) or ``"dask"`` (``scheduler``: an address or a
-    ``distributed.Client``). ``timeout``: seconds per problem (0: none). ``skip``: ids not to
+    ``distributed.Client``). ``timeout``: seconds per problem (0: none). ``backend``, ``objective``:
+    as for ``solver solve``. ``skip``: ids not to
     solve (a resumed run). ``on_event(kind, info)``: ``"worker-lost"`` and ``"timeout-kill"``
     reports. Results do not depend on the executor (timings aside). Bad options raise
     ``InputError`` here, before anything is solved."""
     executor = check_choice(executor or ("pool" if jobs > 1 else "sequential"), ExecutorName, "batch executor")
     backend = check_choice(backend, Backend, "solver backend")
+    objective = check_choice(objective, Objective, "objective")
     if jobs < 1:
         raise InputError("jobs must be at least 1")
     if timeout is None or timeout != timeout or timeout < 0:
@@ -68,7 +71,7 @@ def solve_many(
             raise InputError("the dask executor needs Dask distributed: pip install 'solver[dask]'")
     skip = set(skip)
     todo = [p for p in problems if p.id not in skip]
-    config = WorkerConfig(backend=backend, cache_dir=str(cache_dir) if cache_dir is not None else None,
+    config = WorkerConfig(backend=backend, objective=objective, cache_dir=str(cache_dir) if cache_dir is not None else None,
                           channel_alias=channel_alias, timeout=float(timeout))
     events = on_event or (lambda kind, info: None)
     items = list(enumerate(todo))

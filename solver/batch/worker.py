@@ -81,7 +81,7 @@ def solve_problem(problem: Problem, state: WorkerState) -> ProblemResult:
         with time_limit(config.timeout):
             request, gateway, load = _open(problem, state)
             platform = request.platform
-            solution = _solve(request, gateway, config.backend)
+            solution = _solve(request, gateway, config)
         load += solution.load_seconds
         records = [ChosenRecord(name=r.name, version=r.version, build=r.build, channel=_channel(r.channel),
                                 subdir=r.subdir) for r in solution.records]
@@ -147,10 +147,10 @@ def _open(problem: Problem, state: WorkerState):
     return problem.request, state.gateway(problem.request), time.perf_counter() - t
 
 
-def _solve(request: CondaRequest, gateway, backend: str):
+def _solve(request: CondaRequest, gateway, config: WorkerConfig):
     from ..conda.solve import solve_conda
 
-    return solve_conda(request, gateway, backend=backend)
+    return solve_conda(request, gateway, backend=config.backend, objective=config.objective)
 
 
 def _channel(channel: str) -> str:

@@ -1,8 +1,9 @@
 """Conda channels: how a channel the user wrote (a name, a URL, a path) becomes a base URL.
 
-A channel *name* (``conda-forge``, ``my-org/label/dev``) is resolved against a channel alias that
-comes from configuration only: the ``SOLVER_CHANNEL_ALIAS`` environment variable, else the alias
-the caller passes (e.g. from the manifest). There is deliberately no built-in default host.
+A channel *name* (``conda-forge``, ``my-org/label/dev``) is resolved against a channel alias, as
+conda and pixi do: the ``SOLVER_CHANNEL_ALIAS`` environment variable, else the alias the caller
+passes (pixi's configuration files, see :mod:`solver.config`), else conda's standard alias
+``https://conda.anaconda.org``.
 
 ``base_url`` keeps any credentials the user gave (they are needed to fetch); everything meant for
 people or files (``display``, ``canonical_url``, ``__repr__``) has them removed.
@@ -22,6 +23,8 @@ from solver.lazyre import lazy
 from solver.redact import strip_conda_credentials
 
 CHANNEL_ALIAS_ENV = "SOLVER_CHANNEL_ALIAS"
+#: conda's (and pixi's) channel alias: what a channel name means when nothing else is configured.
+DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 
 _WINDOWS_DRIVE = lazy(r"^[A-Za-z]:[\\/]")
 
@@ -78,6 +81,18 @@ class Channel(msgspec.Struct, frozen=True):
         return parse_channel(spec, channel_alias)
 
 
+def expand_user_path(text: str) -> Path:
+    """``text`` as a path with a leading ``~`` / ``~user`` expanded. A path that cannot name a
+    file (a NUL character, an unknown user) raises ``InputError`` naming it."""
+    if "\0" in text:
+        raise InputError(f"path {text!r} holds a NUL character")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "Could not determine home directory": ~nosuchuser
+        user = text[1:].split("/", 1)[0].split("\\", 1)[0]
+        raise InputError(f"path {text!r}: cannot expand '~{user}' (no such user, or no home directory)") from None
+
+
 def channel_tail(channel: str) -> str:
     """The last path part of a channel (its name), for matching ``conda-forge::x`` to a URL."""
     return channel.rstrip("/").rsplit("/", 1)[-1]
@@ -119,10 +134,10 @@ def looks_like_path(spec: str) -> bool:
     )
 
 
-def resolve_alias(channel_alias: str | None) -> str | None:
-    """The channel alias in effect: ``SOLVER_CHANNEL_ALIAS``, else the caller's, else ``None``."""
+def resolve_alias(channel_alias: str | None) -> str:
+    """The channel alias in effect: ``SOLVER_CHANNEL_ALIAS``, else the caller's, else conda's."""
     alias = os.environ.get(CHANNEL_ALIAS_ENV, "").strip() or (channel_alias or "").strip()
-    return alias.rstrip("/") or None
+    return alias.rstrip("/") or DEFAULT_CHANNEL_ALIAS
 
 
 def _check_url(url: str, what: str) -> None:
@@ -137,7 +152,6 @@ def _check_url(url: str, what: str) -> None:
 
 
 def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
-    raw = spec
     spec = spec.strip()
     if not spec:
         raise InputError("empty channel name")
@@ -161,17 +175,10 @@ def parse_channel(spec: str, channel_alias: str | None = None) -> Channel:
         raise InputError(f"channel {mask_credentials(spec)!r} is not a valid URL: a URL needs "
                          "scheme://host (is a / missing?)")
     if looks_like_path(spec):
-        path = Path(spec).expanduser()
+        path = expand_user_path(spec)
         url = path_to_file_url(path)
         return Channel(name=url, base_url=url)
     alias = resolve_alias(channel_alias)
-    if alias is None:
-        raise InputError(
-            f"channel {raw!r} is a name, but no channel alias is configured to resolve it: set the "
-            f"{CHANNEL_ALIAS_ENV} environment variable (e.g. {CHANNEL_ALIAS_ENV}="
-            "https://conda.example.invalid) or the channel alias in your configuration, or give the "
-            "channel as a URL (https://..., file://...) or a local path (./channel)"
-        )
     if not alias.lower().startswith(("http://", "https://", "file://")):
         from solver.redact import mask_credentials
 

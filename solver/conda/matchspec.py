@@ -30,7 +30,7 @@ Semantics follow conda/rattler: a bare version (``foo 1.2``) is exact (``==1.2``
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from solver.conda.version import (
     InvalidVersion,
@@ -40,7 +40,8 @@ from solver.conda.version import (
     _MatchSpecData,
     _parse_simple_matchspec,
 )
-from solver.errors import InputError
+from solver.conda.pattern import PatternError, compile_regex, glob_match
+from solver.errors import InputError, cut_long_values
 from solver.lazyre import lazy
 from solver.platform import is_known_subdir
 
@@ -51,7 +52,7 @@ class InvalidMatchSpec(InputError):
     """A MatchSpec string that cannot be parsed; ``text`` is the spec as given."""
 
     def __init__(self, text: str, reason: str):
-        super().__init__(f"invalid match spec {text!r}: {reason}")
+        super().__init__(cut_long_values(f"invalid match spec {text!r}: {reason}"))
         self.text = text
         self.reason = reason
 
@@ -106,14 +107,18 @@ class BuildNumberSpec:
         return hash((self.op, self.value))
 
 
+def _is_regex(pattern: str) -> bool:
+    return pattern.startswith("^") and pattern.endswith("$")
+
+
 @lru_cache(maxsize=4096)
 def _string_matcher(pattern: str):
-    """Exact string, ``*`` glob or ``^...$`` regex -> ``str -> bool``."""
-    if pattern.startswith("^") and pattern.endswith("$"):
-        return re.compile(pattern).match
+    """Exact string, ``*`` glob or ``^...$`` regex -> ``str -> bool``, in linear time (the
+    patterns come from channels: see ``solver.conda.pattern``). Raises ``PatternError``."""
+    if _is_regex(pattern):
+        return compile_regex(pattern)
     if "*" in pattern:
-        rx = ".*".join(re.escape(p) for p in pattern.split("*"))
-        return re.compile(rf"(?:{rx})\Z", re.S).match
+        return partial(glob_match, pattern)
     return pattern.__eq__
 
 
@@ -207,6 +212,19 @@ def _from_package_url(text: str) -> dict[str, str | None]:
     return fields
 
 
+def _check_build(text: str, build: str) -> None:
+    """A build regex must compile (linear-time matcher); a build must be writable back as text."""
+    if _is_regex(build):
+        try:
+            _string_matcher(build)
+        except PatternError as exc:
+            raise InvalidMatchSpec(text, f"invalid build regular expression {build!r}: {exc}") from None
+    if "'" in build and '"' in build and _POSITIONAL_UNSAFE.search(build):
+        # Brackets would need a quote character the value does not hold: str() could not give it back.
+        raise InvalidMatchSpec(text, "a build string holding both quote characters cannot also hold "
+                                     "spaces, ',', '=', ':', brackets or operators")
+
+
 def _parse(text: str) -> "MatchSpec":
     if not isinstance(text, str):
         raise InvalidMatchSpec(repr(text), "a match spec must be a string")
@@ -215,6 +233,8 @@ def _parse(text: str) -> "MatchSpec":
     except InvalidVersionSpec as exc:
         raise InvalidMatchSpec(text, exc.reason) from None
     if simple is not None:
+        if simple.build is not None:
+            _check_build(text, simple.build)
         return simple
     spec = text.split("#", 1)[0].strip()
     if not spec:
@@ -271,6 +291,8 @@ def _build(text: str, f: dict[str, str | None]) -> "MatchSpec":
         build = build.strip()
         if build in ("", "*"):
             build = None
+        else:
+            _check_build(text, build)
     build_number = None
     if f.get("build_number") is not None:
         bn = f["build_number"].strip()  # type: ignore[union-attr]
@@ -315,7 +337,9 @@ def _channel_matches(spec_channel: str, record_channel: str) -> bool:
     return False
 
 
-_QUOTE_NEEDED = lazy(r"[\s,=\[\]'\"<>|!~]")
+# A build holding any of these is written in brackets (``[build="..."]``): as a positional word
+# it would be split, glued to the version, read as a channel (``::``) or as brackets.
+_POSITIONAL_UNSAFE = lazy(r"[\s,=\[\]<>|!~:]")
 
 
 def _quote(v: str) -> str:
@@ -406,7 +430,7 @@ class MatchSpec(_MatchSpecData):
         elif self.subdir is not None:
             brackets.append(("subdir", self.subdir))
         out.append(self.name)
-        build_positional = self.build is not None and not _QUOTE_NEEDED.search(self.build)
+        build_positional = self.build is not None and not _POSITIONAL_UNSAFE.search(self.build)
         if self.version is not None or build_positional:
             out.append(" " + (str(self.version) if self.version is not None else "*"))
             if build_positional:

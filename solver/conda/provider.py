@@ -248,7 +248,7 @@ class CondaProvider(Provider):
         chans = [c for c, _ in entries]
         recs = [r for _, r in entries]
         excluded: list[str | None] = [None] * n
-        exclude_newer = self.request.exclude_newer
+        exclude_newer = self.request.exclude_newer_packages.get(name, self.request.exclude_newer)
         if exclude_newer is not None:
             for i, r in enumerate(recs):
                 if r.timestamp is not None and r.timestamp > exclude_newer:
@@ -511,4 +511,7 @@ class CondaProvider(Provider):
 def _fmt_ms(ms: int) -> str:
     import datetime
 
-    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):  # past year 9999 (a channel can write any number)
+        return f"timestamp {ms} ms"

@@ -24,7 +24,7 @@ import msgspec
 from solver.conda.channel import Channel
 from solver.conda.model import PackageRecord
 from solver.atomic import atomic_writer
-from solver.errors import InputError
+from solver.errors import InputError, cut_long_values
 from solver.lazyre import lazy
 
 INDEX_MAGIC = b"SLVRIDX\x01"
@@ -469,12 +469,39 @@ def record_url_base(channel: Channel, subdir: str, base_url: str | None) -> str:
     if base_url:
         from solver.conda.channel import canonical_channel_url
 
-        return canonical_channel_url(urljoin(channel.subdir_url(subdir) + "/", base_url)).rstrip("/") + "/"
+        try:
+            return canonical_channel_url(urljoin(channel.subdir_url(subdir) + "/", base_url)).rstrip("/") + "/"
+        except ValueError as exc:  # ``http://[::1/``: urlsplit refuses it
+            raise InputError(f"channel {channel.display!r}, subdir {subdir!r}: base_url {base_url!r} is not a "
+                             f"valid URL ({exc})") from None
     return f"{channel.canonical_url}/{subdir}/"
 
 
+def place_record(rec: PackageRecord, fn: str, channel_id: str, url_base: str, subdir: str) -> PackageRecord:
+    """``rec`` completed with what its place says (file name, channel, URL; the subdir when the
+    record does not name one) and its timestamp in milliseconds (some write seconds)."""
+    rec.fn = fn
+    rec.channel = channel_id
+    rec.url = url_base + fn
+    if rec.timestamp is not None and rec.timestamp < 100_000_000_000:
+        rec.timestamp *= 1000  # written in seconds
+    if not rec.subdir:
+        rec.subdir = subdir
+    return rec
+
+
 class _StaleIndex(Exception):
-    pass
+    """The index does not describe the file: rebuilt once; ``str()`` says what did not fit."""
+
+
+# A file name (a record's key) becomes part of a URL and of the lock: no control characters and
+# no '/' (it would point into another folder).
+_BAD_FILE_NAME = lazy(r"[\x00-\x1f\x7f/]")
+
+
+def valid_file_name(fn: str) -> bool:
+    """A record's key can be a file name in its subdir's folder (see ``_BAD_FILE_NAME``)."""
+    return bool(fn) and not _BAD_FILE_NAME.search(fn)
 
 
 class RepodataNotFound(InputError):
@@ -636,7 +663,12 @@ class SubdirData:
             self._url_base = self._record_url_base(self._index.base_url)
             try:
                 return self._decode_name(name)
-            except _StaleIndex:
+            except _StaleIndex as exc:
+                # A fresh index of the file as it is now still disagrees: the record itself is
+                # at fault unless the file changed under us.
+                if str(exc):
+                    raise InputError(f"malformed repodata in {self._label} ({_where(self.channel, self.subdir)}): "
+                                     f"{exc}") from None
                 raise InputError(f"{_where(self.channel, self.subdir)}: repodata {self.path} changed "
                                  "while it was being read") from None
 
@@ -646,8 +678,11 @@ class SubdirData:
             from solver._ext.repodata_scan import RowReader
 
             idx = self._index
+            # Records the fast path cannot decode (also those nested too deeply for the decoder)
+            # go to ``_decode_one``, which names them.
             self._row_reader = RowReader(self._fd, idx.key_start, idx.key_len, idx.obj_len, idx.flags,
-                                         _record_decoder.decode, msgspec.DecodeError, self._channel_id,
+                                         _record_decoder.decode, (msgspec.DecodeError, RecursionError),
+                                         self._channel_id,
                                          self._url_base, self.subdir)
             self._row_reader_index = idx
         return self._row_reader
@@ -675,10 +710,15 @@ class SubdirData:
         obj = view[rel + key_len: rel + key_len + obj_len]
         if len(key) < 2 or key[0] != 34 or key[-1] != 34 or obj[0] != 123 or obj[-1] != 125:
             raise _StaleIndex()
+        where = f"repodata {self._label} ({_where(self.channel, self.subdir)})"
         try:
             fn = _decode_json_string(key[1:-1])
         except (UnicodeDecodeError, msgspec.DecodeError):
-            raise _StaleIndex() from None
+            raise InputError(f"{where}: the file name {key.decode('utf-8', 'replace')} at byte {abs_start} "
+                             "is not valid UTF-8 / JSON") from None
+        if not valid_file_name(fn):
+            raise InputError(cut_long_values(f"{where}: invalid file name {fn!r} at byte {abs_start} (control "
+                             "characters and '/' are not allowed)"))
         obj_offset = abs_start + key_len
         try:
             try:
@@ -687,6 +727,8 @@ class SubdirData:
                 rec = self._decode_lenient(obj, fn, exc)
         except msgspec.ValidationError:
             raise
+        except RecursionError:
+            raise InputError(f"{where}: record {fn!r} at byte {obj_offset} is nested too deeply") from None
         except msgspec.DecodeError as exc:
             m = _BYTE_RE.search(str(exc))
             at = obj_offset + int(m.group(1)) if m else obj_offset
@@ -695,20 +737,19 @@ class SubdirData:
                 f"{fn!r}, at byte {at} (line {_line_of(self.path, at)}): {exc}"
             ) from None
         if rec.name != name:
-            raise _StaleIndex()
-        rec.fn = fn
-        rec.channel = self._channel_id
-        rec.url = self._url_base + fn
-        if rec.timestamp is not None and rec.timestamp < 100_000_000_000:
-            rec.timestamp *= 1000  # written in seconds
-        if not rec.subdir:
-            rec.subdir = self.subdir
-        return rec
+            raise _StaleIndex(cut_long_values(f"record {fn!r} at byte {obj_offset}: its \"name\" reads as "
+                                              f"{rec.name!r} where the scan found {name!r}"))
+        return place_record(rec, fn, self._channel_id, self._url_base, self.subdir)
 
     def _decode_lenient(self, obj: memoryview, fn: str, first_error: Exception) -> PackageRecord:
         """Accepts the legacy shapes old repodata uses (``noarch: true``, ``depends: null``,
         ``track_features`` as a list); anything else is an error naming the record and field."""
-        data = msgspec.json.decode(obj)
+        try:
+            data = msgspec.json.decode(obj)
+        except msgspec.ValidationError as exc:  # e.g. a number out of range (build_number: 1e400)
+            raise InputError(
+                f"invalid record {fn!r} in repodata {self._label} ({_where(self.channel, self.subdir)}): {exc}"
+            ) from None
         if isinstance(data, dict):
             normalize_legacy_fields(data)
         try:

@@ -27,14 +27,14 @@ import hashlib
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import msgspec
 
 from solver.atomic import write_atomic
 from solver.conda.channel import Channel, canonical_channel_url
 from solver.conda.model import PackageRecord
-from solver.conda.repodata import normalize_legacy_fields, record_url_base
+from solver.conda.repodata import normalize_legacy_fields, place_record, record_url_base, valid_file_name
 from solver.errors import InputError, NetworkError
 from solver.lazyre import lazy
 from solver.redact import mask_credentials
@@ -155,8 +155,9 @@ class ShardFetcher:
         shard = decode_shard(data, url)
         # CEP-16's fetch process: the names these records depend on are fetched next, at network
         # speed rather than when the solve gets to them
+        # (``depends`` is not validated yet: a malformed one is reported when the records are read)
         self.prefetch_names(dependency_names(d for table in (shard.packages, shard.packages_conda)
-                                             for raw in table.values() for d in (raw.get("depends") or ())
+                                             for raw in table.values() for d in _listed(raw.get("depends"))
                                              if isinstance(d, str)))
         return shard
 
@@ -208,6 +209,10 @@ def decode_shard(data: bytes, url: str) -> Shard:
         raise InputError(f"malformed {where}: {exc}") from None
 
 
+def _listed(value) -> list | tuple:
+    return value if isinstance(value, (list, tuple)) else ()
+
+
 def _matches(data: bytes, digest: bytes) -> bool:
     if hashlib.sha256(data).digest() == digest:
         return True
@@ -252,6 +257,12 @@ def _parse_index(raw: bytes, shown: str) -> ShardIndex:
         index = _index_decoder.decode(_decompress(raw, f"shard index {shown}"))
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise InputError(f"malformed shard index {shown}: {exc}") from None
+    for key in ("base_url", "shards_base_url"):
+        try:
+            urlsplit(getattr(index.info, key))
+        except ValueError as exc:  # ``http://[::1/``: checked here, so the index is not kept in the cache
+            raise InputError(f"malformed shard index {shown}: info.{key} {getattr(index.info, key)!r} is not a "
+                             f"valid URL ({exc})") from None
     bad = next((n for n, d in index.shards.items() if len(d) != 32), None)
     if bad is not None:
         raise InputError(f"malformed shard index {shown}: the hash of {bad!r} is "
@@ -347,6 +358,8 @@ class ShardedSubdir:
                 if fn in removed or (table is shard.packages and fn.endswith(".tar.bz2")
                                      and fn[: -len(".tar.bz2")] in conda_stems):
                     continue
+                if not valid_file_name(fn):  # it becomes a URL and a lock entry, as in repodata.json
+                    raise InputError(f"{where}: invalid file name {fn!r} (control characters and '/' are not allowed)")
                 rec = self._record(fn, raw, where)
                 if rec.name != name:
                     raise InputError(f"{where}: record {fn!r} is named {rec.name!r}, not {name!r}")
@@ -366,12 +379,5 @@ class ShardedSubdir:
                 rec = msgspec.convert(raw, PackageRecord)
         except msgspec.ValidationError as exc:
             raise InputError(f"invalid record {fn!r} in {where}: {exc}") from None
-        rec.fn = fn
-        rec.channel = self._channel_id
-        rec.url = self._url_base + fn
-        if rec.timestamp is not None and rec.timestamp < 100_000_000_000:
-            rec.timestamp *= 1000  # written in seconds
-        if not rec.subdir:
-            rec.subdir = self.subdir
-        return rec
+        return place_record(rec, fn, self._channel_id, self._url_base, self.subdir)
 

@@ -102,4 +102,11 @@ def load_snapshot(path) -> Snapshot:
         raise InputError(f"snapshot {path} is not a valid solve snapshot: {exc}") from None
     if snap.format != FORMAT:
         raise InputError(f"snapshot {path} has format {snap.format}; this version reads format {FORMAT}")
+    n = len(snap.request.channels)
+    for i, (channel, record) in enumerate(snap.records):
+        # The index ranks the record's channel; one outside the request's channels (-1 would
+        # read as the last) would silently rank, or drop, the record.
+        if not 0 <= channel < n:
+            raise InputError(f"snapshot {path}: records[{i}] ({record.name} {record.version}) names channel "
+                             f"{channel}, but the request has {n} channel(s) (0..{n - 1})")
     return snap

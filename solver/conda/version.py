@@ -39,7 +39,7 @@ from solver._ext.conda_version import Version
 from solver._ext.conda_version import VersionParseError
 from solver._ext.conda_version import version_key as _version_key
 from solver._ext.conda_version import version_keys as _version_keys
-from solver.errors import InputError
+from solver.errors import InputError, cut_long_values
 from solver.lazyre import lazy
 
 __all__ = [
@@ -66,7 +66,7 @@ class InvalidVersionSpec(InputError):
     """A version spec (``>=1.2,<2``) conda cannot parse; ``text`` is the spec as given."""
 
     def __init__(self, text: str, reason: str):
-        super().__init__(f"invalid version spec {text!r}: {reason}")
+        super().__init__(cut_long_values(f"invalid version spec {text!r}: {reason}"))
         self.text = text
         self.reason = reason
 
@@ -173,9 +173,18 @@ def _dnf(node: tuple, whole: str) -> list[list[tuple]]:
 _TOKEN_RE = lazy(r"\s*([(),|])\s*|([^(),|]+)")
 
 
+# Parentheses nest at most this deep (the parser recurses per level; real specs use one or two).
+MAX_NESTING = 64
+
+
 def _parse_tree(text: str) -> tuple:
     tokens = [m.group(1) or m.group(2) for m in _TOKEN_RE.finditer(text)]
     tokens = [t for t in tokens if t.strip()]
+    depth = 0
+    for t in tokens:
+        depth += (t == "(") - (t == ")")
+        if depth > MAX_NESTING:
+            raise InvalidVersionSpec(text, f"parentheses nested more than {MAX_NESTING} deep")
     node, pos = _parse_or(tokens, 0, text)
     if pos != len(tokens):
         raise InvalidVersionSpec(text, f"unexpected {tokens[pos]!r}")

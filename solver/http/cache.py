@@ -45,7 +45,13 @@ def read_meta(entry):
     try:
         with open(entry[0], "rb") as f:
             meta = json.load(f)
-        return meta if isinstance(meta, dict) and isinstance(meta.get("headers"), dict) else None
+        headers = meta.get("headers") if isinstance(meta, dict) else None
+        # the validators go back out as request headers: anything but one-line text (a damaged or
+        # foreign file) would fail every later request, so the entry counts as absent
+        if not isinstance(headers, dict) or not all(isinstance(v, str) and "\r" not in v and "\n" not in v
+                                                    for v in headers.values()):
+            return None
+        return meta
     except (OSError, ValueError):
         return None
 

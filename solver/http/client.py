@@ -28,16 +28,18 @@ if TYPE_CHECKING:
 from ..atomic import temp_path_for, write_atomic
 from ..credentials import Credential, CredentialStore
 from ..errors import NetworkError
+from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
 from .cache import (Transfer, cache_paths, cache_unwritable, fresh, new_meta, read_body, read_meta, storable,
                     validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
-from .settings import Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
+from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT_REDIRECTS = {301, 308}
+_WITH_BODY = (200, 203)  # a whole body: 203 is a 200 a transforming proxy passed on
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _USER_AGENT = "solver/0.1"
 
@@ -165,7 +167,7 @@ class HttpClient:
             status, headers, final_url, body, _ = self._request(
                 "GET", actual, {"Range": spec, "Accept-Encoding": "identity"})
             if status == 416:
-                raise HttpStatusError(f"range {spec} not satisfiable for {final_url}", status, final_url)
+                raise HttpStatusError(f"range {spec} not satisfiable for {_shown(final_url)}", status, _shown(final_url))
             self._raise_for_status(status, final_url)
             return Response(status, headers, body, final_url)
 
@@ -255,6 +257,7 @@ class HttpClient:
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
         if entry and storable(resp_headers) and info.storable:
+            _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:
                 write_atomic(entry[1], body)
             except OSError as exc:
@@ -285,6 +288,9 @@ class HttpClient:
             headers = {"Accept": accept} if accept else {}
             status, resp_headers, final_url, info = self._request_to_file("GET", actual, headers, entry, check)
         self._raise_for_status(status, final_url)
+        if status not in _WITH_BODY:  # a 204 (or 206) left the entry's file as it was: not this answer
+            raise HttpStatusError(f"HTTP {status} fetching {_shown(final_url)}: the answer holds no file",
+                                  status, _shown(final_url))
         if storable(resp_headers) and info.storable:
             write_meta(entry, new_meta(final_url, original, resp_headers, info))
         else:
@@ -314,7 +320,7 @@ class HttpClient:
             missing = [e for e in errors if isinstance(e, NotFoundError)]
             if missing or len(errors) == 1:  # a mirror that answers "not found" is believed
                 raise (missing or errors)[-1]
-            raise NetworkError(f"every mirror of {clean} failed: " + "; ".join(str(e) for e in errors))
+            raise NetworkError(f"every mirror of {_shown(clean)} failed: " + "; ".join(str(e) for e in errors))
         return fetch(url)
 
     def _report(self, method, url: str, t0: float, from_cache: bool, size) -> None:
@@ -390,10 +396,15 @@ class HttpClient:
     def _connection(self, key: tuple, deadline: Deadline) -> http.client.HTTPConnection:
         client = lazy("http.client")
         scheme, host, port, proxy = key
-        with self._lock:
-            idle = self._idle.get(key)
-            if idle:
-                return idle.pop()
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                conn = idle.pop() if idle else None
+            if conn is None:
+                break
+            if not _dropped(conn):
+                return conn
+            conn.close()  # the server closed it while it sat idle (its keep-alive timeout)
         timeout = deadline.remaining()
         if proxy is not None:
             if scheme == "https":
@@ -433,7 +444,7 @@ class HttpClient:
                 method, url, headers, f, MAX_BODY_TO_FILE,
                 check=(lambda: (f.flush(), check(Path(tmp)))) if check else None)
             f.close()
-            if status == 200:
+            if status in _WITH_BODY:
                 _unlink(entry[0])  # the old validators must not describe the new body
                 os.replace(tmp, dest)
             else:
@@ -466,8 +477,10 @@ class HttpClient:
                 if t.scheme not in ("http", "https") or not t.hostname:
                     raise NetworkError(f"{_shown(clean)} redirects to {mask_credentials(target)!r}, which is not "
                                        "an http(s) URL with a host")
-                # Credentials embedded in the original URL follow only to the same host.
-                if t.netloc == urlsplit(clean).netloc and current != clean:
+                # Credentials embedded in the original URL follow only to the same host, and never
+                # from https to plain http (``https://host/`` -> ``http://host/``: the same netloc)
+                was = urlsplit(clean)
+                if t.netloc == was.netloc and current != clean and (t.scheme == was.scheme or t.scheme == "https"):
                     parts = urlsplit(current)
                     target = urlunsplit((t.scheme, parts.netloc, t.path, t.query, t.fragment))
                 if status not in _PERMANENT_REDIRECTS:
@@ -477,19 +490,23 @@ class HttpClient:
                     method = "GET"
                 continue
             info.redirected = current != url
-            return status, resp_headers, _shown(clean), info
+            # data, not a message: a PyPI index may have a ``t`` folder (``_shown`` would mask it)
+            return status, resp_headers, clean, info
         raise NetworkError(f"too many redirects fetching {_shown(url)}")
 
     def _send_with_retries(self, method, clean_url, headers, cred, out, limit, deadline, info, check):
         client = lazy("http.client")
         ssl = lazy("ssl")
-        parts = urlsplit(clean_url)
+        try:
+            parts = urlsplit(clean_url)
+        except ValueError as exc:  # ``http://[::1/x``
+            raise NetworkError(f"invalid URL {_shown(clean_url)}: {exc}") from None
         if parts.scheme not in ("http", "https"):
             raise NetworkError(f"unsupported URL scheme {parts.scheme!r} in {_shown(clean_url)}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise NetworkError(f"invalid URL {_shown(clean_url)}: {exc}") from None
+        except ValueError:
+            raise NetworkError(f"invalid URL {_shown(clean_url)}: {BAD_PORT}") from None
         host = parts.hostname or ""
         if not host:
             raise NetworkError(f"invalid URL {_shown(clean_url)}: no host")
@@ -530,9 +547,9 @@ class HttpClient:
                 status = resp.status
                 resp_headers = {k.lower(): v for k, v in resp.getheaders()}
                 if status in _RETRY_STATUS and attempt < retries:
-                    resp.read()
+                    reusable = _skip_body(resp)
                     WATCHDOG.cancel(token)
-                    self._release(key, conn, not resp.will_close)
+                    self._release(key, conn, reusable)
                     delay = _retry_after(resp_headers.get("retry-after"))
                     if delay > deadline.end - time.monotonic():
                         raise HttpStatusError(
@@ -552,10 +569,11 @@ class HttpClient:
                             check()
                         except ValueError as exc:
                             raise Damage(str(exc)) from None
+                    reusable = not resp.will_close
                 else:
-                    resp.read()
+                    reusable = _skip_body(resp)
                 WATCHDOG.cancel(token)
-                self._release(key, conn, not resp.will_close)
+                self._release(key, conn, reusable)
                 return status, resp_headers
             except Damage as exc:
                 if token is not None:
@@ -587,6 +605,7 @@ class HttpClient:
     def _raise_for_status(self, status: int, url: str) -> None:
         if 200 <= status < 300:
             return
+        url = _shown(url)  # a conda channel URL may hold its /t/<token>
         if status in (404, 410):
             raise NotFoundError(f"not found (HTTP {status}): {url}", status, url)
         if status in (401, 403):
@@ -626,6 +645,32 @@ def _auth_headers(cred: Credential | None) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{cred.username}:{cred.secret}".encode()).decode()}
 
 
+_SKIPPED_BODY = 1 << 16  # an error page or a redirect's note; what is longer is not read at all
+
+
+def _skip_body(resp) -> bool:
+    """Reads the body nobody uses (an error page, a redirect's, a 304's), up to ``_SKIPPED_BODY``
+    bytes: a server streaming one without end must not hold the request until its deadline. True
+    when the body ended there and the connection may carry the next request."""
+    resp.read(_SKIPPED_BODY)
+    return resp.isclosed() and not resp.will_close
+
+
+def _dropped(conn) -> bool:
+    """An idle pooled connection the server has closed: it has something to read (the end of the
+    stream) where a live idle one has nothing. Sent a request, it would fail with "Remote end
+    closed connection" and cost the request an attempt (its only one with ``retries=0``)."""
+    sock = conn.sock
+    if sock is None:
+        return True
+    select = lazy("select")
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 def _passes(check, body) -> bool:
     if check is None:
         return True
@@ -658,6 +703,9 @@ def _file_url_path(url: str) -> Path:
     return Path(path)
 
 
+_QUOTED_TARGET = lazy_pattern(r"'(?:/|[A-Za-z][A-Za-z0-9+.-]*://)[^']*'")
+
+
 def _retry_after(value: str | None) -> float:
     if not value:
         return 0.0
@@ -684,6 +732,9 @@ def _describe(exc: Exception) -> str:
     if type(exc).__name__ == "IncompleteRead":
         return f"the connection closed {exc.expected} bytes before the end of the response"
     if type(exc).__name__ == "InvalidURL":
-        return f"invalid URL ({exc})"
+        # http.client quotes the request target, which holds a conda token (``/t/<token>``)
+        return f"invalid URL ({' '.join(_QUOTED_TARGET.sub('', str(exc)).split())})"
+    if isinstance(exc, ValueError) and str(exc).startswith("Invalid header value"):
+        return "a request header holds a line break (check the credentials for this host)"  # it quotes the value
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return mask_credentials(text)

@@ -33,7 +33,7 @@ class Response:
         self.status = status
         self.headers = headers  # lower-cased names
         self.body = body
-        self.url = url  # final URL after redirects, credential-free
+        self.url = url  # final URL after redirects, without user:password@ (a /t/<token> the caller gave stays)
         self.from_cache = from_cache
 
     def __repr__(self) -> str:

@@ -69,19 +69,30 @@ def bypasses_proxy(host: str, port: int, no_proxy: tuple[str, ...]) -> bool:
     return False
 
 
+#: What an invalid port means, without urlsplit's words: they quote the text after the host's ``:``,
+#: which is the password when the password holds an unencoded ``/``.
+BAD_PORT = "its port is not a number from 0 to 65535 (a user name or password holding '/' must write it as %2F)"
+
+
 class Proxy(msgspec.Struct, frozen=True):
     host: str
     port: int
     auth: str | None  # a ``Proxy-Authorization`` value
+
+    def __repr__(self) -> str:  # Basic auth is the user:password in base64: never in a log or traceback
+        return f"Proxy({self.host!r}, {self.port}, auth={'****' if self.auth else None})"
 
 
 def parse_proxy(url: str, source: str) -> Proxy:
     text = url if "://" in url else f"http://{url}"
     try:
         parts = urlsplit(text)
-        port = parts.port
     except ValueError as exc:
         raise InputError(f"proxy {mask_credentials(url)!r} ({source}) is not a valid URL: {exc}") from None
+    try:
+        port = parts.port
+    except ValueError:
+        raise InputError(f"proxy {mask_credentials(url)!r} ({source}) is not a valid URL: {BAD_PORT}") from None
     if parts.scheme != "http":
         raise InputError(f"proxy {mask_credentials(url)!r} ({source}): only http:// proxies are supported "
                          f"(not {parts.scheme}://); HTTPS requests go through them in a CONNECT tunnel")

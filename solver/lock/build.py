@@ -19,7 +19,7 @@ from ..conda.model import PackageRecord
 from ..pypi.model import PyPIPackage
 from . import urls
 from .match import conda_closure, parse_requirement, target_markers
-from .model import LockedEnvironment, LockedPlatform, LockFile, SolveOptions, format_virtual_package
+from .model import LockedEnvironment, LockedPlatform, LockFile, SolveOptions
 
 _STRATEGY = {"highest": None, "lowest": "lowest-version", "lowest-direct": "lowest-version-direct"}
 
@@ -32,8 +32,10 @@ class UnitResult(msgspec.Struct, kw_only=True):
     pypi: list[PyPIPackage] = []
 
 
-def channel_url(channel: str, channel_alias: str | None = None) -> str:
-    """A channel as the lock names it: its credential-free URL with a trailing slash."""
+def channel_url(channel: str, channel_alias: str | None = None, project_root: str | None = None) -> str:
+    """A channel as the lock names it: its credential-free URL with a trailing slash; a local
+    channel inside the project as a path relative to it (``./channels/demo/``), so the lock does
+    not depend on where the project is checked out."""
     if "://" not in channel:
         try:
             from ..conda.channel import Channel
@@ -41,6 +43,12 @@ def channel_url(channel: str, channel_alias: str | None = None) -> str:
             channel = Channel.parse(channel, channel_alias).canonical_url
         except Exception:
             return channel
+    if channel.startswith("file:") and project_root:
+        from ..conda.channel import file_url_to_path
+
+        rel = relative_to_project(str(file_url_to_path(channel)), project_root)
+        if not rel.startswith("/") and "://" not in rel and not (len(rel) > 1 and rel[1] == ":"):
+            return rel.rstrip("/") + "/"
     return urls.strip_conda_credentials(channel).rstrip("/") + "/"
 
 
@@ -56,23 +64,109 @@ def unit_options(unit) -> SolveOptions:
     exclude = conda.exclude_newer
     if exclude is None and unit.pypi is not None:
         exclude = unit.pypi.exclude_newer
+    if getattr(unit, "exclude_newer_relative", False):
+        exclude = None  # a moving cutoff: the locked packages' timestamps are judged, not a date
     return SolveOptions(
         strategy=_STRATEGY.get(conda.strategy, conda.strategy),
         channel_priority=None if conda.channel_priority == "strict" else conda.channel_priority,
         exclude_newer=format_exclude_newer(exclude) if exclude is not None else None,
-        pypi_prerelease_mode=unit.pypi.prerelease_mode if unit.pypi is not None else None,
+        pypi_prerelease_mode=prerelease_mode_to_lock(unit),
     )
+
+
+#: pixi's (and uv's) prerelease mode: current pixi does not spell it out in the lock.
+DEFAULT_PRERELEASE_MODE = "if-necessary-or-explicit"
+
+
+def prerelease_mode_to_lock(unit) -> str | None:
+    """The ``pypi-prerelease-mode`` option the lock records: the environment's mode, left out
+    when it is pixi's default (as pixi writes it; a lock without it means the default)."""
+    mode = getattr(unit, "pypi_prerelease_mode", None)
+    if mode is None and unit.pypi is not None:
+        mode = unit.pypi.prerelease_mode
+    return None if mode in (None, DEFAULT_PRERELEASE_MODE) else mode
 
 
 def member_channels(unit, member, channel_alias: str | None = None) -> list[str]:
     channels = getattr(member, "channels", None) or unit.conda.channels
-    return [channel_url(c, channel_alias) for c in channels]
+    root = getattr(unit, "project_root", None)
+    return [channel_url(c, channel_alias, root) for c in channels]
 
 
-def unit_indexes(unit) -> list[str] | None:
+def manifest_indexes(unit) -> list[str]:
+    """The indexes the manifest names for every package (index-url, extra-index-urls, primary and
+    supplemental named ones), credential-free; not the explicit ones a single dependency names."""
+    return [urls.strip_credentials(i.url) for i in unit.pypi.indexes if i.priority != "explicit"]
+
+
+def has_primary_index(unit) -> bool:
+    return any(i.priority == "primary" for i in unit.pypi.indexes)
+
+
+def unit_indexes(unit, env=None) -> list[str] | None:
+    """What the lock records as the environment's ``indexes`` (as pixi does: the indexes every
+    package may come from; an index one dependency names is on that package's entry). Without a
+    main index in the manifest, the one the solve used stands in for pixi's default: the machine's
+    configured default index (see :func:`solver.pypi.config.configured_default_index`)."""
     if unit.pypi is None:
         return None
-    return [urls.strip_credentials(i.url) for i in unit.pypi.indexes]
+    out = manifest_indexes(unit)
+    if not has_primary_index(unit):
+        from ..pypi.config import configured_default_index
+
+        default = configured_default_index(env)
+        if default and urls.strip_credentials(default) not in out:
+            out.append(urls.strip_credentials(default))
+    return out
+
+
+def indexes_agree(unit, locked: list[str], env=None) -> bool:
+    """Whether the lock's recorded ``indexes`` still fit the manifest.
+
+    The same set fits. Beyond that, a manifest that names no main index gets pixi's built-in
+    default, which pixi records in the lock; this project never writes that index's host down, so
+    the rule is: the recorded list must hold every index the manifest names plus exactly one
+    more, the default that was used. When the machine configures a default index now
+    (``PIP_INDEX_URL``, pip.conf, ...) that one more must be it; with nothing configured, any
+    single recorded default is accepted (it is what pixi used with nothing configured)."""
+    want = unit_indexes(unit, env)
+    if sorted(want) == sorted(locked):
+        return True
+    union = [urls.strip_credentials(u) for u in getattr(unit, "environment_indexes", []) or []]
+    if union and sorted(union) == sorted(locked) and all(u in locked for u in want):
+        return True  # the environment's indexes differ per platform: the lock records their union
+    if has_primary_index(unit):
+        return False
+    named = manifest_indexes(unit)
+    if any(u not in locked for u in named):
+        return False
+    extra = [u for u in locked if u not in named]
+    from ..pypi.config import configured_default_index
+
+    default = configured_default_index(env)
+    if default:
+        return extra == [urls.strip_credentials(default)]
+    return len(extra) == 1
+
+
+def is_source_record(record: PackageRecord) -> bool:
+    """A locked source package (pixi-build): located by its source (a path), not an archive URL."""
+    return "://" not in record.url
+
+
+def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
+    """The unit's source dependencies that a previous lock holds, built from the same source:
+    their metadata (depends) is known without building them again."""
+    root = getattr(unit, "project_root", None)
+    out = []
+    for dep in unit.conda_sources:
+        path = (dep.source or {}).get("path")
+        want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None
+        for r in locked:
+            if r.name == dep.name and is_source_record(r) and (want is None or r.url.removeprefix("./").rstrip("/") == want):
+                out.append(r)
+                break
+    return out
 
 
 def relative_to_project(path: str, project_root: str | None) -> str:
@@ -99,10 +193,15 @@ def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPacka
     """The part of a solve group's solution one member environment needs: everything reachable
     from its own specs through ``depends`` (conda) and ``requires_dist`` (PyPI, markers evaluated
     for the platform and the locked python)."""
-    seen = conda_closure(member.conda_specs, {r.name: r for r in conda})
+    from ..conda.conditions import condition_met, virtual_records
+
+    present = {r.name: r for r in conda} | virtual_records(unit.conda.virtual_packages)
+    conditional = [spec for spec, condition in getattr(member, "conditional_specs", []) if condition_met(condition, present)]
+    requested = list(member.conda_specs) + conditional + [d.name for d in getattr(member, "conda_sources", [])]
+    seen = conda_closure(requested, {r.name: r for r in conda}, getattr(member, "conda_extras", None))
     conda_subset = [r for r in conda if r.name in seen]
 
-    env = target_markers(unit.platform, conda_subset)
+    env = target_markers(unit.conda.platform, conda_subset)
     pkgs = {urls.normalize_pypi_name(p.name): p for p in pypi}
     wanted: dict[str, set[str]] = {}
     todo2 = [(urls.normalize_pypi_name(r.name), set(r.extras)) for r in getattr(member, "pypi_requirements", [])]
@@ -161,9 +260,12 @@ def assemble_lock(
             )
 
     virtual: dict[str, list[str]] = {}
+    subdirs: dict[str, str] = {}  # a rich workspace platform's name -> its conda subdir
     for result in sorted(results, key=lambda r: (r.unit.environment != "default", str(r.unit.environment or r.unit.solve_group))):
         unit = result.unit
-        virtual.setdefault(unit.platform, [format_virtual_package(v) for v in unit.conda.virtual_packages])
+        virtual.setdefault(unit.platform, list(getattr(unit, "declared_virtual_packages", []) or []))
+        if unit.conda.platform != unit.platform:
+            subdirs[unit.platform] = unit.conda.platform
         for member, conda, pypi in member_shares(result):
             name = member.environment
             env = envs.get(name)
@@ -190,7 +292,8 @@ def assemble_lock(
         for p in previous.platforms:
             platforms[p.name] = p
     for name, vps in virtual.items():
-        platforms[name] = LockedPlatform(name=name, virtual_packages=vps)
+        platforms[name] = LockedPlatform(name=name, subdir=subdirs.get(name), virtual_packages=vps)
+    # (pixi lists only what a rich platform declares: a bare platform's defaults are not spelled out)
     used = {p for env in envs.values() for p in env.platforms()}
     kept = [platforms.get(n) or LockedPlatform(name=n) for n in sorted(used)]
     from .model import DEFAULT_VERSION

@@ -36,9 +36,10 @@ def conda_matches(text: str, record: PackageRecord) -> bool:
     return bool(conda_spec(text).matches(record))
 
 
-def conda_closure(specs, by_name) -> set[str]:
+def conda_closure(specs, by_name, extras: dict[str, list[str]] | None = None) -> set[str]:
     """Names reachable from ``specs`` through ``depends`` among the locked records ``by_name``
-    (name -> record or list of records)."""
+    (name -> record or list of records); for the packages ``extras`` names (name -> extras
+    requested), through those extras' ``extra_depends`` too."""
     seen: set[str] = set()
     todo = [spec_name(s) for s in specs]
     while todo:
@@ -49,6 +50,8 @@ def conda_closure(specs, by_name) -> set[str]:
         found = by_name[name]
         for r in found if isinstance(found, list) else (found,):
             todo.extend(spec_name(d) for d in r.depends)
+            for extra in (extras or {}).get(name, ()):
+                todo.extend(spec_name(d) for d in (r.extra_depends or {}).get(extra, ()))
     return seen
 
 
@@ -95,7 +98,7 @@ class PyPIRequirementText:
         return False
 
     def version_ok(self, version: str) -> bool:
-        if not self.req.specifier:
+        if not self.req.specifier or not version:  # "": a dynamic version pixi did not record
             return True
         return self.req.specifier.contains(version, prereleases=True)
 
@@ -106,8 +109,12 @@ def parse_requirement(text: str) -> PyPIRequirementText:
 
 
 def requirement_satisfied_by(req: PyPIRequirement, package: PyPIPackage) -> bool:
-    """Whether a manifest requirement is met by a locked package (same name assumed)."""
-    if req.specifier and req.specifier not in ("*", ""):
+    """Whether a manifest requirement is met by a locked package (same name assumed). A
+    registry requirement needs a locked version (a path or git one may have a dynamic version,
+    which pixi does not record)."""
+    if not package.version and not (req.path or req.git or req.url):
+        return False
+    if req.specifier and req.specifier not in ("*", "") and package.version:
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
         try:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..conda.model import PackageRecord
-from ..errors import InputError
+from ..errors import InputError, cut_long_values, line_col
 from ..pypi.model import PyPIPackage
 from . import urls
 from .model import READABLE_VERSIONS, LockedEnvironment, LockedPlatform, LockFile, SolveOptions
@@ -53,8 +53,10 @@ def _loader():
         LockLoader.add_implicit_resolver(
             "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
         )
+        # (at most 4000 digits: longer runs stay strings, as in yaml_fast)
         LockLoader.add_implicit_resolver(
-            "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+            "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]{1,4000}|0o[0-7]{1,4000}|0x[0-9a-fA-F]{1,4000})$"),
+            list("-+0123456789")
         )
         LockLoader.add_implicit_resolver(
             "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
@@ -63,29 +65,114 @@ def _loader():
     return _loader_class
 
 
+# Aliases let a few hundred bytes of YAML stand for billions of nodes; a lock file has about 20
+# nodes per package, so this bound is far above any real lock (pixi never writes aliases).
+MAX_EXPANDED_NODES = 5_000_000
+
+
+def _expanded_size(root) -> int:
+    """Nodes in the document once every alias is expanded (each node counted once per use),
+    computed without expanding anything; stops counting past ``MAX_EXPANDED_NODES``."""
+    import yaml
+
+    size: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose children are being counted
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            size[id(node)] = 1
+            continue
+        children = ([c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value))
+        if done:
+            size[id(node)] = min(MAX_EXPANDED_NODES + 1, 1 + sum(size.get(id(c), 0) for c in children))
+            open_.discard(id(node))
+        elif id(node) in open_:
+            return MAX_EXPANDED_NODES + 1  # an alias inside its own anchor: infinite
+        else:
+            open_.add(id(node))
+            stack.append((node, True))
+            for c in children:
+                if id(c) in open_:
+                    return MAX_EXPANDED_NODES + 1
+                if id(c) not in size:
+                    stack.append((c, False))
+    return size[id(root)]
+
+
+def _load_yaml(text: str, source: str):
+    """The document: the fast reader for the lock subset, else PyYAML with alias expansion capped."""
+    from . import yaml_fast
+
+    try:
+        return yaml_fast.load(text)
+    except yaml_fast.Unsupported:
+        pass
+    except RecursionError:
+        raise LockFileError(f"{source}: not a valid lock file: nested too deeply") from None
+    import yaml
+
+    loader = _loader()(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise LockFileError(f"{source}: not a valid lock file: its aliases expand to more than "
+                                f"{MAX_EXPANDED_NODES:,} nodes")
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise LockFileError(_yaml_problem(source, exc)) from None
+    except RecursionError:
+        raise LockFileError(f"{source}: not a valid lock file: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _list(value, where: str, key: str) -> list:
+    """A YAML sequence (absent: empty). A string is not read character by character."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise LockFileError(f"{where}: `{key}` must be a list, found {_kind(value)}")
+    return value
+
+
+def _mapping(value, where: str, key: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise LockFileError(f"{where}: `{key}` must be a mapping, found {_kind(value)}")
+    return value
+
+
+def _kind(value) -> str:
+    return {bool: "a boolean", int: "an integer", str: "a string", list: "a list", dict: "a mapping"}.get(
+        type(value), type(value).__name__)
+
+
 def _s(value, where: str, key: str, required: bool = False) -> str | None:
     if value is None:
         if required:
             raise LockFileError(f"{where}: missing `{key}`")
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise LockFileError(f"{where}: `{key}` must be a string, found {value!r}")
+        raise LockFileError(f"{where}: `{key}` must be a string, found {_kind(value)}")
     return str(value)
 
 
 def _str_list(value, where: str, key: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise LockFileError(f"{where}: `{key}` must be a list")
-    return [_s(v, where, key) or "" for v in value]
+    return [_s(v, where, key) or "" for v in _list(value, where, key)]
 
 
 def _int(value, where: str, key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise LockFileError(f"{where}: `{key}` must be an integer, found {value!r}")
+        raise LockFileError(cut_long_values(f"{where}: `{key}` must be an integer, found {value!r}"))
     return value
 
 
@@ -149,6 +236,8 @@ def _conda_record(entry: dict, version: int, where: str) -> PackageRecord:
         purls=_str_list(purls, where, "purls") if purls is not None else None,
         python_site_packages_path=_s(entry.get("python_site_packages_path"), where, "python_site_packages_path"),
         run_exports=_run_exports(entry.get("run_exports"), where),
+        extra_depends=_run_exports(entry.get("extra_depends"), where),
+        source_input=entry.get("input") if isinstance(entry.get("input"), dict) else None,
         fn=_s(entry.get("file_name"), where, "file_name") or file_name,
         channel=channel,
         url=location,
@@ -176,9 +265,14 @@ def _pypi_package(entry: dict, version: int, where: str) -> PyPIPackage:
         if entry.get(algo):
             hashes[algo] = _s(entry[algo], where, algo)
     is_url = "://" in location or location.startswith("git+")
+    # pixi leaves out the version of a path or git package whose version is dynamic (it is
+    # read from the source when installed): "" here. A registry package without one is read
+    # too: it cannot meet a requirement (the check says so), which is not a broken lock.
+    version = _s(entry.get("version"), where, "version")
     return PyPIPackage(
         name=_s(entry.get("name"), where, "name", True),
-        version=_s(entry.get("version"), where, "version", True),
+        version=version or "",
+        index=_s(entry.get("index"), where, "index"),
         url=location if is_url else None,
         path=None if is_url else location,
         hashes=hashes,
@@ -216,17 +310,7 @@ def _find_link(value, where: str) -> str:
 
 def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
     """Parse the text of a lock file (versions 4 to 7). ``source`` names it in error messages."""
-    from . import yaml_fast
-
-    try:
-        doc = yaml_fast.load(text)
-    except yaml_fast.Unsupported:
-        import yaml
-
-        try:
-            doc = yaml.load(text, Loader=_loader())
-        except yaml.YAMLError as exc:
-            raise LockFileError(_yaml_problem(source, exc)) from None
+    doc = _load_yaml(text, source)
     if not isinstance(doc, dict):
         raise LockFileError(f"{source}: not a lock file (expected a mapping with `version`)")
     version = doc.get("version")
@@ -240,7 +324,7 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
 
     platforms: list[LockedPlatform] = []
     subdir_of: dict[str, str] = {}
-    for i, p in enumerate(doc.get("platforms") or []):
+    for i, p in enumerate(_list(doc.get("platforms"), source, "platforms")):
         where = f"{source}: platforms[{i}]"
         if not isinstance(p, dict):
             raise LockFileError(f"{where}: expected a mapping with `name`")
@@ -254,15 +338,15 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
     # The shared package list, keyed by location.
     conda_by_url: dict[str, list[dict]] = {}
     pypi_by_loc: dict[str, dict] = {}
-    for i, entry in enumerate(doc.get("packages") or []):
+    for i, entry in enumerate(_list(doc.get("packages"), source, "packages")):
         where = f"{source}: packages[{i}]"
         if not isinstance(entry, dict):
             raise LockFileError(f"{where}: expected a mapping")
         if version >= 6:
             if "conda" in entry:
-                conda_by_url.setdefault(str(entry["conda"]), []).append(entry)
+                conda_by_url.setdefault(_s(entry["conda"], where, "conda", True), []).append(entry)
             elif "pypi" in entry:
-                pypi_by_loc[str(entry["pypi"])] = entry
+                pypi_by_loc[_s(entry["pypi"], where, "pypi", True)] = entry
             elif "conda_source" in entry:
                 raise LockFileError(f"{where}: source packages (`conda_source`) are not supported")
             else:
@@ -270,9 +354,9 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
         else:
             kind = entry.get("kind")
             if kind == "conda":
-                conda_by_url.setdefault(str(entry.get("url")), []).append(entry)
+                conda_by_url.setdefault(str(_s(entry.get("url"), where, "url")), []).append(entry)
             elif kind == "pypi":
-                pypi_by_loc[str(entry.get("url") or entry.get("path"))] = entry
+                pypi_by_loc[str(_s(entry.get("url") or entry.get("path"), where, "url"))] = entry
             else:
                 raise LockFileError(f"{where}: unknown package kind {kind!r}")
 
@@ -289,24 +373,26 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
             raise LockFileError(f"{where}: expected a mapping")
         env = LockedEnvironment(
             name=env_name,
-            channels=[_channel(c, where) for c in raw.get("channels") or []],
+            channels=[_channel(c, where) for c in _list(raw.get("channels"), where, "channels")],
             indexes=_str_list(raw.get("indexes"), where, "indexes") if "indexes" in raw else None,
-            find_links=[_find_link(f, where) for f in raw.get("find-links") or []],
+            # v4/v5 called them flat-indexes
+            find_links=[_find_link(f, where) for f in _list(raw.get("find-links") or raw.get("flat-indexes"), where,
+                                                             "find-links")],
             options=_options(raw.get("options"), where),
             conda={},
             pypi={},
         )
-        for platform, selectors in (raw.get("packages") or {}).items():
+        for platform, selectors in _mapping(raw.get("packages"), where, "packages").items():
             platform = str(platform)
             pwhere = f"{where}.packages.{platform}"
             subdir = subdir_of.get(platform, platform)
             conda: list[PackageRecord] = []
             pypi: list[PyPIPackage] = []
-            for sel in selectors or []:
+            for sel in _list(selectors, pwhere, "packages"):
                 if not isinstance(sel, dict):
                     raise LockFileError(f"{pwhere}: expected `conda: URL` or `pypi: URL` entries")
                 if "conda" in sel:
-                    url = str(sel["conda"])
+                    url = _s(sel["conda"], pwhere, "conda", True)
                     candidates = conda_by_url.get(url)
                     if not candidates:
                         raise LockFileError(f"{pwhere}: {url} is not in the lock's package list")
@@ -316,7 +402,7 @@ def parse_lock(text: str, source: str = "pixi.lock") -> LockFile:
                         conda_cache[key] = _conda_record(entry, version, f"{source}: packages")
                     conda.append(conda_cache[key])
                 elif "pypi" in sel:
-                    loc = str(sel["pypi"])
+                    loc = _s(sel["pypi"], pwhere, "pypi", True)
                     entry = pypi_by_loc.get(loc)
                     if entry is None:
                         raise LockFileError(f"{pwhere}: {loc} is not in the lock's package list")
@@ -357,6 +443,9 @@ def read_lock(path) -> LockFile:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LockFileError(f"{path}: lock file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        line, col = line_col(path.read_bytes(), exc.start)
+        raise LockFileError(f"{path}:{line}:{col}: the lock file is not UTF-8 ({exc.reason})") from None
+    except OSError as exc:
         raise LockFileError(f"{path}: cannot read the lock file: {exc}") from None
     return parse_lock(text, str(path))

@@ -11,11 +11,25 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import msgspec
+
 from ..conda.model import PackageRecord
 from ..errors import InputError
 from ..pypi.model import PyPIPackage
 from . import urls
-from .build import member_channels, unit_find_links, unit_indexes, unit_options
+from .build import (
+    DEFAULT_PRERELEASE_MODE,
+    channel_url,
+    format_exclude_newer,
+    has_primary_index,
+    indexes_agree,
+    manifest_indexes,
+    member_channels,
+    relative_to_project,
+    unit_find_links,
+    unit_indexes,
+    unit_options,
+)
 from .match import (
     conda_closure,
     conda_matches,
@@ -49,7 +63,12 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             return True, ""
         return False, "locked: " + ", ".join(_show(r) for r in found)
 
-    for spec in member.conda_specs:
+    # a conditional dependency whose condition the locked packages meet is requested too
+    from ..conda.conditions import condition_met, virtual_records
+
+    present = {name: found[0] for name, found in by_name.items()} | virtual_records(unit.conda.virtual_packages)
+    conditional = [spec for spec, condition in getattr(member, "conditional_specs", []) if condition_met(condition, present)]
+    for spec in list(member.conda_specs) + conditional:
         ok, why = satisfied(spec)
         if not ok:
             reasons.append(f"{where}: the requested `{spec}` is not met ({why})")
@@ -67,15 +86,49 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             for other in by_name.get(spec_name(con), []):
                 if not conda_matches(con, other):
                     reasons.append(f"{where}: {_show(r)} constrains `{con}`, but {_show(other)} is locked")
+    for r in records:  # pixi records each package's timestamp: one newer than the cutoff is out
+        cutoff = unit.conda.exclude_newer_packages.get(r.name, unit.conda.exclude_newer)
+        if cutoff is not None and r.timestamp is not None and r.timestamp > cutoff:
+            reasons.append(f"{where}: the locked {_show(r)} is newer than exclude-newer ({format_exclude_newer(r.timestamp)} > {format_exclude_newer(cutoff)})")
     for name, found in by_name.items():
         if len(found) > 1:
             reasons.append(f"{where}: {name} is locked more than once ({', '.join(_show(r) for r in found)})")
 
+    # Source packages (path/git/url dependencies): locked as records whose location is the source
+    root = getattr(unit, "project_root", None)
+    for dep in getattr(member, "conda_sources", []):
+        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:")]
+        if not found:
+            reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
+            continue
+        want = _source_location(dep.source or {}, root)
+        if want is not None and all(_norm_location(r.url) != want for r in found):
+            reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+
+    # Extras (optional groups) the manifest asks of a package must be ones the locked record has
+    for pkg, wanted_extras in (getattr(member, "conda_extras", None) or {}).items():
+        for r in by_name.get(pkg, []):
+            missing = [e for e in wanted_extras if e not in (r.extra_depends or {})]
+            if missing:
+                reasons.append(f"{where}: the locked {_show(r)} has no extra {', '.join(missing)} that the manifest asks for")
+
     # Nothing extra: every locked record must be reachable from the requested specs.
-    seen = conda_closure(member.conda_specs, by_name)
+    requested = list(member.conda_specs) + conditional + [d.name for d in getattr(member, "conda_sources", [])]
+    seen = conda_closure(requested, by_name, getattr(member, "conda_extras", None))
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")
     return reasons
+
+
+def _norm_location(location: str) -> str:
+    return location.rstrip("/").removeprefix("./") or "."
+
+
+def _source_location(source: dict, project_root: str | None) -> str | None:
+    """Where a source dependency is, as pixi's lock names it (a path relative to the project)."""
+    if "path" in source:
+        return _norm_location(relative_to_project(source["path"], project_root))
+    return None
 
 
 def _conda_provided(unit, conda: list[PackageRecord]) -> dict:
@@ -97,9 +150,13 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
     for p in packages:
         by_name.setdefault(urls.normalize_pypi_name(p.name), []).append(p)
     from_conda = _conda_provided(unit, conda)
-    env = target_markers(unit.platform, conda)
+    env = target_markers(unit.conda.platform, conda)
 
-    requested = list(getattr(member, "pypi_requirements", []))
+    # dependency-overrides replace what is required of a name, the manifest's own requirement too
+    overrides = {urls.normalize_pypi_name(r.name): r for r in getattr(unit.pypi, "dependency_overrides", [])}
+    requested = [msgspec.structs.replace(overrides[urls.normalize_pypi_name(r.name)], marker=r.marker, extras=r.extras)
+                 if urls.normalize_pypi_name(r.name) in overrides else r
+                 for r in getattr(member, "pypi_requirements", [])]
     for req in requested:
         name = urls.normalize_pypi_name(req.name)
         if req.marker:
@@ -122,9 +179,21 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             reasons.append(f"{where}: the requested PyPI package `{req.name}` is not locked")
             continue
         if not any(requirement_satisfied_by(req, p) for p in found):
-            locked = ", ".join(f"{p.name} {p.version}" for p in found)
+            locked = ", ".join(f"{p.name} {p.version or 'with no version recorded'}" for p in found)
             text = req.specifier or req.path or req.git or req.url or "*"
             reasons.append(f"{where}: the requested PyPI `{req.name} {text}` is not met (locked: {locked})")
+        elif req.index:
+            index = _index_url(unit, req.index)
+            recorded = [p.index for p in found if p.index]
+            if index and recorded and all(r.rstrip("/") != index.rstrip("/") for r in recorded):
+                reasons.append(f"{where}: PyPI `{req.name}` should come from {index}, but is locked from {recorded[0]}")
+        elif has_primary_index(unit) and not (req.path or req.git or req.url):
+            # the manifest names the indexes (here, on this platform): a package pixi recorded as
+            # coming from another one was resolved for other settings
+            allowed = {u.rstrip("/") for u in manifest_indexes(unit)}
+            recorded = [p.index for p in found if p.index]
+            if recorded and all(r.rstrip("/") not in allowed for r in recorded):
+                reasons.append(f"{where}: PyPI `{req.name}` is locked from {recorded[0]}, which is not an index of the manifest here")
 
     # Every requirement of a needed locked package (its requires_dist, markers evaluated for the
     # platform and the locked python, extras as requested) must be met by a locked PyPI package
@@ -170,26 +239,107 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
     return reasons
 
 
+def _index_url(unit, index: str) -> str | None:
+    """A requirement's ``index``: a URL, or the name of a declared index."""
+    if "://" in index:
+        return urls.strip_credentials(index)
+    for i in unit.pypi.indexes:
+        if i.name == index:
+            return urls.strip_credentials(i.url)
+    return None
+
+
+def locked_platform(lock: LockFile, env, unit) -> tuple[str | None, list[str]]:
+    """The name the lock gives the unit's platform, and why that platform no longer fits.
+
+    A bare platform is locked under its name. A rich one (a subdir with declared virtual
+    packages) is matched by what it is: pixi writes those under short aliases (``p1``, ...), so
+    a locked platform with the same subdir and the same declared virtual packages (in any order)
+    is the same platform, whatever its name."""
+    declared = sorted(getattr(unit, "declared_virtual_packages", []) or [])
+    subdir = unit.conda.platform
+    listed = lock.platform(unit.platform)
+    if env.has_platform(unit.platform):
+        problems = []
+        if listed is not None and listed.subdir and listed.subdir != subdir:
+            problems.append(f"the platform's subdir changed (locked {listed.subdir}, manifest {subdir})")
+        elif listed is not None and (declared or listed.subdir) and sorted(listed.virtual_packages) != declared:
+            problems.append(f"the platform's virtual packages changed (locked {sorted(listed.virtual_packages)}, manifest {declared})")
+        return unit.platform, problems
+    for p in lock.platforms:
+        if (p.subdir or p.name) == subdir and sorted(p.virtual_packages) == declared and env.has_platform(p.name):
+            return p.name, []
+    if not declared:
+        # pixi turns a legacy [system-requirements] into a synthetic platform (an alias, listing
+        # every virtual package it assumed): the same when what both list agrees
+        ours = {v.name: v.version for v in unit.conda.virtual_packages}
+        for p in lock.platforms:
+            if (p.subdir or p.name) != subdir or not p.virtual_packages or not env.has_platform(p.name):
+                continue
+            listed = dict((text.split("=") + [""])[:2] for text in p.virtual_packages)
+            if all(name == "__archspec" or ours.get(name) == version for name, version in listed.items() if name in ours) \
+                    and all(name in listed for name in ours if name in ("__glibc", "__musl", "__cuda", "__osx", "__linux")):
+                return p.name, []
+    return None, []
+
+
+def align_platform_names(lock: LockFile | None, units) -> LockFile | None:
+    """The lock with each rich platform under the manifest's name for it (pixi writes them under
+    short aliases, ``p1``...; see :func:`locked_platform`), so that what it holds per platform
+    can be kept, compared and re-written under one name."""
+    if lock is None:
+        return None
+    import msgspec
+
+    renames: dict[str, str] = {}
+    for unit in units:
+        for member in unit.members:
+            env = lock.environment(member.environment)
+            if env is None:
+                continue
+            name, _ = locked_platform(lock, env, unit)
+            if name is not None and name != unit.platform:
+                renames[name] = unit.platform
+    if not renames:
+        return lock
+    envs = {}
+    for env_name, env in lock.environments.items():
+        envs[env_name] = msgspec.structs.replace(
+            env,
+            conda={renames.get(p, p): v for p, v in env.conda.items()},
+            pypi={renames.get(p, p): v for p, v in env.pypi.items()},
+            pypi_extras={renames.get(p, p): v for p, v in env.pypi_extras.items()},
+        )
+    platforms = [msgspec.structs.replace(p, name=renames.get(p.name, p.name), subdir=p.subdir or p.name) for p in lock.platforms]
+    return msgspec.structs.replace(lock, environments=envs, platforms=platforms)
+
+
 def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None) -> list[str]:
     """Why ``lock`` does not satisfy one solve unit (empty: it does)."""
     reasons: list[str] = []
-    platform = unit.platform
     for member in unit.members:
         name = member.environment
-        where = f"environment '{name}' on {platform}"
+        where = f"environment '{name}' on {unit.platform}"
         env = lock.environment(name) if lock is not None else None
         if env is None:
             reasons.append(f"environment '{name}' is not in the lock file")
             continue
-        if not env.has_platform(platform):
+        platform, problems = locked_platform(lock, env, unit)
+        if platform is None:
+            if not (member.conda_specs or getattr(member, "conda_sources", []) or getattr(member, "pypi_requirements", [])):
+                continue  # an environment that asks for nothing: pixi locks no packages for it
             reasons.append(f"{where}: the platform is not locked")
             continue
+        reasons.extend(f"{where}: {p}" for p in problems)
         want_channels = member_channels(unit, member, channel_alias)
-        have_channels = [urls.strip_conda_credentials(c).rstrip("/") + "/" for c in env.channels]
+        # a local channel an older lock names by its file:// URL is the same channel as the path
+        root = getattr(unit, "project_root", None)
+        have_channels = [channel_url(c, None, root) if c.startswith("file:") else urls.strip_conda_credentials(c).rstrip("/") + "/"
+                         for c in env.channels]
         if want_channels != have_channels:
             reasons.append(f"{where}: channels changed (locked {have_channels}, manifest {want_channels})")
         want_indexes = unit_indexes(unit)
-        if want_indexes is not None and env.indexes is not None and want_indexes != env.indexes:
+        if want_indexes is not None and env.indexes is not None and not indexes_agree(unit, env.indexes):
             reasons.append(f"{where}: PyPI indexes changed (locked {env.indexes}, manifest {want_indexes})")
         elif want_indexes is not None and env.indexes is None and env.pypi_packages(platform) == [] and getattr(member, "pypi_requirements", []):
             reasons.append(f"{where}: the lock has no PyPI section but the manifest has PyPI dependencies")
@@ -204,12 +354,11 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
         ):
             if getattr(want_options, field) != getattr(have, field):
                 reasons.append(f"{where}: {label} changed (locked {getattr(have, field) or 'default'}, manifest {getattr(want_options, field) or 'default'})")
-        if (
-            want_options.pypi_prerelease_mode is not None
-            and have.pypi_prerelease_mode is not None
-            and want_options.pypi_prerelease_mode != have.pypi_prerelease_mode
-        ):
-            reasons.append(f"{where}: PyPI prerelease mode changed")
+        # pixi leaves its default out of the lock: an absent mode is the default one
+        want_mode = want_options.pypi_prerelease_mode or DEFAULT_PRERELEASE_MODE
+        have_mode = have.pypi_prerelease_mode or DEFAULT_PRERELEASE_MODE
+        if want_mode != have_mode:
+            reasons.append(f"{where}: PyPI prerelease mode changed (locked {have_mode}, manifest {want_mode})")
         conda = env.conda_records(platform)
         pypi = env.pypi_packages(platform)
         reasons.extend(_check_conda(where, unit, member, conda))
@@ -227,13 +376,26 @@ def check_lock(
     *,
     all_environments: Iterable[str] | None = None,
     channel_alias: str | None = None,
+    all_platforms: bool = False,
 ) -> list[str]:
     """Why ``lock`` does not satisfy the manifest's ``units`` (empty list: it does). With
     ``all_environments`` (the manifest's environment names), environments locked but no longer
-    in the manifest are reasons too."""
+    in the manifest are reasons too; with ``all_platforms`` (``units`` cover every platform),
+    platforms an environment has locked that the manifest no longer gives it."""
     if lock is None:
         return ["there is no lock file"]
+    units = list(units)
     reasons: list[str] = []
+    if all_platforms:
+        aligned = align_platform_names(lock, units)
+        wanted: dict[str, set[str]] = {}
+        for unit in units:
+            for name in unit.environments:
+                wanted.setdefault(name, set()).add(unit.platform)
+        for name, env in sorted(aligned.environments.items()):
+            for platform in env.platforms():
+                if name in wanted and platform not in wanted[name]:
+                    reasons.append(f"environment '{name}': the platform {platform} is locked but no longer in the manifest")
     for unit in units:
         reasons.extend(check_unit(unit, lock, channel_alias=channel_alias))
     if all_environments is not None:

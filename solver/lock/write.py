@@ -91,6 +91,10 @@ def conda_entry(record: PackageRecord, version: int) -> dict:
         e["timestamp"] = record.timestamp
     if record.python_site_packages_path is not None:
         e["python_site_packages_path"] = record.python_site_packages_path
+    if record.extra_depends:
+        e["extra_depends"] = {k: list(v) for k, v in sorted(record.extra_depends.items())}
+    if record.source_input is not None:
+        e["input"] = record.source_input
     return e
 
 
@@ -128,8 +132,9 @@ def pypi_entry(package: PyPIPackage, version: int) -> dict:
     e: dict = {
         "pypi": pypi_location(package),
         "name": urls.normalize_pypi_name(package.name),
-        "version": package.version,
     }
+    if package.version:  # a path/git package with a dynamic version has none (as pixi writes it)
+        e["version"] = package.version
     if package.hashes.get("md5"):
         e["md5"] = package.hashes["md5"]
     if package.hashes.get("sha256"):
@@ -140,6 +145,8 @@ def pypi_entry(package: PyPIPackage, version: int) -> dict:
         e["requires_python"] = package.requires_python
     if package.editable and version < 7:
         e["editable"] = True
+    if package.index and version >= 7:
+        e["index"] = urls.strip_credentials(package.index)
     return e
 
 

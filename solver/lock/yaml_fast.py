@@ -21,7 +21,9 @@ class Unsupported(Exception):
 
 _NULL = {"~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"[-+]?[0-9]+\Z")
+# Longer digit runs stay strings (Python refuses to convert more than 4300 digits; no lock field
+# holds such a number, so the field's type check reports it).
+_INT = re.compile(r"[-+]?[0-9]{1,4000}\Z")
 _SPECIAL_START = set("&*!|>%@`{[?")
 _DQ_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
                "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
@@ -80,7 +82,11 @@ def _double_quoted(text: str) -> tuple[str, str]:
             width = {"x": 2, "u": 4, "U": 8}.get(e)
             if width is None:
                 raise Unsupported(f"escape \\{e}")
-            out.append(chr(int(text[i + 2 : i + 2 + width], 16)))
+            digits = text[i + 2 : i + 2 + width]
+            if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits) \
+                    or int(digits, 16) > 0x10FFFF:
+                raise Unsupported(f"bad escape \\{e}{digits}")  # PyYAML reports it with its line
+            out.append(chr(int(digits, 16)))
             i += 2 + width
             continue
         out.append(ch)

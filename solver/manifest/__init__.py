@@ -49,6 +49,12 @@ def parse_manifest(text: str, path: str | os.PathLike = "pixi.toml") -> Manifest
     file = Path(path).absolute()
     try:
         data = tomli.loads(text)
+    except RecursionError:  # tomli's nesting limit is not a TOMLDecodeError
+        from .discovery import deepest_nesting
+
+        depth, line, col = deepest_nesting(text)
+        raise ManifestError(f"invalid TOML: arrays and inline tables nested {depth} levels deep", file=str(file),
+                            line=line, column=col, suggestion="nest arrays and tables less deeply") from None
     except tomli.TOMLDecodeError as exc:
         raise ManifestError(
             f"invalid TOML: {getattr(exc, 'msg', exc)}",

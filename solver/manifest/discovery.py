@@ -14,6 +14,7 @@ from pathlib import Path
 
 import tomli
 
+from ..errors import line_col
 from .errors import ManifestError
 
 PIXI_TOML = "pixi.toml"
@@ -29,13 +30,17 @@ def read_toml(path: Path) -> tuple[str, dict]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ManifestError(f"the manifest is not UTF-8 ({exc.reason} at byte {exc.start})", file=str(path)) from None
+        line, col = line_col(raw, exc.start)
+        raise ManifestError(f"the manifest is not UTF-8 ({exc.reason} at byte {exc.start})", file=str(path),
+                            line=line, column=col, suggestion="save the file as UTF-8") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
         return text, tomli.loads(text)
-    except RecursionError as exc:  # tomli's nesting limit is not a TOMLDecodeError
-        raise ManifestError(f"invalid TOML: {exc}", file=str(path), suggestion="nest arrays and tables less deeply") from None
+    except RecursionError:  # tomli's nesting limit is not a TOMLDecodeError
+        depth, line, col = deepest_nesting(text)
+        raise ManifestError(f"invalid TOML: arrays and inline tables nested {depth} levels deep", file=str(path),
+                            line=line, column=col, suggestion="nest arrays and tables less deeply") from None
     except tomli.TOMLDecodeError as exc:
         msg = getattr(exc, "msg", None) or str(exc).split(" (at ")[0]
         raise ManifestError(
@@ -45,6 +50,44 @@ def read_toml(path: Path) -> tuple[str, dict]:
             column=getattr(exc, "colno", None),
             suggestion="fix the TOML syntax at this position",
         ) from None
+
+
+def deepest_nesting(text: str) -> tuple[int, int, int]:
+    """``(depth, line, column)`` of the most deeply nested '[' or '{' of a TOML text (strings and
+    comments skipped): where a parser that gave up on the depth was."""
+    depth = best = 0
+    best_line = best_col = line = 1
+    line_start = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+            line_start = i + 1
+        elif c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif c in "\"'":
+            triple = text.startswith(c * 3, i)
+            end_mark = c * 3 if triple else c
+            j = i + len(end_mark)
+            while j < n and not text.startswith(end_mark, j) and (triple or text[j] != "\n"):
+                j += 2 if c == '"' and text[j] == "\\" else 1
+            for k in range(i, min(j, n)):
+                if text[k] == "\n":
+                    line += 1
+                    line_start = k + 1
+            i = j + len(end_mark)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line, best_col = depth, line, i - line_start + 1
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return best, best_line, best_col
 
 
 def has_tool_pixi(path: Path) -> bool:

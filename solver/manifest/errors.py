@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError
+from ..errors import InputError, cut_long_values
 from ..lazyre import lazy
 from ..redact import mask_credentials
 
@@ -51,7 +51,7 @@ class ManifestError(InputError):
         key: str | None = None,
         suggestion: str | None = None,
     ):
-        self.message = printable(mask_credentials(message))
+        self.message = printable(mask_credentials(cut_long_values(message)))
         self.file = printable(file) if file else file
         self.line = line
         self.column = column

@@ -11,6 +11,7 @@ JSON schema (``--json``; stable, additive changes only; documented in docs/inspe
                   "preview": [str] | bool,
                   "members": [str], "member_paths": [str]},  # members as written; the folders they name
       "pypi_indices": [{"name": str, "url": str, "priority": str}],
+      "packages": {FOLDER: {"name", "version", "build_backend"}},  # [package]s: own ("."), members', sources'
       "warnings": [str],
       "environments": [{
           "name": str, "features": [str], "solve_group": str|null, "no_default_feature": bool,
@@ -35,7 +36,10 @@ JSON schema (``--json``; stable, additive changes only; documented in docs/inspe
           }]
       }],
       "solve_units": [{"environment": str|null, "solve_group": str|null, "platform": str,
-                       "members": [str], "conda": CondaRequest, "pypi": PyPIRequest|null}]
+                       "members": [str], "conda": CondaRequest, "pypi": PyPIRequest|null}],
+      "configuration": {"files": [str],            # pixi config.toml files read, lowest first
+                        "settings": {KEY: {"value": ..., "source": "default" | FILE | "$VAR" | "--flag"}},
+                        "warnings": [str]}
     }
 
 URLs never show credentials (``user:password@`` becomes ``****@``).
@@ -107,16 +111,24 @@ def _effective_sysreq(platform: str, sr) -> dict:
     return out
 
 
+def _package_summary(table: dict) -> dict:
+    """A ``[package]`` (pixi-build) as inspect shows it: what it is and how it would be built."""
+    backend = (table.get("build") or {}).get("backend") or {}
+    return {"name": table.get("name"), "version": table.get("version"),
+            "build_backend": backend.get("name") if isinstance(backend, dict) else None}
+
+
 def collect(manifest, environments=None, platforms=None) -> dict:
     """The JSON document (see the module docstring) for the selection."""
     from .requests import (
         build_requests,
+        PIXI_PRERELEASE_DEFAULT,
         platform_view,
+        platform_virtual_packages,
         pypi_indexes,
         resolve_environment,
         select_environments,
         select_platforms,
-        virtual_packages,
     )
 
     units = build_requests(manifest, environments, platforms)  # validates the selection, too
@@ -137,18 +149,19 @@ def collect(manifest, environments=None, platforms=None) -> dict:
                     "platform": platform,
                     "conda_specs": pv.conda_specs,
                     "conda_constraints": pv.constraints,
-                    "conda_sources": [{"name": d.name, "source": d.source} for d in pv.conda_sources],
+                    "conda_sources": [{"name": d.name, "source": d.source, "needs_build": True} for d in pv.conda_sources],
                     "pypi_requirements": [
                         {"requirement": requirement_string(r), **msgspec.to_builtins(r)} for r in pv.pypi_requirements
                     ],
                     "pypi_indexes": [msgspec.to_builtins(i) for i in pypi_indexes(manifest, opts, pv.pypi_requirements)]
                     if pv.pypi_requirements
                     else [],
+                    "subdir": manifest.subdir(platform),
                     "virtual_packages": [
                         {"name": v.name, "version": v.version, "build": v.build}
-                        for v in virtual_packages(platform, view.system_requirements)
+                        for v in platform_virtual_packages(manifest, platform, view.system_requirements)
                     ],
-                    "system_requirements": _effective_sysreq(platform, view.system_requirements),
+                    "system_requirements": _effective_sysreq(manifest.subdir(platform), view.system_requirements),
                     "tasks": [
                         {
                             "name": t.name,
@@ -179,7 +192,7 @@ def collect(manifest, environments=None, platforms=None) -> dict:
                     "extra_index_urls": opts.extra_index_urls,
                     "find_links": [link.url or link.path for link in opts.find_links],
                     "index_strategy": opts.index_strategy or "first-index",
-                    "prerelease_mode": opts.prerelease_mode or "if-necessary-or-explicit",
+                    "prerelease_mode": opts.prerelease_mode or PIXI_PRERELEASE_DEFAULT,
                     "no_build_isolation": opts.no_build_isolation,
                     "no_build": opts.no_build,
                     "no_binary": opts.no_binary,
@@ -200,12 +213,16 @@ def collect(manifest, environments=None, platforms=None) -> dict:
             "channel_priority": p.channel_priority,
             "solve_strategy": p.solve_strategy,
             "exclude_newer": p.exclude_newer,
+            "exclude_newer_relative": p.exclude_newer_relative,
+            "platform_entries": [msgspec.to_builtins(e) for e in p.platform_entries.values()],
             "requires_pixi": p.requires_pixi,
             "preview": p.preview,
             "members": p.members,
             "member_paths": p.member_paths,
         },
         "pypi_indices": [msgspec.to_builtins(i) for i in manifest.pypi_indices],
+        "packages": {folder: _package_summary(table) for folder, table in
+                     (({".": manifest.package} if manifest.package is not None else {}) | manifest.member_packages).items()},
         "warnings": manifest.warnings,
         "environments": envs,
         "solve_units": [
@@ -248,7 +265,8 @@ def render_text(doc: dict) -> str:
         if env["exclude_newer"] is not None:
             lines.append(f"  Exclude newer: {env['exclude_newer']} (ms)")
         for d in env["platform_details"]:
-            lines.append(f"  Platform {d['platform']}:")
+            subdir = f" (subdir {d['subdir']})" if d.get("subdir", d["platform"]) != d["platform"] else ""
+            lines.append(f"  Platform {d['platform']}{subdir}:")
             sr = ", ".join(f"{k}={v}" for k, v in d["system_requirements"].items())
             lines.append(f"    System requirements: {sr or '(none)'}")
             vps = ", ".join(
@@ -283,15 +301,31 @@ def render_text(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_configuration(conf: dict) -> list[str]:
+    """The configuration block of the text form: every setting, its value and where it came from."""
+    import json
+
+    lines = ["", "Configuration (" + (", ".join(conf["files"]) if conf["files"] else "no config.toml found") + "):"]
+    width = max(len(k) for k in conf["settings"])
+    for key, entry in conf["settings"].items():
+        value = entry["value"]
+        text = "-" if value is None or value == {} or value == [] else value if isinstance(value, str) else json.dumps(value)
+        lines.append(f"  {key:<{width}}  {text}  ({entry['source']})")
+    lines.extend(f"warning: {w}" for w in conf["warnings"])
+    return lines
+
+
 def inspect_command(args) -> int:
+    from ..config import describe, load_config
     from . import load_manifest
 
     manifest = load_manifest(args.manifest)
     doc = collect(manifest, args.environment or None, args.platform or None)
+    doc["configuration"] = describe(load_config(manifest.root))
     if args.json:
         import json
 
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(doc))
+        sys.stdout.write(render_text(doc) + "\n".join(render_configuration(doc["configuration"])) + "\n")
     return 0

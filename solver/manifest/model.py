@@ -28,11 +28,16 @@ class ChannelRef(msgspec.Struct, frozen=True, omit_defaults=True):
 class CondaDependency(msgspec.Struct, kw_only=True, omit_defaults=True):
     """One conda dependency. ``spec`` is the MatchSpec string for a channel solve; a source
     dependency (``path``/``git``/``url`` table) has ``source`` set and is not solvable from
-    channels: it is carried for the build layer."""
+    channels: it is carried for the build layer. ``extras``/``flags`` (repodata v3 optional
+    dependency groups and variant flags) are carried as written; ``when`` is the condition of a
+    conditional dependency (a MatchSpec, or ``{"all": [...]}`` / ``{"any": [...]}`` of them)."""
 
     name: str
     spec: str
     source: dict | None = None
+    extras: list[str] = []
+    flags: list[str] = []
+    when: str | dict | None = None
 
     @property
     def is_source(self) -> bool:
@@ -104,6 +109,16 @@ class Activation(msgspec.Struct, kw_only=True, omit_defaults=True):
     env: dict[str, str] = {}
 
 
+class PlatformEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A rich ``workspace.platforms`` entry: a name features and targets bind to, the conda subdir
+    it solves for, and the virtual packages it declares (``{"__cuda": "12.0"}``; the archspec's
+    value is its microarchitecture)."""
+
+    name: str
+    subdir: str
+    virtual_packages: dict[str, str] = {}
+
+
 class Target(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The tables of one target selector (``None``: the feature's unconditional tables)."""
 
@@ -115,6 +130,10 @@ class Target(msgspec.Struct, kw_only=True, omit_defaults=True):
     pypi_dependencies: dict[str, PyPIRequirement] = {}
     activation: Activation | None = None
     tasks: dict[str, Task] = {}
+    dev: dict[str, CondaDependency] = {}  # [dev]: source packages whose own dependencies are wanted
+    pypi_options: PyPIOptions | None = None  # [target.<selector>.pypi-options]: over the feature's on that platform
+    exclude_newer: dict[str, int | None] = {}  # [exclude-newer]: conda name -> cutoff (None: none)
+    pypi_exclude_newer: dict[str, int | None] = {}  # [pypi-exclude-newer]: PyPI name -> cutoff
 
 
 class Feature(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -161,9 +180,16 @@ class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
     repository: str | None = None
     documentation: str | None = None
     conda_pypi_map: dict[str, str] = {}
+    conda_pypi_map_disabled: list[str] = []  # channels whose mapping is `false`
+    conda_pypi_map_inline: dict[str, dict[str, str | None]] = {}  # channel -> conda name -> PyPI name (None: not a PyPI package)
+    conda_pypi_map_replace: list[str] = []  # channels whose mapping-mode is "replace"
     channel_priority: ChannelPriority = "strict"
     solve_strategy: SolveStrategy = "highest"
-    exclude_newer: int | None = None  # ms since the epoch
+    exclude_newer: int | None = None  # ms since the epoch (a relative duration: computed at load)
+    exclude_newer_relative: str | None = None  # the duration as written ("7d"), when relative
+    platform_entries: dict[str, PlatformEntry] = {}  # rich platforms by name (bare names absent)
+    #: [workspace.pypi-options]: the base every environment starts from (features override it)
+    pypi_options: PyPIOptions = msgspec.field(default_factory=PyPIOptions)
     preview: list[str] | bool = []
     requires_pixi: str | None = None
     build_variants: dict = {}
@@ -182,11 +208,20 @@ class Manifest(msgspec.Struct, kw_only=True):
     environments: dict[str, Environment]
     pypi_indices: list[NamedIndex] = []
     package: dict | None = None  # [package] (pixi-build), carried unvalidated
+    member_packages: dict[str, dict] = {}  # member folder (root-relative) -> its [package] table
+    #: what a [dev] entry installs: package folder (root-relative) -> its declared build, host and
+    #: run dependencies, each with its ``if(...)`` platform condition (None: always)
+    dev_packages: dict[str, list[tuple[CondaDependency, str | None]]] = {}
     warnings: list[str] = []
 
     @property
     def default_feature(self) -> Feature:
         return self.features[DEFAULT_FEATURE]
+
+    def subdir(self, platform: str) -> str:
+        """The conda subdir a workspace platform (a subdir or a rich entry's name) solves for."""
+        entry = self.project.platform_entries.get(platform)
+        return entry.subdir if entry is not None else platform
 
 
 # What an environment is made of: the parser (to warn about an environment without platforms) and
@@ -197,11 +232,26 @@ def environment_features(manifest: Manifest, env: Environment) -> list[Feature]:
     return [manifest.features[name] for name in env.feature_names() if name in manifest.features]
 
 
+def _feature_platforms(manifest: Manifest, names: list[str]) -> list[str]:
+    """A feature's platforms as workspace platform names: a name is itself; a bare subdir that is
+    not a workspace platform stands for every workspace platform of that subdir (pixi's alias)."""
+    project = manifest.project.platforms
+    out: list[str] = []
+    for name in names:
+        if name in project or name in manifest.project.platform_entries:
+            found = [name]
+        else:
+            found = [p for p in project if manifest.subdir(p) == name] or [name]
+        out.extend(p for p in found if p not in out)
+    return out
+
+
 def merge_platforms(manifest: Manifest, features: list[Feature]) -> list[str]:
     """The platforms every one of ``features`` supports (a feature without ``platforms`` supports
-    the project's), in the project's order."""
+    the project's), in the project's order. A feature may name a rich platform, or a bare subdir
+    standing for the workspace platforms of that subdir."""
     project = manifest.project.platforms
-    sets = [feature.platforms if feature.platforms is not None else project for feature in features]
+    sets = [_feature_platforms(manifest, feature.platforms) if feature.platforms is not None else project for feature in features]
     if not sets:
         return list(project)
     order = list(project) + [p for s in sets for p in s if p not in project]
@@ -222,6 +272,8 @@ class MemberRequest(msgspec.Struct, kw_only=True):
     pypi_requirements: list[PyPIRequirement] = []
     conda_sources: list[CondaDependency] = []
     channels: list[str] = []
+    conda_extras: dict[str, list[str]] = {}  # conda name -> the extras (optional groups) requested
+    conditional_specs: list[tuple[str, str | dict]] = []  # (spec, condition on installed packages)
 
 
 class SolveUnit(msgspec.Struct, kw_only=True):
@@ -237,6 +289,17 @@ class SolveUnit(msgspec.Struct, kw_only=True):
     members: list[MemberRequest]
     conda_sources: list[CondaDependency] = []
     system_requirements: SystemRequirements = msgspec.field(default_factory=SystemRequirements)
+    #: what a rich workspace platform declares (``__cuda=12``), as the lock's platform lists it
+    declared_virtual_packages: list[str] = []
+    #: the PyPI indexes of its environments over all their platforms (the lock records the union)
+    environment_indexes: list[str] = []
+    project_root: str | None = None  # the manifest's folder: the lock names local paths relative to it
+    pypi_prerelease_mode: str | None = None  # pypi-options prerelease-mode (None: pixi's default)
+    exclude_newer_relative: bool = False  # exclude-newer is a duration: its cutoff moves with the clock
+    #: conditional dependencies the solve decides: (spec, condition), the spec required when the
+    #: condition holds in the solution (see solver.conda.conditions)
+    conditional_specs: list[tuple[str, str | dict]] = []
+    conda_extras: dict[str, list[str]] = {}  # the members' requested extras (optional groups) by package
 
     @property
     def environments(self) -> list[str]:

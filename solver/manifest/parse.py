@@ -16,6 +16,7 @@ from pathlib import Path
 # ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 
+from ..errors import InputError
 from ..lazyre import lazy
 from ..pypi.model import PyPIRequirement
 from ..redact import mask_credentials
@@ -42,12 +43,13 @@ from .model import (
     merge_platforms,
 )
 from ..options import CHANNEL_PRIORITIES, INDEX_STRATEGIES, PRERELEASE_MODES, SOLVE_STRATEGIES
-from ..platform import KNOWN_SELECTORS, KNOWN_SUBDIRS
+from ..platform import FAMILY_SELECTORS, KNOWN_SELECTORS, KNOWN_SUBDIRS
 
 INDEX_PRIORITIES = ("primary", "supplemental", "explicit")
 
 DEPENDENCY_TABLES = ("dependencies", "host-dependencies", "build-dependencies", "constraints")
-TARGET_KEYS = DEPENDENCY_TABLES + ("pypi-dependencies", "activation", "tasks")
+TARGET_KEYS = DEPENDENCY_TABLES + ("pypi-dependencies", "activation", "tasks", "dev", "exclude-newer", "pypi-exclude-newer",
+                                   "pypi-options")
 FEATURE_KEYS = TARGET_KEYS + (
     "channels",
     "platforms",
@@ -57,6 +59,8 @@ FEATURE_KEYS = TARGET_KEYS + (
     "pypi-options",
     "target",
 )
+# An environment's own table may hold what a feature holds (pixi's inline environments).
+ENVIRONMENT_KEYS = ("features", "solve-group", "no-default-feature") + FEATURE_KEYS
 PROJECT_KEYS = (
     "name",
     "version",
@@ -82,6 +86,9 @@ PROJECT_KEYS = (
     "pypi-indices",
     "pypi-options",
     "s3-options",
+    "target",  # [workspace.target.<platform>.build-variants]
+    "dependencies",  # [workspace.dependencies]: the pool members' packages inherit from (pixi-build)
+    "audit",
 )
 ROOT_KEYS = FEATURE_KEYS + (
     "project",
@@ -110,6 +117,10 @@ CONDA_DEP_KEYS = (
     "tag",
     "rev",
     "subdirectory",
+    "extras",
+    "flags",
+    "when",
+    "package",  # an inline package manifest of a source dependency (pixi-build)
 )
 PYPI_DEP_KEYS = (
     "version",
@@ -149,6 +160,7 @@ PYPI_OPTION_KEYS = (
     "no-build",
     "no-binary",
     "dependency-overrides",
+    "skip-wheel-filename-check",
 )
 
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -165,11 +177,13 @@ class Context:
 
     def __init__(self, file: Path, text: str, prefix: tuple = ()):
         self.file = file
+        self.text = text
         self.root = file.parent
         self.locator = Locator(text, prefix)
         self.prefix = prefix
         self.warnings: list[str] = []
         self.index_refs: list[tuple[tuple, str]] = []  # (key path, index name) to check later
+        self.platform_entries: dict = {}  # rich workspace platforms by name, once the workspace is read
 
     def error(self, path, message: str, suggestion: str | None = None, absolute: bool = False, value: bool = False) -> ManifestError:
         """An error at ``path`` (at its value with ``value=True``: a bad value, not a bad key)."""
@@ -278,8 +292,18 @@ def looks_like_path(text: str) -> bool:
     )
 
 
-def path_to_url(ctx: Context, text: str) -> str:
-    path = Path(text).expanduser()
+def user_path(ctx: Context, where, text: str) -> Path:
+    """``text`` with ``~`` expanded; a path no file can have (NUL, ``~nosuchuser``) is an error at ``where``."""
+    from ..conda.channel import expand_user_path
+
+    try:
+        return expand_user_path(text)
+    except InputError as exc:
+        raise ctx.error(where, str(exc), "fix the path", value=True) from None
+
+
+def path_to_url(ctx: Context, text: str, where=()) -> str:
+    path = user_path(ctx, where, text)
     if not path.is_absolute():
         path = ctx.root / path
     return Path(os.path.normpath(path)).as_uri()
@@ -305,9 +329,9 @@ def parse_channel(ctx: Context, path, value) -> ChannelRef:
     if text.startswith("file://"):
         rest = text[len("file://") :]
         if not rest.startswith("/"):  # file://./local or file://relative: make absolute
-            text = path_to_url(ctx, rest)
+            text = path_to_url(ctx, rest, path)
     elif looks_like_path(text):
-        text = path_to_url(ctx, text)
+        text = path_to_url(ctx, text, path)
     elif is_url(text):
         text = check_url(ctx, path, text.rstrip("/"))
     return ChannelRef(text, priority)
@@ -325,39 +349,208 @@ def parse_channels(ctx: Context, path, value) -> list[ChannelRef]:
     return out
 
 
-def parse_platforms(ctx: Context, path, value) -> list[str]:
+def parse_platforms(ctx: Context, path, value, known: dict | None = None) -> list[str]:
+    """A feature's ``platforms``: names of workspace platforms (``known``: the rich entries by
+    name) or conda subdirs."""
     items = string_list(ctx, path, value, "an array of platform names")
+    names = list(KNOWN_SUBDIRS) + list(known or {})
     out = []
     for i, item in enumerate(items):
-        if item not in KNOWN_SUBDIRS:
-            guess = did_you_mean(item, KNOWN_SUBDIRS)
-            hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}"
+        if item not in names:
+            guess = did_you_mean(item, names)
+            hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(names)}"
             raise ctx.error(tuple(path) + (i,), f"unknown platform `{item}`", hint)
         if item not in out:
             out.append(item)
     return out
 
 
-def parse_exclude_newer(ctx: Context, path, value) -> int:
+# Friendly keys of a rich platform entry -> the virtual package each declares.
+PLATFORM_VP_KEYS = {"cuda": "__cuda", "archspec": "__archspec", "glibc": "__glibc", "linux": "__linux",
+                    "macos": "__osx", "osx": "__osx", "windows": "__win"}
+
+
+def _vp_version(ctx: Context, path, value, key: str) -> str:
+    if key == "archspec":
+        return expect(ctx, path, value, (str,), "a microarchitecture name")
+    return version_like(ctx, path, value, key)
+
+
+def parse_workspace_platforms(ctx: Context, path, value) -> tuple[list[str], dict]:
+    """``workspace.platforms``: bare subdirs and rich entries (``{ name?, platform?, cuda, glibc,
+    ..., __name = "version" }``). Returns the platform names in order and the rich entries by name."""
+    from .model import PlatformEntry
+
+    expect(ctx, path, value, (list,), "an array of platform names")
+    names: list[str] = []
+    entries: dict[str, PlatformEntry] = {}
+    definitions: dict[tuple, str] = {}
+    for i, item in enumerate(value):
+        ip = tuple(path) + (i,)
+        if isinstance(item, str):
+            if item not in KNOWN_SUBDIRS:
+                guess = did_you_mean(item, KNOWN_SUBDIRS)
+                hint = f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}"
+                raise ctx.error(ip, f"unknown platform `{item}`", hint)
+            if item not in names:
+                names.append(item)
+            continue
+        expect(ctx, ip, item, (dict,), "a platform name or a table { platform = ..., cuda = ... }")
+        allowed = ("name", "platform", *PLATFORM_VP_KEYS, "subdir", "virtual-packages")
+        vps: dict[str, str] = {}
+        item = dict(item)
+        if "subdir" in item and "platform" not in item:  # an earlier spelling of the same entry
+            item["platform"] = item.pop("subdir")
+        for key, v in item.items():
+            kp = ip + (key,)
+            if key == "virtual-packages":  # an earlier spelling: ["__cuda=12.0", ...]
+                for j, text in enumerate(string_list(ctx, kp, v, 'an array like ["__cuda=12.0"]')):
+                    vp_name, _, version = text.partition("=")
+                    if not vp_name.startswith("__") or not version:
+                        raise ctx.error(kp + (j,), f"invalid virtual package `{text}`", 'write "__name=version", e.g. "__cuda=12.0"', value=True)
+                    vps[vp_name] = version.split("=", 1)[0]
+            elif key.startswith("__") and len(key) > 2:
+                vps[key] = _vp_version(ctx, kp, v, key)
+            elif key == "cuda" and isinstance(v, dict):
+                t = check_keys(ctx, kp, v, ("driver", "arch"), "the cuda table")
+                if "arch" in t and "driver" not in t:
+                    raise ctx.error(kp, "`arch` needs `driver`: __cuda_arch means nothing without __cuda", 'write cuda = { driver = "12.0", arch = "8.6" }')
+                if "driver" in t:
+                    vps["__cuda"] = version_like(ctx, kp + ("driver",), t["driver"], "cuda")
+                if "arch" in t:
+                    vps["__cuda_arch"] = version_like(ctx, kp + ("arch",), t["arch"], "cuda arch")
+            elif key in PLATFORM_VP_KEYS:
+                vps[PLATFORM_VP_KEYS[key]] = _vp_version(ctx, kp, v, key)
+            elif key not in ("name", "platform"):
+                guess = did_you_mean(key, allowed)
+                raise ctx.error(kp, f"unknown key `{key}` in a platform entry",
+                                f"did you mean `{guess}`?" if guess else f"a platform entry accepts: {', '.join(allowed)}, or __name = \"version\"")
+        if "__cuda_arch" in vps and "__cuda" not in vps:
+            raise ctx.error(ip, "__cuda_arch needs __cuda", "declare the CUDA driver version too")
+        name = expect(ctx, ip + ("name",), item["name"], (str,), "a platform name") if "name" in item else None
+        subdir = expect(ctx, ip + ("platform",), item["platform"], (str,), "a conda subdir") if "platform" in item else None
+        if subdir is None:
+            if name is None or name not in KNOWN_SUBDIRS:
+                raise ctx.error(ip, "a platform entry needs `platform` (the conda subdir)", 'write { platform = "linux-64", cuda = "12.0" }')
+            subdir = name
+        if subdir not in KNOWN_SUBDIRS:
+            guess = did_you_mean(subdir, KNOWN_SUBDIRS)
+            raise ctx.error(ip + ("platform",), f"unknown platform `{subdir}`",
+                            f"did you mean `{guess}`?" if guess else f"known platforms: {', '.join(KNOWN_SUBDIRS)}", value=True)
+        if name is None:  # pixi's synthesized name: the subdir, then each declared package and version
+            name = "-".join([subdir] + [f"{k.lstrip('_')}-{re.sub(r'[^A-Za-z0-9]+', '-', v)}" for k, v in sorted(vps.items())])
+        elif not re.fullmatch(r"[A-Za-z0-9_.\-]+", name) or name in ("noarch", "unknown") and vps:
+            raise ctx.error(ip + ("name",), f"invalid platform name `{name}`", "use letters, digits, `-`, `_` and `.`", value=True)
+        elif name in FAMILY_SELECTORS:  # target selectors of OS families
+            raise ctx.error(ip + ("name",), f"platform name `{name}` is reserved for [target.{name}]", f'name it e.g. "{subdir}-custom"', value=True)
+        elif name in KNOWN_SUBDIRS and name != subdir:
+            raise ctx.error(ip + ("name",), f"platform name `{name}` is the name of another conda subdir", "choose a name that is not a subdir", value=True)
+        definition = (subdir, tuple(sorted(vps.items())))
+        if name in names:
+            raise ctx.error(ip, f"platform `{name}` is declared twice", "give each platform entry its own name")
+        if definition in definitions and vps:
+            raise ctx.error(ip, f"platform `{name}` declares the same subdir and virtual packages as `{definitions[definition]}`", "remove one of them")
+        definitions[definition] = name
+        names.append(name)
+        if vps or name != subdir:
+            entries[name] = PlatformEntry(name=name, subdir=subdir, virtual_packages=vps)
+    return names, entries
+
+
+# humantime's units (what pixi's relative exclude-newer accepts), in seconds.
+_DURATION_UNITS = {
+    **dict.fromkeys(("nanos", "nsec", "ns"), 1e-9), **dict.fromkeys(("usec", "us", "µs"), 1e-6),
+    **dict.fromkeys(("millis", "msec", "ms"), 1e-3),
+    **dict.fromkeys(("seconds", "second", "secs", "sec", "s"), 1),
+    **dict.fromkeys(("minutes", "minute", "mins", "min", "m"), 60),
+    **dict.fromkeys(("hours", "hour", "hrs", "hr", "h"), 3600),
+    **dict.fromkeys(("days", "day", "d"), 86400),
+    **dict.fromkeys(("weeks", "week", "w"), 7 * 86400),
+    **dict.fromkeys(("months", "month", "M"), 2_630_016),  # 30.44 days, as humantime
+    **dict.fromkeys(("years", "year", "y"), 31_557_600),  # 365.25 days
+}
+_DURATION_PART = lazy(r"\s*([0-9]+)\s*([A-Za-zµ]+)")
+
+
+def parse_duration(text: str) -> float | None:
+    """``"7d"``, ``"1h30m"``, ``"2 weeks"`` -> seconds; None if it is not a duration."""
+    pos, total, text = 0, 0.0, text.strip()
+    if not text:
+        return None
+    while pos < len(text):
+        m = _DURATION_PART.match(text, pos)
+        if m is None or m.group(2) not in _DURATION_UNITS:
+            return None
+        total += int(m.group(1)) * _DURATION_UNITS[m.group(2)]
+        pos = m.end()
+    return total
+
+
+def _now_ms() -> int:
+    """The clock relative exclude-newer durations count back from (``SOLVER_NOW``, an RFC 3339
+    time, pins it: reproducible runs and tests)."""
+    pinned = os.environ.get("SOLVER_NOW", "").strip()
+    if pinned:
+        try:
+            t = _dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+            return int((t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)).timestamp() * 1000)
+        except ValueError:
+            pass
+    import time
+
+    return int(time.time() * 1000)
+
+
+def parse_exclude_newer(ctx: Context, path, value, *, allow_false: bool = False) -> tuple[int | None, str | None]:
+    """An exclude-newer value -> (cutoff in ms since the epoch, the duration text when relative).
+
+    An RFC 3339 timestamp is that instant; a date means the start of the following day (UTC),
+    as pixi has it; a relative duration (``"7d"``, ``"1h30m"``) counts back from now.
+    ``false`` (where allowed) means no cutoff: (None, None)."""
+    if value is False and allow_false:
+        return None, None
     if isinstance(value, str):
         text = value.strip()
+        seconds = parse_duration(text)
+        if seconds is not None:
+            return _now_ms() - int(seconds * 1000), text
         try:
             if len(text) == 10:
                 value = _dt.date.fromisoformat(text)
             else:
-                value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             raise ctx.error(
-                path, f"invalid date `{value}`", 'write a date (2024-01-31) or a date-time (2024-01-31T12:00:00Z)', value=True
+                path, f"invalid date or duration `{value}`",
+                'write a date (2024-01-31), a date-time (2024-01-31T12:00:00Z) or a duration ("7d", "1h30m")', value=True
             ) from None
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
-        return int(value.timestamp() * 1000)
+        return int(value.timestamp() * 1000), None
     if isinstance(value, _dt.date):
-        midnight = _dt.datetime(value.year, value.month, value.day, tzinfo=_dt.timezone.utc)
-        return int(midnight.timestamp() * 1000)
-    raise ctx.error(path, f"expected a date, found {_type_name(value)}", "write exclude-newer = 2024-01-31")
+        next_day = _dt.datetime(value.year, value.month, value.day, tzinfo=_dt.timezone.utc) + _dt.timedelta(days=1)
+        return int(next_day.timestamp() * 1000), None
+    raise ctx.error(path, f"expected a date or a duration, found {_type_name(value)}", 'write exclude-newer = 2024-01-31 or "7d"', value=True)
+
+
+def parse_exclude_newer_table(ctx: Context, path, value, pypi: bool) -> dict[str, int | None]:
+    """``[exclude-newer]`` / ``[pypi-exclude-newer]``: package name -> its own cutoff."""
+    expect(ctx, path, value, (dict,), "a table of package = cutoff")
+    out: dict[str, int | None] = {}
+    for name, cutoff in value.items():
+        np_ = tuple(path) + (name,)
+        if pypi:
+            check_pypi_name(ctx, np_, name)
+            from packaging.utils import canonicalize_name
+
+            key = str(canonicalize_name(name))
+        else:
+            if not _CONDA_NAME.match(name):
+                raise ctx.error(np_, f"invalid package name `{name}`", "conda package names use letters, digits, `_`, `-` and `.`")
+            key = name.lower()
+        out[key] = parse_exclude_newer(ctx, np_, cutoff, allow_false=True)[0]
+    return out
 
 
 def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) -> tuple[Project, dict]:
@@ -377,13 +570,13 @@ def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) 
     if "channels" in t:
         kw["channels"] = parse_channels(ctx, p + ("channels",), t["channels"])
     if "platforms" in t:
-        kw["platforms"] = parse_platforms(ctx, p + ("platforms",), t["platforms"])
+        kw["platforms"], kw["platform_entries"] = parse_workspace_platforms(ctx, p + ("platforms",), t["platforms"])
     if "channel-priority" in t:
         kw["channel_priority"] = enum(ctx, p + ("channel-priority",), t["channel-priority"], CHANNEL_PRIORITIES, "channel-priority")
     if "solve-strategy" in t:
         kw["solve_strategy"] = enum(ctx, p + ("solve-strategy",), t["solve-strategy"], SOLVE_STRATEGIES, "solve-strategy")
     if "exclude-newer" in t:
-        kw["exclude_newer"] = parse_exclude_newer(ctx, p + ("exclude-newer",), t["exclude-newer"])
+        kw["exclude_newer"], kw["exclude_newer_relative"] = parse_exclude_newer(ctx, p + ("exclude-newer",), t["exclude-newer"])
     if "preview" in t:
         value = t["preview"]
         if isinstance(value, bool):
@@ -391,20 +584,20 @@ def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) 
         else:
             kw["preview"] = string_list(ctx, p + ("preview",), value, "an array of preview feature names or true")
     if "conda-pypi-map" in t:
-        mapping = expect(ctx, p + ("conda-pypi-map",), t["conda-pypi-map"], (dict,), "a table of channel = mapping")
-        out = {}
-        for channel, location in mapping.items():
-            expect(ctx, p + ("conda-pypi-map", channel), location, (str,), "a URL or a path")
-            if not is_url(location):
-                loc = Path(location).expanduser()
-                location = str(loc if loc.is_absolute() else ctx.root / loc)
-            # a channel given as a path is keyed as `channels` names it: its file:// URL
-            out[path_to_url(ctx, channel) if looks_like_path(channel) else channel] = location
-        kw["conda_pypi_map"] = out
+        kw.update(parse_conda_pypi_map(ctx, p + ("conda-pypi-map",), t["conda-pypi-map"]))
     if "build-variants" in t:
         kw["build_variants"] = expect(ctx, p + ("build-variants",), t["build-variants"], (dict,), "a table")
     if "build-variants-files" in t:
         kw["build_variants_files"] = string_list(ctx, p + ("build-variants-files",), t["build-variants-files"])
+    if "dependencies" in t:  # the pool [package] tables inherit from with { workspace = true }
+        parse_conda_table(ctx, p + ("dependencies",), t["dependencies"])
+    if "target" in t:
+        expect(ctx, p + ("target",), t["target"], (dict,), "a table")
+    if "audit" in t:  # [workspace.audit]: advisories `pixi audit` ignores
+        expect(ctx, p + ("audit",), t["audit"], (dict,), "a table")
+        audit = check_keys(ctx, p + ("audit",), t["audit"], ("ignore",), "[workspace.audit]")
+        if "ignore" in audit:
+            string_list(ctx, p + ("audit", "ignore"), audit["ignore"], "an array of advisory ids")
     if "members" in t:
         kw["members"] = string_list(ctx, p + ("members",), t["members"], "an array of relative folder paths or glob patterns")
         kw["member_paths"] = resolve_members(ctx, p + ("members",), kw["members"])
@@ -413,6 +606,51 @@ def parse_project(ctx: Context, path, table: dict, pyproject_meta: dict | None) 
         for key, value in pyproject_meta.items():
             kw.setdefault(key, value)
     return Project(**kw), feature_keys
+
+
+def parse_conda_pypi_map(ctx: Context, path, value) -> dict:
+    """``conda-pypi-map``: per channel a mapping file (path or URL, overlaid on the default
+    mapping), ``false`` (no mapping: no conda package of it counts as a PyPI package), or a table
+    ``{ location?, mapping-mode = "overlay" | "replace", mapping = { conda = "pypi" | false } }``."""
+    p = tuple(path)
+    expect(ctx, p, value, (dict,), "a table of channel = mapping")
+    files: dict[str, str] = {}
+    disabled: list[str] = []
+    inline: dict[str, dict[str, str | None]] = {}
+    replace: list[str] = []
+
+    def location(cp, text) -> str:
+        expect(ctx, cp, text, (str,), "a URL or a path")
+        if is_url(text):
+            return text
+        loc = user_path(ctx, cp, text)
+        return str(loc if loc.is_absolute() else ctx.root / loc)
+
+    for channel, entry in value.items():
+        cp = p + (channel,)
+        # a channel given as a path is keyed as `channels` names it: its file:// URL
+        key = path_to_url(ctx, channel, cp) if looks_like_path(channel) else channel
+        if entry is False:
+            disabled.append(key)
+        elif isinstance(entry, dict):
+            t = check_keys(ctx, cp, entry, ("location", "mapping-mode", "mapping"), "a conda-pypi-map entry")
+            if "location" in t:
+                files[key] = location(cp + ("location",), t["location"])
+            mode = enum(ctx, cp + ("mapping-mode",), t["mapping-mode"], ("overlay", "replace"), "mapping-mode") if "mapping-mode" in t else "overlay"
+            if mode == "replace":
+                replace.append(key)
+            if "mapping" in t:
+                table = expect(ctx, cp + ("mapping",), t["mapping"], (dict,), "a table of conda name = PyPI name or false")
+                names: dict[str, str | None] = {}
+                for conda_name, pypi_name in table.items():
+                    if pypi_name is not False:
+                        expect(ctx, cp + ("mapping", conda_name), pypi_name, (str,), "a PyPI name or false")
+                    names[conda_name.lower()] = None if pypi_name is False else pypi_name
+                inline[key] = names
+        else:
+            files[key] = location(cp, entry)
+    return {"conda_pypi_map": files, "conda_pypi_map_disabled": disabled, "conda_pypi_map_inline": inline,
+            "conda_pypi_map_replace": replace}
 
 
 _GLOB_CHARS = lazy(r"[*?\[]")
@@ -508,11 +746,24 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
     if isinstance(value, dict):
         t = check_keys(ctx, path, value, CONDA_DEP_KEYS, f"the dependency table of `{name}`")
         p = tuple(path)
+        v3 = {}  # repodata v3 fields: carried beside the spec
+        for key in ("extras", "flags"):
+            if key in t:
+                v3[key] = string_list(ctx, p + (key,), t.pop(key))
+        if v3.get("flags"):
+            ctx.warn(p + ("flags",), "variant flags are kept but not matched by this solver: any build of the package may be chosen")
+        if "when" in t:
+            v3["when"] = parse_condition(ctx, p + ("when",), t.pop("when"))
+        inline_package = t.pop("package", None)
+        if inline_package is not None:
+            expect(ctx, p + ("package",), inline_package, (dict,), "an inline package table")
         for key, v in t.items():
             if key == "build-number":
                 expect(ctx, p + (key,), v, (int, str), "an integer or a version spec")
             else:
                 expect(ctx, p + (key,), v, (str,), "a string")
+        if inline_package is not None and not any(k in t for k in ("path", "git", "url")):
+            raise ctx.error(p + ("package",), "an inline package needs a source (path, git or url)", "add git = \"...\" or path = \"...\"")
         source_keys = [k for k in ("path", "git") if k in t]
         url = t.get("url")
         if url is not None and not url.endswith((".conda", ".tar.bz2")):
@@ -526,7 +777,7 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                     raise ctx.error(p + (key,), f"`{key}` only applies to a git source", "add `git = \"...\"` or remove it")
             source = {k: v for k, v in t.items() if k in ("path", "git", "url", "branch", "tag", "rev", "subdirectory")}
             if "path" in source:
-                src = Path(source["path"]).expanduser()
+                src = user_path(ctx, p + ("path",), source["path"])
                 source["path"] = str(src if src.is_absolute() else (ctx.root / src))
             extra = [k for k in t if k not in source]
             spec = lname
@@ -534,7 +785,9 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                 spec = f"{lname} {normalize_version(t['version'])}"
             if extra and extra != ["version"]:
                 ctx.warn(p, f"{', '.join(k for k in extra if k != 'version')} ignored for a source dependency")
-            return CondaDependency(name=lname, spec=spec, source=source)
+            if inline_package is not None:
+                source["package"] = inline_package
+            return CondaDependency(name=lname, spec=spec, source=source, **v3)
         for key in ("branch", "tag", "rev", "subdirectory"):
             if key in t:
                 raise ctx.error(p + (key,), f"`{key}` only applies to a git source", "add `git = \"...\"` or remove it")
@@ -556,8 +809,37 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
         if "channel" in t:
             channel = parse_channel(ctx, p + ("channel",), t["channel"]).channel
             spec = f"{channel}::{spec}"
-        return CondaDependency(name=lname, spec=validate_matchspec(ctx, p + ("version",) if "version" in t else p, spec))
+        return CondaDependency(name=lname, spec=validate_matchspec(ctx, p + ("version",) if "version" in t else p, spec), **v3)
     raise ctx.error(path, f"expected a version string or a table, found {_type_name(value)}", f'write {name} = ">=1.0" or {name} = {{ version = ">=1.0" }}')
+
+
+def parse_condition(ctx: Context, path, value):
+    """A conditional dependency's ``when``: a MatchSpec string (``"__win"``, ``"python >=3.12"``),
+    a MatchSpec table, or ``{ all = [...] }`` / ``{ any = [...] }`` of conditions."""
+    p = tuple(path)
+    if isinstance(value, str):
+        return validate_matchspec(ctx, p, normalize_version(value))
+    expect(ctx, p, value, (dict,), "a MatchSpec string or a table")
+    if len(value) == 1 and next(iter(value)) in ("all", "any"):
+        key = next(iter(value))
+        items = expect(ctx, p + (key,), value[key], (list,), "an array of conditions")
+        return {key: [parse_condition(ctx, p + (key, i), c) for i, c in enumerate(items)]}
+    t = check_keys(ctx, p, value, ("name", "version", "build", "build-number"), "a condition table")
+    if "name" not in t:
+        raise ctx.error(p, "a condition table needs `name`", 'write when = { name = "python", version = ">=3.12" }')
+    dep = parse_conda_dependency(ctx, p, expect(ctx, p + ("name",), t["name"], (str,), "a package name"),
+                                 {k: v for k, v in t.items() if k != "name"})
+    return dep.spec
+
+
+def condition_holds(condition, virtual: dict) -> bool | None:
+    """Whether a condition is met by the platform's virtual packages (name -> record): True or
+    False when it names only virtual packages, None when it depends on what the solve installs."""
+    from ..conda.conditions import condition_met, condition_names
+
+    if not all(name.startswith("__") for name in condition_names(condition)):
+        return None
+    return condition_met(condition, virtual)
 
 
 def parse_conda_table(ctx: Context, path, value) -> dict[str, CondaDependency]:
@@ -579,6 +861,10 @@ def parse_specifier(ctx: Context, path, text: str) -> str:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
+    long_number = re.search(r"[0-9]{1000,}", text)
+    if long_number:  # Python converts at most 4300 digits to an int; no release needs 1000
+        raise ctx.error(path, f"a number in `{text}` has {len(long_number.group())} digits",
+                        "version numbers have at most 999 digits", value=True)
     try:
         return str(SpecifierSet(text)) if text else ""
     except InvalidSpecifier:
@@ -634,8 +920,8 @@ def parse_pypi_dependency(ctx: Context, path, name: str, value) -> PyPIRequireme
     refs = [k for k in ("rev", "branch", "tag") if k in t]
     if len(refs) > 1:
         raise ctx.error(p + (refs[1],), f"`{name}` names more than one of rev, branch and tag", f"keep only `{refs[0]}`")
-    if "subdirectory" in t and not ("git" in t or "url" in t):
-        raise ctx.error(p + ("subdirectory",), "`subdirectory` applies to git or url sources", "add `git` or `url`, or remove it")
+    if "subdirectory" in t and not ("git" in t or "url" in t or "path" in t):
+        raise ctx.error(p + ("subdirectory",), "`subdirectory` applies to git, url or path sources", "add `git`, `url` or `path`, or remove it")
     if "editable" in t:
         expect(ctx, p + ("editable",), t["editable"], (bool,), "true or false")
         if "path" not in t and t["editable"]:
@@ -761,7 +1047,20 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
             raise ctx.error(p + ("index-url",), f"`{url}` is not a URL", "write https://host/simple")
         kw["index_url"] = check_url(ctx, p + ("index-url",), url)
     if "extra-index-urls" in t:
-        urls = string_list(ctx, p + ("extra-index-urls",), t["extra-index-urls"], "an array of URLs")
+        entries = expect(ctx, p + ("extra-index-urls",), t["extra-index-urls"], (list,), "an array of URLs")
+        urls = []
+        for i, entry in enumerate(entries):  # a URL, or { url = ..., exclude-newer = ... | false }
+            if isinstance(entry, dict):
+                entry = check_keys(ctx, p + ("extra-index-urls", i), entry, ("url", "exclude-newer"), "an extra-index-urls entry")
+                if "url" not in entry:
+                    raise ctx.error(p + ("extra-index-urls", i), "an extra-index-urls table needs `url`", 'write { url = "https://host/simple" }')
+                if "exclude-newer" in entry:
+                    parse_exclude_newer(ctx, p + ("extra-index-urls", i, "exclude-newer"), entry["exclude-newer"], allow_false=True)
+                    ctx.warn(p + ("extra-index-urls", i, "exclude-newer"), "a per-index exclude-newer is not applied by this "
+                             "solver: the workspace's (and [pypi-exclude-newer]) cutoffs apply to this index too")
+                urls.append(expect(ctx, p + ("extra-index-urls", i, "url"), entry["url"], (str,), "a URL"))
+            else:
+                urls.append(expect(ctx, p + ("extra-index-urls", i), entry, (str,), "a URL or { url = ... }"))
         for i, url in enumerate(urls):
             if not is_url(url):
                 raise ctx.error(p + ("extra-index-urls", i), f"`{url}` is not a URL", "write https://host/simple")
@@ -780,7 +1079,7 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
                 raise ctx.error(lp, "a find-links entry needs exactly one of `path` and `url`", "write {path = './links'} or {url = 'https://...'}")
             if "path" in link:
                 expect(ctx, lp + ("path",), link["path"], (str,), "a path")
-                fp = Path(link["path"]).expanduser()
+                fp = user_path(ctx, lp + ("path",), link["path"])
                 out.append(FindLink(path=os.path.normpath(fp if fp.is_absolute() else ctx.root / fp)))
             else:
                 expect(ctx, lp + ("url",), link["url"], (str,), "a URL")
@@ -799,6 +1098,8 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
         kw["prerelease_mode"] = enum(ctx, p + ("prerelease-mode",), t["prerelease-mode"], PRERELEASE_MODES, "prerelease-mode")
     if "dependency-overrides" in t:
         kw["dependency_overrides"] = list(parse_pypi_table(ctx, p + ("dependency-overrides",), t["dependency-overrides"]).values())
+    if "skip-wheel-filename-check" in t:
+        expect(ctx, p + ("skip-wheel-filename-check",), t["skip-wheel-filename-check"], (bool,), "true or false")
     return PyPIOptions(**kw)
 
 
@@ -816,6 +1117,22 @@ def parse_activation(ctx: Context, path, value) -> Activation:
     return Activation(**kw)
 
 
+def _task_args(ctx: Context, path, value) -> list[str]:
+    """Arguments passed to a task: positional strings, or ``{ name = value }`` named ones (kept
+    as ``name=value``)."""
+    expect(ctx, path, value, (list,), "an array of arguments")
+    out = []
+    for i, arg in enumerate(value):
+        if isinstance(arg, dict):
+            if len(arg) != 1:
+                raise ctx.error(tuple(path) + (i,), "a named argument is one `name = value` pair", 'write { path = "/custom/path" }')
+            (key, v), = arg.items()
+            out.append(f"{key}={expect(ctx, tuple(path) + (i, key), v, (str,), 'a string')}")
+        else:
+            out.append(expect(ctx, tuple(path) + (i,), arg, (str,), "an argument string or { name = value }"))
+    return out
+
+
 def _task_dependency(ctx: Context, path, item) -> TaskDependency:
     if isinstance(item, str):
         return TaskDependency(item)
@@ -824,7 +1141,7 @@ def _task_dependency(ctx: Context, path, item) -> TaskDependency:
     if "task" not in t:
         raise ctx.error(path, "a task dependency needs `task`", 'write { task = "name" }')
     task = expect(ctx, tuple(path) + ("task",), t["task"], (str,), "a task name")
-    args = string_list(ctx, tuple(path) + ("args",), t["args"]) if "args" in t else []
+    args = _task_args(ctx, tuple(path) + ("args",), t["args"]) if "args" in t else []
     env = expect(ctx, tuple(path) + ("environment",), t["environment"], (str,), "an environment name") if "environment" in t else None
     return TaskDependency(task, args, env)
 
@@ -833,8 +1150,11 @@ def parse_task(ctx: Context, path, name: str, value) -> Task:
     p = tuple(path)
     if isinstance(value, str):
         return Task(name=name, cmd=value)
-    if isinstance(value, list):  # a command as argv
-        return Task(name=name, cmd=string_list(ctx, p, value))
+    if isinstance(value, list):  # an alias: the tasks to run, by name or { task, args, environment }
+        deps = [_task_dependency(ctx, p + (i,), d) for i, d in enumerate(value)]
+        if not deps:
+            raise ctx.error(p, f"task `{name}` is an empty list", 'list the tasks to run: ["lint", "test"]')
+        return Task(name=name, depends_on=deps)
     expect(ctx, p, value, (dict,), "a command string or a task table")
     t = check_keys(ctx, p, value, TASK_KEYS, f"task `{name}`")
     kw: dict = {"name": name}
@@ -871,8 +1191,12 @@ def parse_task(ctx: Context, path, name: str, value) -> Task:
                 check_keys(ctx, p + ("args", i), arg, ("arg", "default", "choices"), "a task argument")
                 if "arg" not in arg:
                     raise ctx.error(p + ("args", i), "a task argument needs `arg`", 'write { arg = "name", default = "value" }')
+                name_path, arg_name = p + ("args", i, "arg"), arg["arg"]
             else:
                 expect(ctx, p + ("args", i), arg, (str,), "an argument name or a table")
+                name_path, arg_name = p + ("args", i), arg
+            if arg_name == "pixi":  # {{ pixi }} is pixi's own template variable
+                raise ctx.error(name_path, "the task argument name `pixi` is reserved", "choose another name", value=True)
         kw["args"] = list(args)
     return Task(**kw)
 
@@ -895,7 +1219,25 @@ def parse_target_tables(ctx: Context, path, t: dict, selector: str | None) -> Ta
         kw["activation"] = parse_activation(ctx, p + ("activation",), t["activation"])
     if "tasks" in t:
         kw["tasks"] = parse_tasks(ctx, p + ("tasks",), t["tasks"])
+    if "dev" in t:
+        kw["dev"] = parse_dev_table(ctx, p + ("dev",), t["dev"])
+    if "pypi-options" in t and selector is not None:  # a feature's own are Feature.pypi_options
+        kw["pypi_options"] = parse_pypi_options(ctx, p + ("pypi-options",), t["pypi-options"])
+    if "exclude-newer" in t:
+        kw["exclude_newer"] = parse_exclude_newer_table(ctx, p + ("exclude-newer",), t["exclude-newer"], pypi=False)
+    if "pypi-exclude-newer" in t:
+        kw["pypi_exclude_newer"] = parse_exclude_newer_table(ctx, p + ("pypi-exclude-newer",), t["pypi-exclude-newer"], pypi=True)
     return Target(**kw)
+
+
+def parse_dev_table(ctx: Context, path, value) -> dict[str, CondaDependency]:
+    """``[dev]``: source packages (``{ path = ... }`` / git / url) whose build, host and run
+    dependencies the environment wants, without the package itself."""
+    out = parse_conda_table(ctx, path, value)
+    for name, dep in out.items():
+        if not dep.is_source:
+            raise ctx.error(tuple(path) + (name,), f"`{name}` in [dev] needs a source", 'write { path = "src/my-package" } (or git / url)')
+    return out
 
 
 def parse_targets(ctx: Context, path, value) -> dict[str, Target]:
@@ -903,8 +1245,10 @@ def parse_targets(ctx: Context, path, value) -> dict[str, Target]:
     out = {}
     for selector, tables in value.items():
         sp = tuple(path) + (selector,)
-        if selector not in KNOWN_SELECTORS:
-            guess = did_you_mean(selector, KNOWN_SELECTORS)
+        # a selector: an OS family, a subdir, a rich platform's name, or a `*` pattern of names
+        if selector not in KNOWN_SELECTORS and selector not in ctx.platform_entries and "*" not in selector:
+            choices = list(KNOWN_SELECTORS) + list(ctx.platform_entries)
+            guess = did_you_mean(selector, choices)
             hint = f"did you mean `{guess}`?" if guess else "use win, osx, linux, unix or a platform such as linux-64"
             raise ctx.error(sp, f"unknown target platform `{selector}`", hint)
         expect(ctx, sp, tables, (dict,), "a table")
@@ -922,13 +1266,15 @@ def parse_feature(ctx: Context, path, name: str, table: dict, is_default: bool =
     if "channels" in table:
         kw["channels"] = parse_channels(ctx, p + ("channels",), table["channels"])
     if "platforms" in table:
-        kw["platforms"] = parse_platforms(ctx, p + ("platforms",), table["platforms"])
+        kw["platforms"] = parse_platforms(ctx, p + ("platforms",), table["platforms"], ctx.platform_entries)
     if "channel-priority" in table:
         kw["channel_priority"] = enum(ctx, p + ("channel-priority",), table["channel-priority"], CHANNEL_PRIORITIES, "channel-priority")
     if "solve-strategy" in table:
         kw["solve_strategy"] = enum(ctx, p + ("solve-strategy",), table["solve-strategy"], SOLVE_STRATEGIES, "solve-strategy")
     if "system-requirements" in table:
         kw["system_requirements"] = parse_system_requirements(ctx, p + ("system-requirements",), table["system-requirements"])
+        ctx.warn(p + ("system-requirements",), "[system-requirements] is deprecated: declare the virtual packages on "
+                 'workspace.platforms entries instead, e.g. { platform = "linux-64", cuda = "12.0" }')
     if "pypi-options" in table:
         kw["pypi_options"] = parse_pypi_options(ctx, p + ("pypi-options",), table["pypi-options"])
     kw["base"] = parse_target_tables(ctx, p, table, None)
@@ -959,7 +1305,15 @@ def parse_pypi_indices(ctx: Context, path, value) -> list[NamedIndex]:
     return out
 
 
+def inline_feature_name(environment: str) -> str:
+    """The feature an environment's own tables form (``[environments.dev.dependencies]``)."""
+    return f"environments.{environment}"
+
+
 def parse_environments(ctx: Context, path, value, feature_names) -> dict[str, Environment]:
+    """``[environments]``; ``feature_names`` is the features dict: an environment's own
+    dependencies, channels, tasks... (pixi's inline environments) are added to it as the
+    environment's first feature."""
     expect(ctx, path, value, (dict,), "a table of environment = [features]")
     out: dict[str, Environment] = {}
     for name, spec in value.items():
@@ -972,8 +1326,13 @@ def parse_environments(ctx: Context, path, value, feature_names) -> dict[str, En
             env = Environment(name=name, features=features)
         else:
             expect(ctx, ep, spec, (dict,), "an array of features or a table")
-            t = check_keys(ctx, ep, spec, ("features", "solve-group", "no-default-feature"), f"environment `{name}`")
+            t = check_keys(ctx, ep, spec, ENVIRONMENT_KEYS, f"environment `{name}`")
             features = string_list(ctx, ep + ("features",), t.get("features", []), "an array of feature names")
+            inline = {k: v for k, v in t.items() if k in FEATURE_KEYS}
+            if inline:
+                own = inline_feature_name(name)
+                feature_names[own] = parse_feature(ctx, ep, own, inline, is_default=True)
+                features = [own] + features
             fpath = ep + ("features",)
             sg = expect(ctx, ep + ("solve-group",), t["solve-group"], (str,), "a string") if "solve-group" in t else None
             ndf = expect(ctx, ep + ("no-default-feature",), t["no-default-feature"], (bool,), "true or false") if "no-default-feature" in t else False
@@ -1092,6 +1451,7 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         )
     if table_name in root:
         project, default_extra = parse_project(ctx, (table_name,), root[table_name], meta)
+        ctx.platform_entries = project.platform_entries
     else:
         project, default_extra = Project(**(meta or {})), {}
     for key in ("channels", "platforms", "channel-priority", "solve-strategy"):
@@ -1099,10 +1459,8 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
             raise ctx.error((key,), f"`{key}` belongs in the [{table_name}] table", f"move it to [{table_name}].{key}")
     default_table = {k: v for k, v in root.items() if k in FEATURE_KEYS}
     default = parse_feature(ctx, (), DEFAULT_FEATURE, default_table, is_default=True)
-    if "pypi-options" in default_extra:
-        if "pypi-options" in root:
-            raise ctx.error((table_name, "pypi-options"), "pypi-options given both at the top level and in the project table", "keep the top-level [pypi-options]")
-        default.pypi_options = parse_pypi_options(ctx, (table_name, "pypi-options"), default_extra["pypi-options"])
+    if "pypi-options" in default_extra:  # the workspace base: every environment starts from it
+        project.pypi_options = parse_pypi_options(ctx, (table_name, "pypi-options"), default_extra["pypi-options"])
     default.channels = list(project.channels)
     default.platforms = list(project.platforms)
     # Only an explicit project value belongs to the default feature: the built-in default must
@@ -1162,7 +1520,9 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
         features=features,
         environments=environments,
         pypi_indices=indices,
-        package=root.get("package") if isinstance(root.get("package"), dict) else None,
+        package=_own_package(ctx, root),
+        member_packages=(reached := _reached_packages(ctx, project, features)),
+        dev_packages=_dev_packages(ctx, features, reached, root),
         warnings=ctx.warnings,
     )
     if project.platforms:
@@ -1170,6 +1530,73 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
             if not merge_platforms(manifest, environment_features(manifest, env)):
                 ctx.warn(("environments", env.name), f"environment `{env.name}` supports no platform: its features' platforms do not overlap")
     return manifest
+
+
+def _own_package(ctx: Context, root: dict) -> dict | None:
+    """The workspace's own ``[package]``, validated (see :mod:`solver.manifest.packages`)."""
+    if "package" not in root:
+        return None
+    from .packages import PackageFile, check_package
+
+    source = PackageFile(ctx.file, ctx.text, ctx.prefix)
+    table = check_package(source, root["package"])
+    ctx.warnings.extend(source.warnings)
+    return table
+
+
+def _reached_packages(ctx: Context, project: Project, features: dict[str, Feature]) -> dict[str, dict]:
+    """The ``[package]`` manifests of the workspace members and of path source dependencies."""
+    from .packages import member_packages
+
+    folders: list[str] = list(project.member_paths)
+    for feature in features.values():
+        for target in [feature.base, *feature.targets.values()]:
+            for table in (target.dependencies, target.host_dependencies, target.build_dependencies, target.dev):
+                for dep in table.values():
+                    path = (dep.source or {}).get("path")
+                    if path and path not in folders:
+                        folders.append(path)
+    return member_packages(ctx.root, folders, ctx.warnings)
+
+
+def _dev_packages(ctx: Context, features: dict[str, Feature], reached: dict[str, dict], root: dict) -> dict:
+    """For each ``[dev]`` entry whose package manifest is known: its declared dependencies,
+    parsed as dependencies of the manifest they are written in (errors located there); a
+    ``{ workspace = true }`` one takes its spec from ``[workspace.dependencies]``."""
+    from .discovery import read_toml
+    from .packages import declared_dependencies
+
+    packages = dict(reached)
+    own = root.get("package") if isinstance(root.get("package"), dict) else None
+    if own is not None:
+        packages["."] = own
+    table_name = "workspace" if "workspace" in root else "project"
+    pool = (root.get(table_name) or {}).get("dependencies") or {} if isinstance(root.get(table_name), dict) else {}
+    out: dict[str, list] = {}
+    for feature in features.values():
+        for target in [feature.base, *feature.targets.values()]:
+            for dep in target.dev.values():
+                path = (dep.source or {}).get("path")
+                if not path:
+                    continue
+                rel = os.path.relpath(path, ctx.root).replace(os.sep, "/")
+                if rel in out or rel not in packages:
+                    continue
+                folder = ctx.root if rel == "." else ctx.root / rel
+                if rel == ".":
+                    pctx = ctx
+                else:
+                    file = next((folder / n for n in ("pixi.toml", "pyproject.toml") if (folder / n).is_file()), None)
+                    text = read_toml(file)[0] if file else ""
+                    pctx = Context(file or folder, text, ("tool", "pixi") if file and file.name == "pyproject.toml" else ())
+                    pctx.root = ctx.root if file is None else folder
+                entries = []
+                for key_path, name, spec, condition in declared_dependencies(packages[rel]):
+                    if spec == {"workspace": True}:
+                        spec = pool.get(name, "*")
+                    entries.append((parse_conda_dependency(pctx, key_path, name, spec), condition))
+                out[rel] = entries
+    return out
 
 
 def _check_task_references(ctx: Context, feature: Feature, names: set[str]) -> None:

@@ -55,6 +55,10 @@ from ..options import ChannelPriority, SolveStrategy
 from ..platform import KNOWN_SUBDIRS, selectors_for
 
 
+#: pixi's default prerelease mode (uv's): what its locks record when the manifest says nothing.
+PIXI_PRERELEASE_DEFAULT = "if-necessary-or-explicit"
+
+
 class EnvironmentView(msgspec.Struct, kw_only=True):
     """What an environment is, platform-independently, after merging its features."""
 
@@ -94,6 +98,8 @@ def manifest_error(manifest: Manifest, path, message: str, suggestion: str | Non
 
 
 def _feature_path(name: str) -> tuple:
+    if name.startswith("environments."):  # an environment's own tables (see parse.inline_feature_name)
+        return ("environments", name[len("environments."):])
     return () if name == DEFAULT_FEATURE else ("feature", name)
 
 
@@ -172,7 +178,19 @@ def _union_list_or_bool(values):
     return out
 
 
-def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str) -> PyPIOptions:
+def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str, base: bool = True) -> PyPIOptions:
+    """The features' pypi-options over the workspace base ([workspace.pypi-options]): lists
+    merge; a single value a feature sets overrides the base's (two features may not disagree)."""
+    ws = manifest.project.pypi_options
+    if base and ws != PyPIOptions():
+        merged = merge_pypi_options(manifest, features, scope, base=False)
+        # the base's lists first, the features' single values over the base's
+        lists = merge_pypi_options(manifest, [Feature(name="workspace", pypi_options=msgspec.structs.replace(
+            ws, index_url=None, index_strategy=None, prerelease_mode=None)), Feature(name="features", pypi_options=merged)],
+            scope, base=False)
+        return msgspec.structs.replace(lists, index_url=merged.index_url or ws.index_url,
+                                       index_strategy=merged.index_strategy or ws.index_strategy,
+                                       prerelease_mode=merged.prerelease_mode or ws.prerelease_mode)
     extra: list[str] = []
     links = []
     overrides: dict[str, PyPIRequirement] = {}
@@ -257,9 +275,26 @@ def _spec_order(features: list[Feature]) -> list[Feature]:
     return sorted(features, key=lambda f: 0 if f.name == DEFAULT_FEATURE else 1)
 
 
-def _overlay(feature: Feature, platform: str, attr: str) -> dict:
+def _wildcard(pattern: str, name: str) -> bool:
+    """pixi's target patterns: ``*`` is the only metacharacter, matched against the whole name."""
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), name) is not None
+
+
+def target_selectors(manifest: Manifest | None, feature: Feature, platform: str) -> list[str]:
+    """The feature's target selectors that apply to a workspace platform, least specific first:
+    ``unix``, the OS family and the subdir, then ``*`` patterns matching the platform's name (in
+    manifest order: a later one wins), then a rich platform's own name."""
+    subdir = manifest.subdir(platform) if manifest is not None else platform
+    out = selectors_for(subdir)
+    out += [s for s in feature.targets if "*" in s and _wildcard(s, platform)]
+    if platform != subdir:
+        out.append(platform)
+    return out
+
+
+def _overlay(feature: Feature, platform: str, attr: str, manifest: Manifest | None = None) -> dict:
     out = dict(getattr(feature.base, attr))
-    for selector in selectors_for(platform):
+    for selector in target_selectors(manifest, feature, platform):
         target = feature.targets.get(selector)
         if target is not None:
             out.update(getattr(target, attr))
@@ -304,12 +339,18 @@ def combine_conda_specs(specs: list[str]) -> list[str]:
     return out + [s for s in rich if not _is_simple(s)]
 
 
-def _merge_conda(feature_deps: list[tuple[str, dict[str, CondaDependency]]]):
-    """[(feature, {name: dep})] -> (ordered specs, source deps); one package -> combined specs."""
+def _merge_conda(feature_deps: list[tuple[str, dict[str, CondaDependency]]], virtual: dict[str, str] | None = None):
+    """[(feature, {name: dep})] -> (ordered specs, source deps); one package -> combined specs.
+    A conditional dependency (``when``) on virtual packages counts only where ``virtual``
+    (the platform's virtual packages, name -> version) meets its condition."""
+    from .parse import condition_holds
+
     by_name: dict[str, list[str]] = {}
     sources: dict[str, CondaDependency] = {}
     for _feature, deps in feature_deps:
         for name, dep in deps.items():
+            if dep.when is not None and virtual is not None and condition_holds(dep.when, virtual) is not True:
+                continue  # false here, or decided by the solve (see conditional_specs)
             if dep.is_source:
                 sources.setdefault(name, dep)
                 continue
@@ -394,18 +435,68 @@ class PlatformView(msgspec.Struct, kw_only=True):
     tasks: dict[str, Task]
     task_features: dict[str, str]
     activation: Activation
+    conda_extras: dict[str, list[str]] = {}
+    conditional_specs: list[tuple[str, str | dict]] = []
+
+
+def conditional_specs(feature_deps, virtual) -> list[tuple[str, str | dict]]:
+    """Conditional dependencies whose condition names installed packages (not only virtual
+    ones): (spec, condition) pairs the solve decides, adding the spec when the condition holds."""
+    from .parse import condition_holds
+
+    out = []
+    for _feature, deps in feature_deps:
+        for dep in deps.values():
+            if dep.when is not None and not dep.is_source and condition_holds(dep.when, virtual) is None:
+                if (dep.spec, dep.when) not in out:
+                    out.append((dep.spec, dep.when))
+    return out
+
+
+def _dev_dependencies(manifest: Manifest, dev: dict[str, CondaDependency], platform: str) -> dict[str, CondaDependency]:
+    """``[dev]`` entries as what pixi installs for them: the package's declared build, host and
+    run dependencies (those whose ``if(...)`` holds on this platform). A package whose manifest
+    is not known stays a source dependency (it needs a build)."""
+    import os
+
+    from .packages import selector_condition_holds
+
+    selectors = target_selectors(manifest, Feature(name="dev"), platform)
+    out: dict[str, CondaDependency] = {}
+    for name, dep in dev.items():
+        path = (dep.source or {}).get("path")
+        rel = os.path.relpath(path, manifest.root).replace(os.sep, "/") if path else None
+        declared = manifest.dev_packages.get(rel) if rel else None
+        if declared is None:
+            out[name] = dep
+            continue
+        for inner, condition in declared:
+            if condition is None or selector_condition_holds(condition, selectors):
+                out.setdefault(inner.name, inner)
+    return out
 
 
 def platform_view(manifest: Manifest, env: Environment, platform: str) -> PlatformView:
+    from ..conda.conditions import virtual_records
+
     features = _spec_order(environment_features(manifest, env))
+    virtual = virtual_records(platform_virtual_packages(manifest, platform, merge_system_requirements(manifest, features)))
     deps = []
     for attr in ("dependencies", "host_dependencies", "build_dependencies"):
-        deps.extend((f.name, _overlay(f, platform, attr)) for f in features)
-    specs, sources = _merge_conda(deps)
-    constraints, _ = _merge_conda([(f.name, _overlay(f, platform, "constraints")) for f in features])
+        deps.extend((f.name, _overlay(f, platform, attr, manifest)) for f in features)
+    deps.extend((f.name, _dev_dependencies(manifest, _overlay(f, platform, "dev", manifest), platform)) for f in features)
+    specs, sources = _merge_conda(deps, virtual)
+    conditional = conditional_specs(deps, virtual)
+    extras: dict[str, list[str]] = {}
+    for _, table in deps:
+        for name, dep in table.items():
+            extras.setdefault(name, [])
+            extras[name] += [e for e in dep.extras if e not in extras[name]]
+    extras = {name: found for name, found in extras.items() if found}
+    constraints, _ = _merge_conda([(f.name, _overlay(f, platform, "constraints", manifest)) for f in features], virtual)
     pypi = _merge_pypi(
         manifest,
-        [list(_overlay(f, platform, "pypi_dependencies").values()) for f in features],
+        [list(_overlay(f, platform, "pypi_dependencies", manifest).values()) for f in features],
         f"environment `{env.name}`",
     )
     tasks: dict[str, Task] = {}
@@ -413,12 +504,12 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
     scripts: list[str] = []
     env_vars: dict[str, str] = {}
     for feature in environment_features(manifest, env):  # listed features win over the default one
-        for name, task in _overlay(feature, platform, "tasks").items():
+        for name, task in _overlay(feature, platform, "tasks", manifest).items():
             if name not in tasks:
                 tasks[name] = task
                 owners[name] = feature.name
     for feature in features:
-        chain = [feature.base] + [feature.targets[s] for s in selectors_for(platform) if s in feature.targets]
+        chain = [feature.base] + [feature.targets[s] for s in target_selectors(manifest, feature, platform) if s in feature.targets]
         for target in chain:
             if target.activation is not None:
                 scripts.extend(s for s in target.activation.scripts if s not in scripts)
@@ -433,6 +524,8 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
         tasks=tasks,
         task_features=owners,
         activation=Activation(scripts=scripts, env=env_vars),
+        conda_extras=extras,
+        conditional_specs=conditional,
     )
 
 
@@ -445,6 +538,40 @@ def virtual_packages(platform: str, sr: SystemRequirements) -> list[VirtualPacka
         platform, linux=sr.linux, libc=sr.libc, libc_family=sr.libc_family, macos=sr.macos,
         cuda=sr.cuda, archspec=sr.archspec,
     )
+
+
+def platform_virtual_packages(manifest: Manifest, platform: str, sr: SystemRequirements) -> list[VirtualPackage]:
+    """A workspace platform's virtual packages: its subdir's defaults and the system
+    requirements, with what a rich platform entry declares taking their place."""
+    subdir = manifest.subdir(platform)
+    base = virtual_packages(subdir, sr)
+    entry = manifest.project.platform_entries.get(platform)
+    if entry is None or not entry.virtual_packages:
+        return base
+    declared = []
+    for name, version in entry.virtual_packages.items():
+        if name == "__archspec":
+            declared.append(VirtualPackage("__archspec", "1", version))
+        else:
+            declared.append(VirtualPackage(name, version))
+    names = {v.name for v in declared}
+    libc = {"__glibc", "__musl", "__eglibc"}
+    if names & libc:
+        names |= libc
+    return [v for v in base if v.name not in names] + declared
+
+
+def declared_virtual_packages(manifest: Manifest, platform: str) -> list[str]:
+    """A rich platform's declared virtual packages as pixi's lock lists them (``__cuda=12``)."""
+    entry = manifest.project.platform_entries.get(platform)
+    if entry is None:
+        return []
+    return [f"__archspec=1={v}" if k == "__archspec" else f"{k}={v}" for k, v in entry.virtual_packages.items()]
+
+
+def _declared(manifest: Manifest, platform: str, name: str) -> str | None:
+    entry = manifest.project.platform_entries.get(platform)
+    return entry.virtual_packages.get(name) if entry is not None else None
 
 
 def pypi_indexes(manifest: Manifest, options: PyPIOptions, requirements: list[PyPIRequirement]) -> list[PyPIIndex]:
@@ -481,11 +608,33 @@ def _find_links(options: PyPIOptions) -> list[str]:
     return [link.url or link.path for link in options.find_links]
 
 
-def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements, sr) -> PyPIRequest | None:
+def conda_pypi_map(manifest: Manifest) -> dict:
+    """The project's conda-pypi-map in the PyPI stage's form (see ``PyPIRequest.conda_pypi_map``)."""
+    p = manifest.project
+    out: dict = dict(p.conda_pypi_map)
+    for channel in set(p.conda_pypi_map_inline) | set(p.conda_pypi_map_replace):
+        entry: dict = {"mapping": dict(p.conda_pypi_map_inline.get(channel, {})),
+                       "mode": "replace" if channel in p.conda_pypi_map_replace else "overlay"}
+        if channel in p.conda_pypi_map:
+            entry["location"] = p.conda_pypi_map[channel]
+        out[channel] = entry
+    for channel in p.conda_pypi_map_disabled:
+        out[channel] = False
+    return out
+
+
+def _package_cutoffs(manifest: Manifest, features: list[Feature], platform: str, attr: str) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for feature in features:
+        out.update(_overlay(feature, platform, attr, manifest))
+    return out
+
+
+def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements, sr, cutoffs=None) -> PyPIRequest | None:
     if not requirements:
         return None
     scope = f"solve group `{views[0].solve_group}`" if len(views) > 1 else f"environment `{views[0].name}`"
-    options = _merge_options_of_views(manifest, views, scope)
+    options = _target_pypi_options(manifest, views, platform, _merge_options_of_views(manifest, views, scope))
     kw: dict = {}
     nb = options.no_build
     extra_fields = PyPIRequest.__struct_fields__
@@ -495,22 +644,51 @@ def _pypi_request(manifest, platform, views: list[EnvironmentView], requirements
         kw["no_binary"] = options.no_binary
     if "dependency_overrides" in extra_fields:
         kw["dependency_overrides"] = options.dependency_overrides
+    if cutoffs:
+        kw["exclude_newer_packages"] = cutoffs
+    subdir = manifest.subdir(platform)
     return PyPIRequest(
-        platform=platform,
+        platform=subdir,
         requirements=requirements,
         indexes=pypi_indexes(manifest, options, requirements),
         find_links=_find_links(options),
         index_strategy=options.index_strategy or "first-index",
-        prerelease_mode=options.prerelease_mode or "if-necessary-or-explicit",
+        prerelease_mode=options.prerelease_mode or PIXI_PRERELEASE_DEFAULT,
         no_build_isolation=options.no_build_isolation if options.no_build_isolation else False,
         no_build=nb is True,
         exclude_newer=manifest.project.exclude_newer,
-        glibc=platform_facts.effective_glibc(platform, sr.libc, sr.libc_family),
-        macos=platform_facts.effective_macos(platform, sr.macos),
-        conda_pypi_map=dict(manifest.project.conda_pypi_map),
+        glibc=_declared(manifest, platform, "__glibc") or platform_facts.effective_glibc(subdir, sr.libc, sr.libc_family),
+        macos=_declared(manifest, platform, "__osx") or platform_facts.effective_macos(subdir, sr.macos),
+        conda_pypi_map=conda_pypi_map(manifest),
         project_root=manifest.root,
         **kw,
     )
+
+
+def _target_pypi_options(manifest: Manifest, views: list[EnvironmentView], platform: str, options: PyPIOptions) -> PyPIOptions:
+    """``[target.<selector>.pypi-options]`` of the environments' features over their options on
+    this platform: single values replace, lists add."""
+    for view in views:
+        for name in view.features:
+            feature = manifest.features.get(name)
+            if feature is None:
+                continue
+            for selector in target_selectors(manifest, feature, platform):
+                target = feature.targets.get(selector)
+                o = target.pypi_options if target is not None else None
+                if o is None:
+                    continue
+                options = msgspec.structs.replace(
+                    options,
+                    index_url=o.index_url or options.index_url,
+                    index_strategy=o.index_strategy or options.index_strategy,
+                    prerelease_mode=o.prerelease_mode or options.prerelease_mode,
+                    extra_index_urls=options.extra_index_urls + [u for u in o.extra_index_urls if u not in options.extra_index_urls],
+                    find_links=options.find_links + [f for f in o.find_links if f not in options.find_links],
+                    dependency_overrides=list({_canonical_name(r.name): r for r in
+                                               options.dependency_overrides + o.dependency_overrides}.values()),
+                )
+    return options
 
 
 def _merge_options_of_views(manifest: Manifest, views: list[EnvironmentView], scope: str) -> PyPIOptions:
@@ -548,9 +726,10 @@ def select_environments(manifest: Manifest, names) -> list[str]:
 def select_platforms(manifest: Manifest, names) -> list[str] | None:
     if not names:
         return None
+    known = list(KNOWN_SUBDIRS) + list(manifest.project.platform_entries)
     for name in names:
-        if name not in KNOWN_SUBDIRS:
-            guess = did_you_mean(name, KNOWN_SUBDIRS)
+        if name not in known:
+            guess = did_you_mean(name, known)
             raise ManifestError(
                 f"unknown platform `{name}`",
                 file=manifest.path,
@@ -588,6 +767,7 @@ def build_requests(manifest: Manifest, environments=None, platforms=None) -> lis
                 continue
             here = [(e, v) for e, v in zip(members, member_views) if platform in v.platforms]
             units.append(_unit(manifest, kind, key, platform, here))
+    _record_environment_indexes(units, units)
     if wanted is not None:
         covered = {u.platform for u in units}
         missing = [p for p in wanted if p not in covered]
@@ -598,6 +778,24 @@ def build_requests(manifest: Manifest, environments=None, platforms=None) -> lis
                 suggestion="add it to the project's (or the features') platforms",
             )
     return units
+
+
+def _record_environment_indexes(every: list[SolveUnit], units: list[SolveUnit]) -> None:
+    """Gives each unit the PyPI indexes of its environments over all their platforms in ``every``
+    (the units built: every platform unless a selection narrowed them): the lock records one
+    list per environment, their union."""
+    by_env: dict[str, list[str]] = {}
+    for unit in every:
+        if unit.pypi is None:
+            continue
+        for name in unit.environments:
+            found = by_env.setdefault(name, [])
+            found.extend(i.url for i in unit.pypi.indexes if i.priority != "explicit" and i.url not in found)
+    for unit in units:
+        union: list[str] = []
+        for name in unit.environments:
+            union.extend(u for u in by_env.get(name, []) if u not in union)
+        unit.environment_indexes = union
 
 
 def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> SolveUnit:
@@ -613,6 +811,8 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
                 pypi_requirements=pv.pypi_requirements,
                 conda_sources=pv.conda_sources,
                 channels=view.channels,
+                conda_extras=pv.conda_extras,
+                conditional_specs=pv.conditional_specs,
             )
         )
     views = [v for _, v in members]
@@ -648,14 +848,20 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         scope = f"solve group `{key}`"
         channel_priority = single_setting(manifest, group_features, "channel_priority", "channel-priority", scope, manifest.project.channel_priority)
         solve_strategy = single_setting(manifest, group_features, "solve_strategy", "solve-strategy", scope, manifest.project.solve_strategy)
+    unit_features: dict[str, Feature] = {}
+    for env, _ in members:
+        for feature in environment_features(manifest, env):
+            unit_features.setdefault(feature.name, feature)
+    features = _spec_order(list(unit_features.values()))
     conda = CondaRequest(
-        platform=platform,
+        platform=manifest.subdir(platform),
         specs=specs,
         channels=channels,
-        virtual_packages=virtual_packages(platform, sr),
+        virtual_packages=platform_virtual_packages(manifest, platform, sr),
         channel_priority=channel_priority,
         strategy=solve_strategy,
         exclude_newer=manifest.project.exclude_newer,
+        exclude_newer_packages=_package_cutoffs(manifest, features, platform, "exclude_newer"),
         constraints=constraints,
     )
     return SolveUnit(
@@ -663,10 +869,17 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         platform=platform,
         solve_group=key if kind == "group" else None,
         conda=conda,
-        pypi=_pypi_request(manifest, platform, views, pypi_reqs, sr),
+        pypi=_pypi_request(manifest, platform, views, pypi_reqs, sr, _package_cutoffs(manifest, features, platform, "pypi_exclude_newer")),
         members=member_requests,
         conda_sources=sources,
         system_requirements=sr,
+        declared_virtual_packages=declared_virtual_packages(manifest, platform),
+        conditional_specs=[c for pv in pviews for c in pv.conditional_specs],
+        conda_extras={name: sorted({e for pv in pviews for e in pv.conda_extras.get(name, [])})
+                      for name in {n for pv in pviews for n in pv.conda_extras}},
+        project_root=manifest.root,
+        exclude_newer_relative=manifest.project.exclude_newer_relative is not None,
+        pypi_prerelease_mode=next((v.pypi_options.prerelease_mode for v in views if v.pypi_options.prerelease_mode), None),
     )
 
 

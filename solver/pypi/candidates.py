@@ -228,7 +228,7 @@ class CandidatePolicy:
         pinned = bool(pins) and (str(version) in pins or any(Version(v) == version for v in pins if _is_version(v)))
         usable = []
         reasons = []
-        newer = self.request.exclude_newer
+        newer = self.request.exclude_newer_packages.get(pkg, self.request.exclude_newer)
         for f in files:
             if newer is not None and f.upload_time is not None and f.upload_time > newer:
                 reasons.append("was uploaded after the exclude-newer date")

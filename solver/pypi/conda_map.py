@@ -48,15 +48,19 @@ def load_mapping(source: str, http) -> dict[str, str | None]:
     return mapping
 
 
-def mapping_for(channel: str, mappings: dict[str, dict]) -> dict | None:
-    if not mappings:
-        return None
-    ch = channel.rstrip("/")
-    for key, mapping in mappings.items():
+def _channel_key(channel: str, mappings: dict) -> str | None:
+    """The key of ``mappings`` that names ``channel`` (by URL or by name)."""
+    ch = (channel or "").rstrip("/")
+    for key in mappings:
         k = key.rstrip("/")
         if k == ch or ch.endswith("/" + k) or k.endswith("/" + ch):
-            return mapping
+            return key
     return None
+
+
+def mapping_for(channel: str, mappings: dict[str, dict | bool]) -> dict | bool | None:
+    key = _channel_key(channel, mappings) if mappings else None
+    return None if key is None else mappings[key]
 
 
 def conda_distributions(
@@ -67,25 +71,36 @@ def conda_distributions(
 
     ``offline``: mappings behind http(s) URLs are not fetched; records of their channels fall back
     to purls and their own name (the lock check decides without network)."""
-    mappings = {
-        ch: load_mapping(src, http)
-        for ch, src in conda_pypi_map.items()
-        if not (offline and is_remote_mapping(src))
-    }
+    mappings: dict[str, dict | bool] = {}
+    replace: set[str] = set()  # channels whose mapping replaces the purls (mapping-mode "replace")
+    for ch, src in conda_pypi_map.items():
+        if src is False:
+            mappings[ch] = False
+            continue
+        if isinstance(src, dict):  # inline entries over an optional file
+            location = src.get("location")
+            base = load_mapping(location, http) if location and not (offline and is_remote_mapping(location)) else {}
+            mappings[ch] = {**base, **src.get("mapping", {})}
+            if src.get("mode") == "replace":
+                replace.add(ch)
+        elif not (offline and is_remote_mapping(src)):
+            mappings[ch] = load_mapping(src, http)
     out: dict[str, tuple[Version, str]] = {}
     for rec in conda_records:
         if rec.name in ("python", "python_abi"):
             continue
         label = f"{rec.name}-{rec.version}-{rec.build}"
         names: list[tuple[str, str]] = []
-        if rec.purls:
+        mapping = mapping_for(rec.channel, mappings)
+        if mapping is False:
+            continue  # conda-pypi-map = { channel = false }: none of its packages is a PyPI distribution
+        if rec.purls and not (mapping is not None and _channel_key(rec.channel, mappings) in replace):
             for purl in rec.purls:
                 if purl.startswith("pkg:pypi/"):
                     body = purl[len("pkg:pypi/"):].split("?", 1)[0].split("#", 1)[0]
                     name, _, ver = body.partition("@")
                     names.append((name, ver or rec.version))
         if not names:
-            mapping = mapping_for(rec.channel, mappings)
             if mapping is not None and rec.name in mapping:
                 mapped = mapping[rec.name]
                 if mapped:

@@ -111,6 +111,17 @@ def pip_subprocess_env(env: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def configured_default_index(env: Mapping[str, str] | None = None, conf: dict[str, str] | None = None) -> str | None:
+    """The index the machine's configuration names as the default (``UV_DEFAULT_INDEX`` /
+    ``UV_INDEX_URL`` / ``PIP_INDEX_URL``, else pip.conf's ``index-url``): what stands in for
+    pixi's built-in default index. None when nothing is configured."""
+    env = os.environ if env is None else env
+    default = env.get("UV_DEFAULT_INDEX") or env.get("UV_INDEX_URL") or env.get("PIP_INDEX_URL")
+    if not default:
+        default = (read_pip_config(env) if conf is None else conf).get("index-url")
+    return default.strip() if default and default.strip() else None
+
+
 def _split(value: str) -> list[str]:
     return [v for v in value.split() if v]
 
@@ -138,12 +149,9 @@ def effective_sources(request: PyPIRequest, env: Mapping[str, str] | None = None
     if not primary or not request.indexes:
         conf = read_pip_config(env)
     if not primary:
-        default = (
-            env.get("UV_DEFAULT_INDEX") or env.get("UV_INDEX_URL") or env.get("PIP_INDEX_URL")
-            or conf.get("index-url")
-        )
-        if default and default.strip():
-            primary = [PyPIIndex(url=default.strip(), priority="primary")]
+        default = configured_default_index(env, conf)
+        if default:
+            primary = [PyPIIndex(url=default, priority="primary")]
     if not request.indexes:
         env_extra = env.get("UV_EXTRA_INDEX_URL") or env.get("PIP_EXTRA_INDEX_URL") or conf.get("extra-index-url")
         if env_extra:

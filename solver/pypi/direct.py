@@ -77,7 +77,9 @@ class DirectSources:
             facts = {"url": f"git+{clean_url}{query}{sub}#{commit}"}
             label = facts["url"]
         else:
-            data = fetch_bytes(self.http, req.url, req.url)
+            # A direct URL may pin its file with a hash fragment (``#sha256=...``): checked as the index's.
+            algo, _, value = urlsplit(req.url).fragment.partition("=")
+            data = fetch_bytes(self.http, req.url, req.url, {algo: value} if value else None)
             filename = urlsplit(req.url).path.rsplit("/", 1)[-1]
             meta = self.archive_metadata(data, filename)
             facts = {"url": strip_credentials(req.url), "sha256": hashlib.sha256(data).hexdigest()}

@@ -268,21 +268,14 @@ class Fetcher:
                 meta_file = Path(str(path) + ".metadata")
                 if f.metadata is not None and meta_file.is_file():
                     return parse_metadata(meta_file.read_bytes(), f.filename)
-                import zipfile
+                from .metadata import metadata_from_wheel_file
 
-                try:
-                    with zipfile.ZipFile(path) as zf:
-                        from .metadata import _metadata_member
-
-                        return parse_metadata(zf.read(_metadata_member(zf.namelist(), f.filename)), f.filename)
-                except (OSError, zipfile.BadZipFile, KeyError) as exc:
-                    raise MetadataError(f"cannot read METADATA from wheel {path}: {exc}") from None
-            meta = metadata_from_wheel_range(self.http, f.url, f.filename)
+                return metadata_from_wheel_file(path, f.filename, str(path))
+            meta = metadata_from_wheel_range(self.http, f.url, f.filename, f.hashes)
             if meta is not None:
                 return meta
-            data = _verified(fetch_bytes(self.http, f.url, f.filename), f.hashes, f.filename)
-            return metadata_from_wheel_bytes(data, f.filename)
-        data = _verified(fetch_bytes(self.http, f.url, f.filename), f.hashes, f.filename)
+            return metadata_from_wheel_bytes(fetch_bytes(self.http, f.url, f.filename, f.hashes), f.filename)
+        data = fetch_bytes(self.http, f.url, f.filename, f.hashes)
         meta = pkg_info_from_sdist(data, f.filename)
         if meta is not None and is_static(meta):
             return meta
@@ -404,18 +397,6 @@ def _describes(meta: CoreMetadata, f: DistFile) -> bool:
         return Version(meta.version) == f.version and pkg_key(meta.name) == f.name
     except InvalidVersion:
         return False
-
-
-def _verified(data: bytes, hashes: dict[str, str] | None, what: str) -> bytes:
-    """``data`` when it matches the strongest hash the index gave (none given: as it is)."""
-    for algo in ("sha512", "sha384", "sha256", "sha1", "md5"):
-        expected = (hashes or {}).get(algo)
-        if expected:
-            got = hashlib.new(algo, data).hexdigest()
-            if got != expected.lower():
-                raise MetadataError(f"{what}: hash mismatch ({algo} {got}, the index says {expected})")
-            break
-    return data
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

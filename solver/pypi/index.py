@@ -187,6 +187,27 @@ def _anchors(text: str) -> tuple[list[dict[str, str | None]], str | None]:
     return [_attributes(m.group(1)) for m in _ANCHOR.finditer(text)], base
 
 
+def _plain_host(url: str) -> bool:
+    """An absolute http(s) URL whose host part has no port, brackets or user info: nothing in it
+    can fail to parse, so it needs no ``_join`` (pages list thousands of such links)."""
+    netloc = url.split("/", 3)[2] if url.count("/") >= 2 else ""
+    return bool(netloc) and not any(c in netloc for c in ":[]@")
+
+
+def _join(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``; None when the result is no URL (``http://[::1/``,
+    port 99999): an index can write anything, and one bad link must not sink the page."""
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or (parts.scheme != "file" and not parts.hostname):
+        return None  # e.g. <base href="http:">: what is left is no absolute URL
+    return url
+
+
 def _make_file(filename: str, url: str, index: str, want: str | None, **extra) -> DistFile | None:
     parsed = parse_filename(filename)
     if parsed is None:
@@ -201,7 +222,9 @@ def _make_file(filename: str, url: str, index: str, want: str | None, **extra) -
 def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = None) -> list[DistFile]:
     """PEP 503 page (or a find-links page): every anchor naming a wheel or sdist."""
     anchors, base_href = _anchors(body.decode("utf-8", errors="replace"))
-    base = urljoin(page_url, base_href) if base_href else page_url
+    base = _join(page_url, base_href) if base_href else page_url
+    if base is None:
+        raise NetworkError(f"index page {strip_credentials(page_url)}: <base href> {base_href!r} is not a valid URL")
     out = []
     joined_dirs: dict[str, str] = {}  # hrefs share a few directories: join each once
     for attrs in anchors:
@@ -214,8 +237,10 @@ def parse_html_page(body: bytes, page_url: str, index: str, want: str | None = N
         key = directory if directory else ("/" if href.startswith("/") else "")
         prefix = joined_dirs.get(key)
         if prefix is None:
-            prefix = urljoin(base, key + "/" if directory else (key or "./"))
+            prefix = _join(base, key + "/" if directory else (key or "./")) or ""
             joined_dirs[key] = prefix
+        if not prefix:
+            continue  # an href that is no URL (a broken IPv6 host, a bad port): nothing to fetch
         url = prefix + filename + (f"?{query}" if query else "")
         if "%" in filename:
             filename = unquote(filename)
@@ -375,8 +400,10 @@ def _parse_json_page_checked(body: bytes, page_url: str, index: str, want: str |
     kept += stand_ins.values()
     out = []
     for entry, filename, href, (name, version, tags, build) in kept:
-        if not href.startswith(("https://", "http://")):
-            href = urljoin(page_url, href)
+        if not href.startswith(("https://", "http://")) or not _plain_host(href):
+            href = _join(page_url, href)
+            if href is None:
+                continue  # not a URL (a broken IPv6 host, a bad port): this file cannot be fetched
         url, frag_hashes = _split_fragment(href) if "#" in href else (href, {})
         yanked = entry.get("yanked", False)
         meta = entry.get("core-metadata", entry.get("data-dist-info-metadata", entry.get("dist-info-metadata")))

@@ -32,6 +32,34 @@ class MetadataError(InputError):
     """Metadata could not be read or prepared; names the package and where from."""
 
 
+class HashMismatchError(MetadataError):
+    """A downloaded distribution file is not the one the index vouches for (its candidate is
+    unusable, as one whose metadata cannot be read)."""
+
+
+# METADATA is a few KB (a long description: a few MB); a zip member that inflates past this is a
+# bomb (292 KB of deflate can hold 909 MB), read no further.
+MAX_METADATA_BYTES = 32 << 20
+
+# Errors a broken or hostile zip raises while a member is read: bad structure, an unsupported
+# compression method (99: AES), the encryption flag, corrupt deflate data, a bad local header.
+_ZIP_READ_ERRORS = (NotImplementedError, RuntimeError, zlib.error, EOFError, OSError, ValueError, struct.error)
+
+
+def verify_hashes(data: bytes, hashes: dict[str, str], what: str, source: str) -> None:
+    """Checks ``data`` against every hash the index gives for it (algorithms hashlib knows); a
+    mismatch raises ``HashMismatchError``: the file must not be used, nor its hash locked."""
+    import hashlib
+
+    for algo, expected in sorted(hashes.items()):
+        if algo not in hashlib.algorithms_guaranteed:
+            continue
+        actual = hashlib.new(algo, data).hexdigest()
+        if actual != expected.strip().lower():
+            raise HashMismatchError(f"{what} from {source}: hash mismatch: its {algo} is {actual}, but "
+                                    f"the index gives {expected}; the file was not used")
+
+
 def parse_metadata(data: bytes | str, origin: str = "") -> CoreMetadata:
     """RFC 822-style headers up to the first blank line (the body is the description)."""
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
@@ -106,14 +134,25 @@ def metadata_hash_tag(hashes: dict[str, str] | None) -> str:
 # -- wheels -------------------------------------------------------------------------------------
 
 def metadata_from_wheel_bytes(data: bytes, filename: str) -> CoreMetadata:
+    return metadata_from_wheel_file(io.BytesIO(data), filename, filename)
+
+
+def metadata_from_wheel_file(source, filename: str, label: str) -> CoreMetadata:
+    """METADATA of the wheel at ``source`` (a path or a file object); ``label`` names it in errors."""
     import zipfile
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with zipfile.ZipFile(source) as zf:
             member = _metadata_member(zf.namelist(), filename)
-            return parse_metadata(zf.read(member), filename)
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise MetadataError(f"cannot read METADATA from wheel {filename}: {exc}") from None
+            if zf.getinfo(member).file_size > MAX_METADATA_BYTES:
+                raise MetadataError(f"wheel {label}: METADATA is larger than {MAX_METADATA_BYTES >> 20} MiB")
+            with zf.open(member) as f:
+                content = f.read(MAX_METADATA_BYTES + 1)  # the size in the header may lie
+            if len(content) > MAX_METADATA_BYTES:
+                raise MetadataError(f"wheel {label}: METADATA inflates past {MAX_METADATA_BYTES >> 20} MiB")
+            return parse_metadata(content, filename)
+    except (zipfile.BadZipFile, KeyError, *_ZIP_READ_ERRORS) as exc:
+        raise MetadataError(f"cannot read METADATA from wheel {label}: {exc}") from None
 
 
 def _metadata_member(names, filename: str) -> str:
@@ -132,15 +171,17 @@ _CD_SIG = b"PK\x01\x02"
 _TAIL = 64 * 1024
 
 
-def metadata_from_wheel_range(http, url: str, filename: str) -> CoreMetadata | None:
+def metadata_from_wheel_range(http, url: str, filename: str, hashes: dict[str, str] | None = None) -> CoreMetadata | None:
     """METADATA of a remote wheel via range requests, reading only what is needed: the tail (end
     of central directory, zip64 records, usually the whole directory), the rest of the central
     directory when it starts before the tail (wheels of thousands of files), then the METADATA
-    member. None when the server does not honour ranges (the caller then fetches it all)."""
+    member. None when the central directory cannot be used (the caller then fetches it all). A
+    server that ignores ranges sends the whole file: it is checked against the index's ``hashes``
+    like any download."""
     tail = http.get_range(url, -_TAIL)
     if tail.status != 206:
         # The server sent the whole file: use it rather than asking again.
-        return metadata_from_wheel_bytes(tail.body, filename)
+        return metadata_from_wheel_bytes(_checked(tail.body, url, filename, hashes), filename)
     data = tail.body
     total = _total_size(tail.headers, len(data))
     tail_start = total - len(data)
@@ -155,11 +196,13 @@ def metadata_from_wheel_range(http, url: str, filename: str) -> CoreMetadata | N
     else:  # the directory starts before the tail: ask for the part we lack only
         head = http.get_range(url, cd_offset, tail_start - 1)
         if head.status != 206:
-            return metadata_from_wheel_bytes(head.body, filename)
+            return metadata_from_wheel_bytes(_checked(head.body, url, filename, hashes), filename)
         cd = (head.body + data)[:cd_size]
     entries = _central_directory(cd)
     member = _metadata_member(list(entries), filename)
-    method, csize, _usize, local_offset = entries[member]
+    method, csize, _usize, local_offset, flags = entries[member]
+    if flags & 1:
+        raise MetadataError(f"cannot read METADATA from wheel {filename}: the member is encrypted")
     # Local header (30 bytes + name + extra) then the data; extra length may differ from the CD's.
     want_end = local_offset + 30 + len(member) + 1024 + csize
     if local_offset >= tail_start:
@@ -167,21 +210,26 @@ def metadata_from_wheel_range(http, url: str, filename: str) -> CoreMetadata | N
     else:
         resp = http.get_range(url, local_offset, min(want_end, total - 1))
         chunk = resp.body if resp.status == 206 else resp.body[local_offset:]
+    if len(chunk) < 30 or chunk[:4] != b"PK\x03\x04":
+        return None  # the central directory points at no local header: read the whole file
     name_len, extra_len = struct.unpack("<HH", chunk[26:30])
     start = 30 + name_len + extra_len
     if len(chunk) < start + csize:
         resp = http.get_range(url, local_offset, local_offset + start + csize - 1)
         chunk = resp.body
     raw = chunk[start:start + csize]
-    try:
-        if method == 0:
-            content = raw
-        elif method == 8:
-            content = zlib.decompress(raw, -15)
-        else:
-            return None
-    except zlib.error as exc:
-        raise MetadataError(f"{filename}: cannot inflate {member}: {exc}") from None
+    if method == 0:
+        content = raw
+    elif method == 8:
+        try:
+            inflater = zlib.decompressobj(-15)
+            content = inflater.decompress(raw, MAX_METADATA_BYTES + 1)
+        except zlib.error as exc:
+            raise MetadataError(f"{filename}: cannot inflate {member}: {exc}") from None
+    else:
+        return None
+    if len(content) > MAX_METADATA_BYTES:
+        raise MetadataError(f"wheel {filename}: METADATA inflates past {MAX_METADATA_BYTES >> 20} MiB")
     return parse_metadata(content, filename)
 
 
@@ -216,12 +264,13 @@ def _total_size(headers: dict[str, str], fallback: int) -> int:
     return fallback
 
 
-def _central_directory(cd: bytes) -> dict[str, tuple[int, int, int, int]]:
+def _central_directory(cd: bytes) -> dict[str, tuple[int, int, int, int, int]]:
+    """name -> (method, compressed size, size, local header offset, flags)."""
     out = {}
     pos = 0
     while pos + 46 <= len(cd) and cd[pos:pos + 4] == _CD_SIG:
-        (method, csize, usize, nlen, elen, clen, offset) = (
-            struct.unpack("<H", cd[pos + 10:pos + 12])[0],
+        (flags, method, csize, usize, nlen, elen, clen, offset) = (
+            *struct.unpack("<HH", cd[pos + 8:pos + 12]),
             *struct.unpack("<II", cd[pos + 20:pos + 28]),
             *struct.unpack("<HHH", cd[pos + 28:pos + 34]),
             struct.unpack("<I", cd[pos + 42:pos + 46])[0],
@@ -229,7 +278,7 @@ def _central_directory(cd: bytes) -> dict[str, tuple[int, int, int, int]]:
         name = cd[pos + 46:pos + 46 + nlen].decode("utf-8", errors="replace")
         if 0xFFFFFFFF in (csize, usize, offset):  # zip64: the real values are in an extra field
             csize, usize, offset = _zip64_sizes(cd[pos + 46 + nlen:pos + 46 + nlen + elen], csize, usize, offset)
-        out[name] = (method, csize, usize, offset)
+        out[name] = (method, csize, usize, offset, flags)
         pos += 46 + nlen + elen + clen
     return out
 
@@ -527,12 +576,24 @@ def _run(cmd, package, what, timeout, env=None, cwd=None):
     return proc
 
 
-def fetch_bytes(http, url: str, what: str) -> bytes:
+def fetch_bytes(http, url: str, what: str, hashes: dict[str, str] | None = None) -> bytes:
+    """The whole file at ``url``, checked against the index's ``hashes`` (when it gives any)."""
     from .index import file_url_path
 
     if url.startswith("file:"):
         try:
-            return file_url_path(url).read_bytes()
+            data = file_url_path(url).read_bytes()
         except OSError as exc:
             raise NetworkError(f"cannot read {what} at {file_url_path(url)}: {exc.strerror}") from None
-    return http.get(url, cache=True).body
+    else:
+        data = http.get(url, cache=True).body
+    return _checked(data, url, what, hashes)
+
+
+def _checked(data: bytes, url: str, what: str, hashes: dict[str, str] | None) -> bytes:
+    """``data``, a whole downloaded file, once it matches the index's hashes (if it gives any)."""
+    if hashes:
+        from ..redact import strip_credentials
+
+        verify_hashes(data, hashes, what, strip_credentials(url))
+    return data

@@ -57,9 +57,12 @@ class PyPIRequest(msgspec.Struct, kw_only=True):
     no_build_isolation: list[str] | bool = False
     no_build: bool = False
     exclude_newer: int | None = None  # milliseconds since the epoch
+    exclude_newer_packages: dict[str, int | None] = {}  # canonical name -> its own cutoff (None: none)
     glibc: str | None = None
     macos: str | None = None
-    conda_pypi_map: dict[str, str] = {}  # channel -> mapping file/URL
+    # channel -> mapping file/URL; or False (no conda package of it is a PyPI distribution); or
+    # {"location": file/URL (optional), "mapping": {conda: PyPI name | None}, "mode": "overlay" | "replace"}
+    conda_pypi_map: dict[str, str | bool | dict] = {}
     project_root: str | None = None  # for relative paths
     locked: list["PyPIPackage"] = []
     update: list[str] | None = None

@@ -174,6 +174,15 @@ def _file_of(results) -> bytes:
     return b"".join(encode_row(r, timings=False) + b"\n" for r in results)
 
 
+def test_the_conda_objective_reaches_every_worker(tmp_path, channel):
+    problems = _batch(tmp_path)
+    sequential = list(solve_many(problems, objective="conda"))
+    assert [r.status for r in sequential] == ["solved", "solved", "unsolvable", "solved", "error", "solved", "error"]
+    assert {x.name: x.version for x in sequential[0].records} == {"a": "1.0", "b": "1.5"}
+    assert "'lowest' strategy" in sequential[4].error.message  # conda's objective has no lowest
+    assert _file_of(solve_many(problems, objective="conda", jobs=2)) == _file_of(sequential)
+
+
 def test_sequential_and_pool_give_byte_identical_results(tmp_path, channel):
     problems = _batch(tmp_path)
     sequential = _file_of(solve_many(problems, executor="sequential"))

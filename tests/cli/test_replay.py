@@ -106,3 +106,35 @@ def test_snapshot_files_hold_no_tokens_or_passwords(tmp_path, capsys):
     assert b"tk-123456" not in raw and b"secret" not in raw
     assert main(["replay", str(snap)]) == 0  # the channel-pinned spec still finds its channel
     assert capsys.readouterr().out == "lib 1.0 h0_0 https://conda.example.invalid/private\n"
+
+
+@pytest.mark.parametrize("channel", [-1, 1, 7])
+def test_replay_of_a_record_whose_channel_index_is_out_of_range_names_it(tmp_path, capsys, channel):
+    # -1 used to read as the last channel (or drop the record): replay exited 0 without the package
+    request = CondaRequest(platform="linux-64", specs=["app"], channels=[CHANNEL])
+    snap = dump_snapshot(tmp_path / "snap.json", request, [RECORDS[0], (channel, RECORDS[2][1])])
+    assert main(["replay", str(snap)]) == 2
+    err = capsys.readouterr().err
+    assert "records[1] (lib 2.1)" in err and f"channel {channel}" in err and "Traceback" not in err
+
+
+def test_seeded_snapshot_mutations_replay_or_fail_with_one_message(tmp_path, capsys):
+    import random
+
+    request = CondaRequest(platform="linux-64", specs=["app"], channels=[CHANNEL])
+    good = dump_snapshot(tmp_path / "good.json", request, RECORDS).read_text()
+    rnd = random.Random(15)
+    for k in range(60):
+        text = good
+        for _ in range(rnd.randint(1, 2)):
+            i = rnd.randrange(len(text) + 1)
+            text = rnd.choice([text[:i], text[:i] + rnd.choice(['"', "-1", "99", "{", "]", ",", "null", "1e400"]) + text[i:],
+                               text[:i] + text[i + rnd.randint(1, 6):], text.replace("[0,", "[-1,", 1)])
+        path = tmp_path / f"s{k}.json"
+        path.write_text(text)
+        rc = main(["replay", str(path)])
+        err = capsys.readouterr().err
+        assert rc in (0, 1, 2), err
+        assert "Traceback" not in err and "internal error" not in err, err
+        if rc == 2:
+            assert str(path) in err

@@ -333,3 +333,21 @@ def test_progress_is_an_in_place_line_on_a_terminal_and_plain_lines_otherwise():
     p("start", info)
     p.line("summary")
     assert quiet.text == ""
+
+
+@pytest.mark.parametrize("json_flag", [False, True])
+def test_an_internal_error_quoting_a_url_masks_its_password(project, capsys, monkeypatch, json_flag):
+    # A bug that surfaces as an unexpected exception may carry the URL it was fetching: the one
+    # message still reaches the user, never the secret in it.
+    import solver.api
+
+    def broken(*a, **kw):
+        raise RuntimeError("boom at https://alice:hunter2@index.example/simple/pkg/")
+
+    monkeypatch.setattr(solver.api, "solve", broken)
+    rc = run(str(project.root), *(["--json"] if json_flag else []))
+    captured = capsys.readouterr()
+    assert rc == 2
+    text = captured.out + captured.err
+    assert "internal error: RuntimeError" in text and "hunter2" not in text
+    assert "index.example" in text

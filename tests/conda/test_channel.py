@@ -1,4 +1,4 @@
-"""Channels as users write them: names (against a configured alias), URLs, file:// URLs, paths."""
+"""Channels as users write them: names (against the configured or conda's alias), URLs, file:// URLs, paths."""
 
 from pathlib import Path
 
@@ -33,11 +33,11 @@ def test_multi_part_names_are_names_not_paths():
     assert ch.name == "my-org/label/dev"
 
 
-def test_name_without_alias_says_how_to_configure_one():
-    with pytest.raises(InputError) as err:
-        Channel.parse("conda-forge")
-    msg = str(err.value)
-    assert "conda-forge" in msg and CHANNEL_ALIAS_ENV in msg
+def test_name_without_alias_resolves_against_condas_standard_alias():
+    ch = Channel.parse("conda-forge")
+    assert ch.name == "conda-forge"
+    assert ch.base_url == "https://conda.anaconda.org/conda-forge"
+    assert Channel.parse("my-org/label/dev", channel_alias="").base_url == "https://conda.anaconda.org/my-org/label/dev"
 
 
 def test_url_channel_keeps_credentials_for_fetching_only():

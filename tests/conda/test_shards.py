@@ -8,14 +8,16 @@ import json
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
+import zstandard
 
 from solver.conda.channel import CHANNEL_ALIAS_ENV
 from solver.conda.gateway import Gateway
 from solver.conda.model import CondaRequest
 from solver.conda.shards import SHARD_CACHE_DIR, dependency_name
 from solver.conda.solve import solve_conda
-from solver.errors import NetworkError
+from solver.errors import InputError, NetworkError
 from support.shard_channel import write_sharded_channel, write_sharded_subdir
 
 
@@ -244,3 +246,61 @@ def test_a_channel_that_starts_publishing_shards_is_read_from_them_within_a_day(
     assert [r.version for _, r in gw.records("lib")] == ["1.0"]
     assert "/chan/linux-64/repodata_shards.msgpack.zst" in [p for _, p in server.requests]
     assert shard_gets(server)  # the records came from the shards
+
+
+@pytest.mark.parametrize("depends", [5, None, {"lib": ">=1"}])
+def test_a_shard_record_whose_depends_is_not_a_list_is_named(tmp_path, serve_dir, depends):
+    # the prefetch that follows a download reads ``depends`` before the records are validated
+    linux = {"packages": {}, "packages.conda": {"app-1.0-0.conda": {**rec("app", "1.0"), "depends": depends}}}
+    for sd, data in (("linux-64", linux), ("noarch", {"packages": {}, "packages.conda": {}})):
+        write_sharded_subdir(data, tmp_path / "srv" / "chan" / sd)
+    server = serve_dir(tmp_path / "srv")
+    gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache")
+    if depends is None:  # legacy repodata writes ``depends: null``: no dependencies
+        assert [r.depends for _, r in gw.records("app")] == [[]]
+        return
+    with pytest.raises(InputError) as err:
+        gw.records("app")
+    assert "'app-1.0-0.conda'" in str(err.value) and "depends" in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["base_url", "shards_base_url"])
+def test_a_shard_index_whose_base_url_does_not_parse_is_named_and_not_kept(tmp_path, serve_dir, key):
+    chan = write_channel(tmp_path / "srv" / "chan")
+    write_sharded_channel(chan, chan, keep_json=False)
+    index_file = chan / "linux-64" / "repodata_shards.msgpack.zst"
+    good = index_file.read_bytes()
+    index = msgspec.msgpack.decode(zstandard.ZstdDecompressor().decompress(good))
+    index["info"][key] = "http://[::1/"
+    index_file.write_bytes(zstandard.ZstdCompressor().compress(msgspec.msgpack.encode(index)))
+    server = serve_dir(tmp_path / "srv")
+    with pytest.raises(NetworkError) as err:
+        Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache").records("lib")
+    assert f"info.{key} 'http://[::1/'" in str(err.value) and "/chan/linux-64/repodata_shards" in str(err.value)
+    index_file.write_bytes(good)  # repaired: the next run reads it (the bad index was not cached)
+    gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache")
+    assert [r.version for _, r in gw.records("lib")] == ["1.0"]
+
+
+def test_a_repodata_base_url_that_does_not_parse_is_named(tmp_path, serve_dir):
+    chan = write_channel(tmp_path / "srv" / "chan")
+    data = json.loads((chan / "linux-64" / "repodata.json").read_text())
+    data["info"]["base_url"] = "http://[::1/"
+    data["repodata_version"] = 2
+    (chan / "linux-64" / "repodata.json").write_text(json.dumps(data))
+    server = serve_dir(tmp_path / "srv")
+    with pytest.raises(InputError, match=r"subdir 'linux-64': base_url 'http://\[::1/' is not a valid URL"):
+        Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache").records("lib")
+
+
+@pytest.mark.parametrize("fn", ["../../elsewhere/app-1.0-0.conda", "app-1.0-0\n.conda", ""])
+def test_a_shard_file_name_that_is_no_file_name_is_refused_as_in_repodata(tmp_path, serve_dir, fn):
+    # the key becomes the record's URL and its lock entry
+    linux = {"packages": {}, "packages.conda": {fn: rec("app", "1.0")}}
+    for sd, data in (("linux-64", linux), ("noarch", {"packages": {}, "packages.conda": {}})):
+        write_sharded_subdir(data, tmp_path / "srv" / "chan" / sd)
+    server = serve_dir(tmp_path / "srv")
+    gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache")
+    with pytest.raises(InputError, match="invalid file name") as err:
+        gw.records("app")
+    assert "/chan/linux-64/shards/" in str(err.value)

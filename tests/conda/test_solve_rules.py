@@ -210,6 +210,19 @@ def test_exclude_newer_keeps_records_without_timestamp(tmp_path):
     assert picked(sol) == {"foo": "1.0", "undated": "3.0"}
 
 
+def test_exclude_newer_per_package(tmp_path):
+    chans = channels(tmp_path, {"c": [
+        rec("foo", "1.0", timestamp=1_600_000_000_000), rec("foo", "2.0", timestamp=1_700_000_000_000),
+        rec("bar", "1.0", timestamp=1_600_000_000_000), rec("bar", "2.0", timestamp=1_700_000_000_000),
+    ]})
+    # [exclude-newer]: foo has no cutoff of its own (None), bar its own later one; others the workspace's
+    sol = solve_checked(request(chans, ["foo", "bar"], exclude_newer=1_650_000_000_000,
+                                exclude_newer_packages={"foo": None}))
+    assert picked(sol) == {"foo": "2.0", "bar": "1.0"}
+    sol = solve_checked(request(chans, ["foo", "bar"], exclude_newer_packages={"bar": 1_650_000_000_000}))
+    assert picked(sol) == {"foo": "2.0", "bar": "1.0"}
+
+
 def test_deterministic_byte_for_byte(tmp_path):
     chans = channels(tmp_path, {"c": [
         rec("a", "1.0", depends=["b", "c"]), rec("b", "1.0", depends=["c >=1"]),

@@ -80,7 +80,7 @@ def test_filters(tmp_path, capsys):
 def test_json_output(tmp_path, capsys):
     doc = json.loads(run(tmp_path, capsys, "--json", "-p", "linux-64"))
     assert doc["schema"] == "solver-inspect/1"
-    assert set(doc) == {"schema", "manifest", "project", "pypi_indices", "warnings", "environments", "solve_units"}
+    assert set(doc) == {"schema", "manifest", "project", "pypi_indices", "warnings", "environments", "solve_units", "configuration", "packages"}
     assert doc["manifest"] == {"path": str(tmp_path / "pixi.toml"), "root": str(tmp_path), "kind": "pixi"}
     assert doc["project"]["platforms"] == ["linux-64", "osx-arm64"]
     env = {e["name"]: e for e in doc["environments"]}

@@ -224,7 +224,8 @@ winonly = { features = ["win"], solve-group = "main" }
 
 def test_exclude_newer_dates(manifest_at, h):
     for value, expected in (
-        ("2024-01-31", dt.datetime(2024, 1, 31, tzinfo=dt.timezone.utc)),
+        # current pixi: a date is the start of the following day (UTC)
+        ("2024-01-31", dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc)),
         ("2024-01-31T12:30:00Z", dt.datetime(2024, 1, 31, 12, 30, tzinfo=dt.timezone.utc)),
         ('"2024-01-31T12:30:00+01:00"', dt.datetime(2024, 1, 31, 11, 30, tzinfo=dt.timezone.utc)),
     ):

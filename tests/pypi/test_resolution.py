@@ -176,6 +176,9 @@ def test_exclude_newer_uses_upload_time(solve, tmp_path, serve_index):
     cutoff = 1704067200000  # 2024-01-01 in ms
     assert versions(solve([("a",)], [srv.url + "/simple"], exclude_newer=cutoff)) == {"a": "1.0"}
     assert versions(solve([("a",)], [srv.url + "/simple"])) == {"a": "2.0"}
+    # [pypi-exclude-newer]: a package's own cutoff over the workspace's (None: no cutoff for it)
+    assert versions(solve([("a",)], [srv.url + "/simple"], exclude_newer=cutoff, exclude_newer_packages={"a": None})) == {"a": "2.0"}
+    assert versions(solve([("a",)], [srv.url + "/simple"], exclude_newer_packages={"a": cutoff})) == {"a": "1.0"}
 
 
 def test_extra_of_conda_provided_package_adds_only_the_extra(solve, index):

@@ -56,7 +56,8 @@ def validate_conda(
         by_name[rec.name] = rec
         if rec.subdir and rec.subdir not in ("noarch", request.platform):
             problems.append(f"{_show(rec)} is built for {rec.subdir}, not {request.platform}")
-        if request.exclude_newer is not None and rec.timestamp is not None and rec.timestamp > request.exclude_newer:
+        cutoff = request.exclude_newer_packages.get(rec.name, request.exclude_newer)
+        if cutoff is not None and rec.timestamp is not None and rec.timestamp > cutoff:
             problems.append(f"{_show(rec)} is newer than exclude-newer")
 
     given: dict[str, PackageRecord] = {}
