@@ -331,8 +331,10 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
     out = []
     for entry, (name, version, tags, build) in kept:
         href = entry.url
-        if not href.startswith(("https://", "http://")):
-            href = urljoin(page_url, href)
+        if not href.startswith(("https://", "http://")) or not _plain_host(href):
+            href = _join(page_url, href)
+            if href is None:
+                continue  # not a URL (a broken IPv6 host, a bad port): this file cannot be fetched
         url, frag_hashes = _split_fragment(href) if "#" in href else (href, {})
         meta = entry.core_metadata
         if meta is msgspec.UNSET:

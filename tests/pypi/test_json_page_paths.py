@@ -33,6 +33,9 @@ PLAIN = {
     "hash in the URL only": [{"filename": "demo-1.0.tar.gz", "url": "https://x:y@files.example.invalid/d.tar.gz#sha256=ff"}],
     "other names, odd files, missing fields": [entry("other-1.0.tar.gz"), entry("demo-1.0.exe"),
                                                {"filename": "", "url": "x"}, {"url": "x"}, entry("demo-notaversion.tar.gz")],
+    "links that are no URL": [{"filename": "demo-1.0.tar.gz", "url": "http://[::1/demo-1.0.tar.gz"},
+                              {"filename": "demo-1.1.tar.gz", "url": "https://files.example.invalid:99999/d.tar.gz"},
+                              {"filename": "demo-1.2.tar.gz", "url": "https://files.example.invalid:8443/d.tar.gz"}],
     "build tag, no hashes": [{"filename": "demo-1.0-1-py3-none-any.whl", "url": "/files/demo-1.0-1-py3-none-any.whl"}],
 }
 ODD = {  # not the plain shape: the checked reading decides (same outcome as before the fast path)
