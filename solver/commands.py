@@ -10,13 +10,12 @@ Exit codes: 0 solved / up to date, 1 unsatisfiable or lock out of date, 2 bad us
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 import time
 from pathlib import Path
 
 from .errors import InternalError, LockOutdatedError, SolverError
+from .status import StatusLine
 
 JSON_SCHEMA_VERSION = 1
 
@@ -29,31 +28,7 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
-def terminal_columns(stream) -> int:
-    """The width of the terminal ``stream`` writes to, measured on each call (the user may resize
-    it): ``COLUMNS`` when set, as ``shutil.get_terminal_size`` has it, else the stream's own
-    terminal, else ``shutil``'s answer (stdout's terminal, or 80)."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80
-    except (AttributeError, ValueError, OSError):
-        import shutil
-
-        return shutil.get_terminal_size().columns
-
-
-def fit_line(text: str, columns: int) -> str:
-    """``text`` cut to ``columns - 1`` characters (``...`` ending a cut), so a status line never
-    reaches the last column, where terminals wrap it onto a second line that ``\r`` cannot clear."""
-    room = max(columns - 1, 1)
-    if len(text) <= room:
-        return text
-    return text[: room - 3] + "..." if room > 3 else text[:room]
-
-
-class Progress:
+class Progress(StatusLine):
     """Status on stderr: one in-place line on a terminal, plain lines otherwise, nothing with -q.
 
     Downloads (``fetch`` events: channel subdirs, PyPI index pages, metadata) update a live count
@@ -64,15 +39,10 @@ class Progress:
     REDRAW_SECONDS = 0.1
 
     def __init__(self, stream=None, quiet: bool = False, verbose: int = 0):
-        self.stream = stream or sys.stderr
-        self.quiet = quiet
-        self.verbose = verbose
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._lock = threading.Lock()
+        super().__init__(stream, quiet, verbose)
         self._running: dict[int, str] = {}
         self._done = 0
         self._total = 0
-        self._line = False
         self.fetches = 0  # remote fetches so far (cache revalidations included)
         self.downloaded = 0  # bytes actually transferred
         self._drawn_at = 0.0
@@ -85,20 +55,13 @@ class Progress:
             print(text, file=self.stream, flush=True)
             self._draw()
 
-    def _clear(self) -> None:
-        if self.tty and self._line:
-            self.stream.write("\r\033[K")
-            self._line = False
-
     def _draw(self) -> None:
         if self.tty and self._running and not self.quiet:
             names = ", ".join(sorted(self._running.values()))
             text = f"[{self._done}/{self._total}] solving {names}"
             if self.fetches:
                 text += f" | {self.fetches} fetched, {_size(self.downloaded)}"
-            self.stream.write(fit_line(text, terminal_columns(self.stream)))
-            self.stream.flush()
-            self._line = True
+            self._draw_text(text)
             self._drawn_at = time.monotonic()
 
     def _fetched(self, info: dict) -> None:

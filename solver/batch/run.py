@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal
@@ -20,6 +19,7 @@ import msgspec
 
 from ..errors import InputError
 from ..options import Backend, Objective, check_choice
+from ..status import StatusLine
 from .model import BatchSummary, Problem, ProblemResult, WorkerConfig
 
 ExecutorName = Literal["sequential", "pool", "dask"]
@@ -249,7 +249,7 @@ def _percentile(values: list[float], q: float) -> float:
 # -- progress on stderr -------------------------------------------------------------------------------
 
 
-class BatchProgress:
+class BatchProgress(StatusLine):
     """``[done/total] rate/s ETA m:ss | solved N unsolvable N error N`` on stderr: redrawn in
     place on a terminal (at most every ``REDRAW_SECONDS``), a plain line every
     ``LINE_SECONDS`` otherwise; lost workers and kills on lines of their own; the summary last."""
@@ -258,13 +258,8 @@ class BatchProgress:
     LINE_SECONDS = 10.0
 
     def __init__(self, stream=None, quiet: bool = False, verbose: int = 0):
-        self.stream = stream or sys.stderr
-        self.quiet = quiet
-        self.verbose = verbose
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._lock = threading.Lock()
+        super().__init__(stream, quiet, verbose)
         self._last = 0.0
-        self._line = False
         self._info: dict | None = None
 
     def __call__(self, event: str, info: dict) -> None:
@@ -295,22 +290,8 @@ class BatchProgress:
                 self._print(info["summary"].describe())
 
     def _draw(self, now: float) -> None:
-        from ..commands import fit_line, terminal_columns
-
-        self._clear()
-        self.stream.write(fit_line(status_line(self._info), terminal_columns(self.stream)))
-        self.stream.flush()
-        self._line = True
+        self._draw_text(status_line(self._info))
         self._last = now
-
-    def _clear(self) -> None:
-        if self.tty and self._line:
-            self.stream.write("\r\033[K")
-            self._line = False
-
-    def _print(self, text: str) -> None:
-        self._clear()
-        print(text, file=self.stream, flush=True)
 
 
 def status_line(info: dict) -> str:

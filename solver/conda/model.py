@@ -46,6 +46,11 @@ class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     # a source package pixi built (its ``url`` is the source location, e.g. a path): the lock's
     # ``input`` (hash and globs of the sources the build read), kept as pixi wrote it
     source_input: dict | None = None
+    # ... and its ``package_build_source`` (where [package.build] source points), as pixi wrote it
+    package_build_source: dict | None = None
+    # ... and its ``sources``: where its own dependencies that are source packages come from
+    # (name -> location relative to it), as pixi wrote it
+    source_dependencies: dict | None = None
     # Filled by the loader:
     fn: str = ""
     channel: str = ""

@@ -238,6 +238,8 @@ def _conda_record(entry: dict, version: int, where: str) -> PackageRecord:
         run_exports=_run_exports(entry.get("run_exports"), where),
         extra_depends=_run_exports(entry.get("extra_depends"), where),
         source_input=entry.get("input") if isinstance(entry.get("input"), dict) else None,
+        package_build_source=entry.get("package_build_source") if isinstance(entry.get("package_build_source"), dict) else None,
+        source_dependencies=entry.get("sources") if isinstance(entry.get("sources"), dict) else None,
         fn=_s(entry.get("file_name"), where, "file_name") or file_name,
         channel=channel,
         url=location,

@@ -68,10 +68,15 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
 
     present = {name: found[0] for name, found in by_name.items()} | virtual_records(unit.conda.virtual_packages)
     conditional = [spec for spec, condition in getattr(member, "conditional_specs", []) if condition_met(condition, present)]
+    sources = {d.name for d in getattr(member, "conda_sources", [])}
     for spec in list(member.conda_specs) + conditional:
         ok, why = satisfied(spec)
         if not ok:
             reasons.append(f"{where}: the requested `{spec}` is not met ({why})")
+        elif spec_name(spec) not in sources and all(_is_source_record(r) for r in by_name.get(spec_name(spec), [None])):
+            # a binary spec is met by a package from a channel, never by one built from source
+            reasons.append(f"{where}: the requested `{spec}` is locked as a source package ({spec_name(spec)} from "
+                           f"{by_name[spec_name(spec)][0].url}), but the manifest asks for a binary one")
     for spec in unit.conda.constraints:
         name = spec_name(spec)
         for r in by_name.get(name, []):
@@ -101,9 +106,30 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         if not found:
             reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
             continue
-        want = _source_location(dep.source or {}, root)
+        source = dep.source or {}
+        want = _source_location(source, root)
         if want is not None and all(_norm_location(r.url) != want for r in found):
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+        elif want is None and ("git" in source or "url" in source):
+            # pixi locks a git/url source under that URL: a record from a local path is another source
+            wanted_url = str(source.get("git") or source.get("url")).removesuffix(".git").rstrip("/")
+            if not any(wanted_url in r.url for r in found):
+                reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
+        elif want is not None:
+            reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
+
+    # A source package names where its own source dependencies come from (relative to itself):
+    # the record locked under that name must have been built from there
+    import posixpath
+
+    for r in records:
+        for dep_name, where_from in (r.source_dependencies or {}).items():
+            if not isinstance(where_from, dict) or "path" not in where_from or not _is_source_record(r):
+                continue
+            want = _norm_location(posixpath.normpath(posixpath.join(r.url, str(where_from["path"]))))
+            locked_as = [_norm_location(d.url) for d in by_name.get(dep_name, [])]
+            if locked_as and want not in locked_as:
+                reasons.append(f"{where}: {_show(r)} wants `{dep_name}` built from {want}, but it is locked from {locked_as[0]}")
 
     # Extras (optional groups) the manifest asks of a package must be ones the locked record has
     for pkg, wanted_extras in (getattr(member, "conda_extras", None) or {}).items():
@@ -118,6 +144,56 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")
     return reasons
+
+
+def _package_drift(name: str, root: str | None, location: str, found: list[PackageRecord]) -> list[str]:
+    """Why the locked source records of ``name`` no longer describe the [package] at ``location``
+    (relative to the project): its version changed, its ``build.source`` moved, or it declares extra-dependency groups
+    the locked record does not have. pixi re-solves on both; a package it cannot read is judged
+    by the lock alone."""
+    import posixpath
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..manifest.packages import read_package
+
+    try:
+        read = read_package(Path(root or ".") / location)
+    except (InputError, OSError):
+        return []
+    if read is None:
+        return []
+    table = read[1]
+    build = table.get("build") if isinstance(table.get("build"), dict) else {}
+    declared = build.get("source") if isinstance(build.get("source"), dict) else None
+
+    def where_of(source: dict | None) -> str | None:
+        if not source:
+            return None
+        if "path" in source:
+            return posixpath.normpath(str(source["path"]).replace("\\", "/"))
+        return str(source.get("git") or source.get("url") or "").removesuffix(".git").rstrip("/")
+
+    reasons = []
+    version = table.get("version")
+    if isinstance(version, str) and all(r.version != version for r in found):
+        reasons.append(f"the version of `{name}` changed (locked {found[0].version}, its package declares {version})")
+    want = where_of(declared)
+    if all(where_of(r.package_build_source) != want for r in found):
+        reasons.append(f"the build source of `{name}` changed (locked {where_of(found[0].package_build_source) or 'none'}, "
+                       f"manifest {want or 'none'})")
+    groups = table.get("extra-dependencies")
+    if isinstance(groups, dict) and groups:
+        for r in found:
+            missing = sorted(set(groups) - set(r.extra_depends or {}))
+            if missing:
+                reasons.append(f"the locked `{name}` has no extra {', '.join(missing)} that its package declares")
+    return reasons
+
+
+def _is_source_record(record: PackageRecord | None) -> bool:
+    """A record pixi locked from a source (its location is a path, not a package URL)."""
+    return record is not None and "://" not in record.url
 
 
 def _norm_location(location: str) -> str:
@@ -144,7 +220,7 @@ def _specifier_text(req) -> str:
     return str(req.req.specifier) or "*"
 
 
-def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: list[PyPIPackage]) -> list[str]:
+def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: list[PyPIPackage], locked_env=None) -> list[str]:
     reasons: list[str] = []
     by_name: dict[str, list[PyPIPackage]] = {}
     for p in packages:
@@ -182,17 +258,27 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
             locked = ", ".join(f"{p.name} {p.version or 'with no version recorded'}" for p in found)
             text = req.specifier or req.path or req.git or req.url or "*"
             reasons.append(f"{where}: the requested PyPI `{req.name} {text}` is not met (locked: {locked})")
+        elif req.path and not any(p.version for p in found) and _static_source_version(unit, req.path):
+            reasons.append(
+                f"{where}: PyPI `{req.name}` is locked with a dynamic version, but its source at {req.path} "
+                f"now declares version {_static_source_version(unit, req.path)}"
+            )
         elif req.index:
             index = _index_url(unit, req.index)
             recorded = [p.index for p in found if p.index]
             if index and recorded and all(r.rstrip("/") != index.rstrip("/") for r in recorded):
                 reasons.append(f"{where}: PyPI `{req.name}` should come from {index}, but is locked from {recorded[0]}")
-        elif has_primary_index(unit) and not (req.path or req.git or req.url):
-            # the manifest names the indexes (here, on this platform): a package pixi recorded as
-            # coming from another one was resolved for other settings
-            allowed = {u.rstrip("/") for u in manifest_indexes(unit)}
+        elif (has_primary_index(unit) or locked_env is not None) and not (req.path or req.git or req.url):
+            # the manifest names the indexes (here, on this platform), or else the default one pixi
+            # recorded stands: a package pixi recorded as coming from another one (an index a
+            # dependency no longer names) was resolved for other settings. A find-links page, and
+            # an index the same name is pinned to in the solve group, are where it may come from too.
+            base = manifest_indexes(unit) if has_primary_index(unit) else list(locked_env.indexes or []) + manifest_indexes(unit)
+            root = getattr(unit, "project_root", None)
+            allowed = {_index_location(u, root) for u in base + list(locked_env.find_links if locked_env is not None else [])}
+            allowed |= {_index_location(u, root) for u in _pinned_indexes(unit, name)}
             recorded = [p.index for p in found if p.index]
-            if recorded and all(r.rstrip("/") not in allowed for r in recorded):
+            if recorded and all(_index_location(r, root) not in allowed for r in recorded):
                 reasons.append(f"{where}: PyPI `{req.name}` is locked from {recorded[0]}, which is not an index of the manifest here")
 
     # Every requirement of a needed locked package (its requires_dist, markers evaluated for the
@@ -214,6 +300,10 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
                 req = parse_requirement(text)
                 if not req.applies(env, wanted[name]):
                     continue
+                extras = set(req.req.extras)
+                if req.name in overrides:  # uv replaces every requirement on an overridden name
+                    spec = overrides[req.name].specifier
+                    req = parse_requirement(f"{req.name} {spec}" if spec not in ("", "*") else req.name)
                 deps = by_name.get(req.name)
                 if not deps:
                     provided = from_conda.get(req.name)
@@ -233,10 +323,64 @@ def _check_pypi(where: str, unit, member, conda: list[PackageRecord], packages: 
                         f"{where}: PyPI {p.name} {p.version} requires {req.name} {_specifier_text(req)}, but "
                         f"{deps[0].name} {deps[0].version} is locked"
                     )
-                todo.append((req.name, set(req.req.extras)))
+                todo.append((req.name, extras))
     for name in sorted(set(by_name) - set(wanted)):
         reasons.append(f"{where}: PyPI package {name} is locked but nothing requires it")
+    # no-build: a locked source distribution would have to be built, which the manifest forbids
+    no_build = {urls.normalize_pypi_name(n) for n in getattr(unit.pypi, "no_build_packages", []) or []}
+    for name in sorted(wanted):
+        if getattr(unit.pypi, "no_build", False) or name in no_build:
+            for p in by_name[name]:
+                if p.url and not p.url.split("#")[0].split("?")[0].endswith(".whl"):
+                    reasons.append(f"{where}: PyPI {p.name} {p.version} is locked as a source distribution, but no-build forbids building it")
     return reasons
+
+
+def _static_source_version(unit, path: str) -> str | None:
+    """The version a local source tree declares statically in ``[project]`` (None: dynamic,
+    absent or unreadable). pixi records no version for a path package whose version is dynamic;
+    once the source names one, the locked entry no longer describes it and pixi re-solves."""
+    from pathlib import Path
+
+    import tomli
+
+    root = getattr(unit, "project_root", None)
+    pyproject = Path(root or ".") / path / "pyproject.toml"
+    try:
+        project = tomli.loads(pyproject.read_text(encoding="utf-8")).get("project")
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
+        return None
+    if not isinstance(project, dict) or not isinstance(project.get("version"), str):
+        return None
+    dynamic = project.get("dynamic")
+    if isinstance(dynamic, list) and "version" in dynamic:
+        return None
+    return project["version"]
+
+
+def _index_location(location: str, root: str | None) -> str:
+    """An index or find-links location in one form: a URL without its trailing slash, or, for a
+    local folder (a path relative to the project, or a file:// URL), its absolute path."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlparse
+
+    if location.startswith("file:"):
+        return str(Path(unquote(urlparse(location).path)).resolve())
+    if "://" not in location:
+        return str((Path(root or ".") / location).resolve())
+    return location.rstrip("/")
+
+
+def _pinned_indexes(unit, name: str) -> set[str]:
+    """The indexes a requirement on ``name`` is pinned to anywhere in the unit (its solve group)."""
+    out = set()
+    for m in unit.members:
+        for r in getattr(m, "pypi_requirements", []):
+            if r.index and urls.normalize_pypi_name(r.name) == name:
+                url = _index_url(unit, r.index)
+                if url:
+                    out.add(url.rstrip("/"))
+    return out
 
 
 def _index_url(unit, index: str) -> str | None:
@@ -366,7 +510,7 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
             if pypi:
                 reasons.append(f"{where}: PyPI packages are locked but the manifest has no PyPI dependencies")
         else:
-            reasons.extend(_check_pypi(where, unit, member, conda, pypi))
+            reasons.extend(_check_pypi(where, unit, member, conda, pypi, env))
     return reasons
 
 

@@ -95,6 +95,10 @@ def conda_entry(record: PackageRecord, version: int) -> dict:
         e["extra_depends"] = {k: list(v) for k, v in sorted(record.extra_depends.items())}
     if record.source_input is not None:
         e["input"] = record.source_input
+    if record.package_build_source is not None:
+        e["package_build_source"] = record.package_build_source
+    if record.source_dependencies is not None:
+        e["sources"] = record.source_dependencies
     return e
 
 

@@ -17,8 +17,10 @@ from .locate import Locator
 PACKAGE_KEYS = (
     "name", "version", "description", "authors", "license", "license-file", "readme", "homepage",
     "repository", "documentation", "build", "build-dependencies", "host-dependencies", "run-dependencies",
-    "run-constraints", "target", "dev-dependencies", "extra-dependencies",
+    "run-constraints", "target", "dev-dependencies", "extra-dependencies", "run-exports",
 )
+# [package.run-exports]: what the package adds to whatever builds against it (conda's run_exports)
+RUN_EXPORT_KINDS = ("weak", "strong", "noarch", "weak-constrains", "strong-constrains")
 BUILD_KEYS = ("backend", "channels", "config", "configuration", "target", "source", "additional-dependencies", "flags", "secrets")
 INHERITABLE = ("name", "version", "description", "authors", "license", "license-file", "readme", "homepage",
                "repository", "documentation")
@@ -84,6 +86,14 @@ def check_package(where: PackageFile, table) -> dict:
     for key in ("build-dependencies", "host-dependencies", "run-dependencies", "run-constraints"):
         if key in table:
             _check_dependencies(where, path + (key,), table[key])
+    exports = table.get("run-exports")
+    if exports is not None:
+        if not isinstance(exports, dict):
+            raise where.error(path + ("run-exports",), "expected a table of kind = { package = spec }",
+                              "write [package.run-exports.weak] with name = \"spec\"")
+        _check_keys(where, path + ("run-exports",), exports, RUN_EXPORT_KINDS, "[package.run-exports]")
+        for kind, deps in exports.items():
+            _check_dependencies(where, path + ("run-exports", kind), deps)
     for key in ("dev-dependencies", "extra-dependencies"):
         groups = table.get(key)
         if groups is not None:

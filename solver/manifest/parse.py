@@ -243,7 +243,7 @@ def check_keys(ctx: Context, path, table: dict, allowed, where: str) -> dict:
         norm = key if key in allowed else key.replace("_", "-")
         if norm not in allowed:
             guess = did_you_mean(key, allowed)
-            hint = f"did you mean `{guess}`?" if guess else f"{where} accepts: {', '.join(allowed)}"
+            hint = f"did you mean `{guess}`?" if guess else f"{where} accepts: {', '.join(dict.fromkeys(allowed))}"
             raise ctx.error(tuple(path) + (key,), f"unknown key `{key}` in {where}", hint)
         out[norm] = value
     return out
@@ -1210,11 +1210,25 @@ def parse_target_tables(ctx: Context, path, t: dict, selector: str | None) -> Ta
     """The dependency/activation/task tables of ``t`` (already key-checked)."""
     p = tuple(path)
     kw: dict = {"selector": selector}
+    from_txt: list[PyPIRequirement] = []
+    if isinstance(t.get("dependencies"), dict) and "pypi-txt" in t["dependencies"]:
+        # `pypi-txt` in [dependencies] is not a conda package: requirements files whose
+        # requirements join the PyPI dependencies (pixi's phased migration from pip)
+        conda = dict(t["dependencies"])
+        from_txt = parse_pypi_txt(ctx, p + ("dependencies", "pypi-txt"), conda.pop("pypi-txt"))
+        t = {**t, "dependencies": conda}
     for key in DEPENDENCY_TABLES:
         if key in t:
             kw[key.replace("-", "_")] = parse_conda_table(ctx, p + (key,), t[key])
     if "pypi-dependencies" in t:
         kw["pypi_dependencies"] = parse_pypi_table(ctx, p + ("pypi-dependencies",), t["pypi-dependencies"])
+    if from_txt:
+        pypi = dict(kw.get("pypi_dependencies", {}))
+        named = {n.lower().replace("_", "-").replace(".", "-") for n in pypi}
+        for req in from_txt:  # the manifest's own entry for a name wins over a file's
+            if req.name.lower().replace("_", "-").replace(".", "-") not in named:
+                pypi[req.name] = req
+        kw["pypi_dependencies"] = pypi
     if "activation" in t:
         kw["activation"] = parse_activation(ctx, p + ("activation",), t["activation"])
     if "tasks" in t:
@@ -1228,6 +1242,54 @@ def parse_target_tables(ctx: Context, path, t: dict, selector: str | None) -> Ta
     if "pypi-exclude-newer" in t:
         kw["pypi_exclude_newer"] = parse_exclude_newer_table(ctx, p + ("pypi-exclude-newer",), t["pypi-exclude-newer"], pypi=True)
     return Target(**kw)
+
+
+def parse_pypi_txt(ctx: Context, path, value) -> list[PyPIRequirement]:
+    """``pypi-txt = "requirements.txt"`` (or a list of files, relative to the manifest): the
+    requirements they hold, ``-r`` includes followed (relative to the including file). Other pip
+    options are errors naming the file and line: they would change how everything resolves."""
+    if isinstance(value, str):
+        files = [value]
+    else:
+        expect(ctx, path, value, (list,), "a requirements file path or a list of them")
+        files = value
+    out: list[PyPIRequirement] = []
+    seen: set[Path] = set()
+
+    def read(file: Path, index: int) -> None:
+        file = file.resolve()
+        if file in seen:
+            return
+        seen.add(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ctx.error(path + ((index,) if not isinstance(value, str) else ()), f"cannot read the requirements file {file}: {exc}",
+                            "give a path relative to the manifest's folder", value=True) from None
+        lines = text.replace("\\\n", "").splitlines()
+        for number, raw in enumerate(lines, 1):
+            line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+            if not line:
+                continue
+            if line.startswith("-"):
+                option, _, rest = line.partition(" ") if " " in line else line.partition("=")
+                if option in ("-r", "--requirement") and rest.strip():
+                    read(file.parent / rest.strip(), index)
+                    continue
+                raise ctx.error(path, f"{file}:{number}: `{line}` is not supported in a pypi-txt file",
+                                "list requirements (and -r includes) only; set indexes in [pypi-options]", value=True)
+            from packaging.requirements import InvalidRequirement, Requirement
+
+            try:
+                Requirement(line)
+            except InvalidRequirement as exc:
+                raise ctx.error(path, f"{file}:{number}: invalid requirement `{line}`: {exc}", 'write e.g. "requests>=2.28"', value=True) from None
+            out.append(pep508_requirement(ctx, path, line))
+
+    for index, name in enumerate(files):
+        expect(ctx, path + ((index,) if not isinstance(value, str) else ()), name, (str,), "a requirements file path")
+        read(ctx.root / name, index)
+    return out
 
 
 def parse_dev_table(ctx: Context, path, value) -> dict[str, CondaDependency]:

@@ -250,7 +250,111 @@ def test_source_packages(tmp_path, capsys, path, ok):
     assert ok or "the source of `child-package` changed" in reasons[0]
 
 
-def test_a_path_package_with_a_dynamic_version(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("setting", "filename", "ok"),
+    [
+        ("", "tiny-1.0.tar.gz", True),
+        ("no-build = true", "tiny-1.0.tar.gz", False),
+        ('no-build = ["Tiny"]', "tiny-1.0.tar.gz", False),
+        ('no-build = ["other"]', "tiny-1.0.tar.gz", True),
+        ("no-build = true", "tiny-1.0-py3-none-any.whl", True),
+    ],
+)
+def test_no_build_and_a_locked_source_distribution(tmp_path, capsys, setting, filename, ok):
+    manifest = PYPI.format(extra=f"[pypi-options]\n{setting}")
+    lock = pypi_lock([DEFAULT_INDEX]).replace("tiny-1.0-py3-none-any.whl", filename)
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "no-build forbids building it" in reasons[0]
+
+
+SELF_LOCK = """\
+version: 6
+environments:
+  default:
+    channels:
+    - url: https://conda.anaconda.org/conda-forge/
+    packages:
+      linux-64:
+      - conda: pkg
+packages:
+- conda: pkg
+  name: pkg
+  version: 0.1.0
+  build: ""
+  subdir: noarch
+  noarch: false
+{extra}"""
+
+
+@pytest.mark.parametrize(
+    ("package", "extra", "reason"),
+    [
+        ('source = { path = "../src" }\n', "  package_build_source:\n    path: ../src/\n", ""),
+        ('source = { path = "./src" }\n', "  package_build_source:\n    path: ..\n", "the build source of `pkg` changed"),
+        ("", "  package_build_source:\n    path: ..\n", "the build source of `pkg` changed"),
+        ("[package.extra-dependencies.test]\nextra-pkg = \">=1\"\n", "", "has no extra test that its package declares"),
+    ],
+)
+def test_a_source_package_whose_package_changed(tmp_path, capsys, package, extra, reason):
+    """The [package] a source dependency points at moved its build source, or declares an extra
+    group the locked record lacks: pixi re-solves."""
+    (tmp_path / "pkg").mkdir()
+    build = package if package.startswith("source") else ""
+    groups = "" if build else package
+    (tmp_path / "pkg" / "pixi.toml").write_text(
+        f'[package]\nname = "pkg"\nversion = "0.1.0"\n[package.build]\nbackend = {{ name = "in-memory", version = "*" }}\n{build}{groups}')
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { path = "pkg" }\n'
+    ok, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra=extra)), capsys)
+    assert ok is (not reason), reasons
+    assert not reason or reason in reasons[0]
+
+
+@pytest.mark.parametrize(("version", "ok"), [("0.1.0", True), ("0.2.0", False)])
+def test_a_source_package_whose_version_changed(tmp_path, capsys, version, ok):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pixi.toml").write_text(
+        f'[package]\nname = "pkg"\nversion = "{version}"\n[package.build]\nbackend = {{ name = "in-memory", version = "*" }}\n')
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { path = "pkg" }\n'
+    got, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra="")), capsys)
+    assert got is ok, reasons
+    assert ok or "the version of `pkg` changed (locked 0.1.0, its package declares 0.2.0)" in reasons[0]
+
+
+@pytest.mark.parametrize(("recorded", "ok"), [("../dep", True), ("../elsewhere", False)])
+def test_where_a_source_package_wants_its_source_dependencies_from(tmp_path, capsys, recorded, ok):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { path = "pkg" }\n'
+    lock = SELF_LOCK.format(extra=f"  depends:\n  - dep\n  sources:\n    dep:\n      path: {recorded}\n").replace(
+        "      - conda: pkg\n", "      - conda: pkg\n      - conda: dep\n") + "- conda: dep\n  name: dep\n  version: 1.0.0\n  build: ''\n  subdir: noarch\n"
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "wants `dep` built from elsewhere, but it is locked from dep" in reasons[0]
+
+
+def test_a_git_source_is_not_met_by_a_path_record(tmp_path, capsys):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\npkg = { git = "https://example.invalid/org/pkg" }\n'
+    ok, reasons = locked(project(tmp_path, manifest, SELF_LOCK.format(extra="")), capsys)
+    assert not ok and "the source of `pkg` changed" in reasons[0], reasons
+
+
+def test_a_binary_spec_is_not_met_by_a_source_package(tmp_path, capsys):
+    manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\nchild-package = "*"\n'
+    ok, reasons = locked(project(tmp_path, manifest, SOURCE_LOCK), capsys)
+    assert not ok and "locked as a source package" in reasons[0], reasons
+
+
+@pytest.mark.parametrize(
+    ("source", "ok"),
+    [
+        (None, True),  # the tree is not there to read: the lock is judged as it is
+        ('[project]\nname = "dyn"\ndynamic = ["version"]\n', True),
+        ('[project]\nname = "dyn"\nversion = "2.0"\n', False),  # no longer dynamic: pixi re-solves
+    ],
+)
+def test_a_path_package_with_a_dynamic_version(tmp_path, capsys, source, ok):
+    if source is not None:
+        (tmp_path / "dyn").mkdir()
+        (tmp_path / "dyn" / "pyproject.toml").write_text(source)
     manifest = PYPI.format(extra="").replace('tiny = "*"', 'dyn = { path = "./dyn" }')
     lock = f"""\
 version: 7
@@ -273,7 +377,49 @@ packages:
   name: dyn
   sha256: ec39769fce8466d4438621a1d371aad180c4e8426a5a22632b0fe46b61cedb90
 """
-    assert locked(project(tmp_path, manifest, lock), capsys) == (True, [])
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "now declares version 2.0" in reasons[0]
+
+
+@pytest.mark.parametrize(("override", "ok"), [("", False), ('[pypi-options.dependency-overrides]\nattrs = ">=23.2"', True)])
+def test_dependency_overrides_apply_to_what_locked_packages_require(tmp_path, capsys, override, ok):
+    """A local package pins attrs==23.1 while conda installs attrs 23.2 (by its purl): the
+    override loosens every requirement on attrs, so pixi keeps the lock."""
+    (tmp_path / "consumer").mkdir()
+    manifest = PYPI.format(extra=override).replace('tiny = "*"', 'consumer = { path = "./consumer" }')
+    manifest = manifest.replace('python = "*"', 'python = "*"\nattrs = "*"')
+    lock = f"""\
+version: 6
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    indexes:
+    - {DEFAULT_INDEX}
+    packages:
+      linux-64:
+      - conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+      - conda: {CF}/noarch/attrs-23.2.0-pyh71513ae_0.conda
+      - pypi: ./consumer
+packages:
+- conda: {CF}/linux-64/python-3.12.3-h1_0_cpython.conda
+  sha256: 1a95494abe572a8819c933f978df89f00bde72ea9432d46a70632599e8029ea4
+- conda: {CF}/noarch/attrs-23.2.0-pyh71513ae_0.conda
+  sha256: 77c7d03bdb243a048fff398cedc74327b7dc79169ebe3b4c8448b0331ea55fea
+  depends:
+  - python
+  purls:
+  - pkg:pypi/attrs
+- pypi: ./consumer
+  name: consumer
+  version: 0.1.0
+  requires_dist:
+  - attrs==23.1.0
+"""
+    got, reasons = locked(project(tmp_path, manifest, lock), capsys)
+    assert got is ok, reasons
+    assert ok or "requires attrs ==23.1.0" in reasons[0]
 
 
 def test_per_package_index(tmp_path, capsys):
@@ -283,6 +429,19 @@ def test_per_package_index(tmp_path, capsys):
     other = lock.replace("index: https://custom.example.invalid/simple", "index: https://other.example.invalid/simple")
     ok, reasons = locked(project(tmp_path, manifest, other), capsys)
     assert not ok and "should come from https://custom.example.invalid/simple" in reasons[0]
+
+
+def test_an_index_a_dependency_no_longer_names(tmp_path, capsys):
+    """The manifest dropped a per-package index: pixi re-solves a package it recorded from it.
+    One pinned to that index elsewhere in the solve group keeps it."""
+    lock = pypi_lock([DEFAULT_INDEX]).replace("  sha256: 0000", "  index: https://custom.example.invalid/simple\n  sha256: 0000")
+    ok, reasons = locked(project(tmp_path, PYPI.format(extra=""), lock), capsys)
+    assert not ok and "is locked from https://custom.example.invalid/simple" in reasons[0], reasons
+    pinned = PYPI.format(extra='[feature.pin.pypi-dependencies]\ntiny = { version = "*", index = "https://custom.example.invalid/simple" }\n'
+                                '[environments]\ndefault = { solve-group = "g" }\npinned = { features = ["pin"], solve-group = "g" }\n')
+    both = lock.replace("environments:\n  default:", "environments:\n  pinned:" + lock.split("  default:")[1].split("packages:\n-")[0] + "  default:")
+    ok, reasons = locked(project(tmp_path, pinned, both), capsys)
+    assert ok, reasons
 
 
 @pytest.mark.parametrize(

@@ -447,3 +447,75 @@ def test_what_loads_but_is_not_applied_is_said(manifest_at):
                     '[pypi-options]\nextra-index-urls = [{ url = "https://i.example.invalid/simple", exclude-newer = false }]\n')
     assert any("dependencies.blas.flags" in w and "not matched" in w for w in m.warnings)
     assert any("extra-index-urls[0].exclude-newer" in w and "not applied" in w for w in m.warnings)
+
+
+# -- pypi-txt: requirements files in [dependencies] ---------------------------------------------
+
+
+def test_pypi_txt_requirements_files_join_the_pypi_dependencies(manifest_at, tmp_path, h):
+    (tmp_path / "requirements.txt").write_text("attrs>=23  # pinned\n\n# a comment\n-r sub/more.txt\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "more.txt").write_text("packaging ; python_version >= '3.8'\n")
+    (tmp_path / "dev.txt").write_text("pytest\n")
+    m = manifest_at(WS + """\
+platforms = ["linux-64"]
+[dependencies]
+python = ">=3.11"
+pypi-txt = ["requirements.txt"]
+[pypi-dependencies]
+attrs = "==23.2"
+[feature.dev.dependencies]
+pypi-txt = "dev.txt"
+[environments]
+dev = ["dev"]
+""")
+    default = m.features["default"].base
+    assert set(default.dependencies) == {"python"}  # pypi-txt is not a conda package
+    pypi = default.pypi_dependencies
+    assert sorted(pypi) == ["attrs", "packaging"]
+    assert pypi["attrs"].specifier == "==23.2"  # the manifest's own entry wins over the file's
+    assert pypi["packaging"].marker == 'python_version >= "3.8"'
+    assert sorted(m.features["dev"].base.pypi_dependencies) == ["pytest"]
+
+
+@pytest.mark.parametrize(
+    ("files", "content", "message"),
+    [
+        ('"missing.txt"', None, "cannot read the requirements file"),
+        ('"req.txt"', "--index-url https://example.invalid/simple\n", "req.txt:1: `--index-url https://example.invalid/simple` is not supported"),
+        ('"req.txt"', "ok\nnot a requirement!\n", "req.txt:2: invalid requirement"),
+        ("3", None, "expected a requirements file path or a list of them"),
+    ],
+)
+def test_pypi_txt_errors_name_the_file_and_line(manifest_at, tmp_path, files, content, message):
+    from solver.manifest import ManifestError
+
+    if content is not None:
+        (tmp_path / "req.txt").write_text(content)
+    with pytest.raises(ManifestError) as err:
+        manifest_at(WS + f'platforms = ["linux-64"]\n[dependencies]\npypi-txt = {files}\n')
+    assert message in str(err.value)
+    assert "pixi.toml:6:" in str(err.value)  # located at the key
+
+
+@pytest.mark.parametrize(
+    ("exports", "error"),
+    [
+        ('[package.run-exports.strong]\nmypkg = { pin-subpackage = true }\n[package.run-exports.weak-constrains]\nlibx = ">=1"\n', None),
+        ('[package.run-exports.stong]\nmypkg = "*"\n', "did you mean `strong`?"),
+        ('[package.run-exports.weak]\nlibx = 3\n', "expected a version string or a table for `libx`"),
+    ],
+)
+def test_package_run_exports(tmp_path, exports, error):
+    from solver.manifest import ManifestError, load_manifest
+
+    (tmp_path / "pixi.toml").write_text(
+        WS + 'platforms = ["linux-64"]\npreview = ["pixi-build"]\n[dependencies]\nmypkg = { path = "." }\n'
+        '[package]\nname = "mypkg"\nversion = "0.1.0"\n[package.build]\nbackend = { name = "pixi-build-cmake", version = "*" }\n'
+        '[package.run-dependencies]\nlibx = { pin-compatible = { upper-bound = "x" } }\n' + exports)
+    if error is None:
+        assert load_manifest(tmp_path).package["run-exports"]["strong"] == {"mypkg": {"pin-subpackage": True}}
+    else:
+        with pytest.raises(ManifestError) as err:
+            load_manifest(tmp_path)
+        assert error in str(err.value) and "pixi.toml:" in str(err.value)
