@@ -49,7 +49,7 @@ from .model import (
     environment_features,
     merge_platforms,
 )
-from .parse import is_url
+from .checks import is_url
 from .. import platform as platform_facts
 from ..options import ChannelPriority, SolveStrategy
 from ..platform import KNOWN_SUBDIRS, selectors_for
@@ -343,7 +343,7 @@ def _merge_conda(feature_deps: list[tuple[str, dict[str, CondaDependency]]], vir
     """[(feature, {name: dep})] -> (ordered specs, source deps); one package -> combined specs.
     A conditional dependency (``when``) on virtual packages counts only where ``virtual``
     (the platform's virtual packages, name -> version) meets its condition."""
-    from .parse import condition_holds
+    from .dependencies import condition_holds
 
     by_name: dict[str, list[str]] = {}
     sources: dict[str, CondaDependency] = {}
@@ -442,7 +442,7 @@ class PlatformView(msgspec.Struct, kw_only=True):
 def conditional_specs(feature_deps, virtual) -> list[tuple[str, str | dict]]:
     """Conditional dependencies whose condition names installed packages (not only virtual
     ones): (spec, condition) pairs the solve decides, adding the spec when the condition holds."""
-    from .parse import condition_holds
+    from .dependencies import condition_holds
 
     out = []
     for _feature, deps in feature_deps:
