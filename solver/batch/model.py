@@ -49,7 +49,7 @@ class ChosenRecord(msgspec.Struct, kw_only=True):
 
 class Explanation(msgspec.Struct, kw_only=True):
     """Why nothing fits: the rendered text, and the core's derivation tree
-    (``solver.core.explain.Explanation`` as plain data: ``root`` nodes of kind/text/children/detail)."""
+    (``solver.core.explanation.Explanation`` as plain data: ``root`` nodes of kind/text/children/detail)."""
 
     text: str
     structure: dict | None = None

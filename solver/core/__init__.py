@@ -5,7 +5,7 @@ over its own records; names, candidates ("solvables") and requirements ("version
 small integers the provider interns once.
 
 Entry points: :func:`solver.core.solve.solve` (``backend="native"`` or ``"pycosat"``),
-:func:`solver.core.validate.validate` and :class:`solver.core.explain.Explanation` (carried by
+:func:`solver.core.validate.validate` and :class:`solver.core.explanation.Explanation` (carried by
 ``UnsolvableError.explanation``; :mod:`solver.core.minimal` cuts the requirements it names to a
 minimal conflict), and :class:`solver.core.lexmin.LexMinimizer` (a sequence of count objectives
 over CNF, for objectives beyond the greedy walk). Import them from their modules; this package

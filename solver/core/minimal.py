@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .explain import Explanation, explain
+from .explain import explain
+from .explanation import Explanation
 from .provider import Problem, Provider
 
 

@@ -3,7 +3,7 @@
 import msgspec
 import pytest
 
-from solver.core.explain import Explanation, ExplanationNode
+from solver.core.explanation import Explanation, ExplanationNode
 from support.memory import InMemoryProvider
 from solver.core.solve import solve
 from solver.errors import UnsolvableError
