@@ -1026,6 +1026,14 @@ cdef bint _glob_match(str pattern, object text):
     return p == pn
 
 
+def glob_match(str pattern not None, text) -> bool:
+    """``*`` matches any run of characters, everything else matches itself; linear time (one star
+    remembered, as a two-pointer walk), so a channel's build glob cannot make matching backtrack.
+    ``text`` that is not a ``str`` never matches. The one glob matcher: the compiled match specs
+    call it directly, ``solver.conda.matchspec`` through this wrapper."""
+    return _glob_match(pattern, text)
+
+
 cdef bint _glob_slow(str pattern, str text):
     """``_glob_match`` over code points (non-ASCII text)."""
     cdef Py_ssize_t pn = len(pattern), tn = len(text), p = 0, t = 0, star = -1, mark = 0

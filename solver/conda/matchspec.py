@@ -40,7 +40,8 @@ from solver.conda.version import (
     _MatchSpecData,
     _parse_simple_matchspec,
 )
-from solver.conda.pattern import PatternError, compile_regex, glob_match
+from solver._ext.conda_version import glob_match
+from solver.conda.pattern import PatternError, compile_regex
 from solver.errors import InputError, cut_long_values
 from solver.lazyre import lazy
 from solver.platform import is_known_subdir

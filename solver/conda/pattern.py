@@ -3,7 +3,8 @@
 A channel writes the patterns (``depends: ["b 1.0 ^(a+)+$"]``), so matching must not depend on
 the pattern's goodwill: Python's ``re`` backtracks, and ``^(a+)+$`` against ``aaaa...b`` takes
 exponential time. Globs are matched by the two-pointer algorithm (one backtrack point: at most
-``len(pattern) * len(text)`` steps). Regular expressions are compiled to a Thompson NFA and run
+``len(pattern) * len(text)`` steps), compiled: ``solver._ext.conda_version.glob_match``. Regular
+expressions are compiled to a Thompson NFA and run
 as a lazily built DFA: each text character costs one table lookup once its state set has been
 seen, and building a state set costs at most the NFA's size. The grammar is the part of Python's
 that build strings use: literals, ``.``, classes (``[a-z]``, ``[^_]``, ``\\d\\w\\s``), groups
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-__all__ = ["PatternError", "glob_match", "compile_regex"]
+__all__ = ["PatternError", "compile_regex"]
 
 # Bounds on what a pattern may cost to compile: the NFA's states (counted repeats copy their
 # body) and the DFA states kept per pattern (past it the cache is dropped and rebuilt as needed).
@@ -29,29 +30,6 @@ MAX_DFA_STATES = 4_096
 
 class PatternError(ValueError):
     """A regular expression this matcher does not accept; ``str()`` is the reason."""
-
-
-def glob_match(pattern: str, text: str) -> bool:
-    """``*`` matches any run of characters; everything else matches itself."""
-    p = t = 0
-    star = -1
-    mark = 0
-    np_, nt = len(pattern), len(text)
-    while t < nt:
-        if p < np_ and pattern[p] == "*":
-            star, p, mark = p, p + 1, t
-        elif p < np_ and pattern[p] == text[t]:
-            p += 1
-            t += 1
-        elif star >= 0:
-            p = star + 1
-            mark += 1
-            t = mark
-        else:
-            return False
-    while p < np_ and pattern[p] == "*":
-        p += 1
-    return p == np_
 
 
 # --------------------------------------------------------------------------------------------

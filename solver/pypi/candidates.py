@@ -171,7 +171,7 @@ class CandidatePolicy:
     def dependency_names(self, meta) -> list[str]:
         """The names ``meta``'s Requires-Dist asks for on the target (no extras): what a fetch
         ahead may want. Unparsable entries are left to the solve to report."""
-        from packaging.markers import Marker
+        from .reqparse import parse_marker
 
         if self._markers is None:
             self._markers = {**self.target.markers(), "extra": ""}
@@ -185,7 +185,7 @@ class CandidatePolicy:
                 if "extra" in marker:
                     continue
                 try:
-                    if not Marker(marker).evaluate(self._markers):
+                    if not parse_marker(marker).evaluate(self._markers):
                         continue
                 except Exception:
                     continue
@@ -225,7 +225,7 @@ class CandidatePolicy:
     def usable_files(self, files: list[DistFile], pkg: str, version: Version):
         """(usable files best first, reason when none)."""
         pins = tuple(self.pinned_eq.get(pkg, ()))  # a copy: prefetch threads read it too
-        pinned = str(version) in pins or any(Version(v) == version for v in pins if _is_version(v))
+        pinned = bool(pins) and (str(version) in pins or any(Version(v) == version for v in pins if _is_version(v)))
         usable = []
         reasons = []
         newer = self.request.exclude_newer_packages.get(pkg, self.request.exclude_newer)

@@ -10,14 +10,14 @@ import hashlib
 import os
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 
 import msgspec
 from packaging.version import InvalidVersion, Version
 
 from ..errors import NetworkError
-from .candidates import CandidatePolicy, VersionRow, pkg_key
+from .candidates import CandidatePolicy, VersionRow, parse_specifier, pkg_key
 from .config import IndexSource, pip_subprocess_env
 from .index import DistFile, fetch_flat, fetch_project, file_url_path
 from .metadata import (
@@ -48,9 +48,10 @@ class Fetcher:
         self.http = http
         self.policy = policy
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.parsed_pages = _page_cache(self.cache_dir, policy)
         self.pinned_index: dict[str, IndexSource] = {}
         self.skip_page = lambda pkg: False  # names whose pages the provider never needs
-        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="solver-pypi")
+        self._pool = _DaemonPool(concurrency, "solver-pypi")
         self._lock = threading.Lock()
         self._pages: dict[str, Future] = {}
         self._flat: Future | None = None
@@ -119,14 +120,14 @@ class Fetcher:
                 continue
             if strategy == "first-index":
                 for src in tier:
-                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits)
+                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages)
                     if files is not None:  # as uv: the first index that has the name answers for
                         if files:          # it, even with a page without files
                             result.append((src, files))
                         break
             else:
-                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits) for src in tier] if len(tier) == 1 else \
-                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits), tier))
+                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages) for src in tier] if len(tier) == 1 else \
+                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits, self.parsed_pages), tier))
                 result.extend((src, files) for src, files in zip(tier, pages) if files)
             if result:
                 break  # supplemental indexes only serve names no primary index has
@@ -172,11 +173,33 @@ class Fetcher:
         ahead of the solve's questions (the solve asks one level at a time)."""
         try:
             rows = self.policy.merge_versions(pkg, pages, self._flat_for(pkg)) if pages else []
+            spec = self._root_specifiers().get(pkg)
+            if spec is not None:  # numpy<2 asked for: numpy 2's metadata is not the likely first
+                rows = [r for r in rows if spec.contains(r.version, prereleases=True)]
             first = self.policy.first_choice(pkg, rows)
             if first is not None:
                 self.meta_future(first).add_done_callback(self._prefetch_dependencies)
         except Exception:  # best effort: the solve asks again and reports real errors
             pass
+
+    def _root_specifiers(self) -> dict:
+        """name -> the version specifier of its one root requirement (names asked for more than
+        once, or overridden, are left out): what a fetch ahead may rely on."""
+        specs = getattr(self, "_root_specs", None)
+        if specs is None:
+            counts: dict[str, int] = {}
+            for r in self.request.requirements:
+                counts[pkg_key(r.name)] = counts.get(pkg_key(r.name), 0) + 1
+            overridden = {pkg_key(o.name) for o in self.request.dependency_overrides}
+            specs = {}
+            for r in self.request.requirements:
+                key = pkg_key(r.name)
+                if r.specifier and counts[key] == 1 and key not in overridden:
+                    parsed = parse_specifier(r.specifier)
+                    if parsed is not None:
+                        specs[key] = parsed
+            self._root_specs = specs  # the same for every thread: a race only computes it twice
+        return specs
 
     def _prefetch_dependencies(self, fut: Future) -> None:
         if fut.cancelled() or fut.exception() is not None:
@@ -287,6 +310,85 @@ class Fetcher:
         return prepare_metadata(tree, pkg, isolated=isolated, pip_args=pip_args,
                                 pip_env=pip_subprocess_env(os.environ) if isolated else None,
                                 python_version=self.policy.target.python_version)
+
+
+class _DaemonPool:
+    """``submit``/``shutdown`` as ThreadPoolExecutor's, on daemon threads. Fetches ahead of the
+    solve (the next versions' metadata, the pages of likely dependencies) may still be running when
+    the solve is done; ThreadPoolExecutor's workers are joined at interpreter exit, which kept a
+    finished process waiting for them (0.15-0.25 s on real indexes). Every cache write is atomic, so
+    a fetch cut short by the exit leaves no half entry."""
+
+    def __init__(self, workers: int, name: str):
+        import queue
+
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers = workers
+        self._name = name
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._shut = False
+
+    def submit(self, fn, *args) -> Future:
+        fut: Future = Future()
+        with self._lock:
+            if self._shut:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self._queue.put((fut, fn, args))
+            if self._queue.qsize() > self._idle and len(self._threads) < self._workers:
+                t = threading.Thread(target=self._run, name=f"{self._name}_{len(self._threads)}", daemon=True)
+                self._threads.append(t)
+                t.start()
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1  # threads waiting for work
+            item = self._queue.get()
+            with self._lock:
+                self._idle -= 1
+            if item is None:
+                return
+            fut, fn, args = item
+            if fut.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args)
+                except BaseException as exc:  # noqa: BLE001 (handed to whoever waits, as the executor does)
+                    fut.set_exception(exc)
+                else:
+                    fut.set_result(result)
+                del fut, fn, args, item
+
+    def shutdown(self, wait: bool = False, cancel_futures: bool = False) -> None:
+        import queue
+
+        with self._lock:
+            self._shut = True
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+        if wait:
+            for t in self._threads:
+                t.join()
+
+
+def _page_cache(cache_dir: Path | None, policy: CandidatePolicy):
+    """Pages parsed before, for this target: the parse keeps the wheels whose tags it accepts."""
+    if cache_dir is None:
+        return None
+    from .page_cache import PageCache
+
+    tags = "\n".join(sorted(str(t) for t in policy.tag_priority)).encode()
+    return PageCache(cache_dir, hashlib.sha256(tags).hexdigest())
 
 
 def _describes(meta: CoreMetadata, f: DistFile) -> bool:

@@ -52,6 +52,7 @@ from .fetch import Fetcher
 from .index import file_url_path
 from .metadata import CoreMetadata, MetadataError, fetch_bytes
 from .model import PyPIPackage, PyPIRequest
+from .reqparse import parse_requirement
 from .tags import TargetEnv
 
 
@@ -478,7 +479,7 @@ class PyPIProvider(Provider):
         reqs = []
         for text in meta.requires_dist:
             try:
-                reqs.append(Requirement(text))
+                reqs.append(parse_requirement(text))
             except InvalidRequirement as exc:
                 raise MetadataError(f"{meta.name} {meta.version}: invalid Requires-Dist {text!r}: {exc}") from None
         if self.overrides:

@@ -13,7 +13,8 @@ import pytest
 from solver._ext.repodata_scan import ScanError, scan_buffer, select_isa
 from solver.conda.matchspec import InvalidMatchSpec, MatchSpec
 from solver.conda.model import PackageRecord
-from solver.conda.pattern import PatternError, compile_regex, glob_match
+from solver._ext.conda_version import glob_match
+from solver.conda.pattern import PatternError, compile_regex
 from solver.conda.repodata import SubdirData
 from solver.conda.channel import Channel
 from solver.conda.version import InvalidVersionSpec, VersionSpec
