@@ -270,7 +270,7 @@ def solve(
 
     for unit in todo:
         if not unit.conda.channels:  # the conda stage would only say "no channels", not where
-            from .manifest.requests import manifest_error
+            from .manifest.merge_environment import manifest_error
 
             what = f"environment `{unit.environment}`" if unit.environment else f"solve group `{unit.solve_group}`"
             for table in ("workspace", "project"):  # whichever the manifest uses (pixi's older name)

@@ -120,13 +120,12 @@ def _package_summary(table: dict) -> dict:
 
 def collect(manifest, environments=None, platforms=None) -> dict:
     """The JSON document (see the module docstring) for the selection."""
+    from .merge_environment import resolve_environment
+    from .merge_platform import platform_view, platform_virtual_packages
     from .requests import (
         build_requests,
         PIXI_PRERELEASE_DEFAULT,
-        platform_view,
-        platform_virtual_packages,
         pypi_indexes,
-        resolve_environment,
         select_environments,
         select_platforms,
     )

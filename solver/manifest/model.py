@@ -2,8 +2,9 @@
 
 Everything a feature may hold lives in ``Feature``; the root tables form the ``default`` feature.
 Platform-specific tables (``[target.<selector>.<table>]``) are ``Target`` records keyed by their
-selector; ``Feature.base`` holds the unconditional ones. ``solver.manifest.requests`` merges these into
-one solve request per environment (or solve group) and platform.
+selector; ``Feature.base`` holds the unconditional ones. ``solver.manifest.merge_environment`` and
+``merge_platform`` merge these, and ``solver.manifest.requests`` builds from them one solve request per
+environment (or solve group) and platform.
 """
 
 from __future__ import annotations

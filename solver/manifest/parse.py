@@ -72,7 +72,7 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
     default.channels = list(project.channels)
     default.platforms = list(project.platforms)
     # Only an explicit project value belongs to the default feature: the built-in default must
-    # not conflict with a feature that sets its own (see requests.single_setting).
+    # not conflict with a feature that sets its own (see merge_environment.single_setting).
     project_table = root.get(table_name) if isinstance(root.get(table_name), dict) else {}
     default.channel_priority = project.channel_priority if "channel-priority" in project_table else None
     default.solve_strategy = project.solve_strategy if "solve-strategy" in project_table else None

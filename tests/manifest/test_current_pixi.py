@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 
 from solver.manifest import build_requests
-from solver.manifest.requests import conda_pypi_map, platform_view
+from solver.manifest.merge_platform import platform_view
+from solver.manifest.requests import conda_pypi_map
 
 WS = """\
 [workspace]
@@ -334,7 +335,7 @@ def test_conda_pypi_map_forms_decide_what_conda_provides(tmp_path):
 
 
 def test_workspace_pypi_options_are_the_base_features_override(manifest_at):
-    from solver.manifest.requests import resolve_environment
+    from solver.manifest.merge_environment import resolve_environment
 
     m = manifest_at(WS + """\
 platforms = ["linux-64"]

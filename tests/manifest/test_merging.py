@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from solver.manifest import build_requests
-from solver.manifest.requests import combine_conda_specs
+from solver.manifest.merge_platform import combine_conda_specs
 
 HEAD = """\
 [project]

@@ -14,7 +14,7 @@ import pytest
 
 from solver.manifest import ManifestError, build_requests, load_manifest
 from solver.manifest.inspect import collect, render_text
-from solver.manifest.requests import platform_view
+from solver.manifest.merge_platform import platform_view
 
 CLOUDREPO = "http://127.0.0.1:9/repositories/repo-id/simple"
 CLOUDREPO_ML = "http://127.0.0.1:9/repositories/ml-repo-id/simple"

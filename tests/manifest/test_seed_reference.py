@@ -11,7 +11,7 @@ from pathlib import Path
 
 from solver.manifest import build_requests
 from solver.manifest.inspect import collect
-from solver.manifest.requests import platform_view
+from solver.manifest.merge_platform import platform_view
 
 PROJECT = """
 [project]
