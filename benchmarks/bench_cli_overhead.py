@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # support.rattler_inputs: what the oracle tests hand py-rattler
 SHARED = Path(os.environ.get("SOLVER_SHARED_DATA", ROOT.parent / "shared" / "data")) / "conda"
 
 # name -> (platform, channels, dependencies): small projects a pixi user writes.
@@ -105,19 +106,11 @@ def _run_times(cmd: list[str], env: dict, repeat: int, before=None) -> tuple[lis
 def rattler_load_solve(request) -> tuple[float, float]:
     """Wall and CPU seconds (all threads) for py-rattler to open every subdir and solve
     ``request`` (a ``CondaRequest``)."""
-    from rattler import BuildString, Channel, GenericVirtualPackage, PackageName, SparseRepoData, Version
     from rattler import solve_with_sparse_repodata
+    from support.rattler_inputs import rattler_inputs
 
     c0, t0 = time.process_time(), time.perf_counter()
-    sparse = []
-    for url in request.channels:
-        folder = Path(url.removeprefix("file://"))
-        for subdir in (request.platform, "noarch"):
-            path = folder / subdir / "repodata.json"
-            if path.is_file():
-                sparse.append(SparseRepoData(Channel(url), subdir, str(path)))
-    virtual = [GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
-               for v in request.virtual_packages]
+    sparse, virtual = rattler_inputs(request)
     records = asyncio.run(solve_with_sparse_repodata(list(request.specs), sparse, virtual_packages=virtual))
     dt, dc = time.perf_counter() - t0, time.process_time() - c0
     if not records:

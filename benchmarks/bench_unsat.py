@@ -33,9 +33,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_solve import DATA  # noqa: E402
+from bench_solve import DATA, _request  # noqa: E402
 
-from solver.conda.model import CondaRequest  # noqa: E402
 from solver.platform import virtual_packages  # noqa: E402
 
 SETUPS = [
@@ -87,15 +86,6 @@ def _random_request(rng: random.Random, universe: dict[str, list[str]], popular:
             op = rng.choice([">=", "<", "=="])
             specs.append(f"{name} {op}{v}")
     return specs
-
-
-def _request(chans, platform, specs) -> CondaRequest:
-    return CondaRequest(
-        platform=platform,
-        specs=list(specs),
-        channels=[(DATA / c).as_uri() for c in chans],
-        virtual_packages=virtual_packages(platform),
-    )
 
 
 def _ours(chans, platform, specs):

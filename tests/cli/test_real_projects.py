@@ -119,17 +119,9 @@ def by_name(records) -> dict[str, tuple[str, str]]:
 
 def rattler_solve(request) -> dict[str, tuple[str, str]]:
     """What py-rattler's solver picks for the same specs, channels, virtual packages and platform."""
-    from rattler import BuildString, Channel, GenericVirtualPackage, PackageName, SparseRepoData, Version
+    from support.rattler_inputs import rattler_inputs
 
-    sparse = []
-    for url in request.channels:
-        folder = Path(url.removeprefix("file://"))
-        for subdir in (request.platform, "noarch"):
-            path = folder / subdir / "repodata.json"
-            if path.is_file():
-                sparse.append(SparseRepoData(Channel(url), subdir, str(path)))
-    virtual = [GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
-               for v in request.virtual_packages]
+    sparse, virtual = rattler_inputs(request)
     records = asyncio.run(rattler.solve_with_sparse_repodata(
         list(request.specs), sparse, virtual_packages=virtual, constraints=list(request.constraints) or None))
     return {r.name.normalized: (str(r.version), str(r.build)) for r in records}
