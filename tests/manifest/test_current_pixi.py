@@ -246,6 +246,44 @@ _hidden = { cmd = "echo", clean-env = true, inputs = ["a"], outputs = ["b"], env
     assert tasks["_hidden"].hidden
 
 
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ('"lint"', ("lint", [], None)),
+        ('{ task = "lint" }', ("lint", [], None)),
+        # pixi's docs name the task of a dependency table in `cmd` too, and pixi loads it
+        ('{ cmd = "_fetch", args = ["https://example.invalid/x.git"] }', ("_fetch", ["https://example.invalid/x.git"], None)),
+        ('{ task = "lint", environment = "ci", args = [{ level = "2" }] }', ("lint", ["level=2"], "ci")),
+    ],
+)
+def test_task_dependency_forms(manifest_at, entry, expected):
+    m = manifest_at(WS + f'platforms = ["linux-64"]\n[tasks]\nlint = "ruff"\n_fetch = "git"\nall = {{ depends-on = [{entry}] }}\n')
+    (dep,) = m.default_feature.base.tasks["all"].depends_on
+    assert (dep.task, dep.args, dep.environment) == expected
+
+
+def test_a_task_that_runs_nothing_loads_with_a_warning(manifest_at):
+    m = manifest_at(WS + 'platforms = ["linux-64"]\n[tasks]\nplaceholder = { description = "later" }\n')
+    assert m.default_feature.base.tasks["placeholder"].cmd is None
+    assert any("tasks.placeholder" in w and "runs nothing" in w for w in m.warnings)
+
+
+@pytest.mark.parametrize(
+    ("task", "key", "words"),
+    [
+        ('{ depends-on = [{ args = ["x"] }] }', "tasks.t.depends-on[0]", "needs `task`"),
+        ('{ depends-on = [{ task = "a", cmd = "b" }] }', "tasks.t.depends-on[0].cmd", "names its task twice"),
+        ('{ cmd = "x", depends-on = { task = "a" } }', "tasks.t.depends-on", "expected a task name or an array"),
+        ('{ depends-on = [{ task = "a", when = "x" }] }', "tasks.t.depends-on[0].when", "unknown key `when`"),
+        ('{ outputs = ["a"] }', "tasks.t.outputs", "no `cmd`"),
+    ],
+)
+def test_bad_task_dependency_forms_are_located(manifest_error, task, key, words):
+    err = manifest_error(WS + f'platforms = ["linux-64"]\n[tasks]\nt = {task}\n')
+    assert err.key == key and err.line == 6 and err.column is not None
+    assert words in err.message
+
+
 # -- conda-pypi-map ------------------------------------------------------------------------------
 
 
