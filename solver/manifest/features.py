@@ -97,16 +97,17 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
     if "extra-index-urls" in t:
         entries = expect(ctx, p + ("extra-index-urls",), t["extra-index-urls"], (list,), "an array of URLs")
         urls = []
+        cutoffs: dict[str, int | None] = {}
         for i, entry in enumerate(entries):  # a URL, or { url = ..., exclude-newer = ... | false }
             if isinstance(entry, dict):
                 entry = check_keys(ctx, p + ("extra-index-urls", i), entry, ("url", "exclude-newer"), "an extra-index-urls entry")
                 if "url" not in entry:
                     raise ctx.error(p + ("extra-index-urls", i), "an extra-index-urls table needs `url`", 'write { url = "https://host/simple" }')
-                if "exclude-newer" in entry:
-                    parse_exclude_newer(ctx, p + ("extra-index-urls", i, "exclude-newer"), entry["exclude-newer"], allow_false=True)
-                    ctx.warn(p + ("extra-index-urls", i, "exclude-newer"), "a per-index exclude-newer is not applied by this "
-                             "solver: the workspace's (and [pypi-exclude-newer]) cutoffs apply to this index too")
-                urls.append(expect(ctx, p + ("extra-index-urls", i, "url"), entry["url"], (str,), "a URL"))
+                url = expect(ctx, p + ("extra-index-urls", i, "url"), entry["url"], (str,), "a URL")
+                if "exclude-newer" in entry:  # this index's own cutoff; false: none for it
+                    cutoffs[url] = parse_exclude_newer(ctx, p + ("extra-index-urls", i, "exclude-newer"), entry["exclude-newer"],
+                                                       allow_false=True)[0]
+                urls.append(url)
             else:
                 urls.append(expect(ctx, p + ("extra-index-urls", i), entry, (str,), "a URL or { url = ... }"))
         for i, url in enumerate(urls):
@@ -114,6 +115,8 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
                 raise ctx.error(p + ("extra-index-urls", i), f"`{url}` is not a URL", "write https://host/simple")
             check_url(ctx, p + ("extra-index-urls", i), url)
         kw["extra_index_urls"] = urls
+        if cutoffs:
+            kw["index_exclude_newer"] = cutoffs
     if "find-links" in t:
         links = expect(ctx, p + ("find-links",), t["find-links"], (list,), "an array of {path = ...} or {url = ...}")
         out = []

@@ -75,7 +75,9 @@ def pypi_indexes(manifest: Manifest, options: PyPIOptions, requirements: list[Py
 
     def add(url: str, name: str | None, priority: str) -> None:
         if not any(i.url == url and i.priority == priority for i in out):
-            out.append(PyPIIndex(url=url, name=name, priority=priority))
+            own = url in options.index_exclude_newer
+            out.append(PyPIIndex(url=url, name=name, priority=priority, own_cutoff=own,
+                                 exclude_newer=options.index_exclude_newer.get(url)))
 
     for url in options.extra_index_urls:
         add(url, None, "extra")
@@ -177,6 +179,7 @@ def _target_pypi_options(manifest: Manifest, views: list[EnvironmentView], platf
                     index_strategy=o.index_strategy or options.index_strategy,
                     prerelease_mode=o.prerelease_mode or options.prerelease_mode,
                     extra_index_urls=options.extra_index_urls + [u for u in o.extra_index_urls if u not in options.extra_index_urls],
+                    index_exclude_newer={**o.index_exclude_newer, **options.index_exclude_newer},
                     find_links=options.find_links + [f for f in o.find_links if f not in options.find_links],
                     dependency_overrides=list({canonical_name(r.name): r for r in
                                                options.dependency_overrides + o.dependency_overrides}.values()),

@@ -481,11 +481,38 @@ def test_dev_installs_the_packages_declared_dependencies(tmp_path, h):
     assert win.conda.specs == ["cmake >=3.27", "python >=3.12", "bat", "vc"]
 
 
-def test_what_loads_but_is_not_applied_is_said(manifest_at):
-    m = manifest_at(WS + 'platforms = ["linux-64"]\n[dependencies]\nblas = { version = "*", flags = ["blas:mkl"] }\n'
-                    '[pypi-options]\nextra-index-urls = [{ url = "https://i.example.invalid/simple", exclude-newer = false }]\n')
-    assert any("dependencies.blas.flags" in w and "not matched" in w for w in m.warnings)
-    assert any("extra-index-urls[0].exclude-newer" in w and "not applied" in w for w in m.warnings)
+def test_per_index_exclude_newer_reaches_the_pypi_request(manifest_at, h):
+    m = manifest_at(WS + """\
+platforms = ["linux-64"]
+exclude-newer = "2024-01-01"
+[pypi-dependencies]
+a = "*"
+[pypi-options]
+extra-index-urls = [
+  "https://plain.example.invalid/simple",
+  { url = "https://mine.example.invalid/simple", exclude-newer = false },
+  { url = "https://dated.example.invalid/simple", exclude-newer = "2025-01-01" },
+]
+""")
+    assert not m.warnings
+    indexes = {i.url.split("//")[1].split(".")[0]: i for i in h.one(build_requests(m), "default", "linux-64").pypi.indexes}
+    assert not indexes["plain"].own_cutoff
+    assert indexes["mine"].own_cutoff and indexes["mine"].exclude_newer is None
+    assert indexes["dated"].own_cutoff and indexes["dated"].exclude_newer == ms(2025, 1, 2)  # a date: through its whole day
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "words"),
+    [
+        ('{ url = "https://i.example.invalid/simple", exclude-newer = true }', "pypi-options.extra-index-urls[0].exclude-newer", "true"),
+        ('{ exclude-newer = false }', "pypi-options.extra-index-urls[0]", "needs `url`"),
+        ('{ url = "https://i.example.invalid/simple", exclude-newer = "soon" }', "pypi-options.extra-index-urls[0].exclude-newer", "invalid date"),
+    ],
+)
+def test_bad_per_index_exclude_newer(manifest_error, entry, key, words):
+    err = manifest_error(WS + f'platforms = ["linux-64"]\n[pypi-options]\nextra-index-urls = [{entry}]\n')
+    assert err.key == key and err.line == 6 and err.column is not None
+    assert words in err.message
 
 
 # -- pypi-txt: requirements files in [dependencies] ---------------------------------------------
