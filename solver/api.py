@@ -116,6 +116,9 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     #: Whether PyPI credentials may come from the ``keyring`` package (``keyring-provider``:
     #: ``disabled`` turns it off).
     use_keyring: bool = True
+    #: pixi's ``repodata-config``: channel URL prefix ("" for every channel) -> repodata variant
+    #: (``zstd``, ``sharded``, ``bzip2``, ``jlap``) -> disabled? (see :mod:`solver.conda.gateway`)
+    repodata_disabled: dict[str, dict[str, bool]] = {}
 
 
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
@@ -464,7 +467,8 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
         locked=[] if full_update else [r for r in locked_conda if r not in sources],
         update=update_names if update_names else None,
     )
-    gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http)
+    gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http,
+                      disabled=http_settings.repodata_disabled)
     from .conda.conditions import solve_with_conditions
 
     records, conda_req = solve_with_conditions(

@@ -438,7 +438,19 @@ def http_settings(config: Config):
         mirrors={k: tuple(v) for k, v in config.mirrors.items()},
         insecure_hosts=tuple(config.allow_insecure_host),
         use_keyring=config.keyring_provider != "disabled",
+        repodata_disabled=repodata_disabled(config),
     )
+
+
+def repodata_disabled(config: Config) -> dict[str, dict[str, bool]]:
+    """``repodata-config`` as the conda gateway reads it: "" (every channel) or a channel URL
+    prefix -> {variant: disabled?}, only the variants a table sets."""
+    out = {}
+    for prefix, opts in [("", config.repodata_config), *config.repodata_config_channels.items()]:
+        flags = {f.removeprefix("disable_"): v for f, v in msgspec.structs.asdict(opts).items() if v is not None}
+        if flags:
+            out[prefix] = flags
+    return out
 
 
 # The settings ``solver inspect`` lists, in this order, with the config.toml key that sets them.
