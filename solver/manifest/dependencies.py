@@ -84,7 +84,11 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
             if key in t:
                 v3[key] = string_list(ctx, p + (key,), t.pop(key))
         if v3.get("flags"):
-            ctx.warn(p + ("flags",), "variant flags are kept but not matched by this solver: any build of the package may be chosen")
+            from ..conda.flags import parse_flag_matcher
+        for i, text in enumerate(v3.get("flags", [])):
+            if parse_flag_matcher(text) is None:
+                raise ctx.error(p + ("flags", i), f"invalid variant flag `{text}`",
+                                'write a flag ("blas:mkl"), "~flag" (not it), "?flag", "name:*" or "name:>=3"', value=True)
         if "when" in t:
             v3["when"] = parse_condition(ctx, p + ("when",), t.pop("when"))
         inline_package = t.pop("package", None)

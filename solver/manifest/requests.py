@@ -358,6 +358,8 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         strategy=solve_strategy,
         exclude_newer=manifest.project.exclude_newer,
         exclude_newer_packages=_package_cutoffs(manifest, features, platform, "exclude_newer"),
+        flags={name: sorted({f for pv in pviews for f in pv.conda_flags.get(name, [])})
+               for name in sorted({n for pv in pviews for n in pv.conda_flags})},
         constraints=constraints,
     )
     return SolveUnit(

@@ -481,6 +481,29 @@ def test_dev_installs_the_packages_declared_dependencies(tmp_path, h):
     assert win.conda.specs == ["cmake >=3.27", "python >=3.12", "bat", "vc"]
 
 
+def test_variant_flags_reach_the_conda_request(manifest_at, h):
+    m = manifest_at(WS + """\
+platforms = ["linux-64"]
+[dependencies]
+blas = { version = "*", flags = ["blas:mkl"] }
+[feature.fast.dependencies]
+blas = { version = ">=1", flags = ["~debug"] }
+[environments]
+fast = ["fast"]
+""")
+    assert not m.warnings
+    units = build_requests(m)
+    assert h.one(units, "default", "linux-64").conda.flags == {"blas": ["blas:mkl"]}
+    assert h.one(units, "fast", "linux-64").conda.flags == {"blas": ["blas:mkl", "~debug"]}
+
+
+@pytest.mark.parametrize("flag", ['"-x"', '"!debug"', '""'])
+def test_bad_variant_flags_are_located(manifest_error, flag):
+    err = manifest_error(WS + f'platforms = ["linux-64"]\n[dependencies]\nblas = {{ version = "*", flags = ["ok", {flag}] }}\n')
+    assert err.key == "dependencies.blas.flags[1]" and err.line == 6 and err.column is not None
+    assert "invalid variant flag" in err.message
+
+
 def test_per_index_exclude_newer_reaches_the_pypi_request(manifest_at, h):
     m = manifest_at(WS + """\
 platforms = ["linux-64"]
