@@ -75,6 +75,9 @@ def parse_system_requirements(ctx: Context, path, value) -> SystemRequirements:
             kw["libc"] = version_like(ctx, p + ("libc",), libc, "libc")
     if "archspec" in t:
         kw["archspec"] = expect(ctx, p + ("archspec",), t["archspec"], (str,), "a microarchitecture name")
+    if "unix" in t:
+        # pixi's schema has `unix = true`: a unix platform has __unix already, so it adds nothing
+        expect(ctx, p + ("unix",), t["unix"], (bool, str), "true or false")
     return SystemRequirements(**kw)
 
 

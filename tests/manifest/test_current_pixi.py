@@ -100,6 +100,17 @@ def test_a_feature_naming_an_unknown_platform(manifest_error):
     assert "unknown platform `gpuu`" in str(err) and "did you mean `gpu`" in str(err) and err.line == 6
 
 
+@pytest.mark.parametrize(("value", "ok"), [("true", True), ('"true"', True), ("1", False)])
+def test_system_requirements_unix_as_pixis_schema_has_it(manifest_at, manifest_error, value, ok):
+    text = WS + f'platforms = ["linux-64"]\n[system-requirements]\nunix = {value}\n'
+    if ok:
+        vps = {v.name for v in build_requests(manifest_at(text))[0].conda.virtual_packages}
+        assert "__unix" in vps
+    else:
+        err = manifest_error(text)
+        assert err.key == "system-requirements.unix" and err.line == 6 and "true or false" in err.message
+
+
 def test_system_requirements_still_work_and_warn_as_deprecated(manifest_at, h):
     m = manifest_at(WS + 'platforms = ["linux-64"]\n[system-requirements]\ncuda = "12"\n')
     assert h.vpkgs(h.one(build_requests(m), "default", "linux-64"))["__cuda"] == ("12", "0")
