@@ -101,6 +101,13 @@ def test_a_feature_naming_an_unknown_platform(manifest_error):
 
 
 @pytest.mark.parametrize(("value", "ok"), [("true", True), ('"true"', True), ("1", False)])
+def test_a_workspace_without_channels_is_said(manifest_at):
+    m = manifest_at('[workspace]\nname = "p"\nplatforms = ["linux-64"]\n')
+    assert any(":1:" in w and "no `channels`" in w for w in m.warnings)
+    m = manifest_at('[workspace]\nname = "p"\nchannels = []\nplatforms = ["linux-64"]\n')
+    assert not any("channels" in w for w in m.warnings)
+
+
 def test_system_requirements_unix_as_pixis_schema_has_it(manifest_at, manifest_error, value, ok):
     text = WS + f'platforms = ["linux-64"]\n[system-requirements]\nunix = {value}\n'
     if ok:
