@@ -100,7 +100,6 @@ def test_a_feature_naming_an_unknown_platform(manifest_error):
     assert "unknown platform `gpuu`" in str(err) and "did you mean `gpu`" in str(err) and err.line == 6
 
 
-@pytest.mark.parametrize(("value", "ok"), [("true", True), ('"true"', True), ("1", False)])
 def test_a_workspace_without_channels_is_said(manifest_at):
     m = manifest_at('[workspace]\nname = "p"\nplatforms = ["linux-64"]\n')
     assert any(":1:" in w and "no `channels`" in w for w in m.warnings)
@@ -108,6 +107,7 @@ def test_a_workspace_without_channels_is_said(manifest_at):
     assert not any("channels" in w for w in m.warnings)
 
 
+@pytest.mark.parametrize(("value", "ok"), [("true", True), ('"true"', True), ("1", False)])
 def test_system_requirements_unix_as_pixis_schema_has_it(manifest_at, manifest_error, value, ok):
     text = WS + f'platforms = ["linux-64"]\n[system-requirements]\nunix = {value}\n'
     if ok:
