@@ -216,6 +216,16 @@ def _conda_provided(unit, conda: list[PackageRecord]) -> dict:
     return conda_distributions(conda, mapping, offline=True)
 
 
+def _needs_pypi_packages(unit, member, conda: list[PackageRecord]) -> bool:
+    """Does some PyPI requirement of ``member`` need a PyPI package (no locked conda record
+    provides it, or it names a path, git or URL source)?"""
+    requirements = getattr(member, "pypi_requirements", [])
+    if not requirements:
+        return False
+    provided = _conda_provided(unit, conda)
+    return any(r.path or r.git or r.url or urls.normalize_pypi_name(r.name) not in provided for r in requirements)
+
+
 def _specifier_text(req) -> str:
     return str(req.req.specifier) or "*"
 
@@ -485,7 +495,10 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
         want_indexes = unit_indexes(unit)
         if want_indexes is not None and env.indexes is not None and not indexes_agree(unit, env.indexes):
             reasons.append(f"{where}: PyPI indexes changed (locked {env.indexes}, manifest {want_indexes})")
-        elif want_indexes is not None and env.indexes is None and env.pypi_packages(platform) == [] and getattr(member, "pypi_requirements", []):
+        elif (want_indexes is not None and env.indexes is None and env.pypi_packages(platform) == []
+              and _needs_pypi_packages(unit, member, env.conda_records(platform))):
+            # a PyPI dependency that a locked conda package provides (its purl, the
+            # conda-pypi-map) needs no PyPI section: pixi takes such a lock as it is
             reasons.append(f"{where}: the lock has no PyPI section but the manifest has PyPI dependencies")
         if want_indexes is not None and unit_find_links(unit) != env.find_links:
             reasons.append(f"{where}: PyPI find-links changed")
