@@ -445,6 +445,24 @@ def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
     )
 
 
+def _archive_records(unit, held: list[PackageRecord]) -> list[PackageRecord]:
+    """Records of the unit's dependencies on local package archives (``path = "x.conda"``) that
+    ``held`` (the lock's) lacks, located as pixi's lock names them: a path relative to the project."""
+    from .conda.archive import is_archive_path, read_archive_record
+    from .lock.build import archive_location
+
+    out = []
+    for dep in unit.conda_sources:
+        path = (dep.source or {}).get("path")
+        if not path or not is_archive_path(path) or any(r.name == dep.name for r in held):
+            continue
+        record = read_archive_record(Path(path))
+        if record.name != dep.name:
+            raise InputError(f"{path}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
+        out.append(msgspec.structs.replace(record, url=archive_location(path, getattr(unit, "project_root", None)), channel=""))
+    return out
+
+
 def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress=None,
                objective="pixi") -> _Outcome:
     """Conda, then PyPI on top. When PyPI fails only because of versions conda chose, conda is
@@ -459,8 +477,10 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
     locked_conda, locked_pypi = _locked_for(unit, lock)
     full_update = update_names is not None and not update_names
     # A source package the lock already holds (built by pixi from the same source) keeps its
-    # record: its dependencies are solved for with the rest. One it does not hold needs a build.
+    # record: its dependencies are solved for with the rest. One it does not hold needs a build,
+    # except a package archive named by path: its record is read from the archive.
     sources = locked_sources(unit, locked_conda)
+    sources += _archive_records(unit, sources)
     conda_req = msgspec.structs.replace(
         unit.conda,
         specs=list(unit.conda.specs) + [d for r in sources for d in r.depends],

@@ -154,13 +154,30 @@ def is_source_record(record: PackageRecord) -> bool:
     return "://" not in record.url
 
 
+def archive_location(path: str, project_root: str | None) -> str:
+    """A package archive named by path, as pixi's lock records it: relative to the project, also
+    when it lies outside it (``../dist/foo-1.0-0.conda``)."""
+    if not project_root or not os.path.isabs(path):
+        return path
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(project_root)).replace(os.sep, "/")
+    return rel if rel.startswith("../") else f"./{rel}"
+
+
 def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
     """The unit's source dependencies that a previous lock holds, built from the same source:
-    their metadata (depends) is known without building them again."""
+    their metadata (depends) is known without building them again. A package archive named by
+    path is held when the lock names the same file."""
+    from ..conda.archive import is_archive_path
+
     root = getattr(unit, "project_root", None)
     out = []
     for dep in unit.conda_sources:
         path = (dep.source or {}).get("path")
+        if path and is_archive_path(path):
+            want = archive_location(path, root).removeprefix("./")
+            held = [r for r in locked if r.name == dep.name and is_source_record(r) and r.url.removeprefix("./") == want]
+            out.extend(held[:1])
+            continue
         want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None
         for r in locked:
             if r.name == dep.name and is_source_record(r) and (want is None or r.url.removeprefix("./").rstrip("/") == want):

@@ -115,7 +115,7 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             wanted_url = str(source.get("git") or source.get("url")).removesuffix(".git").rstrip("/")
             if not any(wanted_url in r.url for r in found):
                 reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
-        elif want is not None:
+        elif want is not None and not want.endswith((".conda", ".tar.bz2")):  # an archive has no package manifest
             reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
 
     # A source package names where its own source dependencies come from (relative to itself):
@@ -203,6 +203,11 @@ def _norm_location(location: str) -> str:
 def _source_location(source: dict, project_root: str | None) -> str | None:
     """Where a source dependency is, as pixi's lock names it (a path relative to the project)."""
     if "path" in source:
+        from ..conda.archive import is_archive_path
+        from .build import archive_location
+
+        if is_archive_path(source["path"]):  # a package archive: relative even outside the project
+            return _norm_location(archive_location(source["path"], project_root))
         return _norm_location(relative_to_project(source["path"], project_root))
     return None
 

@@ -58,6 +58,13 @@ SCHEMA = "solver-inspect/1"
 
 
 
+
+def _is_archive(source: dict | None) -> bool:
+    """A package archive named by path or URL (``foo-1.0-0.conda``) is installed as it is: no build."""
+    from ..conda.archive import is_archive_path
+
+    return any(is_archive_path(str(source.get(k, ""))) for k in ("path", "url")) if source else False
+
 def _index_entry(index) -> dict:
     """An index as --json shows it; ``exclude_newer`` only where the index has its own cutoff."""
     out = {"url": index.url, "name": index.name, "priority": index.priority}
@@ -163,7 +170,8 @@ def collect(manifest, environments=None, platforms=None) -> dict:
                     "platform": platform,
                     "conda_specs": pv.conda_specs,
                     "conda_constraints": pv.constraints,
-                    "conda_sources": [{"name": d.name, "source": d.source, "needs_build": True} for d in pv.conda_sources],
+                    "conda_sources": [{"name": d.name, "source": d.source, "needs_build": not _is_archive(d.source)}
+                                      for d in pv.conda_sources],
                     "pypi_requirements": [
                         {"requirement": requirement_string(r), **msgspec.to_builtins(r)} for r in pv.pypi_requirements
                     ],
