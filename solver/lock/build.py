@@ -163,6 +163,15 @@ def archive_location(path: str, project_root: str | None) -> str:
     return rel if rel.startswith("../") else f"./{rel}"
 
 
+def same_archive(location: str, path: str, project_root: str | None) -> bool:
+    """Does a locked location name the archive at ``path``? pixi writes it relative to the
+    project; older pixi wrote the absolute path: both name the same file."""
+    if "://" in location:
+        return False
+    base = os.path.abspath(project_root) if project_root else os.getcwd()
+    return os.path.normpath(os.path.join(base, location)) == os.path.normpath(os.path.join(base, path))
+
+
 def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
     """The unit's source dependencies that a previous lock holds, built from the same source:
     their metadata (depends) is known without building them again. A package archive named by
@@ -174,8 +183,7 @@ def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
     for dep in unit.conda_sources:
         path = (dep.source or {}).get("path")
         if path and is_archive_path(path):
-            want = archive_location(path, root).removeprefix("./")
-            held = [r for r in locked if r.name == dep.name and is_source_record(r) and r.url.removeprefix("./") == want]
+            held = [r for r in locked if r.name == dep.name and same_archive(r.url, path, root)]
             out.extend(held[:1])
             continue
         want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None

@@ -108,7 +108,12 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             continue
         source = dep.source or {}
         want = _source_location(source, root)
-        if want is not None and all(_norm_location(r.url) != want for r in found):
+        from .build import same_archive
+
+        if want is not None and want.endswith((".conda", ".tar.bz2")):
+            if not any(same_archive(r.url, source["path"], root) for r in found):
+                reasons.append(f"{where}: the archive of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+        elif want is not None and all(_norm_location(r.url) != want for r in found):
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
         elif want is None and ("git" in source or "url" in source):
             # pixi locks a git/url source under that URL: a record from a local path is another source

@@ -99,7 +99,17 @@ def test_an_archive_dependency_is_solved_locked_and_held(project, capsys):
     (project / "pixi.toml").write_text((project / "pixi.toml").read_text().replace("../dist/", "../other/"))
     write_archive(project.parent / "other" / "foobar-0.1.0-pyh_0.conda")
     code, doc = _run(["solve", str(project), "--locked", "--json"], capsys)
-    assert code == 1 and any("source of `foobar` changed" in r for r in doc["reasons"]), doc
+    assert code == 1 and any("archive of `foobar` changed" in r for r in doc["reasons"]), doc
+
+
+def test_a_lock_naming_the_archive_by_absolute_path_holds_it(project, capsys):
+    """Older pixi wrote the archive's absolute path into the lock: the same file all the same."""
+    assert _run(["solve", str(project), "--json"], capsys)[0] == 0
+    lock = project / "pixi.lock"
+    absolute = str((project.parent / "dist" / "foobar-0.1.0-pyh_0.conda").resolve())
+    lock.write_text(lock.read_text().replace("../dist/foobar-0.1.0-pyh_0.conda", absolute))
+    code, doc = _run(["solve", str(project), "--locked", "--json"], capsys)
+    assert code == 0, doc
 
 
 def test_inspect_says_an_archive_needs_no_build(project, capsys):
