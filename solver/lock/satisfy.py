@@ -95,6 +95,12 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         cutoff = unit.conda.exclude_newer_packages.get(r.name, unit.conda.exclude_newer)
         if cutoff is not None and r.timestamp is not None and r.timestamp > cutoff:
             reasons.append(f"{where}: the locked {_show(r)} is newer than exclude-newer ({format_exclude_newer(r.timestamp)} > {format_exclude_newer(cutoff)})")
+    for name, wanted in (getattr(unit.conda, "flags", None) or {}).items():
+        from ..conda.flags import flags_match
+
+        for r in by_name.get(name, []):
+            if not flags_match(wanted, r.flags):
+                reasons.append(f"{where}: the locked {_show(r)} has flags {sorted(r.flags or [])}, which do not match {wanted}")
     for name, found in by_name.items():
         if len(found) > 1:
             reasons.append(f"{where}: {name} is locked more than once ({', '.join(_show(r) for r in found)})")

@@ -78,3 +78,30 @@ def test_no_build_with_the_flags_says_why(blas_channel, tmp_path):
     with pytest.raises(UnsolvableError) as err:
         solve_conda(request, gateway)
     assert "do not match ['blas:netlib']" in str(err.value)
+
+
+def test_the_lock_records_flags_and_locked_judges_them(blas_channel, tmp_path, monkeypatch, capsys):
+    """The chosen build's flags are written to the lock; --locked holds a lock whose records
+    meet the manifest's matchers and is out of date when they no longer do."""
+    import json as _json
+
+    from solver.cli import main
+
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SOLVER_CHANNEL_ALIAS", raising=False)
+    root = tmp_path / "app"
+    root.mkdir()
+    manifest = root / "pixi.toml"
+    manifest.write_text(f'[workspace]\nchannels = ["{blas_channel}"]\nplatforms = ["linux-64"]\n'
+                        '[dependencies]\nblas = { version = "*", flags = ["blas:mkl"] }\n')
+    assert main(["solve", str(root), "--json"]) == 0
+    capsys.readouterr()
+    lock = (root / "pixi.lock").read_text()
+    assert "blas-1.0-mkl_0.conda" in lock and "- blas:mkl" in lock and "- release" in lock
+    assert main(["solve", str(root), "--locked", "--json"]) == 0
+    capsys.readouterr()
+    manifest.write_text(manifest.read_text().replace('"blas:mkl"', '"blas:openblas"'))
+    assert main(["solve", str(root), "--locked", "--json"]) == 1
+    out = capsys.readouterr().out
+    reasons = _json.loads(out[: out.rindex("}") + 1])["reasons"]
+    assert any("do not match ['blas:openblas']" in r for r in reasons), reasons
