@@ -296,7 +296,9 @@ def solve(
         result = outcome.result
         # Source packages (path/git/url conda dependencies) need a build layer this engine does
         # not have: say so rather than leave them out of the lock without a word.
-        kept = {r.name for r in result.conda if "://" not in r.url}
+        from .conda.archive import is_archive_path
+
+        kept = {r.name for r in result.conda if "://" not in r.url or is_archive_path(r.url)}
         skipped = [mask_credentials(f"`{d.name}` ({', '.join(f'{k} = {v}' for k, v in (d.source or {}).items() if k != 'package')}) is a "
                    "source package: it needs a build (its build backend runs it in pixi), which this solver does not do, "
                    "so it is not in the lock; `pixi lock` builds it, after which this solver keeps it")
@@ -445,21 +447,30 @@ def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
     )
 
 
-def _archive_records(unit, held: list[PackageRecord]) -> list[PackageRecord]:
-    """Records of the unit's dependencies on local package archives (``path = "x.conda"``) that
-    ``held`` (the lock's) lacks, located as pixi's lock names them: a path relative to the project."""
+def _archive_records(unit, held: list[PackageRecord], download: Callable[[str], Path]) -> list[PackageRecord]:
+    """Records of the unit's dependencies on package archives (``path = "x.conda"``, or a ``url``
+    downloaded with ``download``) that ``held`` (the lock's) lacks, located as pixi's lock names
+    them: a path relative to the project, or the URL (without credentials)."""
     from .conda.archive import is_archive_path, read_archive_record
     from .lock.build import archive_location
+    from .redact import strip_credentials
 
     out = []
     for dep in unit.conda_sources:
-        path = (dep.source or {}).get("path")
-        if not path or not is_archive_path(path) or any(r.name == dep.name for r in held):
+        source = dep.source or {}
+        where = source.get("path") or source.get("url")
+        if not where or not is_archive_path(str(where)) or any(r.name == dep.name for r in held):
             continue
-        record = read_archive_record(Path(path))
+        shown = strip_credentials(str(where))
+        file = Path(where) if "path" in source else download(str(where))
+        record = read_archive_record(file)
         if record.name != dep.name:
-            raise InputError(f"{path}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
-        out.append(msgspec.structs.replace(record, url=archive_location(path, getattr(unit, "project_root", None)), channel=""))
+            raise InputError(f"{shown}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
+        for key in ("sha256", "md5"):
+            if key in source and getattr(record, key) != source[key]:
+                raise InputError(f"{shown}: the archive's {key} is {getattr(record, key)}, the manifest expects {source[key]}")
+        location = archive_location(str(where), getattr(unit, "project_root", None)) if "path" in source else shown
+        out.append(msgspec.structs.replace(record, url=location, channel=""))
     return out
 
 
@@ -480,7 +491,12 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
     # record: its dependencies are solved for with the rest. One it does not hold needs a build,
     # except a package archive named by path: its record is read from the archive.
     sources = locked_sources(unit, locked_conda)
-    sources += _archive_records(unit, sources)
+
+    def download(url: str) -> Path:
+        client = conda_http if conda_http is not None else _http_client(cache, http_settings, progress=progress)
+        return client.fetch_to_cache(url).path
+
+    sources += _archive_records(unit, sources, download)
     conda_req = msgspec.structs.replace(
         unit.conda,
         specs=list(unit.conda.specs) + [d for r in sources for d in r.depends],

@@ -108,7 +108,9 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     # Source packages (path/git/url dependencies): locked as records whose location is the source
     root = getattr(unit, "project_root", None)
     for dep in getattr(member, "conda_sources", []):
-        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:")]
+        from ..conda.archive import is_archive_path
+
+        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:") or is_archive_path(r.url)]
         if not found:
             reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
             continue

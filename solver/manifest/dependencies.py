@@ -101,10 +101,7 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                 expect(ctx, p + (key,), v, (str,), "a string")
         if inline_package is not None and not any(k in t for k in ("path", "git", "url")):
             raise ctx.error(p + ("package",), "an inline package needs a source (path, git or url)", "add git = \"...\" or path = \"...\"")
-        source_keys = [k for k in ("path", "git") if k in t]
-        url = t.get("url")
-        if url is not None and not url.endswith((".conda", ".tar.bz2")):
-            source_keys.append("url")
+        source_keys = [k for k in ("path", "git", "url") if k in t]
         if len(source_keys) > 1:
             raise ctx.error(p + (source_keys[1],), f"`{name}` names more than one source ({', '.join(source_keys)})", "keep one of path, git or url")
         if source_keys:
@@ -113,10 +110,15 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                 if key in t and kind != "git":
                     raise ctx.error(p + (key,), f"`{key}` only applies to a git source", "add `git = \"...\"` or remove it")
             source = {k: v for k, v in t.items() if k in ("path", "git", "url", "branch", "tag", "rev", "subdirectory")}
+            archive = str(source.get("path") or source.get("url") or "").endswith((".conda", ".tar.bz2"))
+            if archive:  # a package archive: its checksums are checked when it is read
+                source.update({k: t[k].lower() for k in ("sha256", "md5") if k in t})
             if "path" in source:
                 src = user_path(ctx, p + ("path",), source["path"])
                 source["path"] = str(src if src.is_absolute() else (ctx.root / src))
             extra = [k for k in t if k not in source]
+            if archive:
+                extra = [k for k in extra if k not in ("version", "build", "build-number", "channel", "subdir", "file-name", "license")]
             spec = lname
             if "version" in t:
                 spec = f"{lname} {normalize_version(t['version'])}"

@@ -116,3 +116,27 @@ def test_inspect_says_an_archive_needs_no_build(project, capsys):
     code, doc = _run(["inspect", str(project), "--json"], capsys)
     (source,) = doc["environments"][0]["platform_details"][0]["conda_sources"]
     assert source["name"] == "foobar" and source["needs_build"] is False
+
+
+def test_an_archive_by_url_is_downloaded_checked_and_locked_by_its_url(project, capsys, serve_dir):
+    """`url = "https://.../foo.conda"`: fetched (through the HTTP client, from a loopback server
+    here), its sha256 checked when the manifest gives one, locked under the URL."""
+    import hashlib
+
+    archive = project.parent / "dist" / "foobar-0.1.0-pyh_0.conda"
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    server = serve_dir(project.parent / "dist")
+    url = f"{server.url}/foobar-0.1.0-pyh_0.conda"
+    manifest = project / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace('{ path = "../dist/foobar-0.1.0-pyh_0.conda" }',
+                                                     f'{{ url = "{url}", sha256 = "{digest}" }}'))
+    code, doc = _run(["solve", str(project), "--json"], capsys)
+    assert code == 0, doc
+    assert f"conda: {url}" in (project / "pixi.lock").read_text()
+    assert _run(["solve", str(project), "--locked", "--json"], capsys)[0] == 0
+    # a checksum the archive does not have: an error naming the URL, nothing written
+    (project / "pixi.lock").unlink()
+    manifest.write_text(manifest.read_text().replace(digest, "0" * 64))
+    code = main(["solve", str(project)])
+    err = capsys.readouterr().err
+    assert code != 0 and url in err and "sha256" in err and not (project / "pixi.lock").exists()
