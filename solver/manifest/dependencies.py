@@ -3,6 +3,7 @@ specifiers, PEP 508 markers and requirement strings."""
 
 from __future__ import annotations
 
+import os
 import re
 
 # ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
@@ -115,7 +116,7 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                 source.update({k: t[k].lower() for k in ("sha256", "md5") if k in t})
             if "path" in source:
                 src = user_path(ctx, p + ("path",), source["path"])
-                source["path"] = str(src if src.is_absolute() else (ctx.root / src))
+                source["path"] = os.path.normpath(src if src.is_absolute() else (ctx.root / src))
             extra = [k for k in t if k not in source]
             if archive:
                 extra = [k for k in extra if k not in ("version", "build", "build-number", "channel", "subdir", "file-name", "license")]
