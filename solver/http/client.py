@@ -114,7 +114,7 @@ class HttpClient:
         if url.startswith("file:"):
             return self._get_file(url)
         t0 = time.perf_counter()
-        resp = self._mirrored(url, lambda u: self._get(u, url, headers, cache, check))
+        resp = self._mirrored(url, lambda u: self._get(u, url, headers, cache, check), self._get_file)
         self._report("get", url, t0, resp.from_cache, len(resp.body))
         return resp
 
@@ -124,14 +124,11 @@ class HttpClient:
         ETag / Last-Modified. Requires a cache dir. A ``file:`` URL returns the file itself.
         ``check(path)`` as for :meth:`get`."""
         if url.startswith("file:"):
-            path = _file_url_path(url)
-            if not path.is_file():
-                raise NotFoundError(f"not found: {strip_credentials(url)}", 404, strip_credentials(url))
-            return CachedResponse(200, {}, path, strip_credentials(url), from_cache=False)
+            return _file_as_cached(url)
         if self.cache_dir is None:
             raise ValueError("fetch_to_cache needs a cache_dir")
         t0 = time.perf_counter()
-        resp = self._mirrored(url, lambda u: self._fetch_to_cache(u, url, accept, check))
+        resp = self._mirrored(url, lambda u: self._fetch_to_cache(u, url, accept, check), _file_as_cached)
         size = None
         if not resp.from_cache:
             try:
@@ -157,10 +154,13 @@ class HttpClient:
             spec = f"bytes={start}"
         else:
             spec = f"bytes={start}-{'' if end is None else end}"
-        if url.startswith("file:"):
-            data = _file_url_path(url).read_bytes()
+        def local(file_url: str) -> Response:
+            data = self._get_file(file_url).body
             chunk = data[start:] if start < 0 else data[start : None if end is None else end + 1]
-            return Response(206, {"content-length": str(len(chunk))}, chunk, strip_credentials(url))
+            return Response(206, {"content-length": str(len(chunk))}, chunk, strip_credentials(file_url))
+
+        if url.startswith("file:"):
+            return local(url)
         t0 = time.perf_counter()
 
         def one(actual: str) -> Response:
@@ -171,22 +171,19 @@ class HttpClient:
             self._raise_for_status(status, final_url)
             return Response(status, headers, body, final_url)
 
-        resp = self._mirrored(url, one)
+        resp = self._mirrored(url, one, local)
         self._report("get_range", url, t0, False, len(resp.body))
         return resp
 
     def head(self, url: str) -> Response:
         if url.startswith("file:"):
-            path = _file_url_path(url)
-            if not path.is_file():
-                return Response(404, {}, b"", strip_credentials(url))
-            return Response(200, {"content-length": str(path.stat().st_size)}, b"", strip_credentials(url))
+            return _file_head(url)
 
         def one(actual: str) -> Response:
             status, headers, final_url, _, _ = self._request("HEAD", actual, {})
             return Response(status, headers, b"", final_url)
 
-        return self._mirrored(url, one)
+        return self._mirrored(url, one, _file_head)
 
     def exists(self, url: str) -> bool:
         status = self.head(url).status
@@ -297,8 +294,9 @@ class HttpClient:
             _unlink(entry[0])  # the body is there for this run; the next one asks again
         return CachedResponse(status, resp_headers, entry[1], final_url, from_cache=False)
 
-    def _mirrored(self, url: str, fetch: Callable[[str], object]):
-        """``fetch`` on the URL, or on each of its mirrors in order until one answers."""
+    def _mirrored(self, url: str, fetch: Callable[[str], object], local: Callable[[str], object]):
+        """``fetch`` on the URL, or on each of its mirrors in order until one answers. A mirror
+        that is a folder (``file://``, as the configuration allows) is read by ``local``."""
         clean = strip_credentials(url)
         for prefix, mirrors in self._mirrors:
             if not (clean.rstrip("/") + "/").startswith(prefix):
@@ -309,7 +307,8 @@ class HttpClient:
                 # a mirror that fails moves on to the next one at once; only the last one retries
                 self._local.retries = 0 if i < len(mirrors) - 1 else self.retries
                 try:
-                    resp = fetch(mirror + rest)
+                    target = mirror + rest
+                    resp = local(target) if target.startswith("file:") else fetch(target)
                 except NetworkError as exc:
                     errors.append(exc)
                     continue
@@ -691,6 +690,21 @@ def _unlink(path) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def _file_as_cached(url: str) -> CachedResponse:
+    """A ``file:`` URL as :meth:`HttpClient.fetch_to_cache` answers it: the file itself."""
+    path = _file_url_path(url)
+    if not path.is_file():
+        raise NotFoundError(f"not found: {strip_credentials(url)}", 404, strip_credentials(url))
+    return CachedResponse(200, {}, path, strip_credentials(url), from_cache=False)
+
+
+def _file_head(url: str) -> Response:
+    path = _file_url_path(url)
+    if not path.is_file():
+        return Response(404, {}, b"", strip_credentials(url))
+    return Response(200, {"content-length": str(path.stat().st_size)}, b"", strip_credentials(url))
 
 
 def _file_url_path(url: str) -> Path:

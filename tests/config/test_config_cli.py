@@ -96,3 +96,27 @@ def test_mirrors_redirect_downloads_and_the_lock_keeps_the_channel(tmp_path, cap
     assert "- url: https://conda.example.invalid/chan/" in text
     assert "https://conda.example.invalid/chan/linux-64/tool-1.0-0.conda" in text and "127.0.0.1" not in text
     assert any(path.startswith("/chan/linux-64/repodata") for _, path in server.requests)
+
+
+def test_a_channel_mirrored_to_a_folder_is_read_from_it(tmp_path, capsys, monkeypatch):
+    """A mirror may be a local folder (``file://``), as for a machine without access to the
+    channel's host: the subdirs are read from the folder (no shard index there: repodata.json),
+    and the lock still names the channel's own URLs, never the folder."""
+    folder = tmp_path / "offline copy" / "chan"
+    tool = {"name": "tool", "version": "2.0", "build": "h1_0", "build_number": 0, "depends": [], "subdir": "linux-64"}
+    for subdir, packages in (("linux-64", {"tool-2.0-h1_0.conda": tool}), ("noarch", {})):
+        (folder / subdir).mkdir(parents=True)
+        (folder / subdir / "repodata.json").write_text(
+            json.dumps({"info": {"subdir": subdir}, "packages": {}, "packages.conda": packages}))
+    root = tmp_path / "proj"
+    (root / ".pixi").mkdir(parents=True)
+    (root / "pixi.toml").write_text('[workspace]\nchannels = ["https://conda.example.invalid/chan"]\n'
+                                    'platforms = ["linux-64"]\n[dependencies]\ntool = ">=2"\n')
+    (root / ".pixi" / "config.toml").write_text(
+        f'[mirrors]\n"https://conda.example.invalid/chan" = ["{folder.as_uri()}"]\n')
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["solve", str(root), "-q"]) == 0, capsys.readouterr().err
+    text = (root / "pixi.lock").read_text()
+    assert "https://conda.example.invalid/chan/linux-64/tool-2.0-h1_0.conda" in text
+    assert "offline" not in text and "file:" not in text
+    assert main(["solve", str(root), "--locked"]) == 0, capsys.readouterr().err
