@@ -84,6 +84,9 @@ class CondaRequest(msgspec.Struct, kw_only=True):
     exclude_newer_packages: dict[str, int | None] = {}  # per package name: its own cutoff (None: none)
     # per package name: the variant-flag matchers its records must meet (see solver.conda.flags)
     flags: dict[str, list[str]] = {}
+    # per package name: the extras (optional dependency groups) asked for; only records that
+    # declare them all (``extra_depends``) can be chosen, as a lock holding one must declare them
+    extras: dict[str, list[str]] = {}
     constraints: list[str] = []  # MatchSpecs that restrict without requiring
     locked: list[PackageRecord] = []  # preferred where still valid
     update: list[str] | None = None  # names the user asked to update (None: keep all locked)

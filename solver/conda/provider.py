@@ -263,6 +263,13 @@ class CondaProvider(Provider):
             for i, r in enumerate(recs):
                 if excluded[i] is None and not flags_match(wanted_flags, r.flags):
                     excluded[i] = f"its flags {r.flags or []} do not match {wanted_flags}"
+        wanted_extras = self.request.extras.get(name)
+        if wanted_extras:
+            for i, r in enumerate(recs):
+                missing = [e for e in wanted_extras if e not in (r.extra_depends or {})]
+                if excluded[i] is None and missing:
+                    declared = ", ".join(sorted(r.extra_depends or {})) or "none"
+                    excluded[i] = f"it has no extra {', '.join(missing)}; its extras: {declared}"
         cache = self._vkey_cache
         keys = [cache.get(r.version) for r in recs]
         if None in keys:

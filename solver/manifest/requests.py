@@ -360,6 +360,8 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         exclude_newer_packages=_package_cutoffs(manifest, features, platform, "exclude_newer"),
         flags={name: sorted({f for pv in pviews for f in pv.conda_flags.get(name, [])})
                for name in sorted({n for pv in pviews for n in pv.conda_flags})},
+        extras={name: sorted({e for pv in pviews for e in pv.conda_extras.get(name, [])})
+                for name in sorted({n for pv in pviews for n in pv.conda_extras})},
         constraints=constraints,
     )
     return SolveUnit(

@@ -577,6 +577,35 @@ def test_conda_extras_bring_their_dependencies_into_the_solve(tmp_path, capsys):
     assert main(["solve", str(tmp_path), "--locked"]) == 0, capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("extras", "chosen"), [(["baz"], "1.0.0"), (["foo"], "2.0.0"), (["foo", "nope"], None)])
+def test_only_a_build_that_declares_the_requested_extras_is_chosen(tmp_path, capsys, extras, chosen):
+    """An extra is a group the package declares: a version without it cannot give it, so the solve
+    takes the newest version that declares every extra asked for (the lock it writes is one
+    --locked accepts), or fails naming the extra no version has."""
+    def pkg(version, groups):
+        return {"name": "my-package", "version": version, "build": "0", "build_number": 0, "depends": [],
+                "subdir": "noarch", "extra_depends": {g: [f"dep-{g}"] for g in groups}}
+    dep = {"version": "1.0", "build": "0", "build_number": 0, "depends": [], "subdir": "noarch"}
+    packages = {"my-package-2.0.0-0.conda": pkg("2.0.0", ["foo"]), "my-package-1.0.0-0.conda": pkg("1.0.0", ["foo", "baz"]),
+                "dep-foo-1.0-0.conda": {"name": "dep-foo", **dep}, "dep-baz-1.0-0.conda": {"name": "dep-baz", **dep}}
+    for subdir, records in (("linux-64", {}), ("noarch", packages)):
+        (tmp_path / "chan" / subdir).mkdir(parents=True)
+        (tmp_path / "chan" / subdir / "repodata.json").write_text(json.dumps({"info": {"subdir": subdir}, "packages.conda": records}))
+    (tmp_path / "pixi.toml").write_text('[workspace]\nchannels = ["./chan"]\nplatforms = ["linux-64"]\n'
+                                        f'[dependencies]\nmy-package = {{ version = "*", extras = {json.dumps(extras)} }}\n')
+    code = main(["solve", str(tmp_path), "-q"])
+    err = capsys.readouterr().err
+    if chosen is None:
+        assert code == 1 and not (tmp_path / "pixi.lock").exists()
+        assert "has no extra nope" in err and "Traceback" not in err
+        return
+    assert code == 0, err
+    text = (tmp_path / "pixi.lock").read_text()
+    assert f"my-package-{chosen}-0.conda" in text
+    assert all(f"dep-{e}-1.0-0.conda" in text for e in extras)
+    assert main(["solve", str(tmp_path), "--locked"]) == 0, capsys.readouterr().err
+
+
 def test_a_platform_the_manifest_dropped_makes_the_lock_out_of_date(tmp_path, capsys):
     manifest = '[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[dependencies]\n_r-mutex = "*"\n'
     entries = f"      - conda: {CF}/noarch/_r-mutex-1.0.1-anacondar_1.tar.bz2\n"
