@@ -272,7 +272,9 @@ def solve(
             todo.append(unit)
 
     for unit in todo:
-        if not unit.conda.channels:  # the conda stage would only say "no channels", not where
+        # the conda stage would only say "no channels", not where; an environment that asks for
+        # nothing from a channel (no dependencies, or only package archives by path or URL) needs none
+        if not unit.conda.channels and (unit.conda.specs or getattr(unit, "conditional_specs", None)):
             from .manifest.merge_environment import manifest_error
 
             what = f"environment `{unit.environment}`" if unit.environment else f"solve group `{unit.solve_group}`"
@@ -507,9 +509,12 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
                       disabled=http_settings.repodata_disabled)
     from .conda.conditions import solve_with_conditions
 
+    if not conda_req.channels and conda_req.specs:  # what archives by path or URL depend on
+        raise InputError(f"{_unit_label(unit)} on {unit.platform}: {', '.join(conda_req.specs)} (needed by "
+                         f"{', '.join(r.name for r in sources)}) must come from a channel, and there are no channels")
     records, conda_req = solve_with_conditions(
         conda_req, getattr(unit, "conditional_specs", []),
-        lambda req: solve_conda(req, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
+        lambda req: [] if not req.channels and not req.specs else solve_conda(req, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
                                 objective=objective).records,
         getattr(unit, "conda_extras", None))
     conda = list(records) + sources

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 # ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
@@ -71,6 +72,10 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
     if not CONDA_NAME.match(name):
         raise ctx.error(path, f"invalid package name `{name}`", "conda package names use letters, digits, `_`, `-` and `.`")
     lname = name.lower()
+    if isinstance(value, str) and value.strip().endswith((".conda", ".tar.bz2")) and ("/" in value or "\\" in value):
+        # a package archive written as the whole value, as a MatchSpec may be: its URL or path
+        where = value.strip()
+        return parse_conda_dependency(ctx, path, name, {"url" if "://" in where else "path": where})
     if isinstance(value, str):
         text = normalize_version(value)
         if not text:
@@ -114,6 +119,8 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
             archive = str(source.get("path") or source.get("url") or "").endswith((".conda", ".tar.bz2"))
             if archive:  # a package archive: its checksums are checked when it is read
                 source.update({k: t[k].lower() for k in ("sha256", "md5") if k in t})
+            if "url" in source and "://" not in source["url"] and os.path.isabs(source["url"]):
+                source["url"] = Path(source["url"]).as_uri()  # a local file named as a URL, as pixi takes it
             if "path" in source:
                 src = user_path(ctx, p + ("path",), source["path"])
                 source["path"] = os.path.normpath(src if src.is_absolute() else (ctx.root / src))

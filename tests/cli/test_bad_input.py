@@ -624,7 +624,9 @@ def test_channel_url_that_cannot_be_taken_apart(tmp_path, capsys, monkeypatch):
 
 
 def test_empty_channel_list_names_the_manifest(tmp_path, capsys):
-    (tmp_path / "pixi.toml").write_text('[workspace]\nname = "x"\nchannels = []\nplatforms = ["linux-64"]\n')
+    # (with nothing to install it is an empty environment, as pixi locks it: see test_archive_dependencies)
+    (tmp_path / "pixi.toml").write_text('[workspace]\nname = "x"\nchannels = []\nplatforms = ["linux-64"]\n'
+                                        '[dependencies]\npython = "*"\n')
     err = fails(capsys, ["solve", str(tmp_path), "-q"])
     assert f"{tmp_path / 'pixi.toml'}:3:" in err and "workspace.channels" in err and "no channels" in err
 

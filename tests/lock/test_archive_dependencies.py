@@ -140,3 +140,47 @@ def test_an_archive_by_url_is_downloaded_checked_and_locked_by_its_url(project, 
     code = main(["solve", str(project)])
     err = capsys.readouterr().err
     assert code != 0 and url in err and "sha256" in err and not (project / "pixi.lock").exists()
+
+
+def _archive_only_project(root, archive, value: str):
+    """An environment with no channels at all: only the archive (which depends on nothing), and a
+    default environment that asks for nothing."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pixi.toml").write_text(
+        '[workspace]\nchannels = []\nplatforms = ["linux-64"]\n'
+        f'[feature.local.dependencies]\nbare = {value}\n'
+        '[environments]\nlocal = { features = ["local"], no-default-feature = true }\n')
+    write_archive(archive, dict(INDEX, name="bare", depends=[]))
+    return root
+
+
+@pytest.mark.parametrize("form", ["path-string", "url-string", "url-absolute"])
+def test_an_archive_needs_no_channel_and_may_be_named_by_the_whole_value(tmp_path, capsys, form):
+    """`bare = "../dist/bare-0.1.0-pyh_0.conda"` (a MatchSpec that is the archive's path or URL)
+    means what `{ path = ... }` / `{ url = ... }` mean; an environment whose only conda package is
+    such an archive, or that asks for nothing, solves without channels (pixi locks `channels: []`)."""
+    archive = tmp_path / "dist" / "bare-0.1.0-pyh_0.conda"
+    value = {"path-string": '"../dist/bare-0.1.0-pyh_0.conda"', "url-string": f'"{archive.as_uri()}"',
+             "url-absolute": f'{{ url = "{archive}" }}'}[form]
+    root = _archive_only_project(tmp_path / "app", archive, value)
+    code, doc = _run(["solve", str(root), "--json"], capsys)
+    assert code == 0, doc
+    assert [r["name"] for r in doc["environments"]["local"]["linux-64"]["conda"]] == ["bare"]
+    assert doc["environments"]["default"]["linux-64"]["conda"] == []
+    lock = (root / "pixi.lock").read_text()
+    assert "  default:\n    channels: []\n" in lock and "bare-0.1.0-pyh_0.conda" in lock
+    assert _run(["solve", str(root), "--locked", "--json"], capsys)[0] == 0
+
+
+def test_without_channels_what_must_come_from_one_is_named(tmp_path, capsys):
+    archive = tmp_path / "dist" / "bare-0.1.0-pyh_0.conda"
+    root = _archive_only_project(tmp_path / "app", archive, '"../dist/bare-0.1.0-pyh_0.conda"')
+    write_archive(archive, dict(INDEX, name="bare"))  # now it depends on libtiny, which only a channel could give
+    assert main(["solve", str(root), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "libtiny >=1 (needed by bare)" in err and "no channels" in err and "Traceback" not in err
+    (root / "pixi.toml").write_text((root / "pixi.toml").read_text() + '[dependencies]\nzlib = "*"\n')
+    assert main(["solve", str(root), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"{root / 'pixi.toml'}:2:" in err and "has no channels to solve from" in err
+    assert not (root / "pixi.lock").exists()
