@@ -222,22 +222,42 @@ def unit_find_links(unit) -> list[str]:
 def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPackage]):
     """The part of a solve group's solution one member environment needs: everything reachable
     from its own specs through ``depends`` (conda) and ``requires_dist`` (PyPI, markers evaluated
-    for the platform and the locked python)."""
+    for the platform and the locked python), and the conda packages that install a PyPI
+    distribution its PyPI packages need (another member's conda ``typing-extensions`` meeting
+    its ``exceptiongroup``'s requirement: without it, the environment would lack it)."""
     from ..conda.conditions import condition_met, virtual_records
 
     present = {r.name: r for r in conda} | virtual_records(unit.conda.virtual_packages)
     conditional = [spec for spec, condition in getattr(member, "conditional_specs", []) if condition_met(condition, present)]
     requested = list(member.conda_specs) + conditional + [d.name for d in getattr(member, "conda_sources", [])]
-    seen = conda_closure(requested, {r.name: r for r in conda}, getattr(member, "conda_extras", None))
+    by_name = {r.name: r for r in conda}
+    seen = conda_closure(requested, by_name, getattr(member, "conda_extras", None))
+    wanted, from_conda = pypi_closure(unit, member, [r for r in conda if r.name in seen], conda, pypi)
+    seen |= conda_closure(from_conda, by_name)
     conda_subset = [r for r in conda if r.name in seen]
+    pypi_subset = [p for p in pypi if urls.normalize_pypi_name(p.name) in wanted]
+    return conda_subset, pypi_subset
 
-    env = target_markers(unit.conda.platform, conda_subset)
+
+def pypi_closure(unit, member, markers_from: list[PackageRecord], conda: list[PackageRecord],
+                 pypi: list[PyPIPackage]) -> tuple[dict[str, set[str]], list[str]]:
+    """What ``member``'s PyPI requirements reach among the ``pypi`` packages, through their
+    ``requires_dist`` (markers evaluated for the platform and the python in ``markers_from``):
+    the PyPI names (with the extras asked of each), and the names of the ``conda`` records that
+    install the distributions reached that no PyPI package gives."""
+    env = target_markers(unit.conda.platform, markers_from)
     pkgs = {urls.normalize_pypi_name(p.name): p for p in pypi}
     wanted: dict[str, set[str]] = {}
-    todo2 = [(urls.normalize_pypi_name(r.name), set(r.extras)) for r in getattr(member, "pypi_requirements", [])]
-    while todo2:
-        name, extras = todo2.pop()
+    installed: dict[str, str] | None = None  # PyPI name -> the conda record name installing it
+    from_conda: list[str] = []
+    todo = [(urls.normalize_pypi_name(r.name), set(r.extras)) for r in getattr(member, "pypi_requirements", [])]
+    while todo:
+        name, extras = todo.pop()
         if name not in pkgs:
+            if installed is None:
+                installed = _conda_installed(unit, conda)
+            if name in installed and installed[name] not in from_conda:
+                from_conda.append(installed[name])
             continue
         known = wanted.get(name)
         if known is not None and extras <= known:
@@ -246,9 +266,19 @@ def member_subset(unit, member, conda: list[PackageRecord], pypi: list[PyPIPacka
         for text in pkgs[name].requires_dist:
             req = parse_requirement(text)
             if req.applies(env, wanted[name]):
-                todo2.append((req.name, set(req.req.extras)))
-    pypi_subset = [p for p in pypi if urls.normalize_pypi_name(p.name) in wanted]
-    return conda_subset, pypi_subset
+                todo.append((req.name, set(req.req.extras)))
+    return wanted, from_conda
+
+
+def _conda_installed(unit, conda: list[PackageRecord]) -> dict[str, str]:
+    """PyPI name -> the name of the conda record that installs that distribution, by the same
+    mapping the lock check uses (remote mappings skipped, as offline)."""
+    from ..pypi.conda_map import conda_distributions
+
+    mapping = dict(getattr(unit.pypi, "conda_pypi_map", None) or {}) if unit.pypi is not None else {}
+    by_label = {f"{r.name}-{r.version}-{r.build}": r.name for r in conda}
+    return {name: by_label[label] for name, (_, label) in conda_distributions(conda, mapping, offline=True).items()
+            if label in by_label}
 
 
 def member_shares(result: UnitResult) -> Iterable[tuple[Any, list[PackageRecord], list[PyPIPackage]]]:

@@ -24,6 +24,7 @@ from .build import (
     has_primary_index,
     indexes_agree,
     manifest_indexes,
+    pypi_closure,
     member_channels,
     relative_to_project,
     unit_find_links,
@@ -45,7 +46,7 @@ def _show(record: PackageRecord) -> str:
     return f"{record.name} {record.version} {record.build}"
 
 
-def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list[str]:
+def _check_conda(where: str, unit, member, records: list[PackageRecord], pypi: list[PyPIPackage] = ()) -> list[str]:
     reasons: list[str] = []
     by_name: dict[str, list[PackageRecord]] = {}
     for r in records:
@@ -151,9 +152,12 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             if missing:
                 reasons.append(f"{where}: the locked {_show(r)} has no extra {', '.join(missing)} that the manifest asks for")
 
-    # Nothing extra: every locked record must be reachable from the requested specs.
+    # Nothing extra: every locked record must be reachable from the requested specs, or install a
+    # distribution the environment's PyPI packages need (in a solve group, another member's may).
     requested = list(member.conda_specs) + conditional + [d.name for d in getattr(member, "conda_sources", [])]
     seen = conda_closure(requested, by_name, getattr(member, "conda_extras", None))
+    if pypi and unit.pypi is not None:
+        seen |= conda_closure(pypi_closure(unit, member, records, records, list(pypi))[1], by_name)
     for name in sorted(set(by_name) - seen):
         reasons.append(f"{where}: {name} is locked but nothing requires it")
     return reasons
@@ -536,7 +540,7 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
             reasons.append(f"{where}: PyPI prerelease mode changed (locked {have_mode}, manifest {want_mode})")
         conda = env.conda_records(platform)
         pypi = env.pypi_packages(platform)
-        reasons.extend(_check_conda(where, unit, member, conda))
+        reasons.extend(_check_conda(where, unit, member, conda, pypi))
         if unit.pypi is None:
             if pypi:
                 reasons.append(f"{where}: PyPI packages are locked but the manifest has no PyPI dependencies")
