@@ -135,12 +135,13 @@ def test_in_memory_cap_stays_below_what_a_gzip_page_bomb_reaches():
 
 
 def test_conda_token_and_basic_auth_never_reach_the_cache(server, tmp_path):
-    server.routes["/t/tk-SECRET-42/chan/noarch/repodata.json"] = static(
-        200, BODY, {"ETag": '"1"', "Set-Cookie": "session=COOKIE-SECRET", "Cache-Control": "max-age=60"})
+    server.routes["/t/tk-SECRET-42/chan/noarch/repodata.json"] = etagged(
+        BODY, '"1"', {"Set-Cookie": "session=COOKIE-SECRET", "Cache-Control": "max-age=60"})
     client = HttpClient(tmp_path)
     url = server.url.replace("http://", "http://alice:PW-SECRET@") + "/t/tk-SECRET-42/chan/noarch/repodata.json"
     resp = client.fetch_to_cache(url)
     assert resp.path.read_bytes() == BODY
+    # stored, and (an authenticated answer) confirmed with the server before it is used again
     assert client.fetch_to_cache(url).from_cache
     assert_no_secret(tmp_path, "tk-SECRET-42", "PW-SECRET", "alice", "COOKIE-SECRET")
 

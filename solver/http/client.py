@@ -31,8 +31,9 @@ from ..errors import NetworkError
 from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
-from .cache import (Transfer, cache_paths, cache_unwritable, fresh, new_meta, read_body, read_meta, storable,
-                    validators, write_meta)
+from .cache import (Transfer, body_described, cache_paths, cache_unwritable, file_fingerprint, fresh,
+                    memory_fingerprint, new_meta, private_response, read_body, read_meta, storable, validators,
+                    write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
 from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
@@ -146,9 +147,8 @@ class HttpClient:
         asks the server without validators."""
         if self.cache_dir is None or url.startswith("file:"):
             return
-        entry = cache_paths(self.cache_dir, url, {"Accept": accept} if accept else headers)
-        for path in entry:
-            _unlink(path)
+        for private in (False, True):
+            self._forget(cache_paths(self.cache_dir, url, {"Accept": accept} if accept else headers, private))
 
     def get_range(self, url: str, start: int, end: int | None = None) -> Response:
         """Bytes ``start..end`` (inclusive); a negative ``start`` asks for the last ``-start``
@@ -233,10 +233,11 @@ class HttpClient:
     # -- cached GETs ------------------------------------------------------------------------------
 
     def _get(self, actual: str, original: str, headers, cache: bool, check) -> Response:
-        entry = cache_paths(self.cache_dir, original, headers) if (cache and self.cache_dir) else None
+        private = self._sends_credentials(actual)
+        entry = cache_paths(self.cache_dir, original, headers, private) if (cache and self.cache_dir) else None
         meta = read_meta(entry) if entry else None
         if meta is not None and fresh(meta):
-            body = read_body(entry)
+            body = read_body(entry, meta)
             if body is not None and _passes(check, body):
                 return Response(200, meta["headers"], body, meta.get("url") or strip_credentials(original), from_cache=True)
             meta = None
@@ -245,57 +246,67 @@ class HttpClient:
             req_headers.update(validators(meta))
         status, resp_headers, final_url, body, info = self._request("GET", actual, req_headers, check=check)
         if status == 304 and meta is not None:
-            body = read_body(entry)
+            body = read_body(entry, meta)
             if body is not None and _passes(check, body):
-                meta["stored"] = time.time()
-                meta["cache_control"] = resp_headers.get("cache-control", meta.get("cache_control", ""))
-                write_meta(entry, meta)
+                _revalidated(entry, meta, resp_headers, info)
                 # the URL that answered now: a mirror an earlier redirect went to may be gone
                 return Response(200, meta["headers"], body, final_url, from_cache=True)
             # The body vanished or went bad under us: ask again without validators.
-            self.invalidate(original, headers=headers)
+            self._forget(entry)
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
-        if entry and storable(resp_headers) and info.storable:
+        if entry and storable(resp_headers) and info.storable and info.authenticated == private:
             _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:
                 write_atomic(entry[1], body)
             except OSError as exc:
                 raise cache_unwritable(self.cache_dir, exc) from None
-            write_meta(entry, new_meta(final_url, original, resp_headers, info))
+            write_meta(entry, new_meta(final_url, original, resp_headers, info, memory_fingerprint(body)))
         elif entry:
-            self.invalidate(original, headers=headers)
+            self._forget(entry)
         return Response(status, resp_headers, body, final_url)
 
     def _fetch_to_cache(self, actual: str, original: str, accept, check) -> CachedResponse:
         headers = {"Accept": accept} if accept else {}
-        entry = cache_paths(self.cache_dir, original, headers)
+        private = self._sends_credentials(actual)
+        entry = cache_paths(self.cache_dir, original, headers, private)
         meta = read_meta(entry)
-        if meta is not None and not entry[1].is_file():
+        if meta is not None and not body_described(entry, meta, whole=False):
             meta = None
         if meta is not None and fresh(meta) and _passes(check, entry[1]):
             return CachedResponse(200, meta["headers"], entry[1], meta.get("url") or strip_credentials(original), True)
         if meta is not None:
             headers.update(validators(meta))
-        status, resp_headers, final_url, info = self._request_to_file("GET", actual, headers, entry, check)
+        status, resp_headers, final_url, info, body = self._request_to_file("GET", actual, headers, entry, check,
+                                                                            private)
         if status == 304 and meta is not None:
-            if _passes(check, entry[1]):
-                meta["stored"] = time.time()
-                meta["cache_control"] = resp_headers.get("cache-control", meta.get("cache_control", ""))
-                write_meta(entry, meta)
+            if body_described(entry, meta) and _passes(check, entry[1]):
+                _revalidated(entry, meta, resp_headers, info)
                 return CachedResponse(200, meta["headers"], entry[1], final_url, from_cache=True)
-            self.invalidate(original, accept=accept)
+            self._forget(entry)
             headers = {"Accept": accept} if accept else {}
-            status, resp_headers, final_url, info = self._request_to_file("GET", actual, headers, entry, check)
+            status, resp_headers, final_url, info, body = self._request_to_file("GET", actual, headers, entry, check,
+                                                                                private)
         self._raise_for_status(status, final_url)
         if status not in _WITH_BODY:  # a 204 (or 206) left the entry's file as it was: not this answer
             raise HttpStatusError(f"HTTP {status} fetching {_shown(final_url)}: the answer holds no file",
                                   status, _shown(final_url))
-        if storable(resp_headers) and info.storable:
-            write_meta(entry, new_meta(final_url, original, resp_headers, info))
+        if storable(resp_headers) and info.storable and info.authenticated == private:
+            write_meta(entry, new_meta(final_url, original, resp_headers, info, body))
         else:
             _unlink(entry[0])  # the body is there for this run; the next one asks again
         return CachedResponse(status, resp_headers, entry[1], final_url, from_cache=False)
+
+    def _sends_credentials(self, url: str) -> bool:
+        """A request to ``url`` will carry credentials: its answer goes to the private partition
+        of the cache (see :mod:`solver.http.cache`). The lookups are the ones the request makes
+        anyway (the credential sources keep what they found)."""
+        return self._credentials(url)[1] is not None
+
+    @staticmethod
+    def _forget(entry) -> None:
+        for path in entry:
+            _unlink(path)
 
     def _mirrored(self, url: str, fetch: Callable[[str], object]):
         """``fetch`` on the URL, or on each of its mirrors in order until one answers."""
@@ -431,7 +442,9 @@ class HttpClient:
             method, url, headers, buf, self.max_body, check=(lambda: check(buf.getvalue())) if check else None)
         return status, resp_headers, final_url, buf.getvalue(), info
 
-    def _request_to_file(self, method: str, url: str, headers: dict[str, str], entry, check):
+    def _request_to_file(self, method: str, url: str, headers: dict[str, str], entry, check, private: bool):
+        """Streams the answer into the entry's body file (replaced only by a whole 200 answer).
+        Returns (status, headers, final url, transfer info, the body's fingerprint or None)."""
         dest = entry[1]
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -443,13 +456,15 @@ class HttpClient:
             status, resp_headers, final_url, info = self._send(
                 method, url, headers, f, MAX_BODY_TO_FILE,
                 check=(lambda: (f.flush(), check(Path(tmp)))) if check else None)
+            # taken from the file we wrote, before it is in place: another process may replace it next
+            fingerprint = file_fingerprint(f, checksum=private) if status in _WITH_BODY else None
             f.close()
             if status in _WITH_BODY:
                 _unlink(entry[0])  # the old validators must not describe the new body
                 os.replace(tmp, dest)
             else:
                 _unlink(tmp)
-            return status, resp_headers, final_url, info
+            return status, resp_headers, final_url, info, fingerprint
         except BaseException:
             f.close()
             _unlink(tmp)
@@ -463,6 +478,8 @@ class HttpClient:
         info = Transfer()
         for _hop in range(10):
             clean, cred = self._credentials(current)
+            if cred is not None:
+                info.authenticated = True
             status, resp_headers = self._send_with_retries(method, clean, headers, cred, out, limit, deadline,
                                                            info, check)
             if status in _REDIRECTS and "location" in resp_headers:
@@ -633,6 +650,16 @@ class HttpClient:
             raise NotFoundError(f"is a directory, not a file: {path}", 404, strip_credentials(url)) from None
         except OSError as exc:
             raise NetworkError(f"could not read {path}: {exc.strerror}") from None
+
+
+def _revalidated(entry, meta, resp_headers: dict[str, str], info) -> None:
+    """A 304 confirmed the entry: it is fresh from now, under the 304's ``Cache-Control``; a 304
+    to a request with credentials makes it an entry that is always asked about again."""
+    meta["stored"] = time.time()
+    meta["age"] = 0
+    meta["cache_control"] = resp_headers.get("cache-control", meta.get("cache_control", ""))
+    meta["private"] = bool(meta.get("private")) or private_response(resp_headers, info.authenticated)
+    write_meta(entry, meta)
 
 
 def _auth_headers(cred: Credential | None) -> dict[str, str]:
