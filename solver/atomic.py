@@ -7,6 +7,10 @@ A process killed mid-write (kill -9, a power cut) leaves its temporary file behi
 names carry the writer's process id (``.pixi.lock.<pid>.<random>.tmp``), and whoever next writes
 the same target removes the ones whose process is gone: stale files stay bounded by the number of
 targets, and never pile up beside ``pixi.lock``.
+
+Temporary folders (a git clone or checkout being made, renamed into place when complete) are named
+the same way (``.<name>.<pid>.<random>.tmpdir``); whoever next makes one in the same folder removes
+every stale one there, whatever its name.
 """
 
 from __future__ import annotations
@@ -98,6 +102,76 @@ def remove_stale_temps(folder: Path, prefix: str, suffix: str) -> int:
         except OSError:
             pass
     return removed
+
+
+TEMP_DIR_SUFFIX = ".tmpdir"
+# A temporary folder this old is abandoned even if a process with its pid runs (the pid was reused):
+# the work done in one (a git clone, a checkout) is bounded by a 10-minute timeout.
+TEMP_DIR_MAX_AGE = 3600.0
+
+
+def make_temp_dir(folder: Path, name: str, legacy=None) -> Path:
+    """A new empty folder ``.<name>.<pid>.<random>.tmpdir`` in ``folder`` (created if needed), after
+    removing the temporary folders there whose process is gone (see :func:`remove_stale_temp_dirs`)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_dirs(folder, legacy)
+    for _ in range(100):
+        path = folder / f".{name}.{os.getpid()}.{os.urandom(6).hex()}{TEMP_DIR_SUFFIX}"
+        try:
+            path.mkdir(mode=0o700)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
+
+
+def remove_stale_temp_dirs(folder: Path, legacy=None) -> int:
+    """Removes the temporary folders (``.<name>.<pid>.<random>.tmpdir``) in ``folder`` whose
+    process no longer runs, or that are older than ``TEMP_DIR_MAX_AGE``; returns how many. A live
+    writer's folder is left alone. ``legacy(name) -> bool`` tells the folders an older version
+    named without a pid: they are removed once older than ``TEMP_DIR_MAX_AGE``."""
+    import time
+
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    now = time.time()
+    for name in names:
+        path = Path(folder) / name
+        if name.startswith(".") and name.endswith(TEMP_DIR_SUFFIX):
+            pid_text = name[: -len(TEMP_DIR_SUFFIX)].rsplit(".", 2)[-2] if name.count(".") >= 4 else ""
+            if not pid_text.isdigit():
+                continue
+            try:
+                age = now - path.lstat().st_mtime
+            except OSError:
+                continue
+            if age < TEMP_DIR_MAX_AGE and _alive(int(pid_text), path):
+                continue
+        elif legacy is not None and legacy(name):
+            try:
+                if now - path.lstat().st_mtime < TEMP_DIR_MAX_AGE:
+                    continue
+            except OSError:
+                continue
+        else:
+            continue
+        if _remove_tree(path):
+            removed += 1
+    return removed
+
+
+def _remove_tree(path: Path) -> bool:
+    """Removes a folder that may be removed by another process at the same time."""
+    import shutil
+
+    if path.is_symlink() or not path.is_dir():
+        return False
+    shutil.rmtree(path, ignore_errors=True)
+    return not path.exists()
 
 
 def _alive(pid: int, path: Path) -> bool:

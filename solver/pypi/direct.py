@@ -13,6 +13,7 @@ import msgspec
 from packaging.version import InvalidVersion, Version
 
 from ..errors import InputError
+from ..lazyre import lazy
 from ..redact import mask_credentials, strip_credentials
 from .candidates import Candidate, pkg_key, python_allowed
 from .index import parse_filename
@@ -123,6 +124,10 @@ class DirectSources:
             return self.prepare(tree, parsed[0] if parsed else filename)
 
     def _git_checkout(self, req: PyPIRequirement) -> tuple[Path, str, str]:
+        """The tree of the requirement's commit: a clone per repository and a checkout per commit,
+        kept in the cache (``git/``). Each is made in a temporary folder carrying this process's
+        id and renamed into place when complete; a run killed meanwhile leaves its folder behind,
+        and the next run that clones or checks out removes it (see :func:`make_temp_dir`)."""
         import shutil
         import subprocess
         import tempfile
@@ -147,9 +152,9 @@ class DirectSources:
                 raise InputError(f"git dependency {req.name} ({clean_url}): git {args[0]} failed: {msg}")
             return proc.stdout.strip()
 
+        _remove_stale_leftovers(base, repo)
         if not (repo / ".git").is_dir():
-            base.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
+            tmp = _temp_dir(base, key)
             try:
                 git("clone", "--quiet", req.git, str(tmp / "repo"))
                 try:
@@ -170,17 +175,64 @@ class DirectSources:
                 else git("rev-parse", "HEAD", cwd=repo)
         worktree = base / f"{key}-{commit[:16]}"
         if not worktree.is_dir():
-            tmpdir = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
+            tmp = _temp_dir(base, key)
             try:
-                git("--work-tree", str(tmpdir), "checkout", "--quiet", commit, "--", ".", cwd=repo)
+                # an index of its own: the clone's is shared by every checkout (two processes, or
+                # one killed mid-checkout, would leave ``index.lock`` failing all the next ones)
+                env["GIT_INDEX_FILE"] = str(tmp / "index")
+                (tmp / "tree").mkdir()
+                git("--work-tree", str(tmp / "tree"), "checkout", "--quiet", commit, "--", ".", cwd=repo)
                 try:
-                    os.replace(tmpdir, worktree)
+                    os.replace(tmp / "tree", worktree)
                 except OSError:
-                    pass
+                    pass  # another process checked it out first
             finally:
-                shutil.rmtree(tmpdir, ignore_errors=True)
+                env.pop("GIT_INDEX_FILE", None)
+                shutil.rmtree(tmp, ignore_errors=True)
         tree = worktree / req.subdirectory if req.subdirectory else worktree
         return tree, commit, clean_url
+
+
+_LEGACY_TEMP = lazy(r"\.[0-9a-f]{24}\.[A-Za-z0-9_]{8}")
+
+
+# git's own lock files (``index.lock``, ``refs/.../main.lock``, ``packed-refs.lock``) carry no
+# process id: one older than this was left by a git killed mid-fetch (each git call has a 10-minute
+# timeout), and would fail every later fetch into the cached clone ("cannot lock ref").
+_GIT_LOCK_MAX_AGE = 900.0
+
+
+def _temp_dir(base: Path, key: str) -> Path:
+    """A temporary folder for a clone or a checkout of repository ``key``."""
+    from ..atomic import make_temp_dir
+
+    return make_temp_dir(base, key, legacy=_legacy_temp)
+
+
+def _legacy_temp(name: str) -> bool:
+    """A temporary folder of an older version (``tempfile.mkdtemp(prefix=".<key>.")``)."""
+    return _LEGACY_TEMP.fullmatch(name) is not None
+
+
+def _remove_stale_leftovers(base: Path, repo: Path) -> None:
+    """What killed runs left in the git cache: temporary clones and checkouts whose process is
+    gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``."""
+    import time
+
+    from ..atomic import remove_stale_temp_dirs
+
+    remove_stale_temp_dirs(base, legacy=_legacy_temp)
+    git_dir = repo / ".git"
+    if not git_dir.is_dir():
+        return
+    now = time.time()
+    for lock in [git_dir / "index.lock", git_dir / "packed-refs.lock", git_dir / "HEAD.lock",
+                 git_dir / "config.lock", git_dir / "shallow.lock", *(git_dir / "refs").rglob("*.lock")]:
+        try:
+            if now - lock.lstat().st_mtime > _GIT_LOCK_MAX_AGE:
+                lock.unlink()
+        except OSError:
+            pass
 
 
 def _has_ref(repo: Path, ref: str) -> bool:
