@@ -174,6 +174,28 @@ def _remove_tree(path: Path) -> bool:
     return not path.exists()
 
 
+def remove_stale_temp_files(folder: Path, suffixes: tuple[str, ...] = (".tmp", ".part")) -> int:
+    """Removes every temporary file in ``folder`` (``.<target>.<pid>.<random><suffix>``, whatever
+    its target) whose process no longer runs; returns how many. For folders whose targets are
+    seldom written again (content-addressed files), where :func:`temp_path_for` would never get to
+    them."""
+    removed = 0
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(suffixes)]
+    except OSError:
+        return 0
+    for name in names:
+        parts = name.rsplit(".", 3)  # [".<target>", pid, random, suffix]
+        if len(parts) != 4 or not parts[1].isdigit() or _alive(int(parts[1]), Path(folder) / name):
+            continue
+        try:
+            os.unlink(Path(folder) / name)
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 def _alive(pid: int, path: Path) -> bool:
     if pid == os.getpid():
         return True
