@@ -206,14 +206,29 @@ def private_response(headers: dict[str, str], authenticated: bool) -> bool:
 
 
 def validators(meta: dict) -> dict[str, str]:
-    """The conditional headers that revalidate the entry: a private one by its ``ETag`` alone."""
-    out = {}
+    """The conditional headers that revalidate the entry: its ``ETag`` when it has one (a server
+    must then ignore a date, RFC 9110 §13.1.3, and a date has one-second steps: two versions of
+    a file written within a second share it); else its ``Last-Modified``, never for a private
+    entry (a date cannot tell whose page is stored)."""
     h = meta["headers"]
     if "etag" in h:
-        out["If-None-Match"] = h["etag"]
+        return {"If-None-Match": h["etag"]}
     if "last-modified" in h and not meta.get("private"):
-        out["If-Modified-Since"] = h["last-modified"]
-    return out
+        return {"If-Modified-Since": h["last-modified"]}
+    return {}
+
+
+def confirms(meta: dict, not_modified_headers: dict[str, str]) -> bool:
+    """A 304 vouches for the stored body: it names no other ``ETag`` than the stored one (RFC 9111
+    §4.3.4; a server or proxy that answered our date while its ETag moved on has another body)."""
+    etag = not_modified_headers.get("etag")
+    stored = meta["headers"].get("etag")
+    return etag is None or stored is None or _opaque(etag) == _opaque(stored)
+
+
+def _opaque(etag: str) -> str:
+    etag = etag.strip()
+    return etag[2:] if etag.startswith("W/") else etag
 
 
 def fresh(meta: dict) -> bool:

@@ -31,7 +31,7 @@ from ..errors import NetworkError
 from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
-from .cache import (Transfer, body_described, cache_paths, cache_unwritable, file_fingerprint, fresh,
+from .cache import (Transfer, body_described, cache_paths, cache_unwritable, confirms, file_fingerprint, fresh,
                     memory_fingerprint, new_meta, private_response, read_body, read_meta, storable, validators,
                     write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
@@ -246,7 +246,7 @@ class HttpClient:
             req_headers.update(validators(meta))
         status, resp_headers, final_url, body, info = self._request("GET", actual, req_headers, check=check)
         if status == 304 and meta is not None:
-            body = read_body(entry, meta)
+            body = read_body(entry, meta) if confirms(meta, resp_headers) else None
             if body is not None and _passes(check, body):
                 _revalidated(entry, meta, resp_headers, info)
                 # the URL that answered now: a mirror an earlier redirect went to may be gone
@@ -280,7 +280,7 @@ class HttpClient:
         status, resp_headers, final_url, info, body = self._request_to_file("GET", actual, headers, entry, check,
                                                                             private)
         if status == 304 and meta is not None:
-            if body_described(entry, meta) and _passes(check, entry[1]):
+            if confirms(meta, resp_headers) and body_described(entry, meta) and _passes(check, entry[1]):
                 _revalidated(entry, meta, resp_headers, info)
                 return CachedResponse(200, meta["headers"], entry[1], final_url, from_cache=True)
             self._forget(entry)

@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import InputError
 from ..lazyre import lazy
-from ..redact import mask_credentials, strip_credentials
+from ..redact import mask_credentials, split_credentials, strip_credentials
 from .candidates import Candidate, pkg_key, python_allowed
 from .index import parse_filename
 from .metadata import (
@@ -137,6 +137,7 @@ class DirectSources:
         key = hashlib.sha256(clean_url.encode()).hexdigest()[:24]
         repo = base / key
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        remote = _git_remote(req.git, env)
         ref = req.rev or req.tag or req.branch
 
         def git(*args, cwd=None):
@@ -156,7 +157,7 @@ class DirectSources:
         if not (repo / ".git").is_dir():
             tmp = _temp_dir(base, key)
             try:
-                git("clone", "--quiet", req.git, str(tmp / "repo"))
+                git("clone", "--quiet", remote, str(tmp / "repo"))
                 try:
                     os.replace(tmp / "repo", repo)
                 except OSError:
@@ -164,6 +165,8 @@ class DirectSources:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)  # a failed clone leaves nothing in the cache
         else:
+            if remote != req.git:  # a clone an older version made holds the credentials in its config
+                git("remote", "set-url", "origin", remote, cwd=repo)
             git("fetch", "--quiet", "--tags", "origin", cwd=repo)
         if ref:
             target = ref
@@ -194,6 +197,28 @@ class DirectSources:
 
 
 _LEGACY_TEMP = lazy(r"\.[0-9a-f]{24}\.[A-Za-z0-9_]{8}")
+
+
+def _git_remote(url: str, env: dict[str, str]) -> str:
+    """The URL git is given for ``url``. Credentials in an http(s) URL (``user:token@``, or a token
+    alone as the user name) would be written by ``git clone`` into the clone's ``.git/config``, in
+    the cache, and shown in the process list: they go to git as an ``Authorization`` header for
+    that origin instead, through ``env`` (``GIT_CONFIG_*``, read by git 2.31+, never written), and
+    the URL goes without them. Other schemes (``ssh://git@host``) keep their user name, not a
+    secret."""
+    import base64
+
+    clean, creds = split_credentials(url)
+    parts = urlsplit(clean)
+    if creds is None or parts.scheme not in ("http", "https"):
+        return url
+    token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+    count = env.get("GIT_CONFIG_COUNT", "")
+    n = int(count) if count.isdigit() else 0
+    env[f"GIT_CONFIG_KEY_{n}"] = f"http.{parts.scheme}://{parts.netloc}/.extraHeader"
+    env[f"GIT_CONFIG_VALUE_{n}"] = f"Authorization: Basic {token}"
+    env["GIT_CONFIG_COUNT"] = str(n + 1)
+    return clean
 
 
 # git's own lock files (``index.lock``, ``refs/.../main.lock``, ``packed-refs.lock``) carry no

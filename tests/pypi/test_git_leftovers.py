@@ -133,3 +133,40 @@ def test_folders_of_older_versions_and_stale_git_locks_are_cleaned(solve, tmp_pa
                     "--allow-empty", "-m", "two"], cwd=repo, check=True)
     assert versions(solve([req], index)) == {"gitlib": "0.3"}  # fetched: the lock did not stop it
     assert not old.exists() and recent.exists() and not lock.exists()
+
+
+def test_credentials_of_a_git_url_are_not_written_into_the_cached_clone(solve, tmp_path, repo):
+    # git's "dumb" HTTP protocol from a loopback server that wants Basic auth
+    import base64
+    import http.server
+
+    from support.loopback import LoopbackServer
+
+    subprocess.run(["git", "update-server-info"], cwd=repo / ".git", check=True)
+    expected = "Basic " + base64.b64encode(b"alice:gh-TOKEN-SECRET").decode()
+
+    class AuthGit(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.headers.get("Authorization") != expected:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="git"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
+    build_index(tmp_path / "i", [Dist(name="dep", version="1.0")])
+    index = [(tmp_path / "i" / "simple").as_uri()]
+    with LoopbackServer(repo, AuthGit) as srv:
+        url = srv.url.replace("http://", "http://alice:gh-TOKEN-SECRET@") + "/.git"
+        sol = solve([PyPIRequirement(name="gitlib", git=url)], index)
+        assert versions(sol) == {"gitlib": "0.3"}
+        sol = solve([PyPIRequirement(name="gitlib", git=url)], index)  # a fetch into the cached clone
+        assert versions(sol) == {"gitlib": "0.3"}
+    assert "TOKEN-SECRET" not in repr(sol)
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert b"TOKEN-SECRET" not in path.read_bytes(), f"the secret is written to {path}"

@@ -1,0 +1,70 @@
+"""A 304 vouches for a stored body only when it is about that body: the client revalidates by
+ETag when there is one (a date has one-second steps), and a 304 naming another ETag than the
+stored one (a proxy or server that answered the date while the file moved on) brings the new
+body, never the stale one."""
+
+from __future__ import annotations
+
+import pytest
+
+from support.netfault import FaultServer, Request, response
+from solver.http import HttpClient
+
+LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"
+
+
+@pytest.fixture
+def server():
+    srv = FaultServer()
+    yield srv
+    srv.close()
+
+
+class TwoVersions:
+    """A file replaced within the second its first version was written: the same Last-Modified,
+    another ETag. ``mode``: how the server answers a conditional request."""
+
+    def __init__(self, mode: str):
+        self.version = 1
+        self.mode = mode
+
+    def __call__(self, req: Request, sock) -> None:
+        body, etag = (b"version 1", '"v1"') if self.version == 1 else (b"version 2", '"v2"')
+        headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
+        if self.mode == "date first":  # looks at If-Modified-Since before If-None-Match
+            not_modified = req.headers.get("if-modified-since") == LAST_MODIFIED or (
+                "if-modified-since" not in req.headers and req.headers.get("if-none-match") == etag)
+        else:  # "any conditional": a broken cache in between answers 304 to every conditional request
+            not_modified = "if-modified-since" in req.headers or "if-none-match" in req.headers
+        if not_modified:
+            sock.sendall(response(304, b"", {"ETag": etag} if self.mode != "date first" else {}, length=False))
+        else:
+            sock.sendall(response(200, body, headers))
+
+
+@pytest.mark.parametrize("mode", ["date first", "any conditional"])
+@pytest.mark.parametrize("fetch", ["get", "fetch_to_cache"])
+def test_a_file_replaced_within_a_second_is_not_served_stale(server, tmp_path, mode, fetch):
+    route = TwoVersions(mode)
+    server.routes["/repodata.json"] = route
+    url = server.url + "/repodata.json"
+
+    def body():
+        client = HttpClient(tmp_path, retries=0)
+        return client.get(url).body if fetch == "get" else client.fetch_to_cache(url).path.read_bytes()
+
+    assert body() == b"version 1"
+    route.version = 2
+    assert body() == b"version 2"
+    assert body() == b"version 2"  # and what is stored now is the new version with its own ETag
+
+
+def test_a_304_naming_the_stored_etag_still_serves_from_the_cache(server, tmp_path):
+    route = TwoVersions("any conditional")
+    server.routes["/repodata.json"] = route
+    url = server.url + "/repodata.json"
+    HttpClient(tmp_path).get(url)
+    again = HttpClient(tmp_path).get(url)
+    assert again.from_cache and again.body == b"version 1"
+    assert server.seen[-1].headers.get("if-none-match") == '"v1"'
+    assert "if-modified-since" not in server.seen[-1].headers  # the ETag says it all
