@@ -174,6 +174,29 @@ def _remove_tree(path: Path) -> bool:
     return not path.exists()
 
 
+def clean_up_due(stamp: Path, every: float, now: float | None = None) -> bool:
+    """A periodic clean-up whose last start ``stamp`` records (its mtime) is due: none started in
+    the last ``every`` seconds. A stamp in the future (a clock that went back) counts as due."""
+    import time
+
+    now = time.time() if now is None else now
+    try:
+        last = os.stat(stamp).st_mtime
+    except OSError:
+        return True
+    return not (0 <= now - last < every)
+
+
+def start_clean_up(stamp: Path) -> bool:
+    """Records that a clean-up starts now (first, so that concurrent runs need not all do it);
+    False when the folder cannot be written (nothing to clean up there either)."""
+    try:
+        write_atomic(stamp, b"")
+        return True
+    except OSError:
+        return False
+
+
 def remove_stale_temp_files(folder: Path, suffixes: tuple[str, ...] = (".tmp", ".part")) -> int:
     """Removes every temporary file in ``folder`` (``.<target>.<pid>.<random><suffix>``, whatever
     its target) whose process no longer runs; returns how many. For folders whose targets are

@@ -250,6 +250,32 @@ def test_temporary_files_stay_bounded_after_repeated_kill_9(server, tmp_path):
     assert len(parts) <= 1 and len(temps) <= 1  # the last run's leftovers only, not 20 of each
 
 
+def test_a_download_killed_midway_is_cleaned_even_if_its_url_is_never_fetched_again(server, tmp_path):
+    # the .part of a URL nobody asks for again (a channel dropped from the manifest) would stay for
+    # good, as large as a repodata file: the daily sweep of the next run that writes removes it
+    server.routes["/gone/repodata.json"] = trickle(b"{" + b" " * 400 + b"}", every=0.05)
+    server.routes["/other"] = static(200, b"other", {"ETag": '"o"'})
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(Path(__import__("solver").__file__).parents[1])}
+    proc = subprocess.Popen([sys.executable, "-c", _WRITER, server.url + "/gone/repodata.json", str(cache),
+                             str(tmp_path / "pixi.lock")], stdout=subprocess.PIPE, env=env)
+    assert proc.stdout.readline().strip() == b"writing"
+    for _wait in range(500):
+        if list(cache.rglob(f".*.{proc.pid}.*.part")):
+            break
+        __import__("time").sleep(0.01)
+    proc.kill()
+    proc.wait()
+    assert list(cache.rglob("*.part")), "the kill landed mid-download"
+    stamp = cache / "http" / ".last-sweep"
+    HttpClient(cache).get(server.url + "/other")
+    assert list(cache.rglob("*.part"))  # the killed run swept today already: not again within a day
+    day_ago = __import__("time").time() - 86400 - 60
+    os.utime(stamp, (day_ago, day_ago))
+    HttpClient(cache).get(server.url + "/other")
+    assert not list(cache.rglob("*.part"))
+
+
 def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
     from solver.atomic import remove_stale_temps, temp_path_for
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from solver.atomic import remove_stale_temp_files, write_atomic
+from solver.atomic import clean_up_due, remove_stale_temp_files, start_clean_up, write_atomic
 
 SHARD_CACHE_DIR = "repodata-shards"
 ROOTS_DIR = "indexes"
@@ -63,14 +63,9 @@ def remember_index(folder: Path, index_path: Path) -> None:
         pass  # a read-only cache: nothing will be pruned either
 
 
-def prune_due(folder: Path, now: float | None = None) -> bool:
+def prune_due(folder: Path) -> bool:
     """No prune has started in the last ``PRUNE_EVERY`` seconds."""
-    now = time.time() if now is None else now
-    try:
-        last = (folder / PRUNE_STAMP).stat().st_mtime
-    except OSError:
-        return True
-    return not (0 <= now - last < PRUNE_EVERY)  # a stamp in the future (a clock that went back) is due
+    return clean_up_due(folder / PRUNE_STAMP, PRUNE_EVERY)
 
 
 def prune_shards(folder: Path, digests_of: Callable[[bytes], Iterable[bytes]], *,
@@ -80,9 +75,7 @@ def prune_shards(folder: Path, digests_of: Callable[[bytes], Iterable[bytes]], *
     the hashes an index names (raising ``ValueError`` when it does not read). Returns how many
     shards were removed, or None when an index could not be read (nothing removed)."""
     now = time.time() if now is None else now
-    try:
-        write_atomic(folder / PRUNE_STAMP, b"")  # first: concurrent runs need not all prune
-    except OSError:
+    if not start_clean_up(folder / PRUNE_STAMP):
         return None
     referenced = _referenced(folder / ROOTS_DIR, digests_of, now)
     if referenced is None:

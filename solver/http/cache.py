@@ -267,6 +267,28 @@ def _age(headers: dict[str, str]) -> float:
         return 0.0
 
 
+# A download killed mid-way (kill -9) leaves its ``.part`` file, as large as what it was fetching;
+# the next download of the same URL removes it, but a URL nobody fetches again would keep it for
+# good. Once a day, the first run that writes to the cache removes every dead writer's file.
+SWEEP_EVERY = 86400.0
+SWEEP_STAMP = ".last-sweep"
+
+
+def sweep_stale_temps(http_dir: Path) -> int:
+    """Removes the temporary files of dead writers in every entry folder, if a sweep is due;
+    returns how many."""
+    from ..atomic import clean_up_due, remove_stale_temp_files, start_clean_up
+
+    stamp = http_dir / SWEEP_STAMP
+    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+        return 0
+    try:
+        folders = [f for f in os.listdir(http_dir) if len(f) == 2]
+    except OSError:
+        return 0
+    return sum(remove_stale_temp_files(http_dir / f) for f in folders)
+
+
 def cache_unwritable(http_dir: Path, exc: OSError):
     """The cache folder (``SOLVER_CACHE_DIR``) cannot take an entry: a setting to fix, not a bug."""
     folder = http_dir.parent if http_dir.name == "http" else http_dir

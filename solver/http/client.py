@@ -32,8 +32,8 @@ from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
 from .cache import (Transfer, body_described, cache_paths, cache_unwritable, confirms, file_fingerprint, fresh,
-                    memory_fingerprint, new_meta, private_response, read_body, read_meta, storable, validators,
-                    write_meta)
+                    memory_fingerprint, new_meta, private_response, read_body, read_meta, storable,
+                    sweep_stale_temps, validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
 from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
@@ -102,6 +102,7 @@ class HttpClient:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._local = threading.local()  # per-thread retries while trying mirrors
+        self._swept = False  # the daily sweep of dead writers' files was considered (once a process)
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -256,6 +257,7 @@ class HttpClient:
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
         if entry and storable(resp_headers) and info.storable and info.authenticated == private:
+            self._sweep()
             _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:
                 write_atomic(entry[1], body)
@@ -302,6 +304,17 @@ class HttpClient:
         of the cache (see :mod:`solver.http.cache`). The lookups are the ones the request makes
         anyway (the credential sources keep what they found)."""
         return self._credentials(url)[1] is not None
+
+    def _sweep(self) -> None:
+        """Before this process's first write to the cache: the daily sweep of what killed
+        downloads left (see :func:`solver.http.cache.sweep_stale_temps`)."""
+        if self._swept:
+            return
+        with self._lock:
+            if self._swept:
+                return
+            self._swept = True
+        sweep_stale_temps(self.cache_dir)
 
     @staticmethod
     def _forget(entry) -> None:
@@ -446,6 +459,7 @@ class HttpClient:
         """Streams the answer into the entry's body file (replaced only by a whole 200 answer).
         Returns (status, headers, final url, transfer info, the body's fingerprint or None)."""
         dest = entry[1]
+        self._sweep()
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = temp_path_for(dest, ".part")

@@ -248,6 +248,25 @@ def test_a_channel_that_starts_publishing_shards_is_read_from_them_within_a_day(
     assert shard_gets(server)  # the records came from the shards
 
 
+def test_a_shard_check_recorded_in_the_future_does_not_stop_the_next_one(tmp_path, serve_dir):
+    # the clock went back (or another machine sharing the cache runs ahead): "checked in a year"
+    # must not mean "checked less than a day ago" for a year
+    chan = write_channel(tmp_path / "srv" / "chan")
+    server = serve_dir(tmp_path / "srv")
+    cache = tmp_path / "cache"
+    url = f"{server.url}/chan"
+    Gateway([url], "linux-64", cache_dir=cache).records("lib")
+    write_sharded_channel(chan, chan, keep_json=False)
+    formats = cache / "repodata-formats.json"
+    remembered = json.loads(formats.read_text())
+    next_year = time.time() + 365 * 24 * 3600
+    formats.write_text(json.dumps({k: (str(int(next_year)) if k.endswith(" shards checked") else v)
+                                   for k, v in remembered.items()}))
+    server.requests.clear()
+    assert [r.version for _, r in Gateway([url], "linux-64", cache_dir=cache).records("lib")] == ["1.0"]
+    assert shard_gets(server)
+
+
 @pytest.mark.parametrize("depends", [5, None, {"lib": ">=1"}])
 def test_a_shard_record_whose_depends_is_not_a_list_is_named(tmp_path, serve_dir, depends):
     # the prefetch that follows a download reads ``depends`` before the records are validated
