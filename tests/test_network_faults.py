@@ -257,21 +257,27 @@ def test_a_download_killed_midway_is_cleaned_even_if_its_url_is_never_fetched_ag
     server.routes["/other"] = static(200, b"other", {"ETag": '"o"'})
     cache = tmp_path / "cache"
     env = {**os.environ, "PYTHONPATH": str(Path(__import__("solver").__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, "-c", _WRITER, server.url + "/gone/repodata.json", str(cache),
-                             str(tmp_path / "pixi.lock")], stdout=subprocess.PIPE, env=env)
-    assert proc.stdout.readline().strip() == b"writing"
-    for _wait in range(500):
-        if list(cache.rglob(f".*.{proc.pid}.*.part")):
-            break
-        __import__("time").sleep(0.01)
-    proc.kill()
-    proc.wait()
-    assert list(cache.rglob("*.part")), "the kill landed mid-download"
-    stamp = cache / "http" / ".last-sweep"
+
+    def killed_midway() -> None:
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, server.url + "/gone/repodata.json", str(cache),
+                                 str(tmp_path / "pixi.lock")], stdout=subprocess.PIPE, env=env)
+        assert proc.stdout.readline().strip() == b"writing"
+        for _wait in range(500):
+            if list(cache.rglob(f".*.{proc.pid}.*.part")):
+                break
+            __import__("time").sleep(0.01)
+        proc.kill()
+        proc.wait()
+        assert list(cache.rglob("*.part")), "the kill landed mid-download"
+
+    killed_midway()
     HttpClient(cache).get(server.url + "/other")
-    assert list(cache.rglob("*.part"))  # the killed run swept today already: not again within a day
+    assert not list(cache.rglob("*.part"))
+    killed_midway()
+    HttpClient(cache).get(server.url + "/other")
+    assert list(cache.rglob("*.part"))  # swept today already: not again within a day
     day_ago = __import__("time").time() - 86400 - 60
-    os.utime(stamp, (day_ago, day_ago))
+    os.utime(cache / "http" / ".last-sweep", (day_ago, day_ago))
     HttpClient(cache).get(server.url + "/other")
     assert not list(cache.rglob("*.part"))
 

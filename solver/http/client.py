@@ -306,7 +306,7 @@ class HttpClient:
         return self._credentials(url)[1] is not None
 
     def _sweep(self) -> None:
-        """Before this process's first write to the cache: the daily sweep of what killed
+        """Before this process's first new entry in the cache: the daily sweep of what killed
         downloads left (see :func:`solver.http.cache.sweep_stale_temps`)."""
         if self._swept:
             return
@@ -459,7 +459,6 @@ class HttpClient:
         """Streams the answer into the entry's body file (replaced only by a whole 200 answer).
         Returns (status, headers, final url, transfer info, the body's fingerprint or None)."""
         dest = entry[1]
-        self._sweep()
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = temp_path_for(dest, ".part")
@@ -474,6 +473,7 @@ class HttpClient:
             fingerprint = file_fingerprint(f, checksum=private) if status in _WITH_BODY else None
             f.close()
             if status in _WITH_BODY:
+                self._sweep()
                 _unlink(entry[0])  # the old validators must not describe the new body
                 os.replace(tmp, dest)
             else:
