@@ -27,8 +27,8 @@ the cache alone. The options a client has:
     ``If-None-Match`` says the requester's own representation is the stored one, whereas a 304 to
     ``If-Modified-Since`` only says "not changed since", which B's page may not have been while still
     being another page than A's. No ``ETag``: the page is fetched whole;
-  - the same holds for anonymous responses the server marks ``Cache-Control: private`` or that vary
-    on request headers we do not key on (``Vary: Cookie``, ``*``).
+  - the same holds for anonymous responses the server marks ``Cache-Control: private`` or
+    ``Vary: *``.
 
 A meta file records a fingerprint of its body (size, and a CRC-32 where the body may be private):
 two processes rewriting one entry (two identities, or two versions of a page) can interleave the
@@ -57,9 +57,6 @@ KEPT_HEADERS = ("etag", "last-modified", "cache-control", "content-type", "expir
 # wrote may hold an authenticated page under the anonymous key: it is not trusted, only refetched.
 META_FORMAT = 2
 
-# Request headers we key on or always send the same: a response varying on others (a cookie, the
-# credentials, ``*``) is one requester's view.
-_KEYED_VARY = frozenset({"accept", "accept-encoding", "user-agent"})
 
 
 class Transfer:
@@ -198,8 +195,10 @@ def private_response(headers: dict[str, str], authenticated: bool) -> bool:
     directives = _directives(headers.get("cache-control", ""))
     if "private" in directives:
         return True
-    vary = {v.strip().lower() for v in headers.get("vary", "").split(",") if v.strip()}
-    if vary - _KEYED_VARY:
+    # ``Vary``: the request headers a stored answer must match. Ours are the same in every request
+    # (User-Agent, Accept-Encoding), keyed (Accept), never sent (Cookie, Origin: absent both times,
+    # so they match), or the credentials (which make the answer private below); only ``*`` is left.
+    if "*" in (v.strip() for v in headers.get("vary", "").split(",")):
         return True
     # RFC 9111 §3.5: an authenticated response is shared only when the server says so
     return authenticated and not ({"public", "s-maxage"} & directives.keys())
