@@ -176,10 +176,40 @@ def test_a_body_another_process_swapped_under_the_meta_is_not_vouched_for_by_a_3
     client = as_user(tmp_path, "alice")
     get = (lambda: client.get(url).body) if fetch == "get" else (lambda: client.fetch_to_cache(url).path.read_bytes())
     assert get() == PAGES["alice"][0]
-    body_file = cache_paths(client.cache_dir, url, {}, private=True)[1]
-    assert body_file.read_bytes() == PAGES["alice"][0]
-    body_file.write_bytes(PAGES["bob"][0])
+    entry_body = cache_paths(client.cache_dir, url, {}, private=True)[1]
+    held = [p for p in entry_body.parent.glob(entry_body.stem + "*.body") if p.read_bytes() == PAGES["alice"][0]]
+    assert len(held) == 1
+    held[0].write_bytes(PAGES["bob"][0])
     assert get() == PAGES["alice"][0]
+
+
+def test_a_private_file_handed_out_keeps_its_identitys_body_when_another_identity_refreshes_it(server, tmp_path):
+    # fetch_to_cache hands out a path the caller opens later: a concurrent run with other
+    # credentials must not rename its own body over it meanwhile
+    server.routes["/chan/noarch/repodata.json"] = per_identity()
+    url = server.url + "/chan/noarch/repodata.json"
+    alices = as_user(tmp_path, "alice").fetch_to_cache(url).path
+    bobs = as_user(tmp_path, "bob").fetch_to_cache(url).path
+    assert alices.read_bytes() == PAGES["alice"][0] and bobs.read_bytes() == PAGES["bob"][0]
+    again = as_user(tmp_path, "alice").fetch_to_cache(url)  # the entry's meta is bob's: asked, and fetched
+    assert again.path == alices and alices.read_bytes() == PAGES["alice"][0]
+    assert bobs.read_bytes() == PAGES["bob"][0]  # bob's run, if still reading, keeps its own too
+
+
+def test_private_bodies_no_entry_names_go_with_the_daily_sweep(server, tmp_path):
+    import os
+
+    server.routes["/chan/noarch/repodata.json"] = per_identity()
+    server.routes["/other"] = etagged(b"other", '"o"')
+    url = server.url + "/chan/noarch/repodata.json"
+    alices = as_user(tmp_path, "alice").fetch_to_cache(url).path
+    bobs = as_user(tmp_path, "bob").fetch_to_cache(url).path  # the entry now names bob's body
+    two_days_ago = time.time() - 2 * 86400
+    for path in (alices, bobs, tmp_path / "http" / ".last-sweep"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    as_user(tmp_path, None).get(server.url + "/other")  # a run storing an entry sweeps, once a day
+    assert not alices.exists() and bobs.read_bytes() == PAGES["bob"][0]
+    assert as_user(tmp_path, "alice").fetch_to_cache(url).path.read_bytes() == PAGES["alice"][0]
 
 
 def test_an_entry_an_older_version_wrote_is_not_trusted(server, tmp_path):

@@ -33,7 +33,13 @@ the cache alone. The options a client has:
 A meta file records a fingerprint of its body (size, and a CRC-32 where the body may be private):
 two processes rewriting one entry (two identities, or two versions of a page) can interleave the
 body of one with the meta of the other, and a 304 for the meta's ``ETag`` must not vouch for a
-body it does not describe. A meta written by an older version (no ``format``) counts as absent.
+body it does not describe. A private body fetched to a file, which the caller opens later, is named
+by that fingerprint, so no other identity's body is ever renamed over a path already handed out.
+A meta written by an older version (no ``format``) counts as absent.
+
+What remains shared between identities is only what the server vouches for each time (a 304 to
+the requester's own credentials and the stored ETag) and what is addressed by content (shards,
+metadata by wheel hash, parsed pages by their bytes).
 """
 
 from __future__ import annotations
@@ -114,13 +120,24 @@ def read_body(entry, meta):
     return body if _fingerprint(body, checksum=True) == meta["body"] else None
 
 
-def body_described(entry, meta, whole: bool = True) -> bool:
-    """The entry's body file is the one ``meta`` describes: its size, and (``whole``) for a private
-    entry its CRC-32, read whole. A large public body (a repodata file) is only checked by size:
-    another process can only have replaced it with another public copy of the same URL."""
+def body_file(entry, fingerprint: list[int], private: bool) -> Path:
+    """Where the body of an entry fetched to a file (``fetch_to_cache``) lives. A private entry's
+    body is named by its fingerprint (size, CRC-32): the path handed to a caller, which opens it
+    later, never has another identity's body renamed over it by a concurrent process (under one
+    name it would). Files no meta names any more go with the daily sweep."""
+    if not private or len(fingerprint) < 2:
+        return entry[1]
+    size, crc = fingerprint
+    return entry[1].with_name(f"{entry[1].stem}.{size:x}-{crc:08x}.body")
+
+
+def body_described(path: Path, meta, whole: bool = True) -> bool:
+    """``path`` holds the body ``meta`` describes: its size, and (``whole``) for a private entry its
+    CRC-32, read whole. A large public body (a repodata file) is only checked by size: another
+    process can only have replaced it with another public copy of the same URL."""
     want = meta["body"]
     try:
-        with open(entry[1], "rb") as f:
+        with open(path, "rb") as f:
             if len(want) < 2 or not whole:
                 return os.fstat(f.fileno()).st_size == want[0]
             crc = 0
@@ -131,6 +148,16 @@ def body_described(entry, meta, whole: bool = True) -> bool:
             return [size, crc] == want
     except OSError:
         return False
+
+
+def entry_files(entry) -> list[Path]:
+    """Every file of the entry: meta, body, and the fingerprint-named bodies of a private one."""
+    files = list(entry)
+    try:
+        files += entry[1].parent.glob(f"{entry[1].stem}.*.body")
+    except OSError:
+        pass
+    return files
 
 
 def file_fingerprint(f, checksum: bool) -> list[int]:
@@ -274,8 +301,8 @@ SWEEP_STAMP = ".last-sweep"
 
 
 def sweep_stale_temps(http_dir: Path) -> int:
-    """Removes the temporary files of dead writers in every entry folder, if a sweep is due;
-    returns how many."""
+    """Removes the temporary files of dead writers in every entry folder, and private bodies no
+    meta names that are more than a day old, if a sweep is due; returns how many files."""
     from ..atomic import clean_up_due, remove_stale_temp_files, start_clean_up
 
     stamp = http_dir / SWEEP_STAMP
@@ -285,7 +312,25 @@ def sweep_stale_temps(http_dir: Path) -> int:
         folders = [f for f in os.listdir(http_dir) if len(f) == 2]
     except OSError:
         return 0
-    return sum(remove_stale_temp_files(http_dir / f) for f in folders)
+    return sum(remove_stale_temp_files(http_dir / f) + _remove_unnamed_bodies(http_dir / f) for f in folders)
+
+
+def _remove_unnamed_bodies(folder: Path) -> int:
+    removed = 0
+    now = time.time()
+    for path in folder.glob("*.*-*.body"):
+        stem = path.name.split(".", 1)[0]
+        entry = (folder / f"{stem}.json", folder / f"{stem}.body")
+        meta = read_meta(entry)
+        if meta is not None and body_file(entry, meta["body"], True) == path:
+            continue
+        try:
+            if now - path.stat().st_mtime > SWEEP_EVERY:
+                path.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def cache_unwritable(http_dir: Path, exc: OSError):

@@ -31,9 +31,9 @@ from ..errors import NetworkError
 from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
-from .cache import (Transfer, body_described, cache_paths, cache_unwritable, confirms, file_fingerprint, fresh,
-                    memory_fingerprint, new_meta, private_response, read_body, read_meta, storable,
-                    sweep_stale_temps, validators, write_meta)
+from .cache import (Transfer, body_described, body_file, cache_paths, cache_unwritable, confirms, entry_files,
+                    file_fingerprint, fresh, memory_fingerprint, new_meta, private_response, read_body, read_meta,
+                    storable, sweep_stale_temps, validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
 from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
@@ -273,22 +273,23 @@ class HttpClient:
         private = self._sends_credentials(actual)
         entry = cache_paths(self.cache_dir, original, headers, private)
         meta = read_meta(entry)
-        if meta is not None and not body_described(entry, meta, whole=False):
+        held = body_file(entry, meta["body"], private) if meta is not None else None
+        if meta is not None and not body_described(held, meta, whole=False):
             meta = None
-        if meta is not None and fresh(meta) and _passes(check, entry[1]):
-            return CachedResponse(200, meta["headers"], entry[1], meta.get("url") or strip_credentials(original), True)
+        if meta is not None and fresh(meta) and _passes(check, held):
+            return CachedResponse(200, meta["headers"], held, meta.get("url") or strip_credentials(original), True)
         if meta is not None:
             headers.update(validators(meta))
-        status, resp_headers, final_url, info, body = self._request_to_file("GET", actual, headers, entry, check,
-                                                                            private)
+        status, resp_headers, final_url, info, body, path = self._request_to_file("GET", actual, headers, entry,
+                                                                                  check, private)
         if status == 304 and meta is not None:
-            if confirms(meta, resp_headers) and body_described(entry, meta) and _passes(check, entry[1]):
+            if confirms(meta, resp_headers) and body_described(held, meta) and _passes(check, held):
                 _revalidated(entry, meta, resp_headers, info)
-                return CachedResponse(200, meta["headers"], entry[1], final_url, from_cache=True)
+                return CachedResponse(200, meta["headers"], held, final_url, from_cache=True)
             self._forget(entry)
             headers = {"Accept": accept} if accept else {}
-            status, resp_headers, final_url, info, body = self._request_to_file("GET", actual, headers, entry, check,
-                                                                                private)
+            status, resp_headers, final_url, info, body, path = self._request_to_file("GET", actual, headers, entry,
+                                                                                      check, private)
         self._raise_for_status(status, final_url)
         if status not in _WITH_BODY:  # a 204 (or 206) left the entry's file as it was: not this answer
             raise HttpStatusError(f"HTTP {status} fetching {_shown(final_url)}: the answer holds no file",
@@ -297,7 +298,7 @@ class HttpClient:
             write_meta(entry, new_meta(final_url, original, resp_headers, info, body))
         else:
             _unlink(entry[0])  # the body is there for this run; the next one asks again
-        return CachedResponse(status, resp_headers, entry[1], final_url, from_cache=False)
+        return CachedResponse(status, resp_headers, path, final_url, from_cache=False)
 
     def _sends_credentials(self, url: str) -> bool:
         """A request to ``url`` will carry credentials: its answer goes to the private partition
@@ -318,7 +319,7 @@ class HttpClient:
 
     @staticmethod
     def _forget(entry) -> None:
-        for path in entry:
+        for path in entry_files(entry):
             _unlink(path)
 
     def _mirrored(self, url: str, fetch: Callable[[str], object]):
@@ -456,8 +457,9 @@ class HttpClient:
         return status, resp_headers, final_url, buf.getvalue(), info
 
     def _request_to_file(self, method: str, url: str, headers: dict[str, str], entry, check, private: bool):
-        """Streams the answer into the entry's body file (replaced only by a whole 200 answer).
-        Returns (status, headers, final url, transfer info, the body's fingerprint or None)."""
+        """Streams the answer into the entry's body file (replaced only by a whole 200 answer; a
+        private one's named by its fingerprint, see :func:`~solver.http.cache.body_file`). Returns
+        (status, headers, final url, transfer info, the body's fingerprint and file, or None)."""
         dest = entry[1]
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -475,10 +477,12 @@ class HttpClient:
             if status in _WITH_BODY:
                 self._sweep()
                 _unlink(entry[0])  # the old validators must not describe the new body
+                dest = body_file(entry, fingerprint, private)
                 os.replace(tmp, dest)
             else:
                 _unlink(tmp)
-            return status, resp_headers, final_url, info, fingerprint
+                dest = None
+            return status, resp_headers, final_url, info, fingerprint, dest
         except BaseException:
             f.close()
             _unlink(tmp)
