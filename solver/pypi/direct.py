@@ -167,12 +167,19 @@ class DirectSources:
         else:
             if remote != req.git:  # a clone an older version made holds the credentials in its config
                 git("remote", "set-url", "origin", remote, cwd=repo)
-            git("fetch", "--quiet", "--tags", "origin", cwd=repo)
+            # --force: a tag moved upstream is followed (git refuses to "clobber" a fetched tag, which
+            # failed every later fetch); --prune: a branch deleted upstream is not served from here
+            git("fetch", "--quiet", "--tags", "--force", "--prune", "origin", cwd=repo)
         if ref:
             target = ref
             if req.branch:
                 target = f"origin/{req.branch}"
-            commit = git("rev-parse", "--verify", f"{target}^{{commit}}", cwd=repo)
+            try:
+                commit = git("rev-parse", "--verify", "--quiet", f"{target}^{{commit}}", cwd=repo)
+            except InputError:
+                kind = "branch" if req.branch else "tag" if req.tag else "rev"
+                raise InputError(f"git dependency {req.name} ({clean_url}): {kind} {ref!r} is not in the "
+                                 "repository") from None
         else:
             commit = git("rev-parse", "origin/HEAD^{commit}", cwd=repo) if _has_ref(repo, "origin/HEAD") \
                 else git("rev-parse", "HEAD", cwd=repo)

@@ -170,3 +170,33 @@ def test_credentials_of_a_git_url_are_not_written_into_the_cached_clone(solve, t
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file() and not path.is_symlink():
             assert b"TOKEN-SECRET" not in path.read_bytes(), f"the secret is written to {path}"
+
+
+def test_a_tag_moved_on_the_remote_is_followed_not_refused_nor_kept_stale(solve, tmp_path, repo):
+    # git refuses to "clobber" a tag it fetched before: without --force the cached clone would fail
+    # every later fetch (or keep the old commit) once upstream moves the tag
+    build_index(tmp_path / "i", [Dist(name="dep", version="1.0")])
+    index = [(tmp_path / "i" / "simple").as_uri()]
+    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *a],
+                                    cwd=repo, check=True, capture_output=True)
+    git("tag", "v1")
+    req = PyPIRequirement(name="gitlib", git=repo.as_uri(), tag="v1")
+    assert versions(solve([req], index)) == {"gitlib": "0.3"}
+    (repo / "pyproject.toml").write_text((repo / "pyproject.toml").read_text().replace('"0.3"', '"0.4"'))
+    git("commit", "-qam", "two")
+    git("tag", "-f", "v1")
+    assert versions(solve([req], index)) == {"gitlib": "0.4"}
+
+
+def test_a_branch_deleted_on_the_remote_is_not_served_from_the_cached_clone(solve, tmp_path, repo):
+    from solver.errors import InputError
+
+    build_index(tmp_path / "i", [Dist(name="dep", version="1.0")])
+    index = [(tmp_path / "i" / "simple").as_uri()]
+    git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)
+    git("branch", "feature")
+    req = PyPIRequirement(name="gitlib", git=repo.as_uri(), branch="feature")
+    assert versions(solve([req], index)) == {"gitlib": "0.3"}
+    git("branch", "-D", "feature")
+    with pytest.raises(InputError, match="feature"):
+        solve([req], index)
