@@ -212,6 +212,38 @@ def test_private_bodies_no_entry_names_go_with_the_daily_sweep(server, tmp_path)
     assert as_user(tmp_path, "alice").fetch_to_cache(url).path.read_bytes() == PAGES["alice"][0]
 
 
+@pytest.mark.parametrize("fetch", ["get", "fetch_to_cache"])
+def test_an_anonymous_request_redirected_to_credentials_stores_nothing_over_the_public_entry(server, tmp_path, fetch):
+    # the first hop is anonymous (the public partition), the second carries alice's credentials:
+    # her page is used for this run, and never lands where anonymous requests read
+    redirect = {"on": False}
+
+    def public(req: Request, sock) -> None:
+        if redirect["on"]:
+            sock.sendall(response(302, b"", {"Location": "/private/repodata.json"}))
+        else:
+            sock.sendall(response(200, PAGES[None][0], {"ETag": PAGES[None][1]}))
+
+    server.routes["/repodata.json"] = public
+    server.routes["/private/repodata.json"] = per_identity()
+    url = server.url + "/repodata.json"
+    client = HttpClient(tmp_path, auth=lambda u: ("alice", "alice-pw") if "/private/" in u else None, retries=0)
+
+    def body(c):
+        return c.get(url).body if fetch == "get" else c.fetch_to_cache(url).path.read_bytes()
+
+    assert body(client) == PAGES[None][0]
+    redirect["on"] = True
+    assert body(client) == PAGES["alice"][0]
+    meta_file, body_file = cache_paths(tmp_path / "http", url, {})
+    if fetch == "get":  # the entry is dropped (the next anonymous run asks again)
+        assert not body_file.exists() and not meta_file.exists()
+    else:  # the anonymous entry stays whole; alice's body went beside it
+        assert body_file.read_bytes() == PAGES[None][0] and json.loads(meta_file.read_text())["headers"]["etag"] == PAGES[None][1]
+    redirect["on"] = False
+    assert body(as_user(tmp_path, None)) == PAGES[None][0]
+
+
 def test_an_entry_an_older_version_wrote_is_not_trusted(server, tmp_path):
     # Older versions keyed entries by URL alone: an authenticated page may sit under the anonymous
     # key, fresh. An anonymous request after the upgrade must ask the server.

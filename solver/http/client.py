@@ -296,7 +296,7 @@ class HttpClient:
                                   status, _shown(final_url))
         if storable(resp_headers) and info.storable and info.authenticated == private:
             write_meta(entry, new_meta(final_url, original, resp_headers, info, body))
-        else:
+        elif path == entry[1]:
             _unlink(entry[0])  # the body is there for this run; the next one asks again
         return CachedResponse(status, resp_headers, path, final_url, from_cache=False)
 
@@ -472,12 +472,16 @@ class HttpClient:
                 method, url, headers, f, MAX_BODY_TO_FILE,
                 check=(lambda: (f.flush(), check(Path(tmp)))) if check else None)
             # taken from the file we wrote, before it is in place: another process may replace it next
-            fingerprint = file_fingerprint(f, checksum=private) if status in _WITH_BODY else None
+            # An anonymous request a redirect took to credentials got someone's own body: it goes
+            # beside the anonymous entry (named by its fingerprint), never over its body.
+            personal = private or info.authenticated
+            fingerprint = file_fingerprint(f, checksum=personal) if status in _WITH_BODY else None
             f.close()
             if status in _WITH_BODY:
                 self._sweep()
-                _unlink(entry[0])  # the old validators must not describe the new body
-                dest = body_file(entry, fingerprint, private)
+                dest = body_file(entry, fingerprint, personal)
+                if dest == entry[1]:
+                    _unlink(entry[0])  # the old validators must not describe the new body
                 os.replace(tmp, dest)
             else:
                 _unlink(tmp)
