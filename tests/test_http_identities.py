@@ -136,7 +136,8 @@ def test_a_private_or_varying_anonymous_answer_is_asked_about_again(server, tmp_
 def test_conda_tokens_from_the_credential_store_get_each_identity_its_own_repodata(server, tmp_path):
     bodies = {"tok-A": b'{"packages": {"a-only": {}}}', "tok-B": b'{"packages": {"b-only": {}}}'}
     for n, (token, body) in enumerate(bodies.items()):
-        server.routes[f"/t/{token}/chan/noarch/repodata.json"] = etagged(body, f'"v{n}"', {"Cache-Control": "max-age=600"})
+        server.routes[f"/t/{token}/chan/noarch/repodata.json"] = etagged(body, f'"v{n}"',
+                                                                          {"Cache-Control": "max-age=600"})
     url = server.url + "/chan/noarch/repodata.json"
     shared = tmp_path / "cache"
     for token in ("tok-A", "tok-B", "tok-A"):
@@ -239,7 +240,8 @@ def test_an_anonymous_request_redirected_to_credentials_stores_nothing_over_the_
     if fetch == "get":  # the entry is dropped (the next anonymous run asks again)
         assert not body_file.exists() and not meta_file.exists()
     else:  # the anonymous entry stays whole; alice's body went beside it
-        assert body_file.read_bytes() == PAGES[None][0] and json.loads(meta_file.read_text())["headers"]["etag"] == PAGES[None][1]
+        assert body_file.read_bytes() == PAGES[None][0]
+        assert json.loads(meta_file.read_text())["headers"]["etag"] == PAGES[None][1]
     redirect["on"] = False
     assert body(as_user(tmp_path, None)) == PAGES[None][0]
 

@@ -85,7 +85,8 @@ def cache_paths(cache_dir: Path, url: str, headers: dict[str, str] | None,
     vary = (headers or {}).get("Accept", "")
     # a digest of the URL: a conda token in it (a long random string) is not recoverable from the
     # file name; ``user:password@`` (often a guessable password) is not part of it at all
-    digest = hashlib.sha256(f"{strip_credentials(url)}\n{vary}{' private' if private else ''}".encode()).hexdigest()[:40]
+    partition = " private" if private else ""
+    digest = hashlib.sha256(f"{strip_credentials(url)}\n{vary}{partition}".encode()).hexdigest()[:40]
     base = cache_dir / digest[:2]
     return base / f"{digest}.json", base / f"{digest}.body"
 

@@ -42,7 +42,8 @@ def publish(srv_root: Path, lib_version: str) -> dict[str, str]:
     }}))
     noarch = srv_root / "plain" / "noarch"
     noarch.mkdir(exist_ok=True)
-    (noarch / "repodata.json").write_text(json.dumps({"info": {"subdir": "noarch"}, "packages": {}, "packages.conda": {}}))
+    (noarch / "repodata.json").write_text(json.dumps({"info": {"subdir": "noarch"}, "packages": {},
+                                                      "packages.conda": {}}))
     hashes = write_sharded_channel(srv_root / "plain", srv_root / "sharded")["linux-64"]
     # each version of the index a Last-Modified of its own (the server's dates have 1 s steps)
     index = srv_root / "sharded" / "linux-64" / "repodata_shards.msgpack.zst"
