@@ -174,3 +174,21 @@ def test_a_wheel_once_served_damaged_under_the_right_etag_is_not_revived_by_a_30
         assert fetch_bytes(HttpClient(tmp_path), url, "app-1.0-py3-none-any.whl", hashes) == good
     finally:
         srv.close()
+
+
+@pytest.mark.parametrize("bad", [b"<html>sign in to the network</html>", b'["not", "an", "object"]'])
+def test_a_remote_conda_pypi_map_that_does_not_read_is_not_served_again_from_the_cache(tmp_path, bad):
+    from solver.errors import InputError
+    from solver.http import HttpClient
+    from solver.pypi.conda_map import load_mapping
+    from support.netfault import FaultServer, static
+
+    srv = FaultServer()
+    try:
+        srv.routes["/map.json"] = static(200, bad, {"Cache-Control": "max-age=600", "ETag": '"1"'})
+        with pytest.raises(InputError, match="conda-pypi-map"):
+            load_mapping(srv.url + "/map.json", HttpClient(tmp_path))
+        srv.routes["/map.json"] = static(200, b'{"numpy": "numpy"}', {"Cache-Control": "max-age=600", "ETag": '"2"'})
+        assert load_mapping(srv.url + "/map.json", HttpClient(tmp_path)) == {"numpy": "numpy"}
+    finally:
+        srv.close()
