@@ -246,6 +246,22 @@ def test_an_anonymous_request_redirected_to_credentials_stores_nothing_over_the_
     assert body(as_user(tmp_path, None)) == PAGES[None][0]
 
 
+def test_a_private_file_updated_many_times_keeps_a_bounded_number_of_bodies(server, tmp_path):
+    import os
+
+    url = server.url + "/chan/noarch/repodata.json"
+    entry_body = cache_paths(tmp_path / "http", url, {}, private=True)[1]
+    hour_ago = time.time() - 3600
+    for version in range(6):
+        server.routes["/chan/noarch/repodata.json"] = etagged(f"version {version}".encode(), f'"{version}"')
+        assert as_user(tmp_path, "alice").fetch_to_cache(url).path.read_bytes() == f"version {version}".encode()
+        for path in [*entry_body.parent.glob(entry_body.stem + ".*"), entry_body.with_suffix(".json")]:
+            os.utime(path, (hour_ago, hour_ago))  # time passes between the updates
+    bodies = sorted(entry_body.parent.glob(entry_body.stem + ".*.body"))
+    assert len(bodies) <= 2, bodies  # the current one, and the one it superseded (named until then)
+    assert any(p.read_bytes() == b"version 5" for p in bodies)
+
+
 def test_an_entry_an_older_version_wrote_is_not_trusted(server, tmp_path):
     # Older versions keyed entries by URL alone: an authenticated page may sit under the anonymous
     # key, fresh. An anonymous request after the upgrade must ask the server.

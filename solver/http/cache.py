@@ -132,6 +132,33 @@ def body_file(entry, fingerprint: list[int], private: bool) -> Path:
     return entry[1].with_name(f"{entry[1].stem}.{size:x}-{crc:08x}.body")
 
 
+# A private body another run may have been handed lately (written, or revalidated through its
+# meta, this recently) is left alone when a newer one supersedes it; older ones go then.
+SUPERSEDED_GRACE = 600.0
+
+
+def drop_superseded_bodies(entry, keep: Path) -> None:
+    """Removes the entry's fingerprint-named bodies other than ``keep`` that no run can still be
+    about to open: written more than ``SUPERSEDED_GRACE`` ago, and not named by a meta written
+    (or revalidated) within it. So an identity switching back and forth, or a channel updated
+    many times a day, leaves a bounded number of bodies, not one per version."""
+    now = time.time()
+    meta = read_meta(entry)
+    try:
+        meta_recent = meta is not None and now - entry[0].stat().st_mtime < SUPERSEDED_GRACE
+    except OSError:
+        meta_recent = False
+    named = body_file(entry, meta["body"], True) if meta_recent else None
+    for path in entry[1].parent.glob(f"{entry[1].stem}.*.body"):
+        if path == keep or path == named:
+            continue
+        try:
+            if now - path.stat().st_mtime > SUPERSEDED_GRACE:
+                path.unlink()
+        except OSError:
+            pass
+
+
 def body_described(path: Path, meta, whole: bool = True) -> bool:
     """``path`` holds the body ``meta`` describes: its size, and (``whole``) for a private entry its
     CRC-32, read whole. A large public body (a repodata file) is only checked by size: another

@@ -31,9 +31,9 @@ from ..errors import NetworkError
 from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
-from .cache import (Transfer, body_described, body_file, cache_paths, cache_unwritable, confirms, entry_files,
-                    file_fingerprint, fresh, memory_fingerprint, new_meta, private_response, read_body, read_meta,
-                    storable, sweep_stale_temps, validators, write_meta)
+from .cache import (Transfer, body_described, body_file, cache_paths, cache_unwritable, confirms,
+                    drop_superseded_bodies, entry_files, file_fingerprint, fresh, memory_fingerprint, new_meta,
+                    private_response, read_body, read_meta, storable, sweep_stale_temps, validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
 from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
@@ -483,6 +483,8 @@ class HttpClient:
                 if dest == entry[1]:
                     _unlink(entry[0])  # the old validators must not describe the new body
                 os.replace(tmp, dest)
+                if dest != entry[1]:
+                    drop_superseded_bodies(entry, dest)
             else:
                 _unlink(tmp)
                 dest = None
