@@ -296,3 +296,18 @@ def test_the_age_a_response_came_with_counts_against_its_max_age(server, tmp_pat
     as_user(tmp_path, None).get(url)
     as_user(tmp_path, None).get(url)
     assert len(server.seen) == 2
+
+
+@pytest.mark.parametrize("body", [["a", "b"], [1.5], [-1, 2], [], None, [1, 2, 3]])
+@pytest.mark.parametrize("private", [False, True])
+def test_a_meta_whose_body_fingerprint_is_not_one_counts_as_absent(server, tmp_path, body, private):
+    server.routes["/p"] = etagged(b"page", '"1"')
+    url = server.url + "/p"
+    client = as_user(tmp_path, "alice" if private else None)
+    assert client.fetch_to_cache(url).path.read_bytes() == b"page"
+    meta_file = cache_paths(tmp_path / "http", url, {}, private=private)[0]
+    meta = json.loads(meta_file.read_text())
+    meta["body"] = body
+    meta_file.write_text(json.dumps(meta))
+    assert client.fetch_to_cache(url).path.read_bytes() == b"page"
+    assert client.get(url).body == b"page"

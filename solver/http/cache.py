@@ -64,7 +64,6 @@ KEPT_HEADERS = ("etag", "last-modified", "cache-control", "content-type", "expir
 META_FORMAT = 2
 
 
-
 class Transfer:
     """What one request learnt on the way: redirects, and whether the body may be stored."""
 
@@ -97,7 +96,7 @@ def read_meta(entry):
     try:
         with open(entry[0], "rb") as f:
             meta = json.load(f)
-        if not isinstance(meta, dict) or meta.get("format") != META_FORMAT or not isinstance(meta.get("body"), list):
+        if not isinstance(meta, dict) or meta.get("format") != META_FORMAT or not _fingerprint_like(meta.get("body")):
             return None
         headers = meta.get("headers")
         # the validators go back out as request headers: anything but one-line text (a damaged or
@@ -108,6 +107,12 @@ def read_meta(entry):
         return meta
     except (OSError, ValueError):
         return None
+
+
+def _fingerprint_like(value) -> bool:
+    """[size] or [size, crc]: what ``meta["body"]`` holds (a damaged or foreign meta may not)."""
+    return (isinstance(value, list) and len(value) in (1, 2)
+            and all(type(v) is int and 0 <= v < 1 << 64 for v in value))
 
 
 def read_body(entry, meta):
