@@ -47,7 +47,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import zlib
 from pathlib import Path
 
 from ..atomic import write_atomic
@@ -176,7 +175,7 @@ def body_described(path: Path, meta, whole: bool = True) -> bool:
             crc = 0
             size = 0
             while chunk := f.read(1 << 20):
-                crc = zlib.crc32(chunk, crc)
+                crc = lazy("zlib").crc32(chunk, crc)
                 size += len(chunk)
             return [size, crc] == want
     except OSError:
@@ -202,13 +201,13 @@ def file_fingerprint(f, checksum: bool) -> list[int]:
     crc = 0
     size = 0
     while chunk := f.read(1 << 20):
-        crc = zlib.crc32(chunk, crc)
+        crc = lazy("zlib").crc32(chunk, crc)
         size += len(chunk)
     return [size, crc]
 
 
 def _fingerprint(body: bytes, checksum: bool) -> list[int]:
-    return [len(body), zlib.crc32(body)] if checksum else [len(body)]
+    return [len(body), lazy("zlib").crc32(body)] if checksum else [len(body)]
 
 
 def memory_fingerprint(body: bytes) -> list[int]:
