@@ -68,3 +68,29 @@ def test_a_304_naming_the_stored_etag_still_serves_from_the_cache(server, tmp_pa
     assert again.from_cache and again.body == b"version 1"
     assert server.seen[-1].headers.get("if-none-match") == '"v1"'
     assert "if-modified-since" not in server.seen[-1].headers  # the ETag says it all
+
+
+def test_a_204_is_not_stored_as_an_empty_page(server, tmp_path):
+    # "no content" with a max-age: an empty body served later as a 200 page would read as "no files"
+    cached = {"Cache-Control": "max-age=600"}
+    server.routes["/simple/pkg/"] = lambda req, sock: sock.sendall(response(204, b"", cached))
+    url = server.url + "/simple/pkg/"
+    assert HttpClient(tmp_path).get(url).status == 204
+    server.routes["/simple/pkg/"] = lambda req, sock: sock.sendall(response(200, b"files", cached))
+    again = HttpClient(tmp_path).get(url)
+    assert again.status == 200 and again.body == b"files"
+
+
+def test_the_age_a_304_comes_with_counts_against_the_max_age_it_gives(server, tmp_path):
+    def route(req, sock):
+        if req.headers.get("if-none-match") == '"1"':  # a CDN that kept the answer all of its max-age
+            headers = {"ETag": '"1"', "Cache-Control": "max-age=600", "Age": "600"}
+            sock.sendall(response(304, b"", headers, length=False))
+        else:
+            sock.sendall(response(200, b"page", {"ETag": '"1"', "Cache-Control": "no-cache"}))
+
+    server.routes["/p"] = route
+    url = server.url + "/p"
+    for _ in range(3):
+        assert HttpClient(tmp_path).get(url).body == b"page"
+    assert len(server.seen) == 3  # never fresh: each run asks

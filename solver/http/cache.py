@@ -233,7 +233,7 @@ def new_meta(final_url: str, original: str, headers: dict[str, str], info: Trans
     holds nothing that looks like a secret; a temporary redirect makes the entry one that is
     always revalidated at the original URL. ``body``: the body's fingerprint."""
     meta = {"format": META_FORMAT, "headers": {k: headers[k] for k in KEPT_HEADERS if k in headers},
-            "stored": time.time(), "age": _age(headers), "cache_control": headers.get("cache-control", ""),
+            "stored": time.time(), "age": age_of(headers), "cache_control": headers.get("cache-control", ""),
             "private": private_response(headers, info.authenticated), "body": body}
     if info.temporary_redirect:
         meta["cache_control"] = "no-cache"
@@ -317,7 +317,7 @@ def _directives(cache_control) -> dict[str, str]:
     return out
 
 
-def _age(headers: dict[str, str]) -> float:
+def age_of(headers: dict[str, str]) -> float:
     """The ``Age`` a response came with (seconds it spent in caches on the way), 0 if none."""
     try:
         return max(0.0, float(headers.get("age", "0")))

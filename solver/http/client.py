@@ -31,7 +31,7 @@ from ..errors import NetworkError
 from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
-from .cache import (Transfer, body_described, body_file, cache_paths, cache_unwritable, confirms,
+from .cache import (Transfer, age_of, body_described, body_file, cache_paths, cache_unwritable, confirms,
                     drop_superseded_bodies, entry_files, file_fingerprint, fresh, memory_fingerprint, new_meta,
                     private_response, read_body, read_meta, storable, sweep_stale_temps, validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
@@ -256,7 +256,8 @@ class HttpClient:
             self._forget(entry)
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
-        if entry and storable(resp_headers) and info.storable and info.authenticated == private:
+        if (entry and status in _WITH_BODY and storable(resp_headers) and info.storable
+                and info.authenticated == private):
             self._sweep()
             _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:
@@ -680,7 +681,7 @@ def _revalidated(entry, meta, resp_headers: dict[str, str], info) -> None:
     """A 304 confirmed the entry: it is fresh from now, under the 304's ``Cache-Control``; a 304
     to a request with credentials makes it an entry that is always asked about again."""
     meta["stored"] = time.time()
-    meta["age"] = 0
+    meta["age"] = age_of(resp_headers)
     meta["cache_control"] = resp_headers.get("cache-control", meta.get("cache_control", ""))
     meta["private"] = bool(meta.get("private")) or private_response(resp_headers, info.authenticated)
     write_meta(entry, meta)
