@@ -182,16 +182,6 @@ def body_described(path: Path, meta, whole: bool = True) -> bool:
         return False
 
 
-def entry_files(entry) -> list[Path]:
-    """Every file of the entry: meta, body, and the fingerprint-named bodies of a private one."""
-    files = list(entry)
-    try:
-        files += entry[1].parent.glob(f"{entry[1].stem}.*.body")
-    except OSError:
-        pass
-    return files
-
-
 def file_fingerprint(f, checksum: bool) -> list[int]:
     """What ``meta["body"]`` records of a body written to the open file ``f``."""
     f.flush()
@@ -333,8 +323,8 @@ SWEEP_STAMP = ".last-sweep"
 
 
 def sweep_stale_temps(http_dir: Path) -> int:
-    """Removes the temporary files of dead writers in every entry folder, and private bodies no
-    meta names that are more than a day old, if a sweep is due; returns how many files."""
+    """Removes the temporary files of dead writers in every entry folder, and the bodies no meta
+    names that are more than a day old, if a sweep is due; returns how many files."""
     from ..atomic import clean_up_due, remove_stale_temp_files, start_clean_up
 
     stamp = http_dir / SWEEP_STAMP
@@ -348,13 +338,14 @@ def sweep_stale_temps(http_dir: Path) -> int:
 
 
 def _remove_unnamed_bodies(folder: Path) -> int:
+    """Bodies no meta names (forgotten entries, superseded private bodies) more than a day old."""
     removed = 0
     now = time.time()
-    for path in folder.glob("*.*-*.body"):
+    for path in folder.glob("*.body"):
         stem = path.name.split(".", 1)[0]
         entry = (folder / f"{stem}.json", folder / f"{stem}.body")
         meta = read_meta(entry)
-        if meta is not None and body_file(entry, meta["body"], True) == path:
+        if meta is not None and path in (entry[1], body_file(entry, meta["body"], True)):
             continue
         try:
             if now - path.stat().st_mtime > SWEEP_EVERY:

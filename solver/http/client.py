@@ -32,7 +32,7 @@ from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
 from .cache import (Transfer, age_of, body_described, body_file, cache_paths, cache_unwritable, confirms,
-                    drop_superseded_bodies, entry_files, file_fingerprint, fresh, memory_fingerprint, new_meta,
+                    drop_superseded_bodies, file_fingerprint, fresh, memory_fingerprint, new_meta,
                     private_response, read_body, read_meta, storable, sweep_stale_temps, validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
@@ -145,7 +145,7 @@ class HttpClient:
 
     def invalidate(self, url: str, *, accept: str | None = None, headers: dict[str, str] | None = None) -> None:
         """Forget the cache entry of ``url`` (a caller found its body unusable): the next fetch
-        asks the server without validators."""
+        asks the server without validators (see :meth:`_forget`)."""
         if self.cache_dir is None or url.startswith("file:"):
             return
         for private in (False, True):
@@ -320,8 +320,10 @@ class HttpClient:
 
     @staticmethod
     def _forget(entry) -> None:
-        for path in entry_files(entry):
-            _unlink(path)
+        """The entry is no longer trusted: its meta goes, so nothing vouches for its body and the
+        next fetch asks without validators. The body itself stays until a fetch replaces it (or the
+        daily sweep removes it): another process may have been handed its path a moment ago."""
+        _unlink(entry[0])
 
     def _mirrored(self, url: str, fetch: Callable[[str], object]):
         """``fetch`` on the URL, or on each of its mirrors in order until one answers."""
