@@ -315,16 +315,18 @@ def age_of(headers: dict[str, str]) -> float:
         return 0.0
 
 
-# A download killed mid-way (kill -9) leaves its ``.part`` file, as large as what it was fetching;
-# the next download of the same URL removes it, but a URL nobody fetches again would keep it for
-# good. Once a day, the first run that writes to the cache removes every dead writer's file.
+# Once a day, the first run that stores an entry sweeps the cache, so that it does not grow without
+# bound: a download killed mid-way (kill -9) leaves its ``.part`` file, as large as what it was
+# fetching, which only the next download of the same URL would remove; entries no run used for
+# ``UNUSED_ENTRY_AGE`` (pages of projects, whole wheels, repodata of channels nobody asks for any
+# more) go, and so do bodies no meta names. A run that uses an entry marks its meta (mtime).
 SWEEP_EVERY = 86400.0
 SWEEP_STAMP = ".last-sweep"
+UNUSED_ENTRY_AGE = 30 * 86400.0
 
 
 def sweep_stale_temps(http_dir: Path) -> int:
-    """Removes the temporary files of dead writers in every entry folder, and the bodies no meta
-    names that are more than a day old, if a sweep is due; returns how many files."""
+    """The daily sweep (see above), if one is due; returns how many files it removed."""
     from ..atomic import clean_up_due, remove_stale_temp_files, start_clean_up
 
     stamp = http_dir / SWEEP_STAMP
@@ -334,7 +336,29 @@ def sweep_stale_temps(http_dir: Path) -> int:
         folders = [f for f in os.listdir(http_dir) if len(f) == 2]
     except OSError:
         return 0
-    return sum(remove_stale_temp_files(http_dir / f) + _remove_unnamed_bodies(http_dir / f) for f in folders)
+    return sum(remove_stale_temp_files(http_dir / f) + _remove_unused_metas(http_dir / f)
+               + _remove_unnamed_bodies(http_dir / f) for f in folders)
+
+
+def mark_used(entry) -> None:
+    """The entry served a run (without being rewritten): the sweep keeps it."""
+    try:
+        os.utime(entry[0])
+    except OSError:
+        pass
+
+
+def _remove_unused_metas(folder: Path) -> int:
+    removed = 0
+    now = time.time()
+    for path in folder.glob("*.json"):
+        try:
+            if now - path.stat().st_mtime > UNUSED_ENTRY_AGE:
+                path.unlink()  # its body is no longer named: it goes next (written over a day ago)
+                removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def _remove_unnamed_bodies(folder: Path) -> int:

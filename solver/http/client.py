@@ -32,7 +32,7 @@ from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
 from .cache import (Transfer, age_of, body_described, body_file, cache_paths, cache_unwritable, confirms,
-                    drop_superseded_bodies, file_fingerprint, fresh, memory_fingerprint, new_meta,
+                    drop_superseded_bodies, file_fingerprint, fresh, mark_used, memory_fingerprint, new_meta,
                     private_response, read_body, read_meta, storable, sweep_stale_temps, validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
@@ -240,6 +240,7 @@ class HttpClient:
         if meta is not None and fresh(meta):
             body = read_body(entry, meta)
             if body is not None and _passes(check, body):
+                mark_used(entry)
                 return Response(200, meta["headers"], body, meta.get("url") or strip_credentials(original), from_cache=True)
             meta = None
         req_headers = dict(headers or {})
@@ -278,6 +279,7 @@ class HttpClient:
         if meta is not None and not body_described(held, meta, whole=False):
             meta = None
         if meta is not None and fresh(meta) and _passes(check, held):
+            mark_used(entry)
             return CachedResponse(200, meta["headers"], held, meta.get("url") or strip_credentials(original), True)
         if meta is not None:
             headers.update(validators(meta))
