@@ -184,6 +184,7 @@ class DirectSources:
             commit = git("rev-parse", "origin/HEAD^{commit}", cwd=repo) if _has_ref(repo, "origin/HEAD") \
                 else git("rev-parse", "HEAD", cwd=repo)
         worktree = base / f"{key}-{commit[:16]}"
+        _mark_used(worktree)  # before looking: a daily sweep in another process skips it from now
         if not worktree.is_dir():
             tmp = _temp_dir(base, key)
             try:
@@ -246,14 +247,22 @@ def _legacy_temp(name: str) -> bool:
     return _LEGACY_TEMP.fullmatch(name) is not None
 
 
+# Clones and checkouts (one per commit) no run used for this long are removed, once a day.
+_UNUSED_CHECKOUT_AGE = 30 * 86400.0
+_SWEEP_EVERY = 86400.0
+
+
 def _remove_stale_leftovers(base: Path, repo: Path) -> None:
     """What killed runs left in the git cache: temporary clones and checkouts whose process is
-    gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``."""
+    gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``;
+    and, once a day, the clones and checkouts no run used for ``_UNUSED_CHECKOUT_AGE``."""
     import time
 
     from ..atomic import remove_stale_temp_dirs
 
+    _mark_used(repo)  # this run's clone is in use, however old
     remove_stale_temp_dirs(base, legacy=_legacy_temp)
+    _remove_unused(base)
     git_dir = repo / ".git"
     if not git_dir.is_dir():
         return
@@ -265,6 +274,39 @@ def _remove_stale_leftovers(base: Path, repo: Path) -> None:
                 lock.unlink()
         except OSError:
             pass
+
+
+def _mark_used(folder: Path) -> None:
+    try:
+        os.utime(folder)
+    except OSError:
+        pass
+
+
+def _remove_unused(base: Path) -> None:
+    """Clones and checkouts not used for ``_UNUSED_CHECKOUT_AGE``, if a sweep is due. Each is first
+    renamed to a temporary name of this process (out of sight of other runs at once; a removal
+    cut short is finished by a later run), then removed."""
+    import shutil
+    import time
+
+    from ..atomic import clean_up_due, make_temp_dir, start_clean_up
+
+    stamp = base / ".last-sweep"
+    if not clean_up_due(stamp, _SWEEP_EVERY) or not start_clean_up(stamp):
+        return
+    now = time.time()
+    for entry in os.scandir(base):
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime <= _UNUSED_CHECKOUT_AGE:
+                continue
+            doomed = make_temp_dir(base, "unused")
+            os.replace(entry.path, doomed / "tree")
+        except OSError:
+            continue
+        shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _has_ref(repo: Path, ref: str) -> bool:

@@ -4,6 +4,7 @@ pid, and git's own lock files a killed fetch left in a cached clone. A live run'
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -77,7 +78,7 @@ def temp_dirs(cache, pid=None):
     folder = cache / "git"
     if not folder.is_dir():
         return []
-    return [p.name for p in folder.iterdir() if p.name.startswith(".")
+    return [p.name for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(".tmpdir")
             and (pid is None or f".{pid}." in p.name)]
 
 
@@ -200,3 +201,34 @@ def test_a_branch_deleted_on_the_remote_is_not_served_from_the_cached_clone(solv
     git("branch", "-D", "feature")
     with pytest.raises(InputError, match="feature"):
         solve([req], index)
+
+
+def test_checkouts_and_clones_no_run_used_for_a_month_are_removed(solve, tmp_path, repo):
+    build_index(tmp_path / "i", [Dist(name="dep", version="1.0")])
+    index = [(tmp_path / "i" / "simple").as_uri()]
+    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *a],
+                                    cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+    first = git("rev-parse", "HEAD")
+    other = make_source_tree(tmp_path / "other", Dist(name="otherlib", version="1.0"))
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "one"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=other, check=True)
+    solve([PyPIRequirement(name="otherlib", git=other.as_uri())], index)  # a repository nobody uses later
+    solve([PyPIRequirement(name="gitlib", git=repo.as_uri(), rev=first)], index)
+    git_cache = tmp_path / "cache" / "git"
+    before = {p.name for p in git_cache.iterdir() if not p.name.startswith(".")}
+    assert len(before) == 4  # two clones, a checkout of each
+    month_ago = time.time() - 40 * 86400
+    for path in git_cache.iterdir():
+        os.utime(path, (month_ago, month_ago))
+    (git_cache / ".last-sweep").touch()
+    os.utime(git_cache / ".last-sweep", (month_ago, month_ago))
+    # gitlib moves on: a new commit, checked out; its clone is in use, the other repository is not
+    (repo / "pyproject.toml").write_text((repo / "pyproject.toml").read_text().replace('"0.3"', '"0.4"'))
+    git("commit", "-qam", "two")
+    assert versions(solve([PyPIRequirement(name="gitlib", git=repo.as_uri())], index)) == {"gitlib": "0.4"}
+    after = {p.name for p in git_cache.iterdir() if not p.name.startswith(".")}
+    gitlib_key = hashlib.sha256(repo.as_uri().encode()).hexdigest()[:24]  # the clone's folder
+    assert after == {gitlib_key, f"{gitlib_key}-{git('rev-parse', 'HEAD')[:16]}"}
+    # the old commit is checked out again when asked for
+    sol = solve([PyPIRequirement(name="gitlib", git=repo.as_uri(), rev=first)], index)
+    assert versions(sol) == {"gitlib": "0.3"}
