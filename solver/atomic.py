@@ -197,6 +197,47 @@ def start_clean_up(stamp: Path) -> bool:
         return False
 
 
+# A cache entry no run used for this long is removed by its cache's daily sweep.
+UNUSED_MAX_AGE = 30 * 86400.0
+SWEEP_EVERY = 86400.0
+SWEEP_STAMP = ".last-sweep"
+
+
+def mark_used(path) -> None:
+    """A run used this cache entry (its mtime says when): sweeps keep it."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def remove_unused_files(paths, max_age: float = UNUSED_MAX_AGE) -> int:
+    """Removes the files among ``paths`` not used (see :func:`mark_used`) for ``max_age``."""
+    import time
+
+    now = time.time()
+    removed = 0
+    for path in paths:
+        try:
+            if now - os.stat(path).st_mtime > max_age:
+                os.unlink(path)
+                removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def sweep_unused(root: Path, pattern: str, max_age: float = UNUSED_MAX_AGE) -> int:
+    """Once a day (a stamp in ``root``): removes the files under ``root`` matching ``pattern`` that
+    no run used for ``max_age``; returns how many. For caches whose entries are written once and
+    read many times (parsed pages, metadata by wheel hash), which would otherwise grow for good."""
+    root = Path(root)
+    stamp = root / SWEEP_STAMP
+    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+        return 0
+    return remove_unused_files(root.glob(pattern), max_age)
+
+
 def remove_stale_temp_files(folder: Path, suffixes: tuple[str, ...] = (".tmp", ".part")) -> int:
     """Removes every temporary file in ``folder`` (``.<target>.<pid>.<random><suffix>``, whatever
     its target) whose process no longer runs; returns how many. For folders whose targets are

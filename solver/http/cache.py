@@ -342,23 +342,16 @@ def sweep_stale_temps(http_dir: Path) -> int:
 
 def mark_used(entry) -> None:
     """The entry served a run (without being rewritten): the sweep keeps it."""
-    try:
-        os.utime(entry[0])
-    except OSError:
-        pass
+    from ..atomic import mark_used as mark
+
+    mark(entry[0])
 
 
 def _remove_unused_metas(folder: Path) -> int:
-    removed = 0
-    now = time.time()
-    for path in folder.glob("*.json"):
-        try:
-            if now - path.stat().st_mtime > UNUSED_ENTRY_AGE:
-                path.unlink()  # its body is no longer named: it goes next (written over a day ago)
-                removed += 1
-        except OSError:
-            pass
-    return removed
+    """Metas no run used for ``UNUSED_ENTRY_AGE``: their bodies, no longer named, go next."""
+    from ..atomic import remove_unused_files
+
+    return remove_unused_files(folder.glob("*.json"), UNUSED_ENTRY_AGE)
 
 
 def _remove_unnamed_bodies(folder: Path) -> int:
