@@ -200,6 +200,7 @@ class DirectSources:
             finally:
                 env.pop("GIT_INDEX_FILE", None)
                 shutil.rmtree(tmp, ignore_errors=True)
+        _remove_unused(base)  # once a checkout is in place: a failed clone leaves nothing, not even a stamp
         tree = worktree / req.subdirectory if req.subdirectory else worktree
         return tree, commit, clean_url
 
@@ -254,15 +255,14 @@ _SWEEP_EVERY = 86400.0
 
 def _remove_stale_leftovers(base: Path, repo: Path) -> None:
     """What killed runs left in the git cache: temporary clones and checkouts whose process is
-    gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``;
-    and, once a day, the clones and checkouts no run used for ``_UNUSED_CHECKOUT_AGE``."""
+    gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``
+    (the clones and checkouts nobody uses go in :func:`_remove_unused`)."""
     import time
 
     from ..atomic import remove_stale_temp_dirs
 
     _mark_used(repo)  # this run's clone is in use, however old
     remove_stale_temp_dirs(base, legacy=_legacy_temp)
-    _remove_unused(base)
     git_dir = repo / ".git"
     if not git_dir.is_dir():
         return
