@@ -344,17 +344,15 @@ def _write_job(index: RepodataIndex, target: Path, source: Path, st: os.stat_res
 # One index file per repodata file ever read; a new one is written each time a private channel's
 # repodata changes (the HTTP cache names private bodies by content). Once a day, the writer of a
 # new index removes those whose repodata file is gone.
-ORPHAN_SWEEP_EVERY = 86400.0
-ORPHAN_SWEEP_STAMP = ".last-sweep"
 
 
 def remove_orphan_indexes(folder: Path) -> int:
-    """Removes the index files in ``folder`` whose source file no longer exists, if a sweep is due
-    (see above); returns how many. A process that has one mapped keeps reading it."""
-    from solver.atomic import clean_up_due, start_clean_up
+    """Removes the index files in ``folder`` whose source file no longer exists, if the daily sweep
+    is due (see above); returns how many. A process that has one mapped keeps reading it."""
+    from solver.atomic import SWEEP_EVERY, SWEEP_STAMP, clean_up_due, start_clean_up
 
-    stamp = folder / ORPHAN_SWEEP_STAMP
-    if not clean_up_due(stamp, ORPHAN_SWEEP_EVERY) or not start_clean_up(stamp):
+    stamp = folder / SWEEP_STAMP
+    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
         return 0
     removed = 0
     for path in folder.glob("*.idx"):

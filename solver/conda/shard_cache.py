@@ -27,14 +27,15 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from solver.atomic import clean_up_due, remove_stale_temp_files, start_clean_up, write_atomic
+from solver.atomic import (SWEEP_EVERY, UNUSED_MAX_AGE, clean_up_due, remove_stale_temp_files, start_clean_up,
+                           write_atomic)
 
 SHARD_CACHE_DIR = "repodata-shards"
 ROOTS_DIR = "indexes"
 PRUNE_STAMP = ".last-prune"
-PRUNE_EVERY = 86400.0
+PRUNE_EVERY = SWEEP_EVERY
 UNREFERENCED_GRACE = 86400.0
-UNUSED_INDEX_AGE = 30 * 86400.0
+UNUSED_INDEX_AGE = UNUSED_MAX_AGE
 _SHARD_SUFFIX = ".msgpack.zst"
 
 

@@ -49,7 +49,7 @@ import os
 import time
 from pathlib import Path
 
-from ..atomic import write_atomic
+from ..atomic import SWEEP_EVERY, SWEEP_STAMP, UNUSED_MAX_AGE, write_atomic
 from ..errors import InputError
 from ..redact import mask_credentials, strip_conda_credentials, strip_credentials
 from .deadline import lazy
@@ -318,11 +318,8 @@ def age_of(headers: dict[str, str]) -> float:
 # Once a day, the first run that stores an entry sweeps the cache, so that it does not grow without
 # bound: a download killed mid-way (kill -9) leaves its ``.part`` file, as large as what it was
 # fetching, which only the next download of the same URL would remove; entries no run used for
-# ``UNUSED_ENTRY_AGE`` (pages of projects, whole wheels, repodata of channels nobody asks for any
+# ``UNUSED_MAX_AGE`` (pages of projects, whole wheels, repodata of channels nobody asks for any
 # more) go, and so do bodies no meta names. A run that uses an entry marks its meta (mtime).
-SWEEP_EVERY = 86400.0
-SWEEP_STAMP = ".last-sweep"
-UNUSED_ENTRY_AGE = 30 * 86400.0
 
 
 def sweep_stale_temps(http_dir: Path) -> int:
@@ -348,10 +345,10 @@ def mark_used(entry) -> None:
 
 
 def _remove_unused_metas(folder: Path) -> int:
-    """Metas no run used for ``UNUSED_ENTRY_AGE``: their bodies, no longer named, go next."""
+    """Metas no run used for ``UNUSED_MAX_AGE``: their bodies, no longer named, go next."""
     from ..atomic import remove_unused_files
 
-    return remove_unused_files(folder.glob("*.json"), UNUSED_ENTRY_AGE)
+    return remove_unused_files(folder.glob("*.json"), UNUSED_MAX_AGE)
 
 
 def _remove_unnamed_bodies(folder: Path) -> int:

@@ -248,11 +248,6 @@ def _legacy_temp(name: str) -> bool:
     return _LEGACY_TEMP.fullmatch(name) is not None
 
 
-# Clones and checkouts (one per commit) no run used for this long are removed, once a day.
-_UNUSED_CHECKOUT_AGE = 30 * 86400.0
-_SWEEP_EVERY = 86400.0
-
-
 def _remove_stale_leftovers(base: Path, repo: Path) -> None:
     """What killed runs left in the git cache: temporary clones and checkouts whose process is
     gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``
@@ -284,23 +279,23 @@ def _mark_used(folder: Path) -> None:
 
 
 def _remove_unused(base: Path) -> None:
-    """Clones and checkouts not used for ``_UNUSED_CHECKOUT_AGE``, if a sweep is due. Each is first
-    renamed to a temporary name of this process (out of sight of other runs at once; a removal
-    cut short is finished by a later run), then removed."""
+    """Clones and checkouts (one per commit) no run used for ``UNUSED_MAX_AGE``, if the daily sweep
+    is due. Each is first renamed to a temporary name of this process (out of sight of other runs
+    at once; a removal cut short is finished by a later run), then removed."""
     import shutil
     import time
 
-    from ..atomic import clean_up_due, make_temp_dir, start_clean_up
+    from ..atomic import SWEEP_EVERY, SWEEP_STAMP, UNUSED_MAX_AGE, clean_up_due, make_temp_dir, start_clean_up
 
-    stamp = base / ".last-sweep"
-    if not clean_up_due(stamp, _SWEEP_EVERY) or not start_clean_up(stamp):
+    stamp = base / SWEEP_STAMP
+    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
         return
     now = time.time()
     for entry in os.scandir(base):
         if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
             continue
         try:
-            if now - entry.stat(follow_symlinks=False).st_mtime <= _UNUSED_CHECKOUT_AGE:
+            if now - entry.stat(follow_symlinks=False).st_mtime <= UNUSED_MAX_AGE:
                 continue
             doomed = make_temp_dir(base, "unused")
             os.replace(entry.path, doomed / "tree")

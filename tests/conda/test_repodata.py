@@ -290,7 +290,7 @@ def test_index_files_of_repodata_files_that_are_gone_are_swept_once_a_day(tmp_pa
     assert len(list(folder.glob("*.idx"))) == 2
     gone.unlink()
     day_ago = time.time() - 2 * 86400
-    os.utime(folder / repodata_index.ORPHAN_SWEEP_STAMP, (day_ago, day_ago))
+    os.utime(folder / ".last-sweep", (day_ago, day_ago))
     third = write_repodata(tmp_path / "third" / "noarch", packages={"c-1-0.tar.bz2": rec("c")})
     open_subdir(third, cache).names()  # writing its index sweeps
     repodata_index.flush_index_writes()
