@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import msgspec
 from packaging.version import InvalidVersion, Version
 
+from ..atomic import mark_used as _mark_used
 from ..errors import InputError
 from ..lazyre import lazy
 from ..redact import mask_credentials, split_credentials, strip_credentials
@@ -271,13 +272,6 @@ def _remove_stale_leftovers(base: Path, repo: Path) -> None:
             pass
 
 
-def _mark_used(folder: Path) -> None:
-    try:
-        os.utime(folder)
-    except OSError:
-        pass
-
-
 def _remove_unused(base: Path) -> None:
     """Clones and checkouts (one per commit) no run used for ``UNUSED_MAX_AGE``, if the daily sweep
     is due. Each is first renamed to a temporary name of this process (out of sight of other runs
@@ -298,9 +292,12 @@ def _remove_unused(base: Path) -> None:
             if now - entry.stat(follow_symlinks=False).st_mtime <= UNUSED_MAX_AGE:
                 continue
             doomed = make_temp_dir(base, "unused")
-            os.replace(entry.path, doomed / "tree")
         except OSError:
             continue
+        try:
+            os.replace(entry.path, doomed / "tree")
+        except OSError:
+            pass  # gone already, or in another process's hands
         shutil.rmtree(doomed, ignore_errors=True)
 
 
