@@ -30,10 +30,13 @@ the cache alone. The options a client has:
   - the same holds for anonymous responses the server marks ``Cache-Control: private`` or
     ``Vary: *``.
 
-A meta file records a fingerprint of its body (size, and a CRC-32 where the body may be private):
-two processes rewriting one entry (two identities, or two versions of a page) can interleave the
-body of one with the meta of the other, and a 304 for the meta's ``ETag`` must not vouch for a
-body it does not describe. A private body fetched to a file, which the caller opens later, is named
+A meta file records a fingerprint of its body: two processes rewriting one entry (two identities,
+or two versions of a page) can interleave the body of one with the meta of the other, and a 304
+for the meta's ``ETag`` must not vouch for a body it does not describe (nor one a power cut left
+empty or cut short: renames are not synced). The fingerprint is the size and a CRC-32, except for
+a large public body fetched to a file (a repodata file), checked by size only so that a warm run
+does not read it whole: another public copy of the same URL with the very same size swapped in by
+a concurrent writer is the one case left to the reader's own check. A private body fetched to a file, which the caller opens later, is named
 by that fingerprint, so no other identity's body is ever renamed over a path already handed out.
 A meta written by an older version (no ``format``) counts as absent.
 
