@@ -234,8 +234,9 @@ class HttpClient:
     # -- cached GETs ------------------------------------------------------------------------------
 
     def _get(self, actual: str, original: str, headers, cache: bool, check) -> Response:
-        private = self._sends_credentials(actual)
-        entry = cache_paths(self.cache_dir, original, headers, private) if (cache and self.cache_dir) else None
+        cached = bool(cache and self.cache_dir)
+        private = cached and self._sends_credentials(actual)
+        entry = cache_paths(self.cache_dir, original, headers, private) if cached else None
         meta = read_meta(entry) if entry else None
         if meta is not None and fresh(meta):
             body = read_body(entry, meta)
