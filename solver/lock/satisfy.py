@@ -468,6 +468,7 @@ def align_platform_names(lock: LockFile | None, units) -> LockFile | None:
     import msgspec
 
     renames: dict[str, str] = {}
+    legacy: set[str] = set()  # pixi's synthetic platforms of a legacy [system-requirements]
     for unit in units:
         for member in unit.members:
             env = lock.environment(member.environment)
@@ -476,6 +477,8 @@ def align_platform_names(lock: LockFile | None, units) -> LockFile | None:
             name, _ = locked_platform(lock, env, unit)
             if name is not None and name != unit.platform:
                 renames[name] = unit.platform
+                if not getattr(unit, "declared_virtual_packages", None):
+                    legacy.add(name)
     if not renames:
         return lock
     envs = {}
@@ -486,7 +489,12 @@ def align_platform_names(lock: LockFile | None, units) -> LockFile | None:
             pypi={renames.get(p, p): v for p, v in env.pypi.items()},
             pypi_extras={renames.get(p, p): v for p, v in env.pypi_extras.items()},
         )
-    platforms = [msgspec.structs.replace(p, name=renames.get(p.name, p.name), subdir=p.subdir or p.name) for p in lock.platforms]
+    # a synthetic platform becomes the manifest's bare one (its virtual packages are what the
+    # legacy table implies, not declared ones): what a solve of it writes, and what it is judged as
+    platforms = [msgspec.structs.replace(p, name=renames[p.name], subdir=None, virtual_packages=[])
+                 if p.name in legacy and (p.subdir or p.name) == renames[p.name] else
+                 msgspec.structs.replace(p, name=renames.get(p.name, p.name), subdir=p.subdir or p.name)
+                 for p in lock.platforms]
     return msgspec.structs.replace(lock, environments=envs, platforms=platforms)
 
 

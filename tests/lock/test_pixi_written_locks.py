@@ -625,6 +625,25 @@ def test_legacy_system_requirements_match_pixis_synthetic_platform(tmp_path, cap
     assert ok or "p1 is locked but no longer in the manifest" in reasons[0]
 
 
+def test_a_lock_with_pixis_synthetic_platform_is_kept_by_a_plain_solve(tmp_path, capsys):
+    """What --locked accepts, a plain solve keeps as it is: nothing re-solved (no channel is
+    even read) and the file left byte for byte as pixi wrote it, its `p1` platform included."""
+    manifest = ('[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[system-requirements]\nlibc = "2.17"\n'
+                '[dependencies]\n_r-mutex = "*"\n[feature.more]\nplatforms = ["linux-64"]\n'
+                '[environments]\nother = { features = ["more"] }\n')
+    lock = rich_lock("p1", ["__glibc=2.17", "__unix=0=0", "__linux=4.18", "__archspec=0=x86_64"])
+    lock = lock.replace("environments:\n", "environments:\n" + lock.split("environments:\n")[1].split("packages:\n- ")[0]
+                        .replace("  default:", "  other:"), 1)
+    root = project(tmp_path, manifest, lock)
+    (root / ".pixi").mkdir()  # were the channel read after all, it would be from a closed loopback port
+    (root / ".pixi" / "config.toml").write_text(f'[mirrors]\n"{CF}" = ["http://127.0.0.1:9/conda-forge"]\n')
+    before = (root / "pixi.lock").read_bytes()
+    assert locked(root, capsys) == (True, [])
+    assert main(["solve", str(root)]) == 0, capsys.readouterr().err
+    assert "is up to date" in capsys.readouterr().err
+    assert (root / "pixi.lock").read_bytes() == before
+
+
 def test_flat_indexes_of_a_v5_lock_are_its_find_links(tmp_path, capsys):
     manifest = ('[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[dependencies]\npython = "*"\n'
                 '[pypi-dependencies]\nrequests = "*"\n[pypi-options]\nfind-links = [{ path = "./links" }]\n')
