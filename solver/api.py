@@ -474,9 +474,9 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
     """Records of the unit's dependencies on package archives (``path = "x.conda"``, or a ``url``
     downloaded with ``download``) that ``held`` (the lock's) lacks, located as pixi's lock names
     them: a path relative to the project, or the URL (without credentials)."""
-    from .conda.archive import is_archive_path, read_archive_record
+    from .conda.archive import archive_file_name, is_archive_path, read_archive_record
     from .lock.build import archive_location
-    from .redact import strip_credentials
+    from .redact import strip_conda_credentials
 
     out = []
     for dep in unit.conda_sources:
@@ -484,9 +484,13 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
         where = source.get("path") or source.get("url")
         if not where or not is_archive_path(str(where)) or any(r.name == dep.name for r in held):
             continue
-        shown = strip_credentials(str(where))
-        file = Path(where) if "path" in source else download(str(where), _archive_check(source))
-        record = read_archive_record(file)
+        # as the lock writes it: no user:password@ nor conda /t/<token>
+        shown = strip_conda_credentials(str(where))
+        if "path" in source:
+            record = read_archive_record(Path(where))
+        else:  # a cache file: errors name the URL, the record the archive's own file name
+            file = download(str(where), _archive_check(source))
+            record = read_archive_record(file, shown=shown, file_name=archive_file_name(shown))
         if record.name != dep.name:
             raise InputError(f"{shown}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
         for key in ("sha256", "md5"):

@@ -23,6 +23,13 @@ def is_archive_path(location: str) -> bool:
     return location.split("?", 1)[0].split("#", 1)[0].endswith(ARCHIVE_SUFFIXES)
 
 
+def archive_file_name(url: str) -> str:
+    """The file name of the archive at ``url`` (its last path segment)."""
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
 def _index_from_tar(tar, where: str) -> bytes:
     member = next((m for m in tar if m.name in ("info/index.json", "./info/index.json")), None)
     if member is None or not member.isfile():
@@ -33,14 +40,15 @@ def _index_from_tar(tar, where: str) -> bytes:
     return data.read() if data is not None else b""
 
 
-def _index_json(path: Path) -> bytes:
+def _index_json(path: Path, where: str) -> bytes:
     # tarfile, zipfile and their compressors load only when an archive is read: a solve without
     # archive dependencies (the cold-start guard) never pays for them
     import io
     import tarfile
     import zipfile
 
-    where = str(path)
+    import zstandard
+
     try:
         if path.name.endswith(".tar.bz2"):
             with tarfile.open(path, mode="r:bz2") as tar:
@@ -49,26 +57,27 @@ def _index_json(path: Path) -> bytes:
             info = [n for n in zf.namelist() if n.startswith("info-") and n.endswith(".tar.zst")]
             if not info:
                 raise InputError(f"{where}: the .conda archive has no info-*.tar.zst member")
-            import zstandard
-
             with zf.open(info[0]) as raw:
                 reader = zstandard.ZstdDecompressor().stream_reader(raw)
                 with tarfile.open(fileobj=io.BufferedReader(reader), mode="r|") as tar:
                     return _index_from_tar(tar, where)
-    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError, ValueError, zstandard.ZstdError) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"{where}: cannot read the package archive: {exc}") from None
 
 
-def read_archive_record(path: Path) -> PackageRecord:
+def read_archive_record(path: Path, shown: str | None = None, file_name: str | None = None) -> PackageRecord:
     """The record of the package archive at ``path`` (name, version, build, depends... from its
-    index; sha256, md5 and size from the file). An unreadable archive is an ``InputError``."""
-    body = _index_json(path)
+    index; sha256, md5 and size from the file). An unreadable archive is an ``InputError`` naming
+    ``shown`` (the URL it was downloaded from, without credentials; default: ``path``).
+    ``file_name``: the archive's own name where ``path`` is a cache file's (default: ``path``'s)."""
+    where = shown or str(path)
+    body = _index_json(path, where)
     try:
         record = msgspec.json.decode(body, type=PackageRecord)
     except msgspec.DecodeError as exc:
-        raise InputError(f"{path}: info/index.json is not a package index: {exc}") from None
+        raise InputError(f"{where}: info/index.json is not a package index: {exc}") from None
     import hashlib
 
     sha256, md5 = hashlib.sha256(), hashlib.md5()
@@ -78,4 +87,5 @@ def read_archive_record(path: Path) -> PackageRecord:
             sha256.update(chunk)
             md5.update(chunk)
             size += len(chunk)
-    return msgspec.structs.replace(record, sha256=sha256.hexdigest(), md5=md5.hexdigest(), size=size, fn=path.name)
+    return msgspec.structs.replace(record, sha256=sha256.hexdigest(), md5=md5.hexdigest(), size=size,
+                                  fn=file_name or path.name)

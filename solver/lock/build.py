@@ -188,7 +188,7 @@ def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
             continue
         url = (dep.source or {}).get("url")
         if url and is_archive_path(url):  # a downloaded archive: held when the lock names that URL
-            held = [r for r in locked if r.name == dep.name and r.url == urls.strip_credentials(url)]
+            held = [r for r in locked if r.name == dep.name and r.url == urls.strip_conda_credentials(url)]
             out.extend(held[:1])
             continue
         want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None

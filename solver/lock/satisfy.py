@@ -125,7 +125,9 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
         elif want is None and ("git" in source or "url" in source):
             # pixi locks a git/url source under that URL: a record from a local path is another source
-            wanted_url = str(source.get("git") or source.get("url")).removesuffix(".git").rstrip("/")
+            # compared (and shown) as the lock writes it: without user:password@ nor a conda token
+            wanted_url = urls.strip_conda_credentials(str(source.get("git") or source.get("url")))
+            wanted_url = wanted_url.removesuffix(".git").rstrip("/")
             if not any(wanted_url in r.url for r in found):
                 reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
         elif want is not None and not want.endswith((".conda", ".tar.bz2")):  # an archive has no package manifest

@@ -52,11 +52,25 @@ def test_the_record_comes_from_the_archive(tmp_path, suffix):
     assert record.size == archive.stat().st_size and len(record.sha256) == 64 and record.fn == archive.name
 
 
-@pytest.mark.parametrize(("content", "words"), [(b"not an archive", "cannot read the package archive"),
-                                                 (None, "no info/index.json")])
-def test_a_broken_archive_is_named(tmp_path, content, words):
-    path = tmp_path / "broken-1.0-0.tar.bz2"
-    path.write_bytes(content if content is not None else _tar({"info/other.json": b"{}"}, "w:bz2"))
+def _conda_with_info(path, info_member: bytes):
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"info-{path.name[:-len('.conda')]}.tar.zst", info_member)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("broken-1.0-0.tar.bz2", b"not an archive", "cannot read the package archive"),
+    ("broken-1.0-0.tar.bz2", None, "no info/index.json"),
+    # a .conda whose info member is not zstd, or damaged zstd: no ZstdError traceback
+    ("broken-1.0-0.conda", b"not zstd at all", "cannot read the package archive"),
+    ("broken-1.0-0.conda", b"\x28\xb5\x2f\xfd damaged frame", "cannot read the package archive"),
+])
+def test_a_broken_archive_is_named(tmp_path, name, content, words):
+    path = tmp_path / name
+    if name.endswith(".conda"):
+        _conda_with_info(path, content)
+    else:
+        path.write_bytes(content if content is not None else _tar({"info/other.json": b"{}"}, "w:bz2"))
     with pytest.raises(InputError, match=words) as err:
         read_archive_record(path)
     assert str(path) in str(err.value)
@@ -140,3 +154,48 @@ def test_an_archive_by_url_is_downloaded_checked_and_locked_by_its_url(project, 
     code = main(["solve", str(project)])
     err = capsys.readouterr().err
     assert code != 0 and url in err and "sha256" in err and not (project / "pixi.lock").exists()
+
+
+def _url_dependency(project, url):
+    manifest = project / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace('{ path = "../dist/foobar-0.1.0-pyh_0.conda" }', f'{{ url = "{url}" }}'))
+
+
+@pytest.mark.parametrize(("prefix", "secret"), [
+    ("", None),
+    ("alice:s3cret-pw@", "s3cret-pw"),  # user:password@ in the URL
+    ("", "tk-0123456789"),  # a conda token: /t/<token>/ in the path
+])
+def test_an_archive_by_url_with_credentials_is_locked_and_held_without_them(project, capsys, serve_dir, prefix, secret):
+    """The lock names the archive by its URL without credentials and by its own file name (not the
+    cache file it was downloaded to); --locked holds that lock without showing the secret."""
+    dist = project.parent / "dist"
+    path = "foobar-0.1.0-pyh_0.conda"
+    if secret and not prefix:
+        write_archive(dist / "t" / secret / path)
+        path = f"t/{secret}/{path}"
+    server = serve_dir(dist)
+    host = server.url.split("://", 1)[1]
+    _url_dependency(project, f"http://{prefix}{host}/{path}")
+    assert main(["solve", str(project)]) == 0, capsys.readouterr().err
+    lock = (project / "pixi.lock").read_text()
+    assert f"conda: http://{host}/foobar-0.1.0-pyh_0.conda" in lock
+    assert "file_name" not in lock and ".body" not in lock  # the name is the URL's: nothing to add
+    code = main(["solve", str(project), "--locked"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert secret is None or not any(secret in text for text in (lock, captured.out, captured.err))
+
+
+def test_a_broken_archive_by_url_is_named_by_its_url(project, capsys, serve_dir):
+    dist = project.parent / "dist"
+    (dist / "broken-1.0-0.conda").write_bytes(b"not an archive")
+    server = serve_dir(dist)
+    host = server.url.split("://", 1)[1]
+    manifest = project / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace('foobar = { path = "../dist/foobar-0.1.0-pyh_0.conda" }',
+                                                     f'broken = {{ url = "http://bob:pw-secret@{host}/broken-1.0-0.conda" }}'))
+    assert main(["solve", str(project)]) != 0
+    err = capsys.readouterr().err
+    assert f"http://{host}/broken-1.0-0.conda: cannot read the package archive" in err
+    assert "pw-secret" not in err and ".body" not in err
