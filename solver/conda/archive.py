@@ -78,6 +78,12 @@ def read_archive_record(path: Path, shown: str | None = None, file_name: str | N
         record = msgspec.json.decode(body, type=PackageRecord)
     except msgspec.DecodeError as exc:
         raise InputError(f"{where}: info/index.json is not a package index: {exc}") from None
+    from .version import InvalidVersion, version_key
+
+    try:  # written as is into the lock, which pixi would then fail to read
+        version_key(record.version)
+    except InvalidVersion as exc:
+        raise InputError(f"{where}: info/index.json holds an {exc}") from None
     import hashlib
 
     sha256, md5 = hashlib.sha256(), hashlib.md5()

@@ -132,6 +132,8 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
                 reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
         elif want is not None and not want.endswith((".conda", ".tar.bz2")):  # an archive has no package manifest
             reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
+        if is_archive_path(str(source.get("path") or source.get("url") or "")) and not _archive_meets_spec(dep, found):
+            reasons.append(f"{where}: the locked {_show(found[0])} does not match `{dep.spec}`")
 
     # A source package names where its own source dependencies come from (relative to itself):
     # the record locked under that name must have been built from there
@@ -213,6 +215,20 @@ def _is_source_record(record: PackageRecord | None) -> bool:
 
 def _norm_location(location: str) -> str:
     return location.rstrip("/").removeprefix("./") or "."
+
+
+def _archive_meets_spec(dep, found: list[PackageRecord]) -> bool:
+    """A package archive's locked record meets the version the manifest gives it (``foo = { path =
+    "foo-1.0-0.conda", version = ">=1" }``); a spec that does not parse is the manifest's error,
+    reported by the solve."""
+    from ..conda.matchspec import MatchSpec
+
+    if dep.spec == dep.name:
+        return True
+    try:
+        return any(MatchSpec.parse(dep.spec).matches(r) for r in found)
+    except InputError:
+        return False
 
 
 def _source_location(source: dict, project_root: str | None) -> str | None:

@@ -199,3 +199,29 @@ def test_a_broken_archive_by_url_is_named_by_its_url(project, capsys, serve_dir)
     err = capsys.readouterr().err
     assert f"http://{host}/broken-1.0-0.conda: cannot read the package archive" in err
     assert "pw-secret" not in err and ".body" not in err
+
+
+def test_a_version_the_archive_does_not_have_is_an_error_and_no_lock_holds_it(project, capsys):
+    """`foo = { path = "foo-0.1.0.conda", version = ">=2" }`: the archive is not what the manifest
+    asks for. It was locked all the same, and a lock written before the version was added stayed
+    "up to date"."""
+    manifest = project / "pixi.toml"
+    assert main(["solve", str(project)]) == 0
+    manifest.write_text(manifest.read_text().replace('pyh_0.conda" }', 'pyh_0.conda", version = ">=2" }'))
+    capsys.readouterr()
+    code, doc = _run(["solve", str(project), "--locked", "--json"], capsys)
+    assert code == 1 and any("does not match `foobar >=2`" in r for r in doc["reasons"]), doc
+    (project / "pixi.lock").unlink()
+    assert main(["solve", str(project)]) != 0
+    err = capsys.readouterr().err
+    assert "foobar-0.1.0-pyh_0.conda: the archive holds foobar 0.1.0 pyh_0" in err and ">=2" in err
+    assert not (project / "pixi.lock").exists()
+    manifest.write_text(manifest.read_text().replace('">=2"', '">=0.1,<1"'))
+    assert main(["solve", str(project)]) == 0
+
+
+def test_an_archive_with_an_invalid_version_is_named(tmp_path):
+    archive = write_archive(tmp_path / "foobar-0.1.0-pyh_0.conda", {**INDEX, "version": "1 2"})
+    with pytest.raises(InputError, match="info/index.json holds an invalid version '1 2'") as err:
+        read_archive_record(archive)
+    assert str(archive) in str(err.value)
