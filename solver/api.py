@@ -475,6 +475,7 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
     downloaded with ``download``) that ``held`` (the lock's) lacks, located as pixi's lock names
     them: a path relative to the project, or the URL (without credentials)."""
     from .conda.archive import archive_file_name, is_archive_path, read_archive_record
+    from .conda.flags import flags_match
     from .conda.matchspec import MatchSpec
     from .lock.build import archive_location
     from .redact import strip_conda_credentials
@@ -497,6 +498,9 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
         if dep.spec != dep.name and not MatchSpec.parse(dep.spec).matches(record):
             raise InputError(f"{shown}: the archive holds {record.name} {record.version} {record.build}, "
                              f"which the manifest's `{dep.spec}` does not match")
+        if dep.flags and not flags_match(dep.flags, record.flags):
+            raise InputError(f"{shown}: the archive's flags {sorted(record.flags or [])} do not match the "
+                             f"manifest's {dep.flags}")
         for key in ("sha256", "md5"):
             if key in source and getattr(record, key) != source[key]:
                 raise InputError(f"{shown}: the archive's {key} is {getattr(record, key)}, the manifest expects {source[key]}")

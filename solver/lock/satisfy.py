@@ -133,7 +133,8 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         elif want is not None and not want.endswith((".conda", ".tar.bz2")):  # an archive has no package manifest
             reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
         if is_archive_path(str(source.get("path") or source.get("url") or "")) and not _archive_meets_spec(dep, found):
-            reasons.append(f"{where}: the locked {_show(found[0])} does not match `{dep.spec}`")
+            reasons.append(f"{where}: the locked {_show(found[0])} does not match `{dep.spec}`"
+                           + (f" with flags {dep.flags}" if dep.flags else ""))
 
     # A source package names where its own source dependencies come from (relative to itself):
     # the record locked under that name must have been built from there
@@ -218,17 +219,17 @@ def _norm_location(location: str) -> str:
 
 
 def _archive_meets_spec(dep, found: list[PackageRecord]) -> bool:
-    """A package archive's locked record meets the version the manifest gives it (``foo = { path =
-    "foo-1.0-0.conda", version = ">=1" }``); a spec that does not parse is the manifest's error,
-    reported by the solve."""
+    """A package archive's locked record meets the version, build and flags the manifest gives it
+    (``foo = { path = "foo-1.0-0.conda", version = ">=1" }``); a spec that does not parse is the
+    manifest's error, reported by the solve."""
+    from ..conda.flags import flags_match
     from ..conda.matchspec import MatchSpec
 
-    if dep.spec == dep.name:
-        return True
     try:
-        return any(MatchSpec.parse(dep.spec).matches(r) for r in found)
+        spec = MatchSpec.parse(dep.spec) if dep.spec != dep.name else None
     except InputError:
         return False
+    return any((spec is None or spec.matches(r)) and flags_match(dep.flags, r.flags) for r in found)
 
 
 def _source_location(source: dict, project_root: str | None) -> str | None:

@@ -123,6 +123,8 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
             spec = lname
             if "version" in t:
                 spec = f"{lname} {normalize_version(t['version'])}"
+            if archive and "build" in t:  # an archive's record is checked against it when read
+                spec = f"{spec if 'version' in t else lname + ' *'} {t['build']}"
             if extra and extra != ["version"]:
                 ctx.warn(p, f"{', '.join(k for k in extra if k != 'version')} ignored for a source dependency")
             if inline_package is not None:
