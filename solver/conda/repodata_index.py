@@ -349,10 +349,9 @@ def _write_job(index: RepodataIndex, target: Path, source: Path, st: os.stat_res
 def remove_orphan_indexes(folder: Path) -> int:
     """Removes the index files in ``folder`` whose source file no longer exists, if the daily sweep
     is due (see above); returns how many. A process that has one mapped keeps reading it."""
-    from solver.atomic import SWEEP_EVERY, SWEEP_STAMP, clean_up_due, start_clean_up
+    from solver.atomic import start_daily_sweep
 
-    stamp = folder / SWEEP_STAMP
-    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+    if not start_daily_sweep(folder):
         return 0
     removed = 0
     for path in folder.glob("*.idx"):
