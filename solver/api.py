@@ -456,16 +456,11 @@ def _archive_check(source: dict):
         return None
 
     def check(path) -> None:
-        import hashlib
+        from .conda.archive import file_digests
 
-        digests = {key: hashlib.new(key) for key in wanted}
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                for digest in digests.values():
-                    digest.update(chunk)
-        for key, digest in digests.items():
-            if digest.hexdigest() != wanted[key]:
-                raise ValueError(f"the archive's {key} is {digest.hexdigest()}, the manifest expects {wanted[key]}")
+        for key, digest in file_digests(path, tuple(wanted)).items():
+            if digest != wanted[key]:
+                raise ValueError(f"the archive's {key} is {digest}, the manifest expects {wanted[key]}")
 
     return check
 

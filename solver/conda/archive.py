@@ -7,6 +7,7 @@ metadata member is read (bounded), never the package's files.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import msgspec
@@ -21,6 +22,19 @@ _MAX_INDEX_BYTES = 1 << 20  # an index.json is a few hundred bytes; anything pas
 def is_archive_path(location: str) -> bool:
     """Does a dependency's ``path``/``url`` name a package archive (not a source to build)?"""
     return location.split("?", 1)[0].split("#", 1)[0].endswith(ARCHIVE_SUFFIXES)
+
+
+def file_digests(path, names=("sha256", "md5")) -> dict[str, str]:
+    """The hex digests ``names`` (hashlib names) of the file at ``path``, read once; OSError if it
+    does not read."""
+    import hashlib
+
+    digests = {name: hashlib.new(name) for name in names}
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            for digest in digests.values():
+                digest.update(chunk)
+    return {name: digest.hexdigest() for name, digest in digests.items()}
 
 
 def archive_file_name(url: str) -> str:
@@ -84,14 +98,10 @@ def read_archive_record(path: Path, shown: str | None = None, file_name: str | N
         version_key(record.version)
     except InvalidVersion as exc:
         raise InputError(f"{where}: info/index.json holds an {exc}") from None
-    import hashlib
-
-    sha256, md5 = hashlib.sha256(), hashlib.md5()
-    size = 0
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            sha256.update(chunk)
-            md5.update(chunk)
-            size += len(chunk)
-    return msgspec.structs.replace(record, sha256=sha256.hexdigest(), md5=md5.hexdigest(), size=size,
+    try:
+        size = os.path.getsize(path)
+        digests = file_digests(path)
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read the package archive: {exc.strerror or exc}") from None
+    return msgspec.structs.replace(record, sha256=digests["sha256"], md5=digests["md5"], size=size,
                                   fn=file_name or path.name)

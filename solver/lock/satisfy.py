@@ -116,11 +116,14 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             continue
         source = dep.source or {}
         want = _source_location(source, root)
-        from .build import same_archive
+        from .build import archive_unchanged, same_archive
 
         if want is not None and want.endswith((".conda", ".tar.bz2")):
-            if not any(same_archive(r.url, source["path"], root) for r in found):
+            same = [r for r in found if same_archive(r.url, source["path"], root)]
+            if not same:
                 reasons.append(f"{where}: the archive of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+            elif not any(archive_unchanged(r, source["path"]) for r in same):
+                reasons.append(f"{where}: the archive {want} is not the one locked (its size or sha256 changed)")
         elif want is not None and all(_norm_location(r.url) != want for r in found):
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
         elif want is None and ("git" in source or "url" in source):

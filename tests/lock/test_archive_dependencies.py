@@ -231,3 +231,39 @@ def test_an_archive_with_an_invalid_version_is_named(tmp_path):
     with pytest.raises(InputError, match="info/index.json holds an invalid version '1 2'") as err:
         read_archive_record(archive)
     assert str(archive) in str(err.value)
+
+
+def test_an_archive_rebuilt_under_the_same_name_is_read_again(project, capsys):
+    """dist/foobar-0.1.0-pyh_0.conda rebuilt (a fix, another dependency): the lock's record, its
+    depends and sha256, are the old file's, which an install from the lock would reject. --locked
+    says so and a solve reads the archive again."""
+    archive = project.parent / "dist" / "foobar-0.1.0-pyh_0.conda"
+    assert main(["solve", str(project)]) == 0
+    write_archive(archive, {**INDEX, "depends": ["libtiny >=1.1"]})
+    capsys.readouterr()
+    code, doc = _run(["solve", str(project), "--locked", "--json"], capsys)
+    assert code == 1 and any("is not the one locked" in r for r in doc["reasons"]), doc
+    assert main(["solve", str(project)]) == 0
+    assert "libtiny >=1.1" in (project / "pixi.lock").read_text()
+    assert _run(["solve", str(project), "--locked", "--json"], capsys)[0] == 0
+
+
+@pytest.mark.parametrize(("now", "size", "sha256", "held"), [
+    (b"a" * 10, 10, True, True),
+    (b"b" * 10, 10, True, False),  # same size, other bytes
+    (b"a" * 11, 10, True, False),
+    (None, 10, True, False),  # gone
+    (b"a" * 10, None, False, True),  # an older lock without size nor sha256: the path decides
+])
+def test_an_archive_is_held_while_its_bytes_are_the_locked_ones(tmp_path, now, size, sha256, held):
+    import hashlib
+
+    from solver.conda.model import PackageRecord
+    from solver.lock.build import archive_unchanged
+
+    path = tmp_path / "foo-1.0-0.conda"
+    if now is not None:
+        path.write_bytes(now)
+    digest = hashlib.sha256(b"a" * 10).hexdigest() if sha256 else None  # the locked file held "a" * 10
+    record = PackageRecord(name="foo", version="1.0", build="0", build_number=0, size=size, sha256=digest)
+    assert archive_unchanged(record, str(path)) is held
