@@ -298,7 +298,11 @@ def solve(
         # not have: say so rather than leave them out of the lock without a word.
         from .conda.archive import is_archive_path
 
-        kept = {r.name for r in result.conda if "://" not in r.url or is_archive_path(r.url)}
+        # A package archive is always in the result (read from it, or an error); any record's URL
+        # ends in .conda, so a channel build of a source package's name would pass for it
+        kept = {r.name for r in result.conda if "://" not in r.url}
+        kept |= {d.name for d in result.unit.conda_sources
+                 if is_archive_path(str((d.source or {}).get("path") or (d.source or {}).get("url") or ""))}
         skipped = [mask_credentials(f"`{d.name}` ({', '.join(f'{k} = {v}' for k, v in (d.source or {}).items() if k != 'package')}) is a "
                    "source package: it needs a build (its build backend runs it in pixi), which this solver does not do, "
                    "so it is not in the lock; `pixi lock` builds it, after which this solver keeps it")

@@ -267,3 +267,17 @@ def test_an_archive_is_held_while_its_bytes_are_the_locked_ones(tmp_path, now, s
     digest = hashlib.sha256(b"a" * 10).hexdigest() if sha256 else None  # the locked file held "a" * 10
     record = PackageRecord(name="foo", version="1.0", build="0", build_number=0, size=size, sha256=digest)
     assert archive_unchanged(record, str(path)) is held
+
+
+def test_a_source_package_a_channel_build_shadows_is_still_said_to_need_a_build(project, capsys):
+    """`libtiny = { path = "../src/libtiny" }` (a source to build) while the channel has a libtiny
+    build that foobar pulls in: the lock gets the channel's, and the warning that the source needs
+    a build must stay (the check for archives took any record's URL ending in .conda for one)."""
+    (project.parent / "src" / "libtiny").mkdir(parents=True)
+    manifest = project / "pixi.toml"
+    manifest.write_text(manifest.read_text() + 'libtiny = { path = "../src/libtiny" }\n')
+    code, doc = _run(["solve", str(project), "--json"], capsys)
+    assert code == 0, doc
+    warnings = doc["environments"]["default"]["linux-64"]["warnings"]
+    assert [w for w in warnings if "`libtiny`" in w and "needs a build" in w], warnings
+    assert not [w for w in warnings if "`foobar`" in w], warnings  # the archive needs none
