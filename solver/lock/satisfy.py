@@ -110,7 +110,10 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     for dep in getattr(member, "conda_sources", []):
         from ..conda.archive import is_archive_path
 
-        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:") or is_archive_path(r.url)]
+        # an archive by URL is locked under it; for any other source a channel's record is not it
+        archive = is_archive_path(str((dep.source or {}).get("path") or (dep.source or {}).get("url") or ""))
+        found = [r for r in by_name.get(dep.name, [])
+                 if "://" not in r.url or r.url.startswith("file:") or (archive and is_archive_path(r.url))]
         if not found:
             reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
             continue

@@ -281,3 +281,17 @@ def test_a_source_package_a_channel_build_shadows_is_still_said_to_need_a_build(
     warnings = doc["environments"]["default"]["linux-64"]["warnings"]
     assert [w for w in warnings if "`libtiny`" in w and "needs a build" in w], warnings
     assert not [w for w in warnings if "`foobar`" in w], warnings  # the archive needs none
+
+
+def test_locked_names_a_source_a_channel_build_shadows_as_not_locked(project, capsys, serve_dir):
+    """The same over HTTP: --locked says the source package is not locked (a build is needed),
+    not that its source changed to the channel build's URL."""
+    server = serve_dir(project.parent / "channel")
+    (project.parent / "src" / "libtiny").mkdir(parents=True)
+    manifest = project / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace('"../channel"', f'"{server.url}"')
+                        + 'libtiny = { path = "../src/libtiny" }\n')
+    assert main(["solve", str(project)]) == 0
+    capsys.readouterr()
+    code, doc = _run(["solve", str(project), "--locked", "--json"], capsys)
+    assert code == 1 and any("`libtiny` is not locked (a build would be needed)" in r for r in doc["reasons"]), doc
