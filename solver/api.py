@@ -452,19 +452,22 @@ def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
 
 
 def _archive_check(source: dict):
-    """The HTTP client's ``check`` of an archive downloaded by URL against the manifest's sha256 /
-    md5: a body that fails it is never kept in the cache (a damaged copy a CDN served under the
-    origin's ETag would otherwise come back with every 304), and a cached one is fetched again."""
+    """The HTTP client's ``check`` of an archive downloaded by URL: it reads as a package archive
+    (not a captive portal's page nor a cut short file) and has the manifest's sha256 / md5. A body
+    that fails it is never kept in the cache (a damaged copy a CDN served under the origin's ETag, or
+    with a max-age, would otherwise come back in every later run), and a cached one is fetched again."""
     wanted = {key: str(source[key]).lower() for key in ("sha256", "md5") if key in source}
-    if not wanted:
-        return None
 
     def check(path) -> None:
-        from .conda.archive import file_digests
+        from .conda.archive import archive_index, file_digests
 
         for key, digest in file_digests(path, tuple(wanted)).items():
             if digest != wanted[key]:
                 raise ValueError(f"the archive's {key} is {digest}, the manifest expects {wanted[key]}")
+        try:
+            archive_index(Path(path), "-", str(source["url"]))
+        except InputError as exc:  # the client names the URL
+            raise ValueError(str(exc).removeprefix("-: ")) from None
 
     return check
 

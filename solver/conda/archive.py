@@ -54,7 +54,14 @@ def _index_from_tar(tar, where: str) -> bytes:
     return data.read() if data is not None else b""
 
 
-def _index_json(path: Path, where: str) -> bytes:
+def archive_index(path: Path, where: str, name: str | None = None) -> bytes:
+    """The bytes of the archive's ``info/index.json`` (an ``InputError`` naming ``where`` if it has
+    none); ``name``: the archive's file name or URL, which tells .conda from .tar.bz2 (default:
+    ``path``'s)."""
+    return _index_json(path, where, name or path.name)
+
+
+def _index_json(path: Path, where: str, name: str) -> bytes:
     # tarfile, zipfile and their compressors load only when an archive is read: a solve without
     # archive dependencies (the cold-start guard) never pays for them
     import io
@@ -64,7 +71,7 @@ def _index_json(path: Path, where: str) -> bytes:
     import zstandard
 
     try:
-        if path.name.endswith(".tar.bz2"):
+        if name.split("?", 1)[0].split("#", 1)[0].endswith(".tar.bz2"):
             with tarfile.open(path, mode="r:bz2") as tar:
                 return _index_from_tar(tar, where)
         with zipfile.ZipFile(path) as zf:
@@ -87,7 +94,7 @@ def read_archive_record(path: Path, shown: str | None = None, file_name: str | N
     ``shown`` (the URL it was downloaded from, without credentials; default: ``path``).
     ``file_name``: the archive's own name where ``path`` is a cache file's (default: ``path``'s)."""
     where = shown or str(path)
-    body = _index_json(path, where)
+    body = _index_json(path, where, file_name or path.name)
     try:
         record = msgspec.json.decode(body, type=PackageRecord)
     except msgspec.DecodeError as exc:

@@ -198,7 +198,32 @@ def test_a_broken_archive_by_url_is_named_by_its_url(project, capsys, serve_dir)
     assert main(["solve", str(project)]) != 0
     err = capsys.readouterr().err
     assert f"http://{host}/broken-1.0-0.conda: cannot read the package archive" in err
-    assert "pw-secret" not in err and ".body" not in err
+    assert "pw-secret" not in err and ".body" not in err and "cache" not in err
+
+
+@pytest.mark.parametrize("suffix", [".conda", ".tar.bz2"])
+def test_an_archive_by_url_that_came_unreadable_is_not_kept(project, capsys, suffix):
+    """A captive portal's page (or a cut short file) served under the archive's URL with a max-age
+    is not kept: the next run, the server healthy again, solves. A .tar.bz2 by URL is read as one
+    (the cache file's name does not say which kind it is)."""
+    from support.netfault import FaultServer, etagged
+
+    name = f"foobar-0.1.0-pyh_0{suffix}"
+    good = write_archive(project.parent / "dist" / name).read_bytes()
+    server = FaultServer()
+    try:
+        cached = {"Cache-Control": "max-age=3600"}
+        server.routes[f"/{name}"] = etagged(b"<html>sign in to the wifi</html>", '"portal"', cached)
+        url = f"{server.url}/{name}"
+        _url_dependency(project, url)
+        assert main(["solve", str(project)]) != 0
+        err = capsys.readouterr().err
+        assert url in err and "cannot read the package archive" in err and not (project / "pixi.lock").exists()
+        server.routes[f"/{name}"] = etagged(good, '"origin"', cached)
+        assert main(["solve", str(project)]) == 0, capsys.readouterr().err
+        assert f"conda: {url}" in (project / "pixi.lock").read_text()
+    finally:
+        server.close()
 
 
 @pytest.mark.parametrize(("wrong", "right", "words"), [
