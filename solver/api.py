@@ -480,7 +480,7 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
     from .conda.flags import flags_match
     from .conda.matchspec import MatchSpec
     from .lock.build import archive_location
-    from .redact import strip_conda_credentials
+    from .redact import mask_credentials, strip_conda_credentials
 
     out = []
     for dep in unit.conda_sources:
@@ -488,13 +488,15 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
         where = source.get("path") or source.get("url")
         if not where or not is_archive_path(str(where)) or any(r.name == dep.name for r in held):
             continue
-        # as the lock writes it: no user:password@ nor conda /t/<token>
-        shown = strip_conda_credentials(str(where))
+        # as the lock writes it: no user:password@ nor conda /t/<token>; messages also mask a
+        # signed URL's query secret (the server needs it, the lock keeps it as written)
+        locked_url = strip_conda_credentials(str(where))
+        shown = mask_credentials(locked_url)
         if "path" in source:
             record = read_archive_record(Path(where))
         else:  # a cache file: errors name the URL, the record the archive's own file name
             file = download(str(where), _archive_check(source))
-            record = read_archive_record(file, shown=shown, file_name=archive_file_name(shown))
+            record = read_archive_record(file, shown=shown, file_name=archive_file_name(locked_url))
         if record.name != dep.name:
             raise InputError(f"{shown}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
         if dep.spec != dep.name and not MatchSpec.parse(dep.spec).matches(record):
@@ -506,7 +508,7 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
         for key in ("sha256", "md5"):
             if key in source and getattr(record, key) != source[key]:
                 raise InputError(f"{shown}: the archive's {key} is {getattr(record, key)}, the manifest expects {source[key]}")
-        location = archive_location(str(where), getattr(unit, "project_root", None)) if "path" in source else shown
+        location = archive_location(str(where), getattr(unit, "project_root", None)) if "path" in source else locked_url
         out.append(msgspec.structs.replace(record, url=location, channel=""))
     return out
 

@@ -187,6 +187,19 @@ def test_an_archive_by_url_with_credentials_is_locked_and_held_without_them(proj
     assert secret is None or not any(secret in text for text in (lock, captured.out, captured.err))
 
 
+def test_an_archive_by_a_signed_url_shows_no_signature_in_errors(project, capsys, serve_dir):
+    """A signed URL (an object store's ``?X-Amz-Signature=...``): the server needs the query, so
+    the lock keeps the URL as written, but an error about the archive masks the secret."""
+    server = serve_dir(project.parent / "dist")
+    url = f"{server.url}/foobar-0.1.0-pyh_0.conda?X-Amz-Signature=sig-SECRET-123"
+    _url_dependency(project, url)
+    manifest = project / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace(f'url = "{url}"', f'url = "{url}", version = ">=9"'))
+    assert main(["solve", str(project)]) != 0
+    err = capsys.readouterr().err
+    assert "the archive holds foobar 0.1.0" in err and "sig-SECRET-123" not in err, err
+
+
 def test_a_broken_archive_by_url_is_named_by_its_url(project, capsys, serve_dir):
     dist = project.parent / "dist"
     (dist / "broken-1.0-0.conda").write_bytes(b"not an archive")
