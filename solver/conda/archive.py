@@ -24,17 +24,28 @@ def is_archive_path(location: str) -> bool:
     return location.split("?", 1)[0].split("#", 1)[0].endswith(ARCHIVE_SUFFIXES)
 
 
+# (path, inode, size, mtime, names) -> digests: every environment and platform of a solve reads the same
+# archive (its record, whether the lock still holds it); one read of it is enough
+_DIGESTS: dict[tuple, dict[str, str]] = {}
+
+
 def file_digests(path, names=("sha256", "md5")) -> dict[str, str]:
-    """The hex digests ``names`` (hashlib names) of the file at ``path``, read once; OSError if it
-    does not read."""
+    """The hex digests ``names`` (hashlib names) of the file at ``path``, read once per process
+    while its size and mtime stay; OSError if it does not read."""
     import hashlib
 
+    st = os.stat(path)
+    key = (os.fspath(path), st.st_ino, st.st_size, st.st_mtime_ns, tuple(names))
+    known = _DIGESTS.get(key)
+    if known is not None:
+        return known
     digests = {name: hashlib.new(name) for name in names}
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             for digest in digests.values():
                 digest.update(chunk)
-    return {name: digest.hexdigest() for name, digest in digests.items()}
+    out = _DIGESTS[key] = {name: digest.hexdigest() for name, digest in digests.items()}
+    return out
 
 
 def archive_file_name(url: str) -> str:
