@@ -185,6 +185,12 @@ def archive_unchanged(record: PackageRecord, path: str) -> bool:
         return False
 
 
+def has_manifest_hashes(record: PackageRecord, source: dict) -> bool:
+    """The record has the sha256 / md5 the manifest gives its archive (a new upload under the same
+    URL comes with a new hash in the manifest: the lock's record is the old file's)."""
+    return all(getattr(record, key) == source[key] for key in ("sha256", "md5") if key in source)
+
+
 def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
     """The unit's source dependencies that a previous lock holds, built from the same source:
     their metadata (depends) is known without building them again. A package archive named by
@@ -201,7 +207,8 @@ def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
             continue
         url = (dep.source or {}).get("url")
         if url and is_archive_path(url):  # a downloaded archive: held when the lock names that URL
-            held = [r for r in locked if r.name == dep.name and r.url == urls.strip_conda_credentials(url)]
+            held = [r for r in locked if r.name == dep.name and r.url == urls.strip_conda_credentials(url)
+                    and has_manifest_hashes(r, dep.source)]
             out.extend(held[:1])
             continue
         want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None

@@ -119,7 +119,7 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
             continue
         source = dep.source or {}
         want = _source_location(source, root)
-        from .build import archive_unchanged, same_archive
+        from .build import archive_unchanged, has_manifest_hashes, same_archive
 
         if want is not None and want.endswith((".conda", ".tar.bz2")):
             same = [r for r in found if same_archive(r.url, source["path"], root)]
@@ -138,7 +138,9 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
                 reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
         elif want is not None and not want.endswith((".conda", ".tar.bz2")):  # an archive has no package manifest
             reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
-        if is_archive_path(str(source.get("path") or source.get("url") or "")) and not _archive_meets_spec(dep, found):
+        if archive and not any(has_manifest_hashes(r, source) for r in found):
+            reasons.append(f"{where}: the locked {_show(found[0])} does not have the sha256/md5 the manifest gives it")
+        if archive and not _archive_meets_spec(dep, found):
             reasons.append(f"{where}: the locked {_show(found[0])} does not match `{dep.spec}`"
                            + (f" with flags {dep.flags}" if dep.flags else ""))
 

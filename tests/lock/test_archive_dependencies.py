@@ -333,3 +333,29 @@ def test_locked_names_a_source_a_channel_build_shadows_as_not_locked(project, ca
     capsys.readouterr()
     code, doc = _run(["solve", str(project), "--locked", "--json"], capsys)
     assert code == 1 and any("`libtiny` is not locked (a build would be needed)" in r for r in doc["reasons"]), doc
+
+
+def test_a_new_upload_under_the_same_url_with_its_new_hash_is_locked_anew(project, capsys, serve_dir):
+    """The archive at the URL is replaced and the manifest's sha256 updated to the new file's: the
+    lock's record (the old file's depends and hash) no longer holds; --locked says so."""
+    import hashlib
+
+    dist = project.parent / "dist"
+    archive = dist / "foobar-0.1.0-pyh_0.conda"
+    server = serve_dir(dist)
+    url = f"{server.url}/foobar-0.1.0-pyh_0.conda"
+    manifest = project / "pixi.toml"
+    old = hashlib.sha256(archive.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text().replace('{ path = "../dist/foobar-0.1.0-pyh_0.conda" }',
+                                                     f'{{ url = "{url}", sha256 = "{old}" }}'))
+    assert main(["solve", str(project)]) == 0
+    write_archive(archive, {**INDEX, "depends": ["libtiny >=1.1"]})
+    new = hashlib.sha256(archive.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text().replace(old, new))
+    capsys.readouterr()
+    code, doc = _run(["solve", str(project), "--locked", "--json"], capsys)
+    assert code == 1 and any("does not have the sha256/md5 the manifest gives it" in r for r in doc["reasons"]), doc
+    assert main(["solve", str(project)]) == 0, capsys.readouterr().err
+    lock = (project / "pixi.lock").read_text()
+    assert new in lock and "libtiny >=1.1" in lock
+    assert _run(["solve", str(project), "--locked", "--json"], capsys)[0] == 0
