@@ -9,10 +9,11 @@ from urllib.parse import urlsplit, urlunsplit
 # lose a ``/t/<token>`` path segment (conda's token auth), which a PyPI path may hold.
 from ..redact import strip_conda_credentials, strip_credentials  # noqa: F401
 
+from ..lazyre import lazy
 from ..platform import is_known_subdir
 
 _ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")
-_TRAILING_DIGITS = re.compile(r"([0-9]+)$")
+_TRAILING_DIGITS = lazy(r"([0-9]+)$")
 
 
 def file_name_of(location: str) -> str:
