@@ -118,38 +118,47 @@ def _string(s: str) -> str:
 
 
 def _emit(value, indent: int, out: list[str]) -> None:
+    # Strings (names, URLs, hashes, dependency specs) are most of a lock's scalars: they take the
+    # short way to their cached form, everything else goes through ``scalar``.
     pad = " " * indent
+    append = out.append
     if isinstance(value, dict):
         for key, item in value.items():
-            k = scalar(key)
-            if isinstance(item, dict) and item:
-                out.append(f"{pad}{k}:\n")
+            k = _string(key) if type(key) is str else scalar(key)
+            if type(item) is str:
+                append(f"{pad}{k}: {_string(item)}\n")
+            elif isinstance(item, dict) and item:
+                append(f"{pad}{k}:\n")
                 _emit(item, indent + 2, out)
             elif isinstance(item, list) and item:
-                out.append(f"{pad}{k}:\n")
+                append(f"{pad}{k}:\n")
                 _emit(item, indent, out)  # block sequences in a mapping are not indented
             else:
-                out.append(f"{pad}{k}: {_inline(item)}\n")
+                append(f"{pad}{k}: {_inline(item)}\n")
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, dict) and item:
+            if type(item) is str:
+                append(f"{pad}- {_string(item)}\n")
+            elif isinstance(item, dict) and item:
                 first = True
                 for key, sub in item.items():
                     lead = f"{pad}- " if first else f"{pad}  "
                     first = False
-                    k = scalar(key)
-                    if isinstance(sub, dict) and sub:
-                        out.append(f"{lead}{k}:\n")
+                    k = _string(key) if type(key) is str else scalar(key)
+                    if type(sub) is str:
+                        append(f"{lead}{k}: {_string(sub)}\n")
+                    elif isinstance(sub, dict) and sub:
+                        append(f"{lead}{k}:\n")
                         _emit(sub, indent + 4, out)
                     elif isinstance(sub, list) and sub:
-                        out.append(f"{lead}{k}:\n")
+                        append(f"{lead}{k}:\n")
                         _emit(sub, indent + 2, out)
                     else:
-                        out.append(f"{lead}{k}: {_inline(sub)}\n")
+                        append(f"{lead}{k}: {_inline(sub)}\n")
             elif isinstance(item, list) and item:
                 raise ValueError("nested sequences are not used in lock files")
             else:
-                out.append(f"{pad}- {_inline(item)}\n")
+                append(f"{pad}- {_inline(item)}\n")
     else:
         raise TypeError(f"top level must be a mapping or a sequence, not {type(value).__name__}")
 
