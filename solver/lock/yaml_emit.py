@@ -26,6 +26,7 @@ _NON_STRING_WORDS = frozenset(
 ) | {""}
 _OCTAL = frozenset("01234567")
 _HEX = frozenset("0123456789abcdefABCDEF")
+_NUMBER_STARTS = frozenset("0123456789+-.")
 
 
 def _ascii_digits(s: str) -> bool:
@@ -33,6 +34,8 @@ def _ascii_digits(s: str) -> bool:
 
 
 def _is_core_number(s: str) -> bool:
+    if s[:1] not in _NUMBER_STARTS:  # names, URLs, specs: most strings stop here
+        return False
     if s[:2] in ("0o", "0x"):
         return len(s) > 2 and set(s[2:]) <= (_OCTAL if s[1] == "o" else _HEX)
     if s in (".nan", ".NaN", ".NAN"):
