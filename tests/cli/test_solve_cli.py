@@ -395,3 +395,23 @@ def test_one_command_parser_rejects_as_the_whole_one(argv, capsys):
             parser.parse_args(argv)
         errors.append((exc.value.code, capsys.readouterr().err))
     assert errors[0] == errors[1] and errors[0][0] == 2 and "error:" in errors[0][1]
+
+
+@pytest.mark.parametrize(
+    "argv, code, stream, text",
+    [
+        (["--help"], 0, "stdout", "usage: solver"),
+        (["--version"], 0, "stdout", "solver "),
+        ([], 2, "stdout", "usage: solver"),
+        (["solve", "--bogus"], 2, "stderr", "unrecognized arguments: --bogus"),
+        (["frobnicate"], 2, "stderr", "invalid choice"),
+        (["solve", "/nonexistent/project"], 2, "stderr", "error:"),
+    ],
+)
+def test_the_executable_exits_with_the_commands_code(argv, code, stream, text, tmp_path):
+    # ``python -m solver`` runs the process entry (the ``solver`` script's): the collector settings
+    # it makes must not change what the command prints or the code it exits with
+    env = {**os.environ, "SOLVER_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "solver", *argv], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == code
+    assert text in getattr(proc, stream)
