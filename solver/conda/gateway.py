@@ -18,8 +18,8 @@ it counts as empty and is listed in ``Gateway.missing_subdirs``.
 from __future__ import annotations
 
 import os
-from _thread import allocate_lock  # threading.Lock itself, without importing threading (~0.5 ms)
 import time
+from _thread import allocate_lock  # threading.Lock itself, without importing threading (~0.5 ms)
 from pathlib import Path
 
 import msgspec

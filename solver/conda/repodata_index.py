@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import mmap
 import os
-from _thread import allocate_lock  # threading.Lock itself, without importing threading (~0.5 ms)
 import zlib
+from _thread import allocate_lock  # threading.Lock itself, without importing threading (~0.5 ms)
 from pathlib import Path
 
 import msgspec

@@ -5,6 +5,12 @@ The names below are loaded from their modules on first use: a solve with no lock
 needs the reader, a lock check never needs the writer."""
 
 from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads them
+    from .model import DEFAULT_VERSION, LockedEnvironment, LockedPlatform, LockFile, SolveOptions
+    from .read import LockFileError, parse_lock, read_lock
+    from .write import dumps_lock, write_lock, write_lock_text
 
 _WHERE = {
     "DEFAULT_VERSION": "model",
@@ -27,7 +33,9 @@ def __getattr__(name):
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{module}"), name)  # the import lock makes this thread-safe
+    value = getattr(import_module(f"{__name__}.{module}"), name)  # the import lock makes this thread-safe
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
 
 
 def __dir__():
