@@ -17,7 +17,6 @@ Errors are typed (:mod:`solver.errors`): ``InputError`` (bad manifest, spec, loc
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -232,19 +231,19 @@ def solve(
     (conda's classic solver; see :mod:`solver.conda.objective`).
     """
     from .lock.build import assemble_lock, member_shares
-    from .lock.satisfy import check_unit
 
     t0 = time.perf_counter()
     check_choice(objective, Objective, "solve objective")
     manifest = _as_manifest(manifest)
     environments = list(environments) if environments else None
     platforms = list(platforms) if platforms else None
-    from .lock.satisfy import align_platform_names
-
     units = build_requests(manifest, environments, platforms)
     # the whole manifest's units (for what the lock keeps); the same list when nothing is selected
     all_units = units if environments is None and platforms is None else build_requests(manifest)
-    lock = align_platform_names(lock, all_units)
+    if lock is not None:  # (a first solve has no lock to check: it never loads the checker)
+        from .lock.satisfy import align_platform_names, check_unit
+
+        lock = align_platform_names(lock, all_units)
     wanted: dict[str, set[str]] = {}
     for u in all_units:
         for name in u.environments:
@@ -353,10 +352,12 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
     # never imports the transport.
     remote = any(not c.startswith("file:") for u in units for c in u.conda.channels)
     conda_http = _http_client(cache, http_settings, progress=progress) if remote else None
-    cancelled = threading.Event()
+    # set (appended to) by the first unit that fails, so the pool's others do not start: a list,
+    # not a threading.Event, so that a single-unit solve never imports threading
+    cancelled: list[bool] = []
 
     def one(index: int, unit) -> _Outcome:
-        if cancelled.is_set():
+        if cancelled:
             raise _Cancelled()
         info = {"index": index, "total": len(units), "unit": _unit_label(unit), "platform": unit.platform}
         if progress:
@@ -366,10 +367,10 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress,
                                  objective=objective)
         except UnsolvableError as exc:
-            cancelled.set()
+            cancelled.append(True)
             raise _unit_error(unit, exc) from None
         except SolverError:
-            cancelled.set()
+            cancelled.append(True)
             raise
         if progress:
             result = outcome.result
@@ -392,7 +393,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
                 except _Cancelled:
                     continue
                 except BaseException as exc:  # keep the first failure in unit order
-                    cancelled.set()
+                    cancelled.append(True)
                     if error is None:
                         error = exc
             if error is not None:
