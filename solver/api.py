@@ -554,8 +554,8 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
                          f"{', '.join(r.name for r in sources)}) must come from a channel, and there are no channels")
     records, conda_req = solve_with_conditions(
         conda_req, getattr(unit, "conditional_specs", []),
-        lambda req: [] if not req.channels and not req.specs else solve_conda(req, gateway, backend=backend, cache_dir=cache, channel_alias=alias,
-                                objective=objective).records,
+        lambda req: [] if not req.channels and not req.specs else solve_conda(  # no specs, no channels: empty
+            req, gateway, backend=backend, cache_dir=cache, channel_alias=alias, objective=objective).records,
         getattr(unit, "conda_extras", None))
     conda = list(records) + sources
     if unit.pypi is None or not unit.pypi.requirements:
