@@ -91,26 +91,40 @@ def parse_specifier(text: str) -> SpecifierSet | None:
 
 @lru_cache(maxsize=4096)
 def python_lower_bounds(requires_python: str) -> str:
-    """``Requires-Python`` without its upper bounds (``>=3.8,<3.11`` -> ``>=3.8``), as uv reads it:
-    an upper bound is most often a guess about future Pythons, not a known incompatibility, and
-    wheel tags still keep out binaries built for other Pythons. Unparsable text comes back as is."""
+    """``Requires-Python`` reduced to the lowest Python it admits (``>=3.8,<3.11`` -> ``>=3.8``,
+    ``!=3.12.*`` or ``<3.8`` -> no bound, ``>=3.12,!=3.12.*`` -> ``>=3.13``), as uv reads it: a
+    distribution is for the target when some Python at or below the target satisfies it. Upper
+    bounds and exclusions above that floor are most often guesses about future Pythons, not known
+    incompatibilities, and wheel tags still keep out binaries built for other Pythons. Unparsable
+    text comes back as is."""
     spec = parse_specifier(requires_python)
     if spec is None:
         return requires_python
-    kept = []
-    for s in sorted(spec, key=str):
-        if s.operator in ("<", "<="):
+    if spec.contains(Version("0"), prereleases=True):
+        return ""
+    # the floor is one of the versions the clauses name, or the version just above one of them
+    edges: set[Version] = set()
+    for clause in spec:
+        text = clause.version.removesuffix(".*")
+        if not _is_version(text):
             continue
-        if s.operator in ("~=", "=="):
-            kept.append(f">={s.version.removesuffix('.*')}")
-        else:
-            kept.append(str(s))
-    return ",".join(kept)
+        edge = Version(text)
+        edges.add(edge)
+        if clause.version.endswith(".*"):  # the first version past the wildcard's prefix
+            release = edge.release
+            edges.add(Version(".".join(map(str, (*release[:-1], release[-1] + 1)))))
+    for edge in sorted(edges):
+        if spec.contains(edge, prereleases=True):
+            return f">={edge}"
+        just_above = Version(".".join(map(str, (*edge.release, 0, 0)[:max(3, len(edge.release))])) + ".1")
+        if spec.contains(just_above, prereleases=True):
+            return f">{edge}"
+    return ""  # admits no Python at all: uv then sets no floor either
 
 
 @lru_cache(maxsize=4096)
 def python_allowed(requires_python: str, python: Version) -> bool:
-    """Does ``requires_python`` admit the target Python (lower bounds only, see
+    """Does ``requires_python`` admit the target Python (its floor only, see
     :func:`python_lower_bounds`)? An unparsable one does not exclude (as pip and uv)."""
     spec = parse_specifier(python_lower_bounds(requires_python))
     return spec is None or spec.contains(python, prereleases=True)

@@ -60,6 +60,18 @@ CASES = [
     Scenario(name="python-greater-than-current-backtracks", root=["a"],
              packages={"a": {"1.0.0": V, "2.0.0": {"requires_python": ">=3.14"}}}, satisfiable=True,
              expected={"a": "1.0.0"}, python="3.12"),
+    # only the lowest Python a Requires-Python admits counts: an exclusion of the target's series
+    # that also admits older Pythons is read like an upper bound (ignored); one above the floor
+    # that moves the floor past the target is not
+    Scenario(name="python-exclusion-of-current-series-is-ignored", root=["lib"],
+             packages={"lib": {"1.4.0": {"requires_python": ">=3.8"}, "1.5.0": {"requires_python": "!=3.12.*"}}},
+             satisfiable=True, expected={"lib": "1.5.0"}, python="3.12"),
+    Scenario(name="python-floor-moved-past-current-by-exclusion", root=["lib"],
+             packages={"lib": {"1.4.0": {"requires_python": ">=3.8"},
+                               "1.5.0": {"requires_python": ">=3.12,!=3.12.*"}}},
+             satisfiable=True, expected={"lib": "1.4.0"}, python="3.12"),
+    Scenario(name="python-strictly-greater-than-series-needs-a-patch", root=["lib==1.5.0"],
+             packages={"lib": {"1.5.0": {"requires_python": ">3.12"}}}, satisfiable=False, python="3.12"),
     # -- yanked
     Scenario(name="yanked-skipped", root=["a>=0.1.0"],
              packages={"a": {"0.1.0": V, "0.2.0": {"yanked": True}, "0.3.0": V, "1.0.0": {"yanked": True}}},
