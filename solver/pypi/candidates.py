@@ -212,12 +212,13 @@ class CandidatePolicy:
 
     def note_first_party(self, pkg: str, spec: SpecifierSet) -> None:
         """A requirement of the user's own (or an override): its pre-release naming counts for
-        ``explicit``, its exact pins may choose yanked versions (as uv: a package's pin does not)."""
+        ``explicit``; an exact pin that is the whole specifier may choose a yanked version (as uv:
+        ``==1.0`` may, ``>0.5,==1.0`` and a package's own pin may not)."""
         if specifier_names_prerelease(spec):
             self.first_party_pre.add(pkg)
-        for s in spec:
-            if s.operator in ("==", "===") and "*" not in s.version:
-                self.pinned_eq.setdefault(pkg, set()).add(s.version)
+        clauses = list(spec)
+        if len(clauses) == 1 and clauses[0].operator in ("==", "===") and "*" not in clauses[0].version:
+            self.pinned_eq.setdefault(pkg, set()).add(clauses[0].version)
 
     def prerelease_allowed(self, pkg: str) -> bool:
         """May an index pre-release of ``pkg`` match a requirement at all (see the module text)?"""

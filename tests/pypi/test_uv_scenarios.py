@@ -85,6 +85,11 @@ CASES = [
              packages={"a": {"1.0.0": {"requires": ["c==2.0.0"]}}, "b": {"1.0.0": {"requires": ["c>=1.0.0,<=3.0.0"]}},
                        "c": {"1.0.0": V, "2.0.0": {"yanked": True}}}, satisfiable=True,
              expected={"a": "1.0.0", "b": "1.0.0", "c": "2.0.0"}),
+    Scenario(name="pin-inside-a-range-does-not-unyank", root=["tool>=0.5,==1.1.0"],
+             packages={"tool": {"0.9.0": V, "1.1.0": {"yanked": True}}}, satisfiable=False),
+    Scenario(name="pin-beside-a-range-unyanks", root=["tool>=0.5", "tool==1.1.0"],
+             packages={"tool": {"0.9.0": V, "1.1.0": {"yanked": True}}}, satisfiable=True,
+             expected={"tool": "1.1.0"}),
     # -- extras
     Scenario(name="extra-required", root=["a[extra]"],
              packages={"a": {"1.0.0": {"extras": {"extra": ["b"]}}}, "b": {"1.0.0": V}}, satisfiable=True,

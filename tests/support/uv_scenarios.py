@@ -35,6 +35,7 @@ class Scenario(msgspec.Struct, kw_only=True):
     expected: dict[str, str] = {}
     python: str = "3.12"  # the target environment's Python
     prereleases_allowed: bool = False
+    prerelease_mode: str | None = None  # one of uv's --prerelease modes; None: allow or the default
     python_override: str | None = None
     no_build: list[str] = []  # packages whose sdists may not be built (uv pip's --only-binary)
     no_binary: list[str] = []  # packages whose wheels may not be used (uv's --no-binary)
@@ -119,7 +120,7 @@ def outcome(s: Scenario, root: Path, solve) -> dict[str, str] | None:
     python = s.python_override or s.python
     version = python if python.count(".") >= 2 else python + ".0"
     record = [PackageRecord(name="python", version=version, build="h0_cpython")]
-    mode = "allow" if s.prereleases_allowed else "if-necessary-or-explicit"
+    mode = s.prerelease_mode or ("allow" if s.prereleases_allowed else "if-necessary-or-explicit")
     try:
         sol = solve(requirements(s), [(root / "simple").as_uri()], conda=record, prerelease_mode=mode,
                     no_build_packages=s.no_build, no_binary=s.no_binary)
@@ -155,8 +156,8 @@ def uv_outcome(s: Scenario, root: Path, uv: str) -> dict[str, str] | None:
     cmd = [uv, "pip", "compile", "-", "--index-url", (root / "simple").as_uri(), "--python-version", python,
            "--python", sys.executable, "--no-header", "--no-annotate", "--quiet", "--offline",
            "--cache-dir", str(root / "uv-cache")]
-    if s.prereleases_allowed:
-        cmd += ["--prerelease", "allow"]
+    if s.prerelease_mode or s.prereleases_allowed:
+        cmd += ["--prerelease", s.prerelease_mode or "allow"]
     for name in s.no_build:
         cmd += ["--only-binary", name]
     for name in s.no_binary:
