@@ -5,7 +5,8 @@ pre-release mode), and whether a pre-release may be chosen at all.
 
 Pre-release modes (as uv and pixi have them; the default is ``if-necessary-or-explicit``):
 
-* ``disallow``: never; ``allow``: always, like any other version;
+* ``disallow``: never, not even where the user's own specifier names one; ``allow``: always,
+  like any other version;
 * ``if-necessary`` and ``if-necessary-or-explicit``: pre-releases after every stable version,
   so one is chosen only when no stable version in range can be used (uv 0.13.9: ``a>1.0``
   where only ``2.0b1`` is newer, or a stable ``c`` ruled out by a conflict, take the
@@ -228,6 +229,8 @@ class CandidatePolicy:
             # search takes one only when no stable version in range can be used, as uv 0.13.9
             # does (its scenario prerelease-fallback-after-stable-rejected)
             return True
+        if mode == "disallow":  # even under a user's own pre-release specifier (uv 0.13.9)
+            return False
         return pkg in self.first_party_pre
 
     def wheel_fits(self, tags: frozenset) -> bool:

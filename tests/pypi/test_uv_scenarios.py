@@ -51,6 +51,11 @@ CASES = [
     Scenario(name="prerelease-on-the-exclusive-upper-boundary", root=["a<0.2.0"],
              packages={"a": {"0.1.0": V, "0.2.0a1": V, "0.3.0": V}}, satisfiable=True, expected={"a": "0.1.0"},
              prereleases_allowed=True),
+    Scenario(name="disallow-ignores-an-explicit-prerelease-specifier", root=["lib>=2.0rc1"],
+             packages={"lib": {"1.5.0": V, "2.0rc1": V}}, satisfiable=False, prerelease_mode="disallow"),
+    Scenario(name="explicit-mode-honours-the-users-prerelease-specifier", root=["lib>=2.0rc1"],
+             packages={"lib": {"1.5.0": V, "2.0rc1": V}}, satisfiable=True, expected={"lib": "2.0rc1"},
+             prerelease_mode="explicit"),
     # -- Requires-Python
     Scenario(name="python-upper-bound-is-ignored", root=["a==1.0.0"],
              packages={"a": {"1.0.0": {"requires_python": "<=3.8"}}}, satisfiable=True, expected={"a": "1.0.0"},
