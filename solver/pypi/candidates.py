@@ -132,8 +132,9 @@ def python_allowed(requires_python: str, python: Version) -> bool:
 
 
 def specifier_names_prerelease(spec: SpecifierSet) -> bool:
-    """Does a specifier name a pre-release (``>=2.0b1``, ``==2.0rc1``)? Exclusions do not count."""
-    return any(s.operator not in ("===", "!=") and _names_prerelease(s.version) for s in spec)
+    """Does a specifier name a pre-release (``>=2.0b1``, ``==2.0rc1``, ``===2.0rc1``)? Exclusions
+    do not count."""
+    return any(s.operator != "!=" and _names_prerelease(s.version) for s in spec)
 
 
 def _names_prerelease(text: str) -> bool:

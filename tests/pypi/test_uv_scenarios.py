@@ -56,6 +56,9 @@ CASES = [
     Scenario(name="explicit-mode-honours-the-users-prerelease-specifier", root=["lib>=2.0rc1"],
              packages={"lib": {"1.5.0": V, "2.0rc1": V}}, satisfiable=True, expected={"lib": "2.0rc1"},
              prerelease_mode="explicit"),
+    Scenario(name="explicit-mode-counts-an-arbitrary-equality-pin", root=["lib===2.0rc1"],
+             packages={"lib": {"1.5.0": V, "2.0rc1": V}}, satisfiable=True, expected={"lib": "2.0rc1"},
+             prerelease_mode="explicit"),
     # -- Requires-Python
     Scenario(name="python-upper-bound-is-ignored", root=["a==1.0.0"],
              packages={"a": {"1.0.0": {"requires_python": "<=3.8"}}}, satisfiable=True, expected={"a": "1.0.0"},
