@@ -98,6 +98,16 @@ CASES = [
     Scenario(name="pin-beside-a-range-unyanks", root=["tool>=0.5", "tool==1.1.0"],
              packages={"tool": {"0.9.0": V, "1.1.0": {"yanked": True}}}, satisfiable=True,
              expected={"tool": "1.1.0"}),
+    # -- which of two conflicting roots keeps its newest version: the first listed, when each one's
+    # newest depends on the other (uv's priority follows the user's order)
+    Scenario(name="mutual-roots-first-listed-keeps-its-newest", root=["web", "orm"],
+             packages={"orm": {"3.0.0": V, "4.0.0": {"requires": ["web<2.1"]}},
+                       "web": {"2.0.0": V, "2.1.0": {"requires": ["orm<4"]}}},
+             satisfiable=True, expected={"web": "2.1.0", "orm": "3.0.0"}),
+    Scenario(name="mutual-roots-other-order", root=["orm", "web"],
+             packages={"orm": {"3.0.0": V, "4.0.0": {"requires": ["web<2.1"]}},
+                       "web": {"2.0.0": V, "2.1.0": {"requires": ["orm<4"]}}},
+             satisfiable=True, expected={"web": "2.0.0", "orm": "4.0.0"}),
     # -- local versions (+label) and post releases
     Scenario(name="plain-pin-takes-a-local-build", root=["kern==2.1.0"],
              packages={"kern": {"2.1.0+cu1": V, "2.0.0": V}}, satisfiable=True, expected={"kern": "2.1.0+cu1"}),
