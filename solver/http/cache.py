@@ -96,6 +96,19 @@ def storable(headers: dict[str, str]) -> bool:
     return "no-store" not in cc
 
 
+def reusable(headers: dict[str, str]) -> bool:
+    """A later request can use the stored body: it has validators (``ETag``, ``Last-Modified``) to
+    revalidate it with, or a ``max-age`` to serve it fresh. Without either, the next fetch asks
+    for the whole body again: storing it only costs a write (megabytes for a big index page)."""
+    if "etag" in headers or "last-modified" in headers:
+        return True
+    for part in headers.get("cache-control", "").lower().split(","):
+        part = part.strip()
+        if part.startswith("max-age="):
+            return part[8:].isdigit() and int(part[8:]) > 0
+    return False
+
+
 def validators(meta: dict) -> dict[str, str]:
     """The conditional headers that revalidate the entry."""
     out = {}

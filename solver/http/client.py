@@ -31,8 +31,8 @@ from ..errors import NetworkError
 from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
-from .cache import (Transfer, cache_paths, cache_unwritable, fresh, new_meta, read_body, read_meta, storable,
-                    validators, write_meta)
+from .cache import (Transfer, cache_paths, cache_unwritable, fresh, new_meta, read_body, read_meta, reusable,
+                    storable, validators, write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
 from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
@@ -256,7 +256,7 @@ class HttpClient:
             self.invalidate(original, headers=headers)
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
-        if entry and storable(resp_headers) and info.storable:
+        if entry and storable(resp_headers) and info.storable and reusable(resp_headers):
             _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:
                 write_atomic(entry[1], body)
