@@ -315,23 +315,43 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
     except msgspec.DecodeError:  # a ValidationError too
         return None
     kept: list = []
-    stand_ins: dict = {}
-    for entry in entries:
+    unfit: dict[str, list] = {}  # "name-version[-build]" -> [(position, entry)] of wheels the target cannot use
+    fits: dict[str, bool] = {}   # a wheel's tag text -> can the target use it (a page has a few dozen)
+    for position, entry in enumerate(entries):
         filename = entry.filename
         if not filename or not entry.url:
             continue
+        if wheel_fits is not None and filename.endswith(".whl"):
+            # Most wheels of a popular project are for other targets: told from the tag text
+            # alone, without parsing the name and version of each one
+            parts = filename[:-4].split("-")
+            if len(parts) not in (5, 6):
+                continue  # no wheel name (parse_filename would say so)
+            tag_text = f"{parts[-3]}-{parts[-2]}-{parts[-1]}"
+            fit = fits.get(tag_text)
+            if fit is None:
+                fit = fits[tag_text] = wheel_fits(_wheel_tags(tag_text))
+            if not fit:
+                unfit.setdefault(filename[:-len(tag_text) - 5], []).append((position, entry))
+                continue
         parsed = parse_filename(filename)
         if parsed is None or (want is not None and parsed[0] != want):
             continue
-        if wheel_fits is not None and parsed[2] is not None and not wheel_fits(parsed[2]):
-            stand_ins.setdefault(parsed[1], (entry, parsed))
-            continue
         kept.append((entry, parsed))
-    kept += stand_ins.values()
+    kept += _stand_ins(unfit, want)
     out = []
+    plain_hosts: dict[str, bool] = {}  # links share a host or two: each is looked at once
     for entry, (name, version, tags, build) in kept:
         href = entry.url
-        if not href.startswith(("https://", "http://")) or not _plain_host(href):
+        if href.startswith(("https://", "http://")):
+            end = href.find("/", 8)
+            host = href[:end] if end > 0 else href
+            plain = plain_hosts.get(host)
+            if plain is None:
+                plain = plain_hosts[host] = _plain_host(href)
+        else:
+            plain = False
+        if not plain:
             href = _join(page_url, href)
             if href is None:
                 continue  # not a URL (a broken IPv6 host, a bad port): this file cannot be fetched
@@ -353,6 +373,24 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
             upload_time=_parse_time(entry.upload_time),
         ))
     return out
+
+
+def _stand_ins(unfit: dict[str, list], want: str | None) -> list:
+    """One wheel the target cannot use per version, the first the page lists, for the versions
+    such wheels name (see :func:`parse_json_page`): [(entry, parsed file name)]. ``unfit`` groups
+    them by their name-version part, in page order."""
+    firsts = []
+    for group in unfit.values():
+        for position, entry in group:  # the first that parses names the version for the group
+            parsed = parse_filename(entry.filename)
+            if parsed is not None and (want is None or parsed[0] == want):
+                firsts.append((position, entry, parsed))
+                break
+    firsts.sort(key=lambda x: x[0])
+    by_version: dict = {}
+    for _, entry, parsed in firsts:  # "1.0" and "1.0.0" are one version: the first listed stands
+        by_version.setdefault(parsed[1], (entry, parsed))
+    return list(by_version.values())
 
 
 def _parse_json_page_checked(body: bytes, page_url: str, index: str, want: str | None = None,

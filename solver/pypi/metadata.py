@@ -198,7 +198,7 @@ def metadata_from_wheel_range(http, url: str, filename: str, hashes: dict[str, s
         if head.status != 206:
             return metadata_from_wheel_bytes(_checked(head.body, url, filename, hashes), filename)
         cd = (head.body + data)[:cd_size]
-    entries = _central_directory(cd)
+    entries = _central_directory(cd, only_suffix=_METADATA_SUFFIX)
     member = _metadata_member(list(entries), filename)
     method, csize, _usize, local_offset, flags = entries[member]
     if flags & 1:
@@ -264,11 +264,22 @@ def _total_size(headers: dict[str, str], fallback: int) -> int:
     return fallback
 
 
-def _central_directory(cd: bytes) -> dict[str, tuple[int, int, int, int, int]]:
-    """name -> (method, compressed size, size, local header offset, flags)."""
+_METADATA_SUFFIX = b".dist-info/METADATA"
+
+
+def _central_directory(cd: bytes, only_suffix: bytes | None = None) -> dict[str, tuple[int, int, int, int, int]]:
+    """name -> (method, compressed size, size, local header offset, flags); with ``only_suffix``,
+    only the entries whose name ends so (a wheel of thousands of files has one METADATA: the
+    others are stepped over, not decoded)."""
     out = {}
     pos = 0
-    while pos + 46 <= len(cd) and cd[pos:pos + 4] == _CD_SIG:
+    end = len(cd)
+    while pos + 46 <= end and cd.startswith(_CD_SIG, pos):
+        if only_suffix is not None:
+            nlen, elen, clen = struct.unpack_from("<HHH", cd, pos + 28)
+            if not cd.endswith(only_suffix, pos + 46, pos + 46 + nlen):
+                pos += 46 + nlen + elen + clen
+                continue
         (flags, method, csize, usize, nlen, elen, clen, offset) = (
             *struct.unpack("<HH", cd[pos + 8:pos + 12]),
             *struct.unpack("<II", cd[pos + 20:pos + 28]),

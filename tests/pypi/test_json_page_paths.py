@@ -36,6 +36,15 @@ PLAIN = {
     "links that are no URL": [{"filename": "demo-1.0.tar.gz", "url": "http://[::1/demo-1.0.tar.gz"},
                               {"filename": "demo-1.1.tar.gz", "url": "https://files.example.invalid:99999/d.tar.gz"},
                               {"filename": "demo-1.2.tar.gz", "url": "https://files.example.invalid:8443/d.tar.gz"}],
+    "wheels for other targets: one per version stands in, the first listed": [
+        entry("demo-2.0-cp312-cp312-win_amd64.whl"), entry("demo-2.0-cp312-cp312-macosx_11_0_arm64.whl"),
+        entry("demo-1.0.0-cp311-cp311-win_amd64.whl"), entry("demo-1.0-cp312-cp312-win_amd64.whl"),
+        entry("other-1.5-cp312-cp312-win_amd64.whl"), entry("demo-1.5-cp312-cp312-win_amd64.whl"),
+        entry("demo-nover-cp312-cp312-win_amd64.whl"), entry("demo-1.6-1-cp312-cp312-win_amd64.whl"),
+        entry("demo-1.6-cp312-cp312-win32.whl"), entry("demo-1.7-x-cp312-cp312-win_amd64.whl"),
+        entry("demo-1.7-cp312-cp312-win_amd64.whl"), entry("demo-2.0-py3-none-any.whl"),
+        entry("demo-1.8-cp312-cp312-manylinux_2_17_x86_64.whl"), entry("demo-1.8-cp312-cp312-win_amd64.whl"),
+        entry("demo-odd-name-1.9-cp312-cp312-win_amd64.whl"), entry("demo-1.9.whl"), entry("demo-1.9.tar.gz")],
     "build tag, no hashes": [{"filename": "demo-1.0-1-py3-none-any.whl", "url": "/files/demo-1.0-1-py3-none-any.whl"}],
 }
 ODD = {  # not the plain shape: the checked reading decides (same outcome as before the fast path)
