@@ -56,6 +56,7 @@ class Fetcher:
         self._pages: dict[str, Future] = {}
         self._flat: Future | None = None
         self._meta: dict[str, Future] = {}
+        self._rows: dict[str, list[VersionRow]] = {}  # name -> its merged versions (read-only)
         self.timings = {"index": 0.0, "metadata": 0.0}
         if any(s.kind == "flat" for s in sources):
             self.flat_files(wait=False)  # first in the pool's queue: page fetches wait on it
@@ -79,7 +80,9 @@ class Fetcher:
 
     def versions(self, pkg: str) -> list[VersionRow]:
         """The versions of ``pkg`` the indexes and find-links list (waits for the pages)."""
-        return self.policy.merge_versions(pkg, self.page_future(pkg).result(), self._flat_for(pkg))
+        pages = self.page_future(pkg).result()
+        rows = self._rows.get(pkg)  # merged by the page fetch, once (a big page: thousands of files)
+        return rows if rows is not None else self.policy.merge_versions(pkg, pages, self._flat_for(pkg))
 
     def _flat_for(self, pkg: str) -> Pages:
         # a name pinned to an index comes only from that index: find-links do not add to it
@@ -131,8 +134,14 @@ class Fetcher:
                 result.extend((src, files) for src, files in zip(tier, pages) if files)
             if result:
                 break  # supplemental indexes only serve names no primary index has
+        rows: list[VersionRow] = []
+        if result:
+            try:
+                rows = self._rows[pkg] = self.policy.merge_versions(pkg, result, self._flat_for(pkg))
+            except Exception:  # noqa: BLE001 (versions() merges again, and reports what is wrong)
+                rows = []
         self.add_time("index", time.perf_counter() - t0)
-        self._prefetch_first_choice(pkg, result)
+        self._prefetch_first_choice(pkg, rows)
         return result
 
     def _pool_map(self, fn, items):
@@ -167,12 +176,11 @@ class Fetcher:
 
     # -- metadata -------------------------------------------------------------------------------
 
-    def _prefetch_first_choice(self, pkg: str, pages: Pages) -> None:
+    def _prefetch_first_choice(self, pkg: str, rows: list[VersionRow]) -> None:
         """Starts fetching the metadata the solve most likely asks for first, and once it is in,
         the pages of the dependencies it names: the likely dependency tree comes in concurrently,
         ahead of the solve's questions (the solve asks one level at a time)."""
         try:
-            rows = self.policy.merge_versions(pkg, pages, self._flat_for(pkg)) if pages else []
             spec = self._root_specifiers().get(pkg)
             if spec is not None:  # numpy<2 asked for: numpy 2's metadata is not the likely first
                 rows = [r for r in rows if spec.contains(r.version, prereleases=True)]

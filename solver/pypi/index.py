@@ -535,8 +535,10 @@ def _parse_project_page(resp, source: IndexSource, name: str, wheel_fits=None, p
     want = canonicalize_name(name)
     kind = "json" if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{") \
         else "html"
+    entry = None
     if parsed is not None:
-        files = parsed.load(body, resp.url, source.display, want, kind)
+        entry = parsed.path(body, resp.url, source.display, want, kind)
+        files = parsed.load(body, resp.url, source.display, want, kind, path=entry)
         if files is not None:
             return files
     if kind == "json":
@@ -544,7 +546,7 @@ def _parse_project_page(resp, source: IndexSource, name: str, wheel_fits=None, p
     else:
         files = parse_html_page(body, resp.url, source.display, want)
     if parsed is not None:
-        parsed.store(body, resp.url, source.display, want, kind, files)
+        parsed.store(body, resp.url, source.display, want, kind, files, path=entry)
     return files
 
 

@@ -49,15 +49,18 @@ class PageCache:
         self.root = Path(cache_dir) / "pypi-pages"
         self.target_key = target_key
 
-    def _path(self, body: bytes, page_url: str, index: str, name: str, kind: str) -> Path:
+    def path(self, body: bytes, page_url: str, index: str, name: str, kind: str) -> Path:
+        """Where the entry for this page lives (a digest of megabytes: worked out once, handed
+        to ``load`` and ``store`` as ``path``)."""
         h = hashlib.sha256(body)
         h.update(f"\n{page_url}\n{index}\n{name}\n{kind}\n{self.target_key}".encode())
         key = h.hexdigest()
         return self.root / key[:2] / f"{key}.json"
 
-    def load(self, body: bytes, page_url: str, index: str, name: str, kind: str) -> list[DistFile] | None:
+    def load(self, body: bytes, page_url: str, index: str, name: str, kind: str, *,
+             path: Path | None = None) -> list[DistFile] | None:
         """The files parsed from these bytes before, or None (no entry, or a damaged one: dropped)."""
-        path = self._path(body, page_url, index, name, kind)
+        path = path or self.path(body, page_url, index, name, kind)
         try:
             data = path.read_bytes()
         except OSError:
@@ -70,7 +73,8 @@ class PageCache:
                 pass
         return files
 
-    def store(self, body: bytes, page_url: str, index: str, name: str, kind: str, files: list[DistFile]) -> None:
+    def store(self, body: bytes, page_url: str, index: str, name: str, kind: str, files: list[DistFile], *,
+              path: Path | None = None) -> None:
         payload = _encoder.encode([
             _File(f.filename, f.url, f.hashes, f.requires_python, f.yanked, f.metadata, f.size, f.upload_time)
             for f in files
@@ -78,7 +82,7 @@ class PageCache:
         from ..atomic import write_atomic
 
         try:
-            write_atomic(self._path(body, page_url, index, name, kind),
+            write_atomic(path or self.path(body, page_url, index, name, kind),
                          _FORMAT + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         except OSError:
             pass  # a cache that cannot be written only costs time
