@@ -330,7 +330,11 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
             tag_text = f"{parts[-3]}-{parts[-2]}-{parts[-1]}"
             fit = fits.get(tag_text)
             if fit is None:
-                fit = fits[tag_text] = wheel_fits(_wheel_tags(tag_text))
+                try:
+                    fit = wheel_fits(_wheel_tags(tag_text))
+                except ValueError:  # tags that do not parse (``py36+``): parse_filename drops it
+                    fit = True
+                fits[tag_text] = fit
             if not fit:
                 unfit.setdefault(filename[:-len(tag_text) - 5], []).append((position, entry))
                 continue

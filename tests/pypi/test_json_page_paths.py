@@ -44,7 +44,8 @@ PLAIN = {
         entry("demo-1.6-cp312-cp312-win32.whl"), entry("demo-1.7-x-cp312-cp312-win_amd64.whl"),
         entry("demo-1.7-cp312-cp312-win_amd64.whl"), entry("demo-2.0-py3-none-any.whl"),
         entry("demo-1.8-cp312-cp312-manylinux_2_17_x86_64.whl"), entry("demo-1.8-cp312-cp312-win_amd64.whl"),
-        entry("demo-odd-name-1.9-cp312-cp312-win_amd64.whl"), entry("demo-1.9.whl"), entry("demo-1.9.tar.gz")],
+        entry("demo-odd-name-1.9-cp312-cp312-win_amd64.whl"), entry("demo-1.9.whl"), entry("demo-1.9.tar.gz"),
+        entry("demo-1.10-py36+-none-any.whl"), entry("demo-1.10-36-none-any.whl"), entry("demo-1.10.tar.gz")],
     "build tag, no hashes": [{"filename": "demo-1.0-1-py3-none-any.whl", "url": "/files/demo-1.0-1-py3-none-any.whl"}],
 }
 ODD = {  # not the plain shape: the checked reading decides (same outcome as before the fast path)
