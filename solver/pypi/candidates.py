@@ -42,7 +42,7 @@ CONDA_SOURCES = ("conda", "conda-alt", "conda-any")
 DIRECT_SOURCES = ("path", "git", "url")
 
 
-class Candidate(msgspec.Struct):
+class Candidate(msgspec.Struct, gc=False):
     """One solvable: a version of a name (base or extra) and where it comes from. ``source``:
     index | conda | conda-alt | conda-any | python | path | git | url. ``excluded``: why it may
     not be chosen (None: usable). ``base``: for the candidate of an extra (or of what the extra
@@ -63,7 +63,7 @@ class Candidate(msgspec.Struct):
     deps: Dependencies | None = None
 
 
-class VersionRow(msgspec.Struct):
+class VersionRow(msgspec.Struct, gc=False):
     """One version of a name as the indexes (and find-links) list it: its files and the index
     that served the version."""
 

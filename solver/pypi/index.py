@@ -33,7 +33,7 @@ ACCEPT = (
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
 
 
-class DistFile(msgspec.Struct, kw_only=True):
+class DistFile(msgspec.Struct, kw_only=True, gc=False):
     """One distribution file on an index. ``url`` is absolute and credential-free (the client adds
     credentials per host). ``yanked``: None or the reason ("" when none given). ``metadata``: the
     PEP 658 metadata file is available (its hashes when given). ``tags``: wheel tags (frozenset of
@@ -283,7 +283,7 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
     return files if files is not None else _parse_json_page_checked(body, page_url, index, want, wheel_fits)
 
 
-class _JsonFile(msgspec.Struct):
+class _JsonFile(msgspec.Struct, gc=False):
     """A PEP 691 file entry of the plain shape: what a page holds when nothing in it is odd."""
 
     filename: str | None = None
@@ -298,7 +298,7 @@ class _JsonFile(msgspec.Struct):
     upload_time: str | None = msgspec.field(default=None, name="upload-time")
 
 
-class _JsonPage(msgspec.Struct):
+class _JsonPage(msgspec.Struct, gc=False):
     files: list[_JsonFile] = []
 
 
@@ -315,7 +315,7 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
     except msgspec.DecodeError:  # a ValidationError too
         return None
     kept: list = []
-    unfit: dict[str, list] = {}  # "name-version[-build]" -> [(position, entry)] of wheels the target cannot use
+    unfit: dict[str, list[int]] = {}  # "name-version[-build]" -> positions of wheels the target cannot use
     fits: dict[str, bool] = {}   # a wheel's tag text -> can the target use it (a page has a few dozen)
     for position, entry in enumerate(entries):
         filename = entry.filename
@@ -336,13 +336,13 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
                     fit = True
                 fits[tag_text] = fit
             if not fit:
-                unfit.setdefault(filename[:-len(tag_text) - 5], []).append((position, entry))
+                unfit.setdefault(filename[:-len(tag_text) - 5], []).append(position)
                 continue
         parsed = parse_filename(filename)
         if parsed is None or (want is not None and parsed[0] != want):
             continue
         kept.append((entry, parsed))
-    kept += _stand_ins(unfit, want)
+    kept += _stand_ins(entries, unfit, want)
     out = []
     plain_hosts: dict[str, bool] = {}  # links share a host or two: each is looked at once
     for entry, (name, version, tags, build) in kept:
@@ -379,13 +379,15 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
     return out
 
 
-def _stand_ins(unfit: dict[str, list], want: str | None) -> list:
+def _stand_ins(entries: list, unfit: dict[str, list[int]], want: str | None) -> list:
     """One wheel the target cannot use per version, the first the page lists, for the versions
     such wheels name (see :func:`parse_json_page`): [(entry, parsed file name)]. ``unfit`` groups
-    them by their name-version part, in page order."""
+    their positions in ``entries`` by their name-version part, in page order (ints, not tuples:
+    a page has tens of thousands, and tuples would wake the garbage collector)."""
     firsts = []
     for group in unfit.values():
-        for position, entry in group:  # the first that parses names the version for the group
+        for position in group:  # the first that parses names the version for the group
+            entry = entries[position]
             parsed = parse_filename(entry.filename)
             if parsed is not None and (want is None or parsed[0] == want):
                 firsts.append((position, entry, parsed))

@@ -18,7 +18,7 @@ import msgspec
 from ..errors import InputError, NetworkError
 
 
-class CoreMetadata(msgspec.Struct, kw_only=True):
+class CoreMetadata(msgspec.Struct, kw_only=True, gc=False):
     name: str
     version: str
     requires_dist: list[str] = []

@@ -23,7 +23,7 @@ from .index import DistFile, parse_filename
 _FORMAT = b"solver-pypi-page-1\n"
 
 
-class _File(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
+class _File(msgspec.Struct, array_like=True, forbid_unknown_fields=True, gc=False):
     """What a DistFile holds beyond what its file name says."""
 
     filename: str
