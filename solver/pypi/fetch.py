@@ -118,19 +118,20 @@ class Fetcher:
         strategy = self.request.index_strategy
         primary, supplemental = self.sources_for(pkg)
         result: Pages = []
+        parsed = _store_later(self.parsed_pages)
         for tier in (primary, supplemental):
             if not tier:
                 continue
             if strategy == "first-index":
                 for src in tier:
-                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages)
+                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits, parsed)
                     if files is not None:  # as uv: the first index that has the name answers for
                         if files:          # it, even with a page without files
                             result.append((src, files))
                         break
             else:
-                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages) for src in tier] if len(tier) == 1 else \
-                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits, self.parsed_pages), tier))
+                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits, parsed) for src in tier] if len(tier) == 1 else \
+                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits, parsed), tier))
                 result.extend((src, files) for src, files in zip(tier, pages) if files)
             if result:
                 break  # supplemental indexes only serve names no primary index has
@@ -140,8 +141,10 @@ class Fetcher:
                 rows = self._rows[pkg] = self.policy.merge_versions(pkg, result, self._flat_for(pkg))
             except Exception:  # noqa: BLE001 (versions() merges again, and reports what is wrong)
                 rows = []
-        self.add_time("index", time.perf_counter() - t0)
         self._prefetch_first_choice(pkg, rows)
+        if parsed is not None:
+            parsed.flush()
+        self.add_time("index", time.perf_counter() - t0)
         return result
 
     def _pool_map(self, fn, items):
@@ -397,6 +400,14 @@ def _page_cache(cache_dir: Path | None, policy: CandidatePolicy):
 
     tags = "\n".join(sorted(str(t) for t in policy.tag_priority)).encode()
     return PageCache(cache_dir, hashlib.sha256(tags).hexdigest())
+
+
+def _store_later(cache):
+    if cache is None:
+        return None
+    from .page_cache import StoreLater
+
+    return StoreLater(cache)
 
 
 def _describes(meta: CoreMetadata, f: DistFile) -> bool:

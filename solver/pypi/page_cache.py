@@ -88,6 +88,30 @@ class PageCache:
             pass  # a cache that cannot be written only costs time
 
 
+class StoreLater:
+    """A :class:`PageCache` whose stores wait for ``flush``: the fetch that parsed a page first
+    starts what the solve needs next (the likely first metadata, then the pages it names), and
+    only then encodes and writes the page's entry."""
+
+    def __init__(self, cache: PageCache):
+        self.cache = cache
+        self._pending: list[tuple] = []
+
+    def path(self, *args) -> Path:
+        return self.cache.path(*args)
+
+    def load(self, *args, **kwargs) -> list[DistFile] | None:
+        return self.cache.load(*args, **kwargs)
+
+    def store(self, *args, **kwargs) -> None:
+        self._pending.append((args, kwargs))  # list.append: safe from the threads of several indexes
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for args, kwargs in pending:
+            self.cache.store(*args, **kwargs)
+
+
 def _decode(data: bytes, index: str, name: str) -> list[DistFile] | None:
     if not data.startswith(_FORMAT):
         return None
