@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timezone  # msgspec has imported it already
 from functools import lru_cache
 from typing import Any
 from pathlib import Path
@@ -295,7 +296,8 @@ class _JsonFile(msgspec.Struct, gc=False):
     data_dist_info_metadata: Any = msgspec.field(default=msgspec.UNSET, name="data-dist-info-metadata")
     dist_info_metadata: Any = msgspec.field(default=msgspec.UNSET, name="dist-info-metadata")
     size: int | None = None
-    upload_time: str | None = msgspec.field(default=None, name="upload-time")
+    # decoded by msgspec (RFC 3339, in C): a text of another form sends the page to the checked reading
+    upload_time: datetime | None = msgspec.field(default=None, name="upload-time")
 
 
 class _JsonPage(msgspec.Struct, gc=False):
@@ -366,15 +368,16 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
             if meta is msgspec.UNSET:
                 meta = entry.dist_info_metadata
         yanked = entry.yanked
+        when = entry.upload_time
         out.append(DistFile(
             filename=entry.filename, url=strip_credentials(url) if "@" in url else url,
             name=name, version=version, index=index, tags=tags, build=build,
-            hashes=dict(entry.hashes) or frag_hashes,
+            hashes=entry.hashes or frag_hashes,  # a dict of this entry's own: no copy needed
             requires_python=entry.requires_python or None,
             yanked=(yanked if isinstance(yanked, str) else "") if yanked else None,
-            metadata=_metadata_flag(None if meta is msgspec.UNSET else meta),
+            metadata=None if meta is msgspec.UNSET or meta is None or meta is False else _metadata_flag(meta),
             size=entry.size,
-            upload_time=_parse_time(entry.upload_time),
+            upload_time=None if when is None else _epoch_ms(when),
         ))
     return out
 
@@ -470,12 +473,15 @@ def _parse_json_page_checked(body: bytes, page_url: str, index: str, want: str |
 def _parse_time(text) -> int | None:
     if not isinstance(text, str) or not text:
         return None
-    from datetime import datetime, timezone
-
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return _epoch_ms(when)
+
+
+def _epoch_ms(when: datetime) -> int:
+    """Milliseconds since the epoch; a time without a zone is UTC."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return int(when.timestamp() * 1000)
