@@ -326,10 +326,13 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
         if wheel_fits is not None and filename.endswith(".whl"):
             # Most wheels of a popular project are for other targets: told from the tag text
             # alone, without parsing the name and version of each one
-            parts = filename[:-4].split("-")
-            if len(parts) not in (5, 6):
+            # the tag text is what follows the third dash from the end (found without a list per
+            # entry: tens of thousands of lists would wake the garbage collector)
+            end = len(filename) - 4
+            if filename.count("-", 0, end) not in (4, 5):
                 continue  # no wheel name (parse_filename would say so)
-            tag_text = f"{parts[-3]}-{parts[-2]}-{parts[-1]}"
+            cut = filename.rfind("-", 0, filename.rfind("-", 0, filename.rfind("-", 0, end)))
+            tag_text = filename[cut + 1:end]
             fit = fits.get(tag_text)
             if fit is None:
                 try:
@@ -338,7 +341,7 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
                     fit = True
                 fits[tag_text] = fit
             if not fit:
-                unfit.setdefault(filename[:-len(tag_text) - 5], []).append(position)
+                unfit.setdefault(filename[:cut], []).append(position)
                 continue
         parsed = parse_filename(filename)
         if parsed is None or (want is not None and parsed[0] != want):
