@@ -75,6 +75,12 @@ class VersionRow(msgspec.Struct, gc=False):
 _REQ_NAME = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
+# Sorting thousands of versions: packaging compares two versions by their ``_key`` tuples, in
+# Python; sorting by the tuples themselves compares in C, in the same order (None: a packaging
+# without that attribute, the versions compare themselves).
+_VERSION_ORDER = (lambda v: v._key) if isinstance(getattr(Version("0"), "_key", None), tuple) else None
+
+
 def pkg_key(name: str) -> str:
     return canonicalize_name(name)
 
@@ -295,7 +301,7 @@ class CandidatePolicy:
                     if strategy == "unsafe-first-match":
                         order.append(f.version)
         if strategy != "unsafe-first-match":
-            order = sorted(by_version, reverse=True)
+            order = sorted(by_version, key=_VERSION_ORDER, reverse=True)
         return [by_version[v] for v in order]
 
     def order(self, pkg: str, versions: list[Version]) -> list[Version]:
