@@ -226,7 +226,7 @@ class Fetcher:
         with self._lock:
             fut = self._meta.get(f.url)
             if fut is None:
-                fut = self._pool.submit(self._load_metadata, f)
+                fut = self._pool.submit(self._load_metadata, f, urgent=True)
                 self._meta[f.url] = fut
         return fut
 
@@ -328,41 +328,50 @@ class _DaemonPool:
     solve (the next versions' metadata, the pages of likely dependencies) may still be running when
     the solve is done; ThreadPoolExecutor's workers are joined at interpreter exit, which kept a
     finished process waiting for them (0.15-0.25 s on real indexes). Every cache write is atomic, so
-    a fetch cut short by the exit leaves no half entry."""
+    a fetch cut short by the exit leaves no half entry.
+
+    ``urgent`` work runs before the rest, in order: a metadata read (one small request) tells
+    which pages the next level of the dependency tree needs, and waiting behind a fan-out of dozens
+    of page fetches (jupyterlab's) would hold that whole level back."""
 
     def __init__(self, workers: int, name: str):
-        import queue
+        from collections import deque
 
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._urgent: deque = deque()
+        self._normal: deque = deque()
         self._workers = workers
         self._name = name
         self._threads: list[threading.Thread] = []
         self._idle = 0
-        self._lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
         self._shut = False
 
-    def submit(self, fn, *args) -> Future:
+    def submit(self, fn, *args, urgent: bool = False) -> Future:
         fut: Future = Future()
-        with self._lock:
+        with self._cond:
             if self._shut:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            self._queue.put((fut, fn, args))
-            if self._queue.qsize() > self._idle and len(self._threads) < self._workers:
+            (self._urgent if urgent else self._normal).append((fut, fn, args))
+            if len(self._urgent) + len(self._normal) > self._idle and len(self._threads) < self._workers:
                 t = threading.Thread(target=self._run, name=f"{self._name}_{len(self._threads)}", daemon=True)
                 self._threads.append(t)
                 t.start()
+            self._cond.notify()
         return fut
 
     def _run(self) -> None:
         while True:
-            with self._lock:
+            with self._cond:
                 self._idle += 1  # threads waiting for work
-            item = self._queue.get()
-            with self._lock:
+                while not self._urgent and not self._normal and not self._shut:
+                    self._cond.wait()
                 self._idle -= 1
-            if item is None:
-                return
-            fut, fn, args = item
+                if self._urgent:
+                    fut, fn, args = self._urgent.popleft()
+                elif self._normal:
+                    fut, fn, args = self._normal.popleft()
+                else:
+                    return  # shut down, nothing left to do
             if fut.set_running_or_notify_cancel():
                 try:
                     result = fn(*args)
@@ -370,23 +379,16 @@ class _DaemonPool:
                     fut.set_exception(exc)
                 else:
                     fut.set_result(result)
-                del fut, fn, args, item
+                del fut, fn, args
 
     def shutdown(self, wait: bool = False, cancel_futures: bool = False) -> None:
-        import queue
-
-        with self._lock:
+        with self._cond:
             self._shut = True
-        if cancel_futures:
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is not None:
-                    item[0].cancel()
-        for _ in self._threads:
-            self._queue.put(None)
+            if cancel_futures:
+                for queued in (self._urgent, self._normal):
+                    while queued:
+                        queued.popleft()[0].cancel()
+            self._cond.notify_all()  # idle workers leave once what is queued is done
         if wait:
             for t in self._threads:
                 t.join()
