@@ -21,7 +21,6 @@ editable path projects), not at what packages ask, as uv does.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import msgspec
@@ -70,9 +69,6 @@ class VersionRow(msgspec.Struct, gc=False):
     version: Version
     files: list[DistFile]
     index: str
-
-
-_REQ_NAME = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 # Sorting thousands of versions: packaging compares two versions by their ``_key`` tuples, in
@@ -174,29 +170,33 @@ class CandidatePolicy:
             except InvalidVersion:
                 continue
 
-    def dependency_names(self, meta) -> list[str]:
-        """The names ``meta``'s Requires-Dist asks for on the target (no extras): what a fetch
-        ahead may want. Unparsable entries are left to the solve to report."""
-        from .reqparse import parse_marker
+    def dependency_requests(self, meta, extras: frozenset[str] = frozenset()) -> list[tuple[str, frozenset[str]]]:
+        """(name, extras asked of it) for what ``meta``'s Requires-Dist asks for on the target,
+        for the base and for ``extras`` (and the extras those ask of the package itself,
+        ``dask[complete]`` -> ``dask[array]``): what a fetch ahead may want. Unparsable entries
+        are left to the solve to report."""
+        from .reqparse import parse_requirement
 
         if self._markers is None:
             self._markers = {**self.target.markers(), "extra": ""}
-        out = []
-        for text in meta.requires_dist:
-            name = _REQ_NAME.match(text)
-            if name is None:
-                continue
-            _, sep, marker = text.partition(";")
-            if sep:
-                if "extra" in marker:
-                    continue
+        own = pkg_key(meta.name)
+        wanted = set(extras)
+        out: dict[str, set[str]] = {}
+        while True:
+            environments = [self._markers] + [{**self._markers, "extra": e} for e in sorted(wanted)]
+            out.clear()
+            for text in meta.requires_dist:
                 try:
-                    if not parse_marker(marker).evaluate(self._markers):
+                    req = parse_requirement(text)
+                    if req.marker is not None and not any(req.marker.evaluate(env) for env in environments):
                         continue
                 except Exception:
                     continue
-            out.append(pkg_key(name.group(0)))
-        return out
+                out.setdefault(pkg_key(req.name), set()).update(req.extras)
+            more = out.pop(own, set()) - wanted
+            if not more:
+                return [(name, frozenset(asked)) for name, asked in out.items()]
+            wanted |= more
 
     @property
     def mode(self) -> str:

@@ -57,6 +57,11 @@ class Fetcher:
         self._flat: Future | None = None
         self._meta: dict[str, Future] = {}
         self._rows: dict[str, list[VersionRow]] = {}  # name -> its merged versions (read-only)
+        self._first_meta: dict[str, Future] = {}  # name -> the metadata read ahead for it
+        self._extras: dict[str, set[str]] = {}  # name -> extras asked of it (by the user, by packages)
+        for r in request.requirements:
+            if r.extras:
+                self._extras.setdefault(pkg_key(r.name), set()).update(r.extras)
         self.timings = {"index": 0.0, "metadata": 0.0}
         if any(s.kind == "flat" for s in sources):
             self.flat_files(wait=False)  # first in the pool's queue: page fetches wait on it
@@ -189,7 +194,10 @@ class Fetcher:
                 rows = [r for r in rows if spec.contains(r.version, prereleases=True)]
             first = self.policy.first_choice(pkg, rows)
             if first is not None:
-                self.meta_future(first).add_done_callback(self._prefetch_dependencies)
+                fut = self.meta_future(first)
+                with self._lock:
+                    self._first_meta[pkg] = fut
+                fut.add_done_callback(lambda done: self._prefetch_dependencies(pkg, done))
         except Exception:  # best effort: the solve asks again and reports real errors
             pass
 
@@ -212,15 +220,34 @@ class Fetcher:
             self._root_specs = specs  # the same for every thread: a race only computes it twice
         return specs
 
-    def _prefetch_dependencies(self, fut: Future) -> None:
+    def _prefetch_dependencies(self, pkg: str, fut: Future) -> None:
+        """The pages of what ``pkg``'s likely first metadata asks for: its own dependencies and
+        those of the extras asked of it so far (``jsonschema[format-nongpl]``'s eight names are
+        a level of the tree of their own; without them the solve met them one level late)."""
         if fut.cancelled() or fut.exception() is not None:
             return
         try:
-            for pkg in self.policy.dependency_names(fut.result()):
-                if not self.skip_page(pkg):
-                    self.page_future(pkg)
+            with self._lock:
+                extras = frozenset(self._extras.get(pkg, ()))
+            for name, wanted in self.policy.dependency_requests(fut.result(), extras):
+                if wanted:
+                    self._want_extras(name, wanted)
+                if not self.skip_page(name):
+                    self.page_future(name)
         except Exception:  # best effort, as above (a pool shut down after the solve, ...)
             pass
+
+    def _want_extras(self, pkg: str, extras: frozenset[str]) -> None:
+        """Something asks for ``pkg[extras]``: the fetch ahead follows those extras too, now if
+        ``pkg``'s first metadata is already in."""
+        with self._lock:
+            known = self._extras.setdefault(pkg, set())
+            if extras <= known:
+                return
+            known |= extras
+            first = self._first_meta.get(pkg)
+        if first is not None and first.done():  # else its callback reads the extras when it runs
+            self._prefetch_dependencies(pkg, first)
 
     def meta_future(self, f: DistFile) -> Future:
         with self._lock:
