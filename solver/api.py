@@ -116,6 +116,9 @@ class HttpSettings(msgspec.Struct, kw_only=True):
     #: Whether PyPI credentials may come from the ``keyring`` package (``keyring-provider``:
     #: ``disabled`` turns it off).
     use_keyring: bool = True
+    #: pixi's ``repodata-config``: channel URL prefix ("" for every channel) -> repodata variant
+    #: (``zstd``, ``sharded``, ``bzip2``, ``jlap``) -> disabled? (see :mod:`solver.conda.gateway`)
+    repodata_disabled: dict[str, dict[str, bool]] = {}
 
 
 # -- re-exports (lazy so ``import solver`` stays cheap) ----------------------------------------------
@@ -293,7 +296,9 @@ def solve(
         result = outcome.result
         # Source packages (path/git/url conda dependencies) need a build layer this engine does
         # not have: say so rather than leave them out of the lock without a word.
-        kept = {r.name for r in result.conda if "://" not in r.url}
+        from .conda.archive import is_archive_path
+
+        kept = {r.name for r in result.conda if "://" not in r.url or is_archive_path(r.url)}
         skipped = [mask_credentials(f"`{d.name}` ({', '.join(f'{k} = {v}' for k, v in (d.source or {}).items() if k != 'package')}) is a "
                    "source package: it needs a build (its build backend runs it in pixi), which this solver does not do, "
                    "so it is not in the lock; `pixi lock` builds it, after which this solver keeps it")
@@ -442,6 +447,33 @@ def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
     )
 
 
+def _archive_records(unit, held: list[PackageRecord], download: Callable[[str], Path]) -> list[PackageRecord]:
+    """Records of the unit's dependencies on package archives (``path = "x.conda"``, or a ``url``
+    downloaded with ``download``) that ``held`` (the lock's) lacks, located as pixi's lock names
+    them: a path relative to the project, or the URL (without credentials)."""
+    from .conda.archive import is_archive_path, read_archive_record
+    from .lock.build import archive_location
+    from .redact import strip_credentials
+
+    out = []
+    for dep in unit.conda_sources:
+        source = dep.source or {}
+        where = source.get("path") or source.get("url")
+        if not where or not is_archive_path(str(where)) or any(r.name == dep.name for r in held):
+            continue
+        shown = strip_credentials(str(where))
+        file = Path(where) if "path" in source else download(str(where))
+        record = read_archive_record(file)
+        if record.name != dep.name:
+            raise InputError(f"{shown}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
+        for key in ("sha256", "md5"):
+            if key in source and getattr(record, key) != source[key]:
+                raise InputError(f"{shown}: the archive's {key} is {getattr(record, key)}, the manifest expects {source[key]}")
+        location = archive_location(str(where), getattr(unit, "project_root", None)) if "path" in source else shown
+        out.append(msgspec.structs.replace(record, url=location, channel=""))
+    return out
+
+
 def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress=None,
                objective="pixi") -> _Outcome:
     """Conda, then PyPI on top. When PyPI fails only because of versions conda chose, conda is
@@ -456,15 +488,23 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
     locked_conda, locked_pypi = _locked_for(unit, lock)
     full_update = update_names is not None and not update_names
     # A source package the lock already holds (built by pixi from the same source) keeps its
-    # record: its dependencies are solved for with the rest. One it does not hold needs a build.
+    # record: its dependencies are solved for with the rest. One it does not hold needs a build,
+    # except a package archive named by path: its record is read from the archive.
     sources = locked_sources(unit, locked_conda)
+
+    def download(url: str) -> Path:
+        client = conda_http if conda_http is not None else _http_client(cache, http_settings, progress=progress)
+        return client.fetch_to_cache(url).path
+
+    sources += _archive_records(unit, sources, download)
     conda_req = msgspec.structs.replace(
         unit.conda,
         specs=list(unit.conda.specs) + [d for r in sources for d in r.depends],
         locked=[] if full_update else [r for r in locked_conda if r not in sources],
         update=update_names if update_names else None,
     )
-    gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http)
+    gateway = Gateway(conda_req.channels, conda_req.platform, cache_dir=cache, channel_alias=alias, http=conda_http,
+                      disabled=http_settings.repodata_disabled)
     from .conda.conditions import solve_with_conditions
 
     records, conda_req = solve_with_conditions(

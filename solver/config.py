@@ -407,7 +407,18 @@ def load_config(
                                ("concurrency_downloads", concurrency, "--concurrency")):
         if value is not None and value is not False:
             values[field], sources[field] = value, flag
+    for prefix, mirrors in values.get("mirrors", {}).items():
+        for m in mirrors:
+            if not _fetchable_mirror(m):
+                warnings.append(f"{sources.get('mirrors', 'mirrors')}: mirror {m} of {prefix} is skipped: "
+                                f"{m.split('://')[0]}:// mirrors are not supported by this solver")
     return Config(**values, sources=sources, files=read, warnings=warnings)
+
+
+def _fetchable_mirror(url: str) -> bool:
+    """pixi also mirrors to OCI registries (``oci://``) and S3 buckets (``s3://``); the HTTP
+    client reads http(s) and file URLs only."""
+    return url.split("://", 1)[0].lower() in ("http", "https", "file")
 
 
 # -- what the configuration means for a solve -----------------------------------------------------
@@ -435,10 +446,24 @@ def http_settings(config: Config):
         no_proxy=tuple(config.non_proxy_hosts),
         ca_bundle=config.ca_bundle,
         auth_file=config.authentication_override_file,
-        mirrors={k: tuple(v) for k, v in config.mirrors.items()},
+        # a prefix whose every mirror is unsupported is read from its own URL
+        mirrors={k: tuple(m for m in v if _fetchable_mirror(m)) for k, v in config.mirrors.items()
+                 if any(_fetchable_mirror(m) for m in v)},
         insecure_hosts=tuple(config.allow_insecure_host),
         use_keyring=config.keyring_provider != "disabled",
+        repodata_disabled=repodata_disabled(config),
     )
+
+
+def repodata_disabled(config: Config) -> dict[str, dict[str, bool]]:
+    """``repodata-config`` as the conda gateway reads it: "" (every channel) or a channel URL
+    prefix -> {variant: disabled?}, only the variants a table sets."""
+    out = {}
+    for prefix, opts in [("", config.repodata_config), *config.repodata_config_channels.items()]:
+        flags = {f.removeprefix("disable_"): v for f, v in msgspec.structs.asdict(opts).items() if v is not None}
+        if flags:
+            out[prefix] = flags
+    return out
 
 
 # The settings ``solver inspect`` lists, in this order, with the config.toml key that sets them.

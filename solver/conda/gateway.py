@@ -10,6 +10,11 @@ Before those, a remote subdir is asked for its CEP-16 shard index (``solver.cond
 there is one, only the shards of the names the solve asks for are fetched. A subdir remembered
 as having none (it was last read from a full repodata file) is asked again once a day.
 
+pixi's ``repodata-config`` reaches this as ``disabled``: channel URL prefix ("" for every channel)
+-> {variant: disabled?}, the longest matching prefix deciding per variant. ``zstd`` off asks only for
+``repodata.json``; ``sharded`` off skips the shard index. ``bzip2`` and ``jlap`` change nothing here:
+this gateway never asks for ``repodata.json.bz2`` nor for JLAP patches.
+
 A missing ``noarch`` subdir means the channel does not exist (or the URL is wrong): that is an
 ``InputError``. A missing platform subdir is normal (not every channel builds for every platform):
 it counts as empty and is listed in ``Gateway.missing_subdirs``.
@@ -38,6 +43,21 @@ _FORMATS_FILE = "repodata-formats.json"
 OPEN_WORKERS = 4
 PARALLEL_OPEN_MIN_BYTES = 8 << 20
 _ZST_RATIO = 8  # a repodata.json.zst is about this many times smaller than its JSON
+
+
+def disabled_variants(channel_url: str, disabled: dict[str, dict[str, bool]]) -> frozenset[str]:
+    """The repodata variants (``zstd``, ``sharded``, ...) not to ask ``channel_url`` for: each
+    variant as the longest prefix of the URL that mentions it says ("" matches every channel)."""
+    url = channel_url.rstrip("/")
+    decided: dict[str, tuple[int, bool]] = {}
+    for prefix, flags in disabled.items():
+        p = prefix.rstrip("/")
+        if p and not (url == p or url.startswith(p + "/")):
+            continue
+        for variant, off in flags.items():
+            if variant not in decided or decided[variant][0] < len(p):
+                decided[variant] = (len(p), off)
+    return frozenset(v for v, (_, off) in decided.items() if off)
 
 
 def _remote_origin(ch: Channel, sd: str) -> str:
@@ -78,7 +98,7 @@ class Gateway:
     """Loads ``platform`` + ``noarch`` of every channel (priority = position in ``channels``)."""
 
     def __init__(self, channels: list[str | Channel], platform: str, cache_dir=None, channel_alias=None,
-                 http=None):
+                 http=None, disabled: dict[str, dict[str, bool]] | None = None):
         if not platform:
             raise InputError("no platform given for the conda channels")
         self.channels: list[Channel] = [Channel.parse(c, channel_alias) for c in channels]
@@ -86,6 +106,7 @@ class Gateway:
         self.subdirs = subdirs_for(platform)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self._http = http
+        self._disabled = disabled or {}
         self._own_http = False
         self.missing_subdirs: list[tuple[Channel, str, str]] = []  # (channel, subdir, where looked)
         self._data: list[list[SubdirData]] = [[] for _ in self.channels]
@@ -235,7 +256,8 @@ class Gateway:
             # CEP-16 shards first, unless this subdir was read from a full repodata file less
             # than a day ago (a channel may start publishing shards; one 404 a day finds out)
             checked = f"{key} shards checked"
-            if formats.get(key) in (None, SHARD_INDEX_FILE) or _stale(formats.get(checked)):
+            off = disabled_variants(key, self._disabled)
+            if "sharded" not in off and (formats.get(key) in (None, SHARD_INDEX_FILE) or _stale(formats.get(checked))):
                 sharded = open_sharded(self._shards, client, ch, sd)
                 formats[checked] = str(int(time.time()))
                 if sharded is not None:
@@ -244,6 +266,8 @@ class Gateway:
             order = ["repodata.json.zst", "repodata.json"]
             if formats.get(key) == "repodata.json":
                 order.reverse()
+            if "zstd" in off:
+                order = ["repodata.json"]
             for fname in order:
                 try:
                     resp = client.fetch_to_cache(f"{base}/{fname}")

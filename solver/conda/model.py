@@ -43,6 +43,7 @@ class PackageRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     python_site_packages_path: str | None = None
     run_exports: dict[str, list[str]] | None = None  # kept for the lock (v7 records it); {} = known empty
     extra_depends: dict[str, list[str]] | None = None  # repodata v3 optional groups: extra -> its depends
+    flags: list[str] | None = None  # repodata v3 variant flags ("blas:mkl", "gpu:cuda12")
     # a source package pixi built (its ``url`` is the source location, e.g. a path): the lock's
     # ``input`` (hash and globs of the sources the build read), kept as pixi wrote it
     source_input: dict | None = None
@@ -81,6 +82,8 @@ class CondaRequest(msgspec.Struct, kw_only=True):
     strategy: SolveStrategy = "highest"
     exclude_newer: int | None = None  # milliseconds since the epoch; newer records are not considered
     exclude_newer_packages: dict[str, int | None] = {}  # per package name: its own cutoff (None: none)
+    # per package name: the variant-flag matchers its records must meet (see solver.conda.flags)
+    flags: dict[str, list[str]] = {}
     constraints: list[str] = []  # MatchSpecs that restrict without requiring
     locked: list[PackageRecord] = []  # preferred where still valid
     update: list[str] | None = None  # names the user asked to update (None: keep all locked)

@@ -256,6 +256,13 @@ class CondaProvider(Provider):
                         f"published after the exclude-newer date ({_fmt_ms(r.timestamp)} > "
                         f"{_fmt_ms(exclude_newer)})"
                     )
+        wanted_flags = self.request.flags.get(name)
+        if wanted_flags:
+            from .flags import flags_match
+
+            for i, r in enumerate(recs):
+                if excluded[i] is None and not flags_match(wanted_flags, r.flags):
+                    excluded[i] = f"its flags {r.flags or []} do not match {wanted_flags}"
         cache = self._vkey_cache
         keys = [cache.get(r.version) for r in recs]
         if None in keys:

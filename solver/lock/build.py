@@ -154,13 +154,43 @@ def is_source_record(record: PackageRecord) -> bool:
     return "://" not in record.url
 
 
+def archive_location(path: str, project_root: str | None) -> str:
+    """A package archive named by path, as pixi's lock records it: relative to the project, also
+    when it lies outside it (``../dist/foo-1.0-0.conda``)."""
+    if not project_root or not os.path.isabs(path):
+        return path
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(project_root)).replace(os.sep, "/")
+    return rel if rel.startswith("../") else f"./{rel}"
+
+
+def same_archive(location: str, path: str, project_root: str | None) -> bool:
+    """Does a locked location name the archive at ``path``? pixi writes it relative to the
+    project; older pixi wrote the absolute path: both name the same file."""
+    if "://" in location:
+        return False
+    base = os.path.abspath(project_root) if project_root else os.getcwd()
+    return os.path.normpath(os.path.join(base, location)) == os.path.normpath(os.path.join(base, path))
+
+
 def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
     """The unit's source dependencies that a previous lock holds, built from the same source:
-    their metadata (depends) is known without building them again."""
+    their metadata (depends) is known without building them again. A package archive named by
+    path is held when the lock names the same file."""
+    from ..conda.archive import is_archive_path
+
     root = getattr(unit, "project_root", None)
     out = []
     for dep in unit.conda_sources:
         path = (dep.source or {}).get("path")
+        if path and is_archive_path(path):
+            held = [r for r in locked if r.name == dep.name and same_archive(r.url, path, root)]
+            out.extend(held[:1])
+            continue
+        url = (dep.source or {}).get("url")
+        if url and is_archive_path(url):  # a downloaded archive: held when the lock names that URL
+            held = [r for r in locked if r.name == dep.name and r.url == urls.strip_credentials(url)]
+            out.extend(held[:1])
+            continue
         want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None
         for r in locked:
             if r.name == dep.name and is_source_record(r) and (want is None or r.url.removeprefix("./").rstrip("/") == want):

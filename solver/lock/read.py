@@ -237,6 +237,7 @@ def _conda_record(entry: dict, version: int, where: str) -> PackageRecord:
         python_site_packages_path=_s(entry.get("python_site_packages_path"), where, "python_site_packages_path"),
         run_exports=_run_exports(entry.get("run_exports"), where),
         extra_depends=_run_exports(entry.get("extra_depends"), where),
+        flags=_str_list(entry.get("flags"), where, "flags") or None,
         source_input=entry.get("input") if isinstance(entry.get("input"), dict) else None,
         package_build_source=entry.get("package_build_source") if isinstance(entry.get("package_build_source"), dict) else None,
         source_dependencies=entry.get("sources") if isinstance(entry.get("sources"), dict) else None,

@@ -95,6 +95,12 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
         cutoff = unit.conda.exclude_newer_packages.get(r.name, unit.conda.exclude_newer)
         if cutoff is not None and r.timestamp is not None and r.timestamp > cutoff:
             reasons.append(f"{where}: the locked {_show(r)} is newer than exclude-newer ({format_exclude_newer(r.timestamp)} > {format_exclude_newer(cutoff)})")
+    for name, wanted in (getattr(unit.conda, "flags", None) or {}).items():
+        from ..conda.flags import flags_match
+
+        for r in by_name.get(name, []):
+            if not flags_match(wanted, r.flags):
+                reasons.append(f"{where}: the locked {_show(r)} has flags {sorted(r.flags or [])}, which do not match {wanted}")
     for name, found in by_name.items():
         if len(found) > 1:
             reasons.append(f"{where}: {name} is locked more than once ({', '.join(_show(r) for r in found)})")
@@ -102,20 +108,27 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     # Source packages (path/git/url dependencies): locked as records whose location is the source
     root = getattr(unit, "project_root", None)
     for dep in getattr(member, "conda_sources", []):
-        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:")]
+        from ..conda.archive import is_archive_path
+
+        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:") or is_archive_path(r.url)]
         if not found:
             reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
             continue
         source = dep.source or {}
         want = _source_location(source, root)
-        if want is not None and all(_norm_location(r.url) != want for r in found):
+        from .build import same_archive
+
+        if want is not None and want.endswith((".conda", ".tar.bz2")):
+            if not any(same_archive(r.url, source["path"], root) for r in found):
+                reasons.append(f"{where}: the archive of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+        elif want is not None and all(_norm_location(r.url) != want for r in found):
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
         elif want is None and ("git" in source or "url" in source):
             # pixi locks a git/url source under that URL: a record from a local path is another source
             wanted_url = str(source.get("git") or source.get("url")).removesuffix(".git").rstrip("/")
             if not any(wanted_url in r.url for r in found):
                 reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
-        elif want is not None:
+        elif want is not None and not want.endswith((".conda", ".tar.bz2")):  # an archive has no package manifest
             reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
 
     # A source package names where its own source dependencies come from (relative to itself):
@@ -203,6 +216,11 @@ def _norm_location(location: str) -> str:
 def _source_location(source: dict, project_root: str | None) -> str | None:
     """Where a source dependency is, as pixi's lock names it (a path relative to the project)."""
     if "path" in source:
+        from ..conda.archive import is_archive_path
+        from .build import archive_location
+
+        if is_archive_path(source["path"]):  # a package archive: relative even outside the project
+            return _norm_location(archive_location(source["path"], project_root))
         return _norm_location(relative_to_project(source["path"], project_root))
     return None
 
@@ -214,6 +232,16 @@ def _conda_provided(unit, conda: list[PackageRecord]) -> dict:
 
     mapping = dict(getattr(unit.pypi, "conda_pypi_map", None) or {}) if unit.pypi is not None else {}
     return conda_distributions(conda, mapping, offline=True)
+
+
+def _needs_pypi_packages(unit, member, conda: list[PackageRecord]) -> bool:
+    """Does some PyPI requirement of ``member`` need a PyPI package (no locked conda record
+    provides it, or it names a path, git or URL source)?"""
+    requirements = getattr(member, "pypi_requirements", [])
+    if not requirements:
+        return False
+    provided = _conda_provided(unit, conda)
+    return any(r.path or r.git or r.url or urls.normalize_pypi_name(r.name) not in provided for r in requirements)
 
 
 def _specifier_text(req) -> str:
@@ -485,7 +513,10 @@ def check_unit(unit, lock: LockFile | None, *, channel_alias: str | None = None)
         want_indexes = unit_indexes(unit)
         if want_indexes is not None and env.indexes is not None and not indexes_agree(unit, env.indexes):
             reasons.append(f"{where}: PyPI indexes changed (locked {env.indexes}, manifest {want_indexes})")
-        elif want_indexes is not None and env.indexes is None and env.pypi_packages(platform) == [] and getattr(member, "pypi_requirements", []):
+        elif (want_indexes is not None and env.indexes is None and env.pypi_packages(platform) == []
+              and _needs_pypi_packages(unit, member, env.conda_records(platform))):
+            # a PyPI dependency that a locked conda package provides (its purl, the
+            # conda-pypi-map) needs no PyPI section: pixi takes such a lock as it is
             reasons.append(f"{where}: the lock has no PyPI section but the manifest has PyPI dependencies")
         if want_indexes is not None and unit_find_links(unit) != env.find_links:
             reasons.append(f"{where}: PyPI find-links changed")

@@ -93,6 +93,8 @@ def conda_entry(record: PackageRecord, version: int) -> dict:
         e["python_site_packages_path"] = record.python_site_packages_path
     if record.extra_depends:
         e["extra_depends"] = {k: list(v) for k, v in sorted(record.extra_depends.items())}
+    if record.flags:
+        e["flags"] = sorted(set(record.flags))
     if record.source_input is not None:
         e["input"] = record.source_input
     if record.package_build_source is not None:

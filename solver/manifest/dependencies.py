@@ -3,6 +3,7 @@ specifiers, PEP 508 markers and requirement strings."""
 
 from __future__ import annotations
 
+import os
 import re
 
 # ``packaging`` (~20 ms of imports: its marker grammar compiles at import) is imported by the
@@ -84,7 +85,11 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
             if key in t:
                 v3[key] = string_list(ctx, p + (key,), t.pop(key))
         if v3.get("flags"):
-            ctx.warn(p + ("flags",), "variant flags are kept but not matched by this solver: any build of the package may be chosen")
+            from ..conda.flags import parse_flag_matcher
+        for i, text in enumerate(v3.get("flags", [])):
+            if parse_flag_matcher(text) is None:
+                raise ctx.error(p + ("flags", i), f"invalid variant flag `{text}`",
+                                'write a flag ("blas:mkl"), "~flag" (not it), "?flag", "name:*" or "name:>=3"', value=True)
         if "when" in t:
             v3["when"] = parse_condition(ctx, p + ("when",), t.pop("when"))
         inline_package = t.pop("package", None)
@@ -97,10 +102,7 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                 expect(ctx, p + (key,), v, (str,), "a string")
         if inline_package is not None and not any(k in t for k in ("path", "git", "url")):
             raise ctx.error(p + ("package",), "an inline package needs a source (path, git or url)", "add git = \"...\" or path = \"...\"")
-        source_keys = [k for k in ("path", "git") if k in t]
-        url = t.get("url")
-        if url is not None and not url.endswith((".conda", ".tar.bz2")):
-            source_keys.append("url")
+        source_keys = [k for k in ("path", "git", "url") if k in t]
         if len(source_keys) > 1:
             raise ctx.error(p + (source_keys[1],), f"`{name}` names more than one source ({', '.join(source_keys)})", "keep one of path, git or url")
         if source_keys:
@@ -109,10 +111,15 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
                 if key in t and kind != "git":
                     raise ctx.error(p + (key,), f"`{key}` only applies to a git source", "add `git = \"...\"` or remove it")
             source = {k: v for k, v in t.items() if k in ("path", "git", "url", "branch", "tag", "rev", "subdirectory")}
+            archive = str(source.get("path") or source.get("url") or "").endswith((".conda", ".tar.bz2"))
+            if archive:  # a package archive: its checksums are checked when it is read
+                source.update({k: t[k].lower() for k in ("sha256", "md5") if k in t})
             if "path" in source:
                 src = user_path(ctx, p + ("path",), source["path"])
-                source["path"] = str(src if src.is_absolute() else (ctx.root / src))
+                source["path"] = os.path.normpath(src if src.is_absolute() else (ctx.root / src))
             extra = [k for k in t if k not in source]
+            if archive:
+                extra = [k for k in extra if k not in ("version", "build", "build-number", "channel", "subdir", "file-name", "license")]
             spec = lname
             if "version" in t:
                 spec = f"{lname} {normalize_version(t['version'])}"

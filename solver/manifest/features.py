@@ -75,6 +75,9 @@ def parse_system_requirements(ctx: Context, path, value) -> SystemRequirements:
             kw["libc"] = version_like(ctx, p + ("libc",), libc, "libc")
     if "archspec" in t:
         kw["archspec"] = expect(ctx, p + ("archspec",), t["archspec"], (str,), "a microarchitecture name")
+    if "unix" in t:
+        # pixi's schema has `unix = true`: a unix platform has __unix already, so it adds nothing
+        expect(ctx, p + ("unix",), t["unix"], (bool, str), "true or false")
     return SystemRequirements(**kw)
 
 
@@ -97,16 +100,17 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
     if "extra-index-urls" in t:
         entries = expect(ctx, p + ("extra-index-urls",), t["extra-index-urls"], (list,), "an array of URLs")
         urls = []
+        cutoffs: dict[str, int | None] = {}
         for i, entry in enumerate(entries):  # a URL, or { url = ..., exclude-newer = ... | false }
             if isinstance(entry, dict):
                 entry = check_keys(ctx, p + ("extra-index-urls", i), entry, ("url", "exclude-newer"), "an extra-index-urls entry")
                 if "url" not in entry:
                     raise ctx.error(p + ("extra-index-urls", i), "an extra-index-urls table needs `url`", 'write { url = "https://host/simple" }')
-                if "exclude-newer" in entry:
-                    parse_exclude_newer(ctx, p + ("extra-index-urls", i, "exclude-newer"), entry["exclude-newer"], allow_false=True)
-                    ctx.warn(p + ("extra-index-urls", i, "exclude-newer"), "a per-index exclude-newer is not applied by this "
-                             "solver: the workspace's (and [pypi-exclude-newer]) cutoffs apply to this index too")
-                urls.append(expect(ctx, p + ("extra-index-urls", i, "url"), entry["url"], (str,), "a URL"))
+                url = expect(ctx, p + ("extra-index-urls", i, "url"), entry["url"], (str,), "a URL")
+                if "exclude-newer" in entry:  # this index's own cutoff; false: none for it
+                    cutoffs[url] = parse_exclude_newer(ctx, p + ("extra-index-urls", i, "exclude-newer"), entry["exclude-newer"],
+                                                       allow_false=True)[0]
+                urls.append(url)
             else:
                 urls.append(expect(ctx, p + ("extra-index-urls", i), entry, (str,), "a URL or { url = ... }"))
         for i, url in enumerate(urls):
@@ -114,6 +118,8 @@ def parse_pypi_options(ctx: Context, path, value) -> PyPIOptions:
                 raise ctx.error(p + ("extra-index-urls", i), f"`{url}` is not a URL", "write https://host/simple")
             check_url(ctx, p + ("extra-index-urls", i), url)
         kw["extra_index_urls"] = urls
+        if cutoffs:
+            kw["index_exclude_newer"] = cutoffs
     if "find-links" in t:
         links = expect(ctx, p + ("find-links",), t["find-links"], (list,), "an array of {path = ...} or {url = ...}")
         out = []
@@ -182,13 +188,19 @@ def _task_args(ctx: Context, path, value) -> list[str]:
 
 
 def _task_dependency(ctx: Context, path, item) -> TaskDependency:
+    """One entry of ``depends-on`` (or of an alias list): a task name, or a table naming it in
+    ``task``. pixi's own docs also name it in ``cmd`` (``{ cmd = "_git-clone", args = [...] }``,
+    which pixi loads): read as the task's name too; both at once is ambiguous."""
     if isinstance(item, str):
         return TaskDependency(item)
     expect(ctx, path, item, (dict,), "a task name or { task = ..., args = [...] }")
-    t = check_keys(ctx, path, item, ("task", "args", "environment"), "a task dependency")
-    if "task" not in t:
+    t = check_keys(ctx, path, item, ("task", "cmd", "args", "environment"), "a task dependency")
+    named = [k for k in ("task", "cmd") if k in t]
+    if not named:
         raise ctx.error(path, "a task dependency needs `task`", 'write { task = "name" }')
-    task = expect(ctx, tuple(path) + ("task",), t["task"], (str,), "a task name")
+    if len(named) > 1:
+        raise ctx.error(tuple(path) + ("cmd",), "a task dependency names its task twice (`task` and `cmd`)", "keep `task`")
+    task = expect(ctx, tuple(path) + (named[0],), t[named[0]], (str,), "a task name")
     args = _task_args(ctx, tuple(path) + ("args",), t["args"]) if "args" in t else []
     env = expect(ctx, tuple(path) + ("environment",), t["environment"], (str,), "an environment name") if "environment" in t else None
     return TaskDependency(task, args, env)
@@ -212,13 +224,19 @@ def parse_task(ctx: Context, path, name: str, value) -> Task:
     if "depends-on" in t:
         deps = t["depends-on"]
         dp = p + ("depends_on",) if "depends_on" in value else p + ("depends-on",)
-        if not isinstance(deps, list):
-            deps = [deps]
-            kw["depends_on"] = [_task_dependency(ctx, dp, deps[0])]
+        if isinstance(deps, str):
+            kw["depends_on"] = [TaskDependency(deps)]
         else:
+            # a lone table is not a list of them: pixi says "expected a string or array" too
+            expect(ctx, dp, deps, (list,), "a task name or an array of task names and tables")
             kw["depends_on"] = [_task_dependency(ctx, dp + (i,), d) for i, d in enumerate(deps)]
     if "cmd" not in kw and not kw.get("depends_on"):
-        raise ctx.error(p, f"task `{name}` has neither `cmd` nor `depends-on`", 'add cmd = "..." or depends-on = ["other-task"]')
+        # pixi loads this as an alias that runs nothing; every key but these belongs to a command
+        stray = [k for k in t if k not in ("depends-on", "description", "args")]
+        if stray:
+            raise ctx.error(p + (stray[0],), f"task `{name}` has `{stray[0]}` but no `cmd` to apply it to",
+                            'add cmd = "..." (a task without one only runs its depends-on)')
+        ctx.warn(p, f"task `{name}` has neither `cmd` nor `depends-on`: it runs nothing")
     for key in ("cwd", "description", "default-environment"):
         if key in t:
             kw[key.replace("-", "_")] = expect(ctx, p + (key,), t[key], (str,), "a string")

@@ -27,7 +27,8 @@ JSON schema (``--json``; stable, additive changes only; documented in docs/inspe
               "conda_specs": [str], "conda_constraints": [str],
               "conda_sources": [{"name": str, "source": {...}}],
               "pypi_requirements": [{"name": str, "requirement": str, ...PyPIRequirement fields}],
-              "pypi_indexes": [{"url": str, "name": str|null, "priority": str}],
+              "pypi_indexes": [{"url": str, "name": str|null, "priority": str,
+                                "exclude_newer": ms|null (only for an index with its own cutoff; null: none)}],
               "virtual_packages": [{"name": str, "version": str, "build": str}],
               "system_requirements": {...as above, with the platform's defaults filled in},
               "tasks": [{"name": str, "feature": str, "cmd": str|[str]|null, "depends_on": [str],
@@ -55,6 +56,27 @@ from ..redact import mask_credentials
 
 SCHEMA = "solver-inspect/1"
 
+
+
+
+def _is_archive(source: dict | None) -> bool:
+    """A package archive named by path or URL (``foo-1.0-0.conda``) is installed as it is: no build."""
+    from ..conda.archive import is_archive_path
+
+    return any(is_archive_path(str(source.get(k, ""))) for k in ("path", "url")) if source else False
+
+def _index_entry(index) -> dict:
+    """An index as --json shows it; ``exclude_newer`` only where the index has its own cutoff."""
+    out = {"url": index.url, "name": index.name, "priority": index.priority}
+    if index.own_cutoff:
+        out["exclude_newer"] = index.exclude_newer
+    return out
+
+
+def _iso(ms: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 def _redact_tree(value):
     if isinstance(value, str):
@@ -148,11 +170,12 @@ def collect(manifest, environments=None, platforms=None) -> dict:
                     "platform": platform,
                     "conda_specs": pv.conda_specs,
                     "conda_constraints": pv.constraints,
-                    "conda_sources": [{"name": d.name, "source": d.source, "needs_build": True} for d in pv.conda_sources],
+                    "conda_sources": [{"name": d.name, "source": d.source, "needs_build": not _is_archive(d.source)}
+                                      for d in pv.conda_sources],
                     "pypi_requirements": [
                         {"requirement": requirement_string(r), **msgspec.to_builtins(r)} for r in pv.pypi_requirements
                     ],
-                    "pypi_indexes": [msgspec.to_builtins(i) for i in pypi_indexes(manifest, opts, pv.pypi_requirements)]
+                    "pypi_indexes": [_index_entry(i) for i in pypi_indexes(manifest, opts, pv.pypi_requirements)]
                     if pv.pypi_requirements
                     else [],
                     "subdir": manifest.subdir(platform),
@@ -288,7 +311,10 @@ def render_text(doc: dict) -> str:
                 if not d["pypi_indexes"]:
                     lines.append("      (none in the manifest: the default index comes from the environment / pip.conf)")
                 for i in d["pypi_indexes"]:
-                    lines.append(f"      {i['priority']:<12} {i['url']}" + (f"  ({i['name']})" if i.get("name") else ""))
+                    cut = ""
+                    if "exclude_newer" in i:
+                        cut = "  exclude-newer: " + (_iso(i["exclude_newer"]) if i["exclude_newer"] is not None else "none")
+                    lines.append(f"      {i['priority']:<12} {i['url']}" + (f"  ({i['name']})" if i.get("name") else "") + cut)
                 if env["pypi_options"]["find_links"]:
                     lines.append("    Find links: " + ", ".join(env["pypi_options"]["find_links"]))
             visible = [t for t in d["tasks"] if not t["hidden"]]

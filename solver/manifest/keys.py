@@ -107,7 +107,7 @@ TASK_KEYS = (
     "args",
     "default-environment",
 )
-SYSREQ_KEYS = ("linux", "libc", "macos", "cuda", "archspec")
+SYSREQ_KEYS = ("linux", "libc", "macos", "cuda", "archspec", "unix")
 PYPI_OPTION_KEYS = (
     "index-url",
     "extra-index-urls",

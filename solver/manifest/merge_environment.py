@@ -176,11 +176,14 @@ def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str, 
                                        index_strategy=merged.index_strategy or ws.index_strategy,
                                        prerelease_mode=merged.prerelease_mode or ws.prerelease_mode)
     extra: list[str] = []
+    cutoffs: dict[str, int | None] = {}
     links = []
     overrides: dict[str, PyPIRequirement] = {}
     for feature in features:
         o = feature.pypi_options
         extra.extend(u for u in o.extra_index_urls if u not in extra)
+        for url, cutoff in o.index_exclude_newer.items():
+            cutoffs.setdefault(url, cutoff)
         links.extend(link for link in o.find_links if link not in links)
         for req in o.dependency_overrides:
             overrides.setdefault(canonical_name(req.name), req)
@@ -190,6 +193,7 @@ def merge_pypi_options(manifest: Manifest, features: list[Feature], scope: str, 
     return PyPIOptions(
         index_url=_single(manifest, features, "index_url", "index-url", "index-url", scope),
         extra_index_urls=extra,
+        index_exclude_newer=cutoffs,
         find_links=links,
         no_build_isolation=nbi if nbi else [],
         index_strategy=_single(manifest, features, "index_strategy", "index-strategy", "index-strategy", scope),

@@ -198,6 +198,7 @@ class PlatformView(msgspec.Struct, kw_only=True):
     task_features: dict[str, str]
     activation: Activation
     conda_extras: dict[str, list[str]] = {}
+    conda_flags: dict[str, list[str]] = {}  # name -> variant-flag matchers (all must hold)
     conditional_specs: list[tuple[str, str | dict]] = []
 
 
@@ -255,6 +256,12 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
             extras.setdefault(name, [])
             extras[name] += [e for e in dep.extras if e not in extras[name]]
     extras = {name: found for name, found in extras.items() if found}
+    flags: dict[str, list[str]] = {}
+    for _, table in deps:
+        for name, dep in table.items():
+            if dep.flags and not dep.is_source:
+                flags.setdefault(name, [])
+                flags[name] += [f for f in dep.flags if f not in flags[name]]
     constraints, _ = _merge_conda([(f.name, overlay(f, platform, "constraints", manifest)) for f in features], virtual)
     pypi = merge_pypi(
         manifest,
@@ -287,6 +294,7 @@ def platform_view(manifest: Manifest, env: Environment, platform: str) -> Platfo
         task_features=owners,
         activation=Activation(scripts=scripts, env=env_vars),
         conda_extras=extras,
+        conda_flags=flags,
         conditional_specs=conditional,
     )
 

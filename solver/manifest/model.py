@@ -62,6 +62,8 @@ class FindLink(msgspec.Struct, frozen=True, omit_defaults=True):
 class PyPIOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
     index_url: str | None = None
     extra_index_urls: list[str] = []
+    # extra index URL -> its own exclude-newer cutoff (ms; None: `exclude-newer = false`, no cutoff)
+    index_exclude_newer: dict[str, int | None] = {}
     find_links: list[FindLink] = []
     no_build_isolation: list[str] | bool = []
     index_strategy: IndexStrategy | None = None

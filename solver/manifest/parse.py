@@ -65,6 +65,11 @@ def load_manifest_data(file: Path, text: str, data: dict, kind: str) -> Manifest
     for key in ("channels", "platforms", "channel-priority", "solve-strategy"):
         if key in root:
             raise ctx.error((key,), f"`{key}` belongs in the [{table_name}] table", f"move it to [{table_name}].{key}")
+    if table_name in root and isinstance(root[table_name], dict) and "channels" not in root[table_name]:
+        # current pixi requires the key (an empty list is allowed); the private-indexes guide's
+        # examples leave it out and must keep loading, so this is said, not refused
+        ctx.warn((table_name,), f"[{table_name}] has no `channels` (pixi requires the key): write channels = [] "
+                 "if the features bring them")
     default_table = {k: v for k, v in root.items() if k in FEATURE_KEYS}
     default = parse_feature(ctx, (), DEFAULT_FEATURE, default_table, is_default=True)
     if "pypi-options" in default_extra:  # the workspace base: every environment starts from it

@@ -75,7 +75,9 @@ def pypi_indexes(manifest: Manifest, options: PyPIOptions, requirements: list[Py
 
     def add(url: str, name: str | None, priority: str) -> None:
         if not any(i.url == url and i.priority == priority for i in out):
-            out.append(PyPIIndex(url=url, name=name, priority=priority))
+            own = url in options.index_exclude_newer
+            out.append(PyPIIndex(url=url, name=name, priority=priority, own_cutoff=own,
+                                 exclude_newer=options.index_exclude_newer.get(url)))
 
     for url in options.extra_index_urls:
         add(url, None, "extra")
@@ -177,6 +179,7 @@ def _target_pypi_options(manifest: Manifest, views: list[EnvironmentView], platf
                     index_strategy=o.index_strategy or options.index_strategy,
                     prerelease_mode=o.prerelease_mode or options.prerelease_mode,
                     extra_index_urls=options.extra_index_urls + [u for u in o.extra_index_urls if u not in options.extra_index_urls],
+                    index_exclude_newer={**o.index_exclude_newer, **options.index_exclude_newer},
                     find_links=options.find_links + [f for f in o.find_links if f not in options.find_links],
                     dependency_overrides=list({canonical_name(r.name): r for r in
                                                options.dependency_overrides + o.dependency_overrides}.values()),
@@ -355,6 +358,8 @@ def _unit(manifest: Manifest, kind: str, key: str, platform: str, members) -> So
         strategy=solve_strategy,
         exclude_newer=manifest.project.exclude_newer,
         exclude_newer_packages=_package_cutoffs(manifest, features, platform, "exclude_newer"),
+        flags={name: sorted({f for pv in pviews for f in pv.conda_flags.get(name, [])})
+               for name in sorted({n for pv in pviews for n in pv.conda_flags})},
         constraints=constraints,
     )
     return SolveUnit(

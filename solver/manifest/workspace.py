@@ -194,6 +194,8 @@ def parse_exclude_newer(ctx: Context, path, value, *, allow_false: bool = False)
     ``false`` (where allowed) means no cutoff: (None, None)."""
     if value is False and allow_false:
         return None, None
+    if value is True and allow_false:
+        raise ctx.error(path, "`exclude-newer = true` is not valid", "use a date, a duration, or false (no cutoff)", value=True)
     if isinstance(value, str):
         text = value.strip()
         seconds = parse_duration(text)

@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..core.provider import Dependencies
+from ..redact import strip_credentials
 from .index import DistFile
 from .tags import TargetEnv
 
@@ -160,6 +161,8 @@ class CandidatePolicy:
         self.first_party_pre: set[str] = set()
         self.pinned_eq: dict[str, set[str]] = {}  # exact pins of the user's (they may pick yanked ones)
         self.locked: dict[str, Version] = {}
+        # credential-free index URL (as files name their index) -> that index's own cutoff
+        self.index_cutoffs = {strip_credentials(i.url): i.exclude_newer for i in request.indexes if i.own_cutoff}
         update = set(pkg_key(n) for n in (request.update or []))
         for pkg in request.locked:
             key = pkg_key(pkg.name)
@@ -234,9 +237,11 @@ class CandidatePolicy:
         pinned = bool(pins) and (str(version) in pins or any(Version(v) == version for v in pins if _is_version(v)))
         usable = []
         reasons = []
+        own = pkg in self.request.exclude_newer_packages
         newer = self.request.exclude_newer_packages.get(pkg, self.request.exclude_newer)
         for f in files:
-            if newer is not None and f.upload_time is not None and f.upload_time > newer:
+            cutoff = newer if own or f.index not in self.index_cutoffs else self.index_cutoffs[f.index]
+            if cutoff is not None and f.upload_time is not None and f.upload_time > cutoff:
                 reasons.append("was uploaded after the exclude-newer date")
                 continue
             if f.yanked is not None and not pinned:

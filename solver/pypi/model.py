@@ -16,6 +16,11 @@ class PyPIIndex(msgspec.Struct, frozen=True, kw_only=True):
     url: str
     name: str | None = None
     priority: str = "primary"
+    # pixi's per-index ``exclude-newer`` (``extra-index-urls = [{ url, exclude-newer }]``): with
+    # ``own_cutoff`` this index's files are filtered by ``exclude_newer`` (None: not at all)
+    # instead of the request's cutoff; a package's own [pypi-exclude-newer] entry still wins
+    own_cutoff: bool = False
+    exclude_newer: int | None = None
 
 
 class PyPIRequirement(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -263,3 +263,45 @@ def test_parallel_open_reports_the_first_error_in_channel_order(tmp_path, monkey
             Gateway(channels, "linux-64", cache_dir=tmp_path / "cache")
         messages.append(str(err.value))
     assert messages[0] == messages[1] and "no 'noarch' subdir" in messages[0]
+
+
+# -- pixi's repodata-config: which repodata variants are asked for ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("disabled", "expected"),
+    [
+        ({}, ["/chan/linux-64/repodata_shards.msgpack.zst", "/chan/noarch/repodata_shards.msgpack.zst"]),
+        ({"": {"sharded": True}}, ["/chan/linux-64/repodata.json.zst", "/chan/noarch/repodata.json.zst"]),
+        ({"": {"sharded": True, "zstd": True}}, ["/chan/linux-64/repodata.json", "/chan/noarch/repodata.json"]),
+        # a channel prefix decides over the global table; bzip2/jlap are never fetched anyway
+        ({"": {"sharded": True, "zstd": True}, "CHAN": {"zstd": False}, "BASE/ch": {"zstd": True}},
+         ["/chan/linux-64/repodata.json.zst", "/chan/noarch/repodata.json.zst"]),
+        ({"": {"bzip2": True, "jlap": True}}, ["/chan/linux-64/repodata_shards.msgpack.zst", "/chan/noarch/repodata_shards.msgpack.zst"]),
+    ],
+)
+def test_repodata_config_decides_what_is_fetched(tmp_path, serve_dir, disabled, expected):
+    from support.shard_channel import write_sharded_channel
+
+    plain = tmp_path / "plain" / "chan"
+    write_subdir(plain, "linux-64", [rec("numpy", "2.0")], zst=True)
+    write_subdir(plain, "noarch", [rec("tzdata", "2024a")], zst=True)
+    write_sharded_channel(plain, tmp_path / "srv" / "chan")
+    for sd in ("linux-64", "noarch"):
+        shutil.copy(plain / sd / "repodata.json.zst", tmp_path / "srv" / "chan" / sd / "repodata.json.zst")
+    server = serve_dir(tmp_path / "srv")
+    table = {k.replace("CHAN", f"{server.url}/chan").replace("BASE", server.url): v for k, v in disabled.items()}
+    gw = Gateway([f"{server.url}/chan"], "linux-64", cache_dir=tmp_path / "cache", disabled=table)
+    assert [r.version for _, r in gw.records("numpy")] == ["2.0"]
+    asked = [p for p in gets(server) if "/shards/" not in p]
+    assert asked == expected
+
+
+def test_repodata_config_reaches_the_gateway_from_pixis_configuration(tmp_path):
+    from solver.config import http_settings, load_config
+
+    (tmp_path / ".pixi").mkdir()
+    (tmp_path / ".pixi" / "config.toml").write_text(
+        '[repodata-config]\ndisable-sharded = true\n[repodata-config."https://mirror.example.invalid/"]\ndisable-zstd = true\n')
+    config = load_config(project_root=tmp_path, env={"PIXI_NO_CONFIG": "1"})
+    assert http_settings(config).repodata_disabled == {"": {"sharded": True}, "https://mirror.example.invalid": {"zstd": True}}

@@ -268,3 +268,18 @@ def test_bad_environment_values_name_the_variable(tmp_path, home, name, value):
 def test_a_missing_config_file_variable_is_an_error(tmp_path, home):
     with pytest.raises(ConfigError, match="PIXI_CONFIG_FILE"):
         load_config(tmp_path, {**home, "PIXI_CONFIG_FILE": str(tmp_path / "nope.toml")})
+
+
+def test_oci_and_s3_mirrors_are_skipped_and_said(tmp_path):
+    """pixi's docs mirror channels to oci:// registries and s3:// buckets, which this solver
+    cannot read: those mirrors are skipped with a warning, and a prefix left with none is read
+    from its own URL."""
+    from solver.config import http_settings, load_config
+
+    conf = tmp_path / "config.toml"
+    conf.write_text('[mirrors]\n"https://conda.anaconda.org/conda-forge" = ["oci://ghcr.example.invalid/cf"]\n'
+                    '"https://conda.anaconda.org/bioconda" = ["s3://bucket/bioconda", "https://mirror.example.invalid/bioconda"]\n')
+    config = load_config(project_root=tmp_path, env={"PIXI_CONFIG_FILE": str(conf), "HOME": str(tmp_path)})
+    assert [w for w in config.warnings if "oci://ghcr.example.invalid/cf" in w and "skipped" in w]
+    assert [w for w in config.warnings if "s3://bucket/bioconda" in w]
+    assert http_settings(config).mirrors == {"https://conda.anaconda.org/bioconda": ("https://mirror.example.invalid/bioconda",)}

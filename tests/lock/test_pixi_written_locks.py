@@ -729,3 +729,39 @@ packages:
     got, reasons = locked(project(tmp_path, manifest, lock), capsys)
     assert got is ok, reasons
     assert ok or reasons[0] == "environment 'default' on variant-cpu: the requested PyPI `my-dep ==1.0.2` is not met (locked: my-dep 1.0.1)"
+
+
+# A PyPI dependency that a locked conda package provides (its purl names the PyPI project) needs
+# no PyPI section in the lock: pixi, and older locks without an `indexes` key, take it as it is.
+TOOL_LOCK = f"""\
+version: 6
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    packages:
+      linux-64:
+      - conda: {CF}/noarch/lintkit-1.0-pyh_0.conda
+packages:
+- conda: {CF}/noarch/lintkit-1.0-pyh_0.conda
+  sha256: 0f3a1e2b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f
+  purls:
+  - pkg:pypi/lintkit
+"""
+
+
+@pytest.mark.parametrize(
+    ("pypi", "ok", "reason"),
+    [
+        ('lintkit = "*"', True, ""),
+        ('lintkit = ">=1"', True, ""),
+        ('lintkit = ">=2"', False, "is not met by lintkit 1.0"),
+        ('other = "*"', False, "no PyPI section"),
+    ],
+)
+def test_a_pypi_dependency_a_locked_conda_package_provides(tmp_path, capsys, pypi, ok, reason):
+    manifest = f'[workspace]\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n[dependencies]\nlintkit = "*"\n[pypi-dependencies]\n{pypi}\n'
+    root = project(tmp_path, manifest, TOOL_LOCK)
+    good, reasons = locked(root, capsys)
+    assert good is ok
+    assert ok or any(reason in r for r in reasons), reasons

@@ -100,6 +100,24 @@ def test_a_feature_naming_an_unknown_platform(manifest_error):
     assert "unknown platform `gpuu`" in str(err) and "did you mean `gpu`" in str(err) and err.line == 6
 
 
+def test_a_workspace_without_channels_is_said(manifest_at):
+    m = manifest_at('[workspace]\nname = "p"\nplatforms = ["linux-64"]\n')
+    assert any(":1:" in w and "no `channels`" in w for w in m.warnings)
+    m = manifest_at('[workspace]\nname = "p"\nchannels = []\nplatforms = ["linux-64"]\n')
+    assert not any("channels" in w for w in m.warnings)
+
+
+@pytest.mark.parametrize(("value", "ok"), [("true", True), ('"true"', True), ("1", False)])
+def test_system_requirements_unix_as_pixis_schema_has_it(manifest_at, manifest_error, value, ok):
+    text = WS + f'platforms = ["linux-64"]\n[system-requirements]\nunix = {value}\n'
+    if ok:
+        vps = {v.name for v in build_requests(manifest_at(text))[0].conda.virtual_packages}
+        assert "__unix" in vps
+    else:
+        err = manifest_error(text)
+        assert err.key == "system-requirements.unix" and err.line == 6 and "true or false" in err.message
+
+
 def test_system_requirements_still_work_and_warn_as_deprecated(manifest_at, h):
     m = manifest_at(WS + 'platforms = ["linux-64"]\n[system-requirements]\ncuda = "12"\n')
     assert h.vpkgs(h.one(build_requests(m), "default", "linux-64"))["__cuda"] == ("12", "0")
@@ -244,6 +262,44 @@ _hidden = { cmd = "echo", clean-env = true, inputs = ["a"], outputs = ["b"], env
     assert tasks["install"].depends_on[0].args == ["mode=release"]
     assert [d.task for d in tasks["publish"].depends_on] == ["build"]
     assert tasks["_hidden"].hidden
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ('"lint"', ("lint", [], None)),
+        ('{ task = "lint" }', ("lint", [], None)),
+        # pixi's docs name the task of a dependency table in `cmd` too, and pixi loads it
+        ('{ cmd = "_fetch", args = ["https://example.invalid/x.git"] }', ("_fetch", ["https://example.invalid/x.git"], None)),
+        ('{ task = "lint", environment = "ci", args = [{ level = "2" }] }', ("lint", ["level=2"], "ci")),
+    ],
+)
+def test_task_dependency_forms(manifest_at, entry, expected):
+    m = manifest_at(WS + f'platforms = ["linux-64"]\n[tasks]\nlint = "ruff"\n_fetch = "git"\nall = {{ depends-on = [{entry}] }}\n')
+    (dep,) = m.default_feature.base.tasks["all"].depends_on
+    assert (dep.task, dep.args, dep.environment) == expected
+
+
+def test_a_task_that_runs_nothing_loads_with_a_warning(manifest_at):
+    m = manifest_at(WS + 'platforms = ["linux-64"]\n[tasks]\nplaceholder = { description = "later" }\n')
+    assert m.default_feature.base.tasks["placeholder"].cmd is None
+    assert any("tasks.placeholder" in w and "runs nothing" in w for w in m.warnings)
+
+
+@pytest.mark.parametrize(
+    ("task", "key", "words"),
+    [
+        ('{ depends-on = [{ args = ["x"] }] }', "tasks.t.depends-on[0]", "needs `task`"),
+        ('{ depends-on = [{ task = "a", cmd = "b" }] }', "tasks.t.depends-on[0].cmd", "names its task twice"),
+        ('{ cmd = "x", depends-on = { task = "a" } }', "tasks.t.depends-on", "expected a task name or an array"),
+        ('{ depends-on = [{ task = "a", when = "x" }] }', "tasks.t.depends-on[0].when", "unknown key `when`"),
+        ('{ outputs = ["a"] }', "tasks.t.outputs", "no `cmd`"),
+    ],
+)
+def test_bad_task_dependency_forms_are_located(manifest_error, task, key, words):
+    err = manifest_error(WS + f'platforms = ["linux-64"]\n[tasks]\nt = {task}\n')
+    assert err.key == key and err.line == 6 and err.column is not None
+    assert words in err.message
 
 
 # -- conda-pypi-map ------------------------------------------------------------------------------
@@ -443,11 +499,61 @@ def test_dev_installs_the_packages_declared_dependencies(tmp_path, h):
     assert win.conda.specs == ["cmake >=3.27", "python >=3.12", "bat", "vc"]
 
 
-def test_what_loads_but_is_not_applied_is_said(manifest_at):
-    m = manifest_at(WS + 'platforms = ["linux-64"]\n[dependencies]\nblas = { version = "*", flags = ["blas:mkl"] }\n'
-                    '[pypi-options]\nextra-index-urls = [{ url = "https://i.example.invalid/simple", exclude-newer = false }]\n')
-    assert any("dependencies.blas.flags" in w and "not matched" in w for w in m.warnings)
-    assert any("extra-index-urls[0].exclude-newer" in w and "not applied" in w for w in m.warnings)
+def test_variant_flags_reach_the_conda_request(manifest_at, h):
+    m = manifest_at(WS + """\
+platforms = ["linux-64"]
+[dependencies]
+blas = { version = "*", flags = ["blas:mkl"] }
+[feature.fast.dependencies]
+blas = { version = ">=1", flags = ["~debug"] }
+[environments]
+fast = ["fast"]
+""")
+    assert not m.warnings
+    units = build_requests(m)
+    assert h.one(units, "default", "linux-64").conda.flags == {"blas": ["blas:mkl"]}
+    assert h.one(units, "fast", "linux-64").conda.flags == {"blas": ["blas:mkl", "~debug"]}
+
+
+@pytest.mark.parametrize("flag", ['"-x"', '"!debug"', '""'])
+def test_bad_variant_flags_are_located(manifest_error, flag):
+    err = manifest_error(WS + f'platforms = ["linux-64"]\n[dependencies]\nblas = {{ version = "*", flags = ["ok", {flag}] }}\n')
+    assert err.key == "dependencies.blas.flags[1]" and err.line == 6 and err.column is not None
+    assert "invalid variant flag" in err.message
+
+
+def test_per_index_exclude_newer_reaches_the_pypi_request(manifest_at, h):
+    m = manifest_at(WS + """\
+platforms = ["linux-64"]
+exclude-newer = "2024-01-01"
+[pypi-dependencies]
+a = "*"
+[pypi-options]
+extra-index-urls = [
+  "https://plain.example.invalid/simple",
+  { url = "https://mine.example.invalid/simple", exclude-newer = false },
+  { url = "https://dated.example.invalid/simple", exclude-newer = "2025-01-01" },
+]
+""")
+    assert not m.warnings
+    indexes = {i.url.split("//")[1].split(".")[0]: i for i in h.one(build_requests(m), "default", "linux-64").pypi.indexes}
+    assert not indexes["plain"].own_cutoff
+    assert indexes["mine"].own_cutoff and indexes["mine"].exclude_newer is None
+    assert indexes["dated"].own_cutoff and indexes["dated"].exclude_newer == ms(2025, 1, 2)  # a date: through its whole day
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "words"),
+    [
+        ('{ url = "https://i.example.invalid/simple", exclude-newer = true }', "pypi-options.extra-index-urls[0].exclude-newer", "true"),
+        ('{ exclude-newer = false }', "pypi-options.extra-index-urls[0]", "needs `url`"),
+        ('{ url = "https://i.example.invalid/simple", exclude-newer = "soon" }', "pypi-options.extra-index-urls[0].exclude-newer", "invalid date"),
+    ],
+)
+def test_bad_per_index_exclude_newer(manifest_error, entry, key, words):
+    err = manifest_error(WS + f'platforms = ["linux-64"]\n[pypi-options]\nextra-index-urls = [{entry}]\n')
+    assert err.key == key and err.line == 6 and err.column is not None
+    assert words in err.message
 
 
 # -- pypi-txt: requirements files in [dependencies] ---------------------------------------------

@@ -205,7 +205,7 @@ def test_bad_exclude_newer_and_system_requirement(manifest_error, tmp_path):
 
 def test_task_without_command(manifest_error, tmp_path):
     err = manifest_error(HEAD + "[tasks]\nnothing = { cwd = 'x' }\n")
-    check(err, tmp_path, 6, 1, "tasks.nothing", "neither `cmd` nor `depends-on`")
+    check(err, tmp_path, 6, 13, "tasks.nothing.cwd", "has `cwd` but no `cmd`")
 
 
 def test_credentials_never_appear_in_messages(tmp_path):

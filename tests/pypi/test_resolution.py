@@ -181,6 +181,33 @@ def test_exclude_newer_uses_upload_time(solve, tmp_path, serve_index):
     assert versions(solve([("a",)], [srv.url + "/simple"], exclude_newer_packages={"a": cutoff})) == {"a": "1.0"}
 
 
+def test_an_index_with_its_own_cutoff_filters_only_its_files(solve, tmp_path, serve_index):
+    """pixi's extra-index-urls = [{ url, exclude-newer }]: that index's files by its own cutoff
+    (false: none), the other indexes by the workspace's; a package's own cutoff still wins."""
+    from solver.pypi.model import PyPIIndex
+
+    build_index(tmp_path / "pub", [Dist(name="a", version="1.0", uploaded="2023-01-01T00:00:00Z"),
+                                   Dist(name="a", version="2.0", uploaded="2024-06-01T00:00:00Z")])
+    build_index(tmp_path / "own", [Dist(name="b", version="1.0", uploaded="2023-01-01T00:00:00Z"),
+                                   Dist(name="b", version="2.0", uploaded="2024-06-01T00:00:00Z")])
+    pub, own = serve_index(tmp_path / "pub"), serve_index(tmp_path / "own")
+    cutoff, later = 1704067200000, 1735689600000  # 2024-01-01, 2025-01-01
+    strategy = {"index_strategy": "unsafe-best-match"}
+
+    def run(own_index, **kw):
+        return versions(solve([("a",), ("b",)], [PyPIIndex(url=pub.url + "/simple"), own_index], exclude_newer=cutoff, **strategy, **kw))
+
+    plain = PyPIIndex(url=own.url + "/simple", priority="extra")
+    assert run(plain) == {"a": "1.0", "b": "1.0"}
+    off = PyPIIndex(url=own.url + "/simple", priority="extra", own_cutoff=True, exclude_newer=None)
+    assert run(off) == {"a": "1.0", "b": "2.0"}
+    own_later = PyPIIndex(url=own.url + "/simple", priority="extra", own_cutoff=True, exclude_newer=later)
+    assert run(own_later) == {"a": "1.0", "b": "2.0"}
+    own_earlier = PyPIIndex(url=own.url + "/simple", priority="extra", own_cutoff=True, exclude_newer=cutoff - 1)
+    assert run(off, exclude_newer_packages={"b": cutoff}) == {"a": "1.0", "b": "1.0"}
+    assert run(own_earlier) == {"a": "1.0", "b": "1.0"}
+
+
 def test_extra_of_conda_provided_package_adds_only_the_extra(solve, index):
     idx = index([Dist(name="app", version="1.0", requires=["requests[socks]>=2"]),
                  Dist(name="requests", version="2.31.0", extras={"socks": ["pysocks>=1.5,<1.7"]}),
