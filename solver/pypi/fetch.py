@@ -309,7 +309,7 @@ class Fetcher:
                 from .metadata import metadata_from_wheel_file
 
                 return metadata_from_wheel_file(path, f.filename, str(path))
-            meta = metadata_from_wheel_range(self.http, f.url, f.filename, f.hashes)
+            meta = metadata_from_wheel_range(self.http, f.url, f.filename, f.hashes, f.size)
             if meta is not None:
                 return meta
             return metadata_from_wheel_bytes(fetch_bytes(self.http, f.url, f.filename, f.hashes), f.filename)

@@ -17,6 +17,7 @@ class RangeServer:
     def __init__(self, data: bytes):
         self.data = data
         self.served = 0
+        self.requests = 0
 
     def get_range(self, url, start, end=None):
         n = len(self.data)
@@ -24,6 +25,7 @@ class RangeServer:
         last = n - 1 if start < 0 or end is None else min(end, n - 1)
         chunk = self.data[max(first, 0):last + 1]
         self.served += len(chunk)
+        self.requests += 1
         return Response(206, {"content-range": f"bytes {max(first, 0)}-{last}/{n}"}, chunk, url)
 
 
@@ -71,3 +73,27 @@ def test_a_wheel_without_a_top_level_metadata_member_is_named():
     with pytest.raises(MetadataError, match="demo-1.0-py3-none-any.whl has no .dist-info/METADATA"):
         metadata_from_wheel_range(server, "https://files.example.invalid/demo-1.0-py3-none-any.whl",
                                   "demo-1.0-py3-none-any.whl")
+
+
+def big_wheel() -> bytes:
+    """3 MB, its metadata written last (as wheel builders do), its directory past 64 KiB."""
+    return wheel([("demo/blob.bin", random.Random(1).randbytes(3_000_000))] + MODULES
+                 + [("demo-1.0.dist-info/METADATA", metadata("demo", "1.0", "dep>=2"))])
+
+
+def test_a_big_wheel_of_known_size_is_read_in_one_request():
+    data = big_wheel()
+    server = RangeServer(data)
+    meta = metadata_from_wheel_range(server, "https://files.example.invalid/demo-1.0-py3-none-any.whl",
+                                     "demo-1.0-py3-none-any.whl", size=len(data))
+    assert (meta.name, meta.requires_dist) == ("demo", ["dep>=2"])
+    assert server.requests == 1 and server.served <= 256 * 1024
+
+
+def test_a_wheel_of_unknown_size_starts_from_a_short_tail():
+    data = big_wheel()
+    server = RangeServer(data)
+    meta = metadata_from_wheel_range(server, "https://files.example.invalid/demo-1.0-py3-none-any.whl",
+                                     "demo-1.0-py3-none-any.whl")
+    assert meta.requires_dist == ["dep>=2"]
+    assert server.requests > 1 and server.served < 256 * 1024
