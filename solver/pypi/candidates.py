@@ -150,6 +150,7 @@ class CandidatePolicy:
         self._markers: dict | None = None
         self.tag_priority = target.tag_priority()
         self._tag_rank: dict[frozenset, int] = {}  # a wheel's tag set -> its best priority
+        self._python_ok: dict[str, bool] = {}  # Requires-Python text -> does the target's Python meet it
         py = target.py_tuple
         self._no_wheel = f"has no wheel for {target.platform} (Python {py[0]}.{py[1]})"
         no_binary = getattr(request, "no_binary", False)
@@ -239,31 +240,44 @@ class CandidatePolicy:
         reasons = []
         own = pkg in self.request.exclude_newer_packages
         newer = self.request.exclude_newer_packages.get(pkg, self.request.exclude_newer)
+        cutoffs = self.index_cutoffs
+        # asked for every version of every name the solve meets (thousands): what holds for all
+        # of a name's files is worked out once, a Requires-Python text once per policy
+        no_binary = self.no_binary_all or pkg in self.no_binary
+        no_build = self.request.no_build or pkg in self.no_build
+        python_ok = self._python_ok
+        tag_rank = self._tag_rank
         for f in files:
-            cutoff = newer if own or f.index not in self.index_cutoffs else self.index_cutoffs[f.index]
+            cutoff = newer if own or f.index not in cutoffs else cutoffs[f.index]
             if cutoff is not None and f.upload_time is not None and f.upload_time > cutoff:
                 reasons.append("was uploaded after the exclude-newer date")
                 continue
             if f.yanked is not None and not pinned:
                 reasons.append("yanked" + (f" ({f.yanked})" if f.yanked else ""))
                 continue
-            if f.requires_python and not python_allowed(f.requires_python, self.python_version):
-                reasons.append(f"requires Python {f.requires_python}, the target has {self.python_version}")
-                continue
-            if f.is_wheel and (self.no_binary_all or pkg in self.no_binary):
-                reasons.append("has only wheels and no-binary forbids them")
-                continue
-            if f.is_wheel:
-                rank = self._tag_rank.get(f.tags)
+            requires_python = f.requires_python
+            if requires_python:
+                ok = python_ok.get(requires_python)
+                if ok is None:
+                    ok = python_ok[requires_python] = python_allowed(requires_python, self.python_version)
+                if not ok:
+                    reasons.append(f"requires Python {requires_python}, the target has {self.python_version}")
+                    continue
+            tags = f.tags
+            if tags is not None:  # a wheel
+                if no_binary:
+                    reasons.append("has only wheels and no-binary forbids them")
+                    continue
+                rank = tag_rank.get(tags)
                 if rank is None:
-                    rank = min((self.tag_priority.get(t, 1 << 30) for t in f.tags), default=1 << 30)
-                    self._tag_rank[f.tags] = rank
+                    rank = min((self.tag_priority.get(t, 1 << 30) for t in tags), default=1 << 30)
+                    tag_rank[tags] = rank
                 if rank == 1 << 30:
                     reasons.append(self._no_wheel)
                     continue
                 usable.append((0, rank, f))
             else:
-                if self.request.no_build or pkg in self.no_build:
+                if no_build:
                     reasons.append("has only an sdist and building is disabled (no-build)")
                     continue
                 usable.append((1, 0, f))
