@@ -325,9 +325,9 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
             continue
         if wheel_fits is not None and filename.endswith(".whl"):
             # Most wheels of a popular project are for other targets: told from the tag text
-            # alone, without parsing the name and version of each one
-            # the tag text is what follows the third dash from the end (found without a list per
-            # entry: tens of thousands of lists would wake the garbage collector)
+            # alone (what follows the third dash from the end), without parsing the name and
+            # version of each one, nor splitting it into a list (tens of thousands of lists
+            # would wake the garbage collector)
             end = len(filename) - 4
             if filename.count("-", 0, end) not in (4, 5):
                 continue  # no wheel name (parse_filename would say so)
