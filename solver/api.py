@@ -447,7 +447,30 @@ def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
     )
 
 
-def _archive_records(unit, held: list[PackageRecord], download: Callable[[str], Path]) -> list[PackageRecord]:
+def _archive_check(source: dict):
+    """The HTTP client's ``check`` of an archive downloaded by URL against the manifest's sha256 /
+    md5: a body that fails it is never kept in the cache (a damaged copy a CDN served under the
+    origin's ETag would otherwise come back with every 304), and a cached one is fetched again."""
+    wanted = {key: str(source[key]).lower() for key in ("sha256", "md5") if key in source}
+    if not wanted:
+        return None
+
+    def check(path) -> None:
+        import hashlib
+
+        digests = {key: hashlib.new(key) for key in wanted}
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                for digest in digests.values():
+                    digest.update(chunk)
+        for key, digest in digests.items():
+            if digest.hexdigest() != wanted[key]:
+                raise ValueError(f"the archive's {key} is {digest.hexdigest()}, the manifest expects {wanted[key]}")
+
+    return check
+
+
+def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Path]) -> list[PackageRecord]:
     """Records of the unit's dependencies on package archives (``path = "x.conda"``, or a ``url``
     downloaded with ``download``) that ``held`` (the lock's) lacks, located as pixi's lock names
     them: a path relative to the project, or the URL (without credentials)."""
@@ -462,7 +485,7 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[[str], 
         if not where or not is_archive_path(str(where)) or any(r.name == dep.name for r in held):
             continue
         shown = strip_credentials(str(where))
-        file = Path(where) if "path" in source else download(str(where))
+        file = Path(where) if "path" in source else download(str(where), _archive_check(source))
         record = read_archive_record(file)
         if record.name != dep.name:
             raise InputError(f"{shown}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
@@ -492,9 +515,9 @@ def _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, c
     # except a package archive named by path: its record is read from the archive.
     sources = locked_sources(unit, locked_conda)
 
-    def download(url: str) -> Path:
+    def download(url: str, check=None) -> Path:
         client = conda_http if conda_http is not None else _http_client(cache, http_settings, progress=progress)
-        return client.fetch_to_cache(url).path
+        return client.fetch_to_cache(url, check=check).path
 
     sources += _archive_records(unit, sources, download)
     conda_req = msgspec.structs.replace(

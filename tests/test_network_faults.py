@@ -135,12 +135,13 @@ def test_in_memory_cap_stays_below_what_a_gzip_page_bomb_reaches():
 
 
 def test_conda_token_and_basic_auth_never_reach_the_cache(server, tmp_path):
-    server.routes["/t/tk-SECRET-42/chan/noarch/repodata.json"] = static(
-        200, BODY, {"ETag": '"1"', "Set-Cookie": "session=COOKIE-SECRET", "Cache-Control": "max-age=60"})
+    server.routes["/t/tk-SECRET-42/chan/noarch/repodata.json"] = etagged(
+        BODY, '"1"', {"Set-Cookie": "session=COOKIE-SECRET", "Cache-Control": "max-age=60"})
     client = HttpClient(tmp_path)
     url = server.url.replace("http://", "http://alice:PW-SECRET@") + "/t/tk-SECRET-42/chan/noarch/repodata.json"
     resp = client.fetch_to_cache(url)
     assert resp.path.read_bytes() == BODY
+    # stored, and (an authenticated answer) confirmed with the server before it is used again
     assert client.fetch_to_cache(url).from_cache
     assert_no_secret(tmp_path, "tk-SECRET-42", "PW-SECRET", "alice", "COOKIE-SECRET")
 
@@ -247,6 +248,38 @@ def test_temporary_files_stay_bounded_after_repeated_kill_9(server, tmp_path):
     temps = [p for p in project.iterdir() if p.name.startswith(".pixi.lock.")]
     assert seen_part >= kills // 2  # the kills did land mid-download
     assert len(parts) <= 1 and len(temps) <= 1  # the last run's leftovers only, not 20 of each
+
+
+def test_a_download_killed_midway_is_cleaned_even_if_its_url_is_never_fetched_again(server, tmp_path):
+    # the .part of a URL nobody asks for again (a channel dropped from the manifest) would stay for
+    # good, as large as a repodata file: the daily sweep of the next run that writes removes it
+    server.routes["/gone/repodata.json"] = trickle(b"{" + b" " * 400 + b"}", every=0.05)
+    server.routes["/other"] = static(200, b"other", {"ETag": '"o"'})
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(Path(__import__("solver").__file__).parents[1])}
+
+    def killed_midway() -> None:
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, server.url + "/gone/repodata.json", str(cache),
+                                 str(tmp_path / "pixi.lock")], stdout=subprocess.PIPE, env=env)
+        assert proc.stdout.readline().strip() == b"writing"
+        for _wait in range(500):
+            if list(cache.rglob(f".*.{proc.pid}.*.part")):
+                break
+            __import__("time").sleep(0.01)
+        proc.kill()
+        proc.wait()
+        assert list(cache.rglob("*.part")), "the kill landed mid-download"
+
+    killed_midway()
+    HttpClient(cache).get(server.url + "/other")
+    assert not list(cache.rglob("*.part"))
+    killed_midway()
+    HttpClient(cache).get(server.url + "/other")
+    assert list(cache.rglob("*.part"))  # swept today already: not again within a day
+    day_ago = __import__("time").time() - 86400 - 60
+    os.utime(cache / "http" / ".last-sweep", (day_ago, day_ago))
+    HttpClient(cache).get(server.url + "/other")
+    assert not list(cache.rglob("*.part"))
 
 
 def test_a_live_writers_temporary_file_is_left_alone(tmp_path):

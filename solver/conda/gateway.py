@@ -85,9 +85,10 @@ SHARDS_RECHECK_SECONDS = 24 * 3600
 def _stale(checked: str | None) -> bool:
     """Whether a subdir read from a full repodata file was last asked for shards long ago."""
     try:
-        return time.time() - float(checked) > SHARDS_RECHECK_SECONDS
+        age = time.time() - float(checked)
     except (TypeError, ValueError):
         return True
+    return not 0 <= age <= SHARDS_RECHECK_SECONDS  # a time in the future: the clock went back
 
 
 def subdirs_for(platform: str) -> list[str]:

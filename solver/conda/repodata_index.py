@@ -338,6 +338,47 @@ def _write_job(index: RepodataIndex, target: Path, source: Path, st: os.stat_res
         write_index(index, target, source, st)
     except OSError:
         pass  # a read-only or full cache only costs the next process a rescan
+    remove_orphan_indexes(target.parent)
+
+
+# One index file per repodata file ever read; a new one is written each time a private channel's
+# repodata changes (the HTTP cache names private bodies by content). Once a day, the writer of a
+# new index removes those whose repodata file is gone.
+
+
+def remove_orphan_indexes(folder: Path) -> int:
+    """Removes the index files in ``folder`` whose source file no longer exists, if the daily sweep
+    is due (see above); returns how many. A process that has one mapped keeps reading it."""
+    from solver.atomic import SWEEP_EVERY, SWEEP_STAMP, clean_up_due, start_clean_up
+
+    stamp = folder / SWEEP_STAMP
+    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+        return 0
+    removed = 0
+    for path in folder.glob("*.idx"):
+        source = _indexed_source(path)
+        if source is None or os.path.exists(source):
+            continue
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _indexed_source(path: Path) -> str | None:
+    """The source path an index file's header names, or None when it does not read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(INDEX_MAGIC) + 4)
+            if len(head) < len(INDEX_MAGIC) + 4 or not head.startswith(INDEX_MAGIC):
+                return None
+            hlen = int.from_bytes(head[len(INDEX_MAGIC):], "little")
+            header = msgspec.json.decode(f.read(hlen), type=IndexHeader)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return header.source
 
 
 def _write_in_background(index: RepodataIndex, target: Path, source: Path, st: os.stat_result) -> None:

@@ -33,6 +33,7 @@ import msgspec
 
 from solver.atomic import write_atomic
 from solver.conda.channel import Channel, canonical_channel_url
+from solver.conda.shard_cache import SHARD_CACHE_DIR, prune_due, prune_shards, remember_index, shard_folder, shard_path
 from solver.conda.model import PackageRecord
 from solver.conda.repodata_records import normalize_legacy_fields, place_record, record_url_base, valid_file_name
 from solver.errors import InputError, NetworkError
@@ -40,7 +41,7 @@ from solver.lazyre import lazy
 from solver.redact import mask_credentials
 
 SHARD_INDEX_FILE = "repodata_shards.msgpack.zst"
-SHARD_CACHE_DIR = "repodata-shards"
+__all__ = ["SHARD_CACHE_DIR", "SHARD_INDEX_FILE", "ShardFetcher", "open_sharded", "dependency_name", "dependency_names"]
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
@@ -118,7 +119,7 @@ class ShardFetcher:
 
     def __init__(self, client, cache_dir: Path):
         self._client = client
-        self.folder = Path(cache_dir) / SHARD_CACHE_DIR
+        self.folder = shard_folder(cache_dir)
         self.subdirs: list[ShardedSubdir] = []
         self._lock = threading.Lock()
         self._inflight: dict[bytes, Any] = {}
@@ -128,7 +129,7 @@ class ShardFetcher:
         self.downloaded_bytes = 0
 
     def _path(self, digest: bytes) -> Path:
-        return self.folder / f"{digest.hex()}.msgpack.zst"
+        return shard_path(self.folder, digest)
 
     def _read_cached(self, digest: bytes) -> bytes | None:
         try:
@@ -245,11 +246,29 @@ def open_sharded(fetcher: ShardFetcher, client, channel: Channel, subdir: str) -
     except NetworkError as exc:
         raise NetworkError(mask_credentials(f"channel {channel.display!r}, subdir {subdir!r}: {exc}")) from None
     index = parsed[-1] if parsed else _parse_index(Path(resp.path).read_bytes(), shown)
+    _keep_shards_bounded(fetcher.folder, Path(resp.path), refreshed=not resp.from_cache)
     sd = ShardedSubdir(channel, subdir, index, fetcher, Path(resp.path))
     sd.origin = f"{mask_credentials(canonical_channel_url(base))}/"
     with fetcher._lock:
         fetcher.subdirs.append(sd)
     return sd
+
+
+def _keep_shards_bounded(folder: Path, index_path: Path, refreshed: bool) -> None:
+    """Remembers the index as naming shards to keep; when it was downloaded anew (the channel
+    changed, so some shards may no longer be named), prunes the shard cache if one is due (see
+    :mod:`solver.conda.shard_cache`)."""
+    remember_index(folder, index_path)
+    if refreshed and prune_due(folder):
+        prune_shards(folder, _named_shards)
+
+
+def _named_shards(raw: bytes):
+    """The hashes a cached shard index names (``ValueError`` if it does not read)."""
+    try:
+        return _parse_index(raw, "cached shard index").shards.values()
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _parse_index(raw: bytes, shown: str) -> ShardIndex:

@@ -14,6 +14,9 @@ What the cache guarantees (see also the README):
   later (a cache entry from an older version) is thrown away and fetched again;
 * nothing secret is written: not the credentials, not a URL holding a conda token, not a header
   the server sent back about them;
+* an answer to a request that carried credentials is never served to anyone without asking the
+  server with the requester's own credentials (see :mod:`solver.http.cache` for why nothing about
+  the identity is stored instead);
 * a temporary redirect is not remembered; a killed process leaves at most one temporary file per
   entry it was writing, removed by the next process that writes that entry.
 

@@ -31,8 +31,10 @@ from ..errors import NetworkError
 from ..lazyre import lazy as lazy_pattern
 from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
-from .cache import (Transfer, cache_paths, cache_unwritable, fresh, new_meta, read_body, read_meta, reusable,
-                    storable, validators, write_meta)
+from .cache import (Transfer, age_of, body_described, body_file, cache_paths, cache_unwritable, confirms,
+                    drop_superseded_bodies, file_fingerprint, fresh, mark_used, memory_fingerprint, new_meta,
+                    private_response, read_body, read_meta, reusable, storable, sweep_stale_temps, validators,
+                    write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
 from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
@@ -101,6 +103,7 @@ class HttpClient:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._local = threading.local()  # per-thread retries while trying mirrors
+        self._swept = False  # the daily sweep of dead writers' files was considered (once a process)
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -143,12 +146,11 @@ class HttpClient:
 
     def invalidate(self, url: str, *, accept: str | None = None, headers: dict[str, str] | None = None) -> None:
         """Forget the cache entry of ``url`` (a caller found its body unusable): the next fetch
-        asks the server without validators."""
+        asks the server without validators (see :meth:`_forget`)."""
         if self.cache_dir is None or url.startswith("file:"):
             return
-        entry = cache_paths(self.cache_dir, url, {"Accept": accept} if accept else headers)
-        for path in entry:
-            _unlink(path)
+        for private in (False, True):
+            self._forget(cache_paths(self.cache_dir, url, {"Accept": accept} if accept else headers, private))
 
     def get_range(self, url: str, start: int, end: int | None = None) -> Response:
         """Bytes ``start..end`` (inclusive); a negative ``start`` asks for the last ``-start``
@@ -233,11 +235,14 @@ class HttpClient:
     # -- cached GETs ------------------------------------------------------------------------------
 
     def _get(self, actual: str, original: str, headers, cache: bool, check) -> Response:
-        entry = cache_paths(self.cache_dir, original, headers) if (cache and self.cache_dir) else None
+        cached = bool(cache and self.cache_dir)
+        private = cached and self._sends_credentials(actual)
+        entry = cache_paths(self.cache_dir, original, headers, private) if cached else None
         meta = read_meta(entry) if entry else None
         if meta is not None and fresh(meta):
-            body = read_body(entry)
+            body = read_body(entry, meta)
             if body is not None and _passes(check, body):
+                mark_used(entry)
                 return Response(200, meta["headers"], body, meta.get("url") or strip_credentials(original), from_cache=True)
             meta = None
         req_headers = dict(headers or {})
@@ -245,57 +250,84 @@ class HttpClient:
             req_headers.update(validators(meta))
         status, resp_headers, final_url, body, info = self._request("GET", actual, req_headers, check=check)
         if status == 304 and meta is not None:
-            body = read_body(entry)
+            body = read_body(entry, meta) if confirms(meta, resp_headers) else None
             if body is not None and _passes(check, body):
-                meta["stored"] = time.time()
-                meta["cache_control"] = resp_headers.get("cache-control", meta.get("cache_control", ""))
-                write_meta(entry, meta)
+                _revalidated(entry, meta, resp_headers, info)
                 # the URL that answered now: a mirror an earlier redirect went to may be gone
                 return Response(200, meta["headers"], body, final_url, from_cache=True)
             # The body vanished or went bad under us: ask again without validators.
-            self.invalidate(original, headers=headers)
+            self._forget(entry)
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
-        if entry and storable(resp_headers) and info.storable and reusable(resp_headers):
+        if (entry and status in _WITH_BODY and storable(resp_headers) and info.storable
+                and info.authenticated == private and reusable(resp_headers)):
+            self._sweep()
             _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:
                 write_atomic(entry[1], body)
             except OSError as exc:
                 raise cache_unwritable(self.cache_dir, exc) from None
-            write_meta(entry, new_meta(final_url, original, resp_headers, info))
+            write_meta(entry, new_meta(final_url, original, resp_headers, info, memory_fingerprint(body)))
         elif entry:
-            self.invalidate(original, headers=headers)
+            self._forget(entry)
         return Response(status, resp_headers, body, final_url)
 
     def _fetch_to_cache(self, actual: str, original: str, accept, check) -> CachedResponse:
         headers = {"Accept": accept} if accept else {}
-        entry = cache_paths(self.cache_dir, original, headers)
+        private = self._sends_credentials(actual)
+        entry = cache_paths(self.cache_dir, original, headers, private)
         meta = read_meta(entry)
-        if meta is not None and not entry[1].is_file():
+        held = body_file(entry, meta["body"], private) if meta is not None else None
+        if meta is not None and not body_described(held, meta, whole=False):
             meta = None
-        if meta is not None and fresh(meta) and _passes(check, entry[1]):
-            return CachedResponse(200, meta["headers"], entry[1], meta.get("url") or strip_credentials(original), True)
+        if meta is not None and fresh(meta) and _passes(check, held):
+            mark_used(entry)
+            return CachedResponse(200, meta["headers"], held, meta.get("url") or strip_credentials(original), True)
         if meta is not None:
             headers.update(validators(meta))
-        status, resp_headers, final_url, info = self._request_to_file("GET", actual, headers, entry, check)
+        status, resp_headers, final_url, info, body, path = self._request_to_file("GET", actual, headers, entry,
+                                                                                  check, private)
         if status == 304 and meta is not None:
-            if _passes(check, entry[1]):
-                meta["stored"] = time.time()
-                meta["cache_control"] = resp_headers.get("cache-control", meta.get("cache_control", ""))
-                write_meta(entry, meta)
-                return CachedResponse(200, meta["headers"], entry[1], final_url, from_cache=True)
-            self.invalidate(original, accept=accept)
+            if confirms(meta, resp_headers) and body_described(held, meta) and _passes(check, held):
+                _revalidated(entry, meta, resp_headers, info)
+                return CachedResponse(200, meta["headers"], held, final_url, from_cache=True)
+            self._forget(entry)
             headers = {"Accept": accept} if accept else {}
-            status, resp_headers, final_url, info = self._request_to_file("GET", actual, headers, entry, check)
+            status, resp_headers, final_url, info, body, path = self._request_to_file("GET", actual, headers, entry,
+                                                                                      check, private)
         self._raise_for_status(status, final_url)
         if status not in _WITH_BODY:  # a 204 (or 206) left the entry's file as it was: not this answer
             raise HttpStatusError(f"HTTP {status} fetching {_shown(final_url)}: the answer holds no file",
                                   status, _shown(final_url))
-        if storable(resp_headers) and info.storable:
-            write_meta(entry, new_meta(final_url, original, resp_headers, info))
-        else:
+        if storable(resp_headers) and info.storable and info.authenticated == private:
+            write_meta(entry, new_meta(final_url, original, resp_headers, info, body))
+        elif path == entry[1]:
             _unlink(entry[0])  # the body is there for this run; the next one asks again
-        return CachedResponse(status, resp_headers, entry[1], final_url, from_cache=False)
+        return CachedResponse(status, resp_headers, path, final_url, from_cache=False)
+
+    def _sends_credentials(self, url: str) -> bool:
+        """A request to ``url`` will carry credentials: its answer goes to the private partition
+        of the cache (see :mod:`solver.http.cache`). The lookups are the ones the request makes
+        anyway (the credential sources keep what they found)."""
+        return self._credentials(url)[1] is not None
+
+    def _sweep(self) -> None:
+        """Before this process's first new entry in the cache: the daily sweep of what killed
+        downloads left (see :func:`solver.http.cache.sweep_stale_temps`)."""
+        if self._swept:
+            return
+        with self._lock:
+            if self._swept:
+                return
+            self._swept = True
+        sweep_stale_temps(self.cache_dir)
+
+    @staticmethod
+    def _forget(entry) -> None:
+        """The entry is no longer trusted: its meta goes, so nothing vouches for its body and the
+        next fetch asks without validators. The body itself stays until a fetch replaces it (or the
+        daily sweep removes it): another process may have been handed its path a moment ago."""
+        _unlink(entry[0])
 
     def _mirrored(self, url: str, fetch: Callable[[str], object]):
         """``fetch`` on the URL, or on each of its mirrors in order until one answers."""
@@ -431,7 +463,10 @@ class HttpClient:
             method, url, headers, buf, self.max_body, check=(lambda: check(buf.getvalue())) if check else None)
         return status, resp_headers, final_url, buf.getvalue(), info
 
-    def _request_to_file(self, method: str, url: str, headers: dict[str, str], entry, check):
+    def _request_to_file(self, method: str, url: str, headers: dict[str, str], entry, check, private: bool):
+        """Streams the answer into the entry's body file (replaced only by a whole 200 answer; a
+        private one's named by its fingerprint, see :func:`~solver.http.cache.body_file`). Returns
+        (status, headers, final url, transfer info, the body's fingerprint and file, or None)."""
         dest = entry[1]
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -443,13 +478,24 @@ class HttpClient:
             status, resp_headers, final_url, info = self._send(
                 method, url, headers, f, MAX_BODY_TO_FILE,
                 check=(lambda: (f.flush(), check(Path(tmp)))) if check else None)
+            # taken from the file we wrote, before it is in place: another process may replace it next
+            # An anonymous request a redirect took to credentials got someone's own body: it goes
+            # beside the anonymous entry (named by its fingerprint), never over its body.
+            personal = private or info.authenticated
+            fingerprint = file_fingerprint(f, checksum=personal) if status in _WITH_BODY else None
             f.close()
             if status in _WITH_BODY:
-                _unlink(entry[0])  # the old validators must not describe the new body
+                self._sweep()
+                dest = body_file(entry, fingerprint, personal)
+                if dest == entry[1]:
+                    _unlink(entry[0])  # the old validators must not describe the new body
                 os.replace(tmp, dest)
+                if dest != entry[1]:
+                    drop_superseded_bodies(entry, dest)
             else:
                 _unlink(tmp)
-            return status, resp_headers, final_url, info
+                dest = None
+            return status, resp_headers, final_url, info, fingerprint, dest
         except BaseException:
             f.close()
             _unlink(tmp)
@@ -463,6 +509,8 @@ class HttpClient:
         info = Transfer()
         for _hop in range(10):
             clean, cred = self._credentials(current)
+            if cred is not None:
+                info.authenticated = True
             status, resp_headers = self._send_with_retries(method, clean, headers, cred, out, limit, deadline,
                                                            info, check)
             if status in _REDIRECTS and "location" in resp_headers:
@@ -633,6 +681,16 @@ class HttpClient:
             raise NotFoundError(f"is a directory, not a file: {path}", 404, strip_credentials(url)) from None
         except OSError as exc:
             raise NetworkError(f"could not read {path}: {exc.strerror}") from None
+
+
+def _revalidated(entry, meta, resp_headers: dict[str, str], info) -> None:
+    """A 304 confirmed the entry: it is fresh from now, under the 304's ``Cache-Control``; a 304
+    to a request with credentials makes it an entry that is always asked about again."""
+    meta["stored"] = time.time()
+    meta["age"] = age_of(resp_headers)
+    meta["cache_control"] = resp_headers.get("cache-control", meta.get("cache_control", ""))
+    meta["private"] = bool(meta.get("private")) or private_response(resp_headers, info.authenticated)
+    write_meta(entry, meta)
 
 
 def _auth_headers(cred: Credential | None) -> dict[str, str]:

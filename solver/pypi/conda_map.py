@@ -24,28 +24,51 @@ def is_remote_mapping(source: str) -> bool:
 
 
 def load_mapping(source: str, http) -> dict[str, str | None]:
-    """A conda-pypi-map JSON object (conda name -> PyPI name or null) from a path, file: or http URL."""
-    import orjson
-
-    from ..redact import strip_credentials
+    """A conda-pypi-map JSON object (conda name -> PyPI name or null) from a path, file: or http URL.
+    A remote one that does not read is not kept in the cache: a later run asks the server again
+    (and one the cache gave is asked for at once)."""
     from .index import file_url_path
 
-    try:
-        if is_remote_mapping(source):
-            data = http.get(source).body
-        else:
+    if not is_remote_mapping(source):
+        try:
             data = (file_url_path(source) if source.startswith("file:") else Path(source)).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read conda-pypi-map {_shown(source)}: {exc.strerror or exc}") from None
+        return _parse_mapping(data, source)
+    resp = http.get(source)
+    try:
+        return _parse_mapping(resp.body, source)
+    except InputError:
+        http.invalidate(source)
+        if not resp.from_cache:
+            raise
+    try:
+        return _parse_mapping(http.get(source).body, source)
+    except InputError:
+        http.invalidate(source)
+        raise
+
+
+def _parse_mapping(data: bytes, source: str) -> dict[str, str | None]:
+    import orjson
+
+    try:
         mapping = orjson.loads(data)
-    except (OSError, orjson.JSONDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # no "[Errno 2] ...: 'path'" echo
-        raise InputError(f"cannot read conda-pypi-map {strip_credentials(source)}: {reason}") from None
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"cannot read conda-pypi-map {_shown(source)}: {exc}") from None
     if not isinstance(mapping, dict):
-        raise InputError(f"conda-pypi-map {strip_credentials(source)}: expected a JSON object of conda name -> PyPI name")
+        raise InputError(f"conda-pypi-map {_shown(source)}: expected a JSON object of conda name -> PyPI name")
     wrong = next((name for name, value in mapping.items() if value is not None and not isinstance(value, str)), None)
     if wrong is not None:
-        raise InputError(f"conda-pypi-map {strip_credentials(source)}: the entry for `{wrong}` must be a PyPI name "
+        raise InputError(f"conda-pypi-map {_shown(source)}: the entry for `{wrong}` must be a PyPI name "
                          f"(a string) or null, not {mapping[wrong]!r}")
     return mapping
+
+
+def _shown(source: str) -> str:
+    from ..redact import strip_credentials
+
+    return strip_credentials(source)
 
 
 def _channel_key(channel: str, mappings: dict) -> str | None:

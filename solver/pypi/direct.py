@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 import msgspec
 from packaging.version import InvalidVersion, Version
 
+from ..atomic import mark_used as _mark_used
 from ..errors import InputError
-from ..redact import mask_credentials, strip_credentials
+from ..lazyre import lazy
+from ..redact import mask_credentials, split_credentials, strip_credentials
 from .candidates import Candidate, pkg_key, python_allowed
 from .index import parse_filename
 from .metadata import (
@@ -123,6 +125,10 @@ class DirectSources:
             return self.prepare(tree, parsed[0] if parsed else filename)
 
     def _git_checkout(self, req: PyPIRequirement) -> tuple[Path, str, str]:
+        """The tree of the requirement's commit: a clone per repository and a checkout per commit,
+        kept in the cache (``git/``). Each is made in a temporary folder carrying this process's
+        id and renamed into place when complete; a run killed meanwhile leaves its folder behind,
+        and the next run that clones or checks out removes it (see :func:`make_temp_dir`)."""
         import shutil
         import subprocess
         import tempfile
@@ -132,6 +138,7 @@ class DirectSources:
         key = hashlib.sha256(clean_url.encode()).hexdigest()[:24]
         repo = base / key
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        remote = _git_remote(req.git, env)
         ref = req.rev or req.tag or req.branch
 
         def git(*args, cwd=None):
@@ -147,11 +154,11 @@ class DirectSources:
                 raise InputError(f"git dependency {req.name} ({clean_url}): git {args[0]} failed: {msg}")
             return proc.stdout.strip()
 
+        _remove_stale_leftovers(base, repo)
         if not (repo / ".git").is_dir():
-            base.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
+            tmp = _temp_dir(base, key)
             try:
-                git("clone", "--quiet", req.git, str(tmp / "repo"))
+                git("clone", "--quiet", remote, str(tmp / "repo"))
                 try:
                     os.replace(tmp / "repo", repo)
                 except OSError:
@@ -159,28 +166,139 @@ class DirectSources:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)  # a failed clone leaves nothing in the cache
         else:
-            git("fetch", "--quiet", "--tags", "origin", cwd=repo)
+            if remote != req.git:  # a clone an older version made holds the credentials in its config
+                git("remote", "set-url", "origin", remote, cwd=repo)
+            # --force: a tag moved upstream is followed (git refuses to "clobber" a fetched tag, which
+            # failed every later fetch); --prune: a branch deleted upstream is not served from here
+            git("fetch", "--quiet", "--tags", "--force", "--prune", "origin", cwd=repo)
         if ref:
             target = ref
             if req.branch:
                 target = f"origin/{req.branch}"
-            commit = git("rev-parse", "--verify", f"{target}^{{commit}}", cwd=repo)
+            try:
+                commit = git("rev-parse", "--verify", "--quiet", f"{target}^{{commit}}", cwd=repo)
+            except InputError:
+                kind = "branch" if req.branch else "tag" if req.tag else "rev"
+                raise InputError(f"git dependency {req.name} ({clean_url}): {kind} {ref!r} is not in the "
+                                 "repository") from None
         else:
             commit = git("rev-parse", "origin/HEAD^{commit}", cwd=repo) if _has_ref(repo, "origin/HEAD") \
                 else git("rev-parse", "HEAD", cwd=repo)
         worktree = base / f"{key}-{commit[:16]}"
+        _mark_used(worktree)  # before looking: a daily sweep in another process skips it from now
         if not worktree.is_dir():
-            tmpdir = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=base))
+            tmp = _temp_dir(base, key)
             try:
-                git("--work-tree", str(tmpdir), "checkout", "--quiet", commit, "--", ".", cwd=repo)
+                # an index of its own: the clone's is shared by every checkout (two processes, or
+                # one killed mid-checkout, would leave ``index.lock`` failing all the next ones)
+                env["GIT_INDEX_FILE"] = str(tmp / "index")
+                (tmp / "tree").mkdir()
+                git("--work-tree", str(tmp / "tree"), "checkout", "--quiet", commit, "--", ".", cwd=repo)
                 try:
-                    os.replace(tmpdir, worktree)
+                    os.replace(tmp / "tree", worktree)
                 except OSError:
-                    pass
+                    pass  # another process checked it out first
             finally:
-                shutil.rmtree(tmpdir, ignore_errors=True)
+                env.pop("GIT_INDEX_FILE", None)
+                shutil.rmtree(tmp, ignore_errors=True)
+        _remove_unused(base)  # once a checkout is in place: a failed clone leaves nothing, not even a stamp
         tree = worktree / req.subdirectory if req.subdirectory else worktree
         return tree, commit, clean_url
+
+
+_LEGACY_TEMP = lazy(r"\.[0-9a-f]{24}\.[A-Za-z0-9_]{8}")
+
+
+def _git_remote(url: str, env: dict[str, str]) -> str:
+    """The URL git is given for ``url``. Credentials in an http(s) URL (``user:token@``, or a token
+    alone as the user name) would be written by ``git clone`` into the clone's ``.git/config``, in
+    the cache, and shown in the process list: they go to git as an ``Authorization`` header for
+    that origin instead, through ``env`` (``GIT_CONFIG_*``, read by git 2.31+, never written), and
+    the URL goes without them. Other schemes (``ssh://git@host``) keep their user name, not a
+    secret."""
+    import base64
+
+    clean, creds = split_credentials(url)
+    parts = urlsplit(clean)
+    if creds is None or parts.scheme not in ("http", "https"):
+        return url
+    token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+    count = env.get("GIT_CONFIG_COUNT", "")
+    n = int(count) if count.isdigit() else 0
+    env[f"GIT_CONFIG_KEY_{n}"] = f"http.{parts.scheme}://{parts.netloc}/.extraHeader"
+    env[f"GIT_CONFIG_VALUE_{n}"] = f"Authorization: Basic {token}"
+    env["GIT_CONFIG_COUNT"] = str(n + 1)
+    return clean
+
+
+# git's own lock files (``index.lock``, ``refs/.../main.lock``, ``packed-refs.lock``) carry no
+# process id: one older than this was left by a git killed mid-fetch (each git call has a 10-minute
+# timeout), and would fail every later fetch into the cached clone ("cannot lock ref").
+_GIT_LOCK_MAX_AGE = 900.0
+
+
+def _temp_dir(base: Path, key: str) -> Path:
+    """A temporary folder for a clone or a checkout of repository ``key``."""
+    from ..atomic import make_temp_dir
+
+    return make_temp_dir(base, key, legacy=_legacy_temp)
+
+
+def _legacy_temp(name: str) -> bool:
+    """A temporary folder of an older version (``tempfile.mkdtemp(prefix=".<key>.")``)."""
+    return _LEGACY_TEMP.fullmatch(name) is not None
+
+
+def _remove_stale_leftovers(base: Path, repo: Path) -> None:
+    """What killed runs left in the git cache: temporary clones and checkouts whose process is
+    gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``
+    (the clones and checkouts nobody uses go in :func:`_remove_unused`)."""
+    import time
+
+    from ..atomic import remove_stale_temp_dirs
+
+    _mark_used(repo)  # this run's clone is in use, however old
+    remove_stale_temp_dirs(base, legacy=_legacy_temp)
+    git_dir = repo / ".git"
+    if not git_dir.is_dir():
+        return
+    now = time.time()
+    for lock in [git_dir / "index.lock", git_dir / "packed-refs.lock", git_dir / "HEAD.lock",
+                 git_dir / "config.lock", git_dir / "shallow.lock", *(git_dir / "refs").rglob("*.lock")]:
+        try:
+            if now - lock.lstat().st_mtime > _GIT_LOCK_MAX_AGE:
+                lock.unlink()
+        except OSError:
+            pass
+
+
+def _remove_unused(base: Path) -> None:
+    """Clones and checkouts (one per commit) no run used for ``UNUSED_MAX_AGE``, if the daily sweep
+    is due. Each is first renamed to a temporary name of this process (out of sight of other runs
+    at once; a removal cut short is finished by a later run), then removed."""
+    import shutil
+    import time
+
+    from ..atomic import SWEEP_EVERY, SWEEP_STAMP, UNUSED_MAX_AGE, clean_up_due, make_temp_dir, start_clean_up
+
+    stamp = base / SWEEP_STAMP
+    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+        return
+    now = time.time()
+    for entry in os.scandir(base):
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime <= UNUSED_MAX_AGE:
+                continue
+            doomed = make_temp_dir(base, "unused")
+        except OSError:
+            continue
+        try:
+            os.replace(entry.path, doomed / "tree")
+        except OSError:
+            pass  # gone already, or in another process's hands
+        shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _has_ref(repo: Path, ref: str) -> bool:

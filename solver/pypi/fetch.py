@@ -16,6 +16,7 @@ from pathlib import Path
 import msgspec
 from packaging.version import InvalidVersion, Version
 
+from ..atomic import mark_used, sweep_unused
 from ..errors import NetworkError
 from .candidates import CandidatePolicy, VersionRow, parse_specifier, pkg_key
 from .config import IndexSource, pip_subprocess_env
@@ -273,6 +274,7 @@ class Fetcher:
             try:
                 meta = msgspec.json.decode(cache.read_bytes(), type=CoreMetadata)
                 if _describes(meta, f):  # else a damaged entry: read the metadata again
+                    mark_used(cache)
                     self.add_time("metadata", time.perf_counter() - t0)
                     return meta
             except (msgspec.DecodeError, OSError):
@@ -288,6 +290,7 @@ class Fetcher:
             )
         if cache is not None:
             _write_atomic(cache, msgspec.json.encode(meta))
+            sweep_unused(cache.parent.parent, "*/*.json")  # once a day: metadata of files nobody asks for
         self.add_time("metadata", time.perf_counter() - t0)
         return meta
 

@@ -601,9 +601,22 @@ def fetch_bytes(http, url: str, what: str, hashes: dict[str, str] | None = None)
             data = file_url_path(url).read_bytes()
         except OSError as exc:
             raise NetworkError(f"cannot read {what} at {file_url_path(url)}: {exc.strerror}") from None
-    else:
-        data = http.get(url, cache=True).body
-    return _checked(data, url, what, hashes)
+        return _checked(data, url, what, hashes)
+    resp = http.get(url, cache=True)
+    try:
+        return _checked(resp.body, url, what, hashes)
+    except HashMismatchError:
+        # Never trusted again: a 304 to its ETag would bring it back in every later run (a CDN that
+        # once served a damaged copy under the origin's ETag). One the cache gave (or a 304 vouched
+        # for) is asked for anew, without validators.
+        http.invalidate(url)
+        if not resp.from_cache:
+            raise
+    try:
+        return _checked(http.get(url, cache=True).body, url, what, hashes)
+    except HashMismatchError:
+        http.invalidate(url)
+        raise
 
 
 def _checked(data: bytes, url: str, what: str, hashes: dict[str, str] | None) -> bytes:

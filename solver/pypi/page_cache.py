@@ -18,6 +18,7 @@ from pathlib import Path
 
 import msgspec
 
+from ..atomic import mark_used
 from .index import DistFile, parse_filename
 
 _FORMAT = b"solver-pypi-page-1\n"
@@ -71,6 +72,8 @@ class PageCache:
                 path.unlink()
             except OSError:
                 pass
+        else:
+            mark_used(path)
         return files
 
     def store(self, body: bytes, page_url: str, index: str, name: str, kind: str, files: list[DistFile], *,
@@ -79,13 +82,15 @@ class PageCache:
             _File(f.filename, f.url, f.hashes, f.requires_python, f.yanked, f.metadata, f.size, f.upload_time)
             for f in files
         ])
-        from ..atomic import write_atomic
+        from ..atomic import sweep_unused, write_atomic
 
         try:
             write_atomic(path or self.path(body, page_url, index, name, kind),
                          _FORMAT + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         except OSError:
-            pass  # a cache that cannot be written only costs time
+            return  # a cache that cannot be written only costs time
+        # a page that changed is stored anew (keyed by its bytes): the versions nobody reads go
+        sweep_unused(self.root, "*/*.json")
 
 
 class StoreLater:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import msgspec
@@ -274,6 +275,27 @@ def test_changed_repodata_invalidates_the_index(tmp_path, index_small_files):
     write_repodata(folder, packages={"a-1-0.tar.bz2": rec("a"), "b-1-0.tar.bz2": rec("b")})
     os.utime(path, ns=(1, 1))  # even with an old mtime the size differs
     assert open_subdir(path, tmp_path / "cache").names() == ["a", "b"]
+
+
+def test_index_files_of_repodata_files_that_are_gone_are_swept_once_a_day(tmp_path, index_small_files):
+    # a private channel's repodata is cached under a name that changes with its content: each
+    # version gets an index file, which must not outlive it for good
+    cache = tmp_path / "cache"
+    gone = write_repodata(tmp_path / "gone" / "noarch", packages={"a-1-0.tar.bz2": rec("a")})
+    kept = write_repodata(tmp_path / "kept" / "noarch", packages={"b-1-0.tar.bz2": rec("b")})
+    for path in (gone, kept):
+        open_subdir(path, cache).names()
+    repodata_index.flush_index_writes()
+    folder = cache / repodata_index.INDEX_DIR
+    assert len(list(folder.glob("*.idx"))) == 2
+    gone.unlink()
+    day_ago = time.time() - 2 * 86400
+    os.utime(folder / ".last-sweep", (day_ago, day_ago))
+    third = write_repodata(tmp_path / "third" / "noarch", packages={"c-1-0.tar.bz2": rec("c")})
+    open_subdir(third, cache).names()  # writing its index sweeps
+    repodata_index.flush_index_writes()
+    sources = {repodata_index._indexed_source(p) for p in folder.glob("*.idx")}
+    assert sources == {str(kept), str(third)}
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip_offsets"])

@@ -145,7 +145,7 @@ def test_a_shard_damaged_in_the_cache_is_fetched_again(channels, tmp_path, serve
     cache = tmp_path / "cache"
     gw = Gateway([f"{server.url}/sharded"], "linux-64", cache_dir=cache)
     assert gw.records("base")
-    cached = sorted((cache / SHARD_CACHE_DIR).iterdir())
+    cached = sorted((cache / SHARD_CACHE_DIR).glob("*.msgpack.zst"))
     assert cached
     for path in cached:
         path.write_bytes(b"\x28\xb5\x2f\xfd garbage")
@@ -246,6 +246,25 @@ def test_a_channel_that_starts_publishing_shards_is_read_from_them_within_a_day(
     assert [r.version for _, r in gw.records("lib")] == ["1.0"]
     assert "/chan/linux-64/repodata_shards.msgpack.zst" in [p for _, p in server.requests]
     assert shard_gets(server)  # the records came from the shards
+
+
+def test_a_shard_check_recorded_in_the_future_does_not_stop_the_next_one(tmp_path, serve_dir):
+    # the clock went back (or another machine sharing the cache runs ahead): "checked in a year"
+    # must not mean "checked less than a day ago" for a year
+    chan = write_channel(tmp_path / "srv" / "chan")
+    server = serve_dir(tmp_path / "srv")
+    cache = tmp_path / "cache"
+    url = f"{server.url}/chan"
+    Gateway([url], "linux-64", cache_dir=cache).records("lib")
+    write_sharded_channel(chan, chan, keep_json=False)
+    formats = cache / "repodata-formats.json"
+    remembered = json.loads(formats.read_text())
+    next_year = time.time() + 365 * 24 * 3600
+    formats.write_text(json.dumps({k: (str(int(next_year)) if k.endswith(" shards checked") else v)
+                                   for k, v in remembered.items()}))
+    server.requests.clear()
+    assert [r.version for _, r in Gateway([url], "linux-64", cache_dir=cache).records("lib")] == ["1.0"]
+    assert shard_gets(server)
 
 
 @pytest.mark.parametrize("depends", [5, None, {"lib": ">=1"}])

@@ -149,3 +149,46 @@ def test_a_temporary_redirect_to_a_mirror_is_not_locked_once_the_mirror_is_gone(
     finally:
         origin.close()
         mirror.close()
+
+
+def test_a_wheel_once_served_damaged_under_the_right_etag_is_not_revived_by_a_304(tmp_path):
+    # A CDN served a damaged copy of a wheel under the origin's ETag, then the good one under the
+    # same ETag. The damaged body must not be kept: a 304 to that ETag would bring it back in every
+    # later run.
+    import hashlib
+
+    from solver.http import HttpClient
+    from solver.pypi.metadata import HashMismatchError, fetch_bytes
+    from support.netfault import FaultServer, etagged
+
+    good, damaged = b"PK good wheel bytes", b"PK damaged wheel!!!"
+    hashes = {"sha256": hashlib.sha256(good).hexdigest()}
+    srv = FaultServer()
+    try:
+        srv.routes["/files/app-1.0-py3-none-any.whl"] = etagged(damaged, '"origin-etag"')
+        url = srv.url + "/files/app-1.0-py3-none-any.whl"
+        with pytest.raises(HashMismatchError):
+            fetch_bytes(HttpClient(tmp_path), url, "app-1.0-py3-none-any.whl", hashes)
+        srv.routes["/files/app-1.0-py3-none-any.whl"] = etagged(good, '"origin-etag"')
+        assert fetch_bytes(HttpClient(tmp_path), url, "app-1.0-py3-none-any.whl", hashes) == good
+        assert fetch_bytes(HttpClient(tmp_path), url, "app-1.0-py3-none-any.whl", hashes) == good
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("bad", [b"<html>sign in to the network</html>", b'["not", "an", "object"]'])
+def test_a_remote_conda_pypi_map_that_does_not_read_is_not_served_again_from_the_cache(tmp_path, bad):
+    from solver.errors import InputError
+    from solver.http import HttpClient
+    from solver.pypi.conda_map import load_mapping
+    from support.netfault import FaultServer, static
+
+    srv = FaultServer()
+    try:
+        srv.routes["/map.json"] = static(200, bad, {"Cache-Control": "max-age=600", "ETag": '"1"'})
+        with pytest.raises(InputError, match="conda-pypi-map"):
+            load_mapping(srv.url + "/map.json", HttpClient(tmp_path))
+        srv.routes["/map.json"] = static(200, b'{"numpy": "numpy"}', {"Cache-Control": "max-age=600", "ETag": '"2"'})
+        assert load_mapping(srv.url + "/map.json", HttpClient(tmp_path)) == {"numpy": "numpy"}
+    finally:
+        srv.close()
