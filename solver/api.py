@@ -17,7 +17,6 @@ Errors are typed (:mod:`solver.errors`): ``InputError`` (bad manifest, spec, loc
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -232,19 +231,19 @@ def solve(
     (conda's classic solver; see :mod:`solver.conda.objective`).
     """
     from .lock.build import assemble_lock, member_shares
-    from .lock.satisfy import check_unit
 
     t0 = time.perf_counter()
     check_choice(objective, Objective, "solve objective")
     manifest = _as_manifest(manifest)
     environments = list(environments) if environments else None
     platforms = list(platforms) if platforms else None
-    from .lock.satisfy import align_platform_names
-
     units = build_requests(manifest, environments, platforms)
     # the whole manifest's units (for what the lock keeps); the same list when nothing is selected
     all_units = units if environments is None and platforms is None else build_requests(manifest)
-    lock = align_platform_names(lock, all_units)
+    if lock is not None:  # (a first solve has no lock to check: it never loads the checker)
+        from .lock.satisfy import align_platform_names, check_unit
+
+        lock = align_platform_names(lock, all_units)
     wanted: dict[str, set[str]] = {}
     for u in all_units:
         for name in u.environments:
@@ -298,7 +297,11 @@ def solve(
         # not have: say so rather than leave them out of the lock without a word.
         from .conda.archive import is_archive_path
 
-        kept = {r.name for r in result.conda if "://" not in r.url or is_archive_path(r.url)}
+        # A package archive is always in the result (read from it, or an error); any record's URL
+        # ends in .conda, so a channel build of a source package's name would pass for it
+        kept = {r.name for r in result.conda if "://" not in r.url}
+        kept |= {d.name for d in result.unit.conda_sources
+                 if is_archive_path(str((d.source or {}).get("path") or (d.source or {}).get("url") or ""))}
         skipped = [mask_credentials(f"`{d.name}` ({', '.join(f'{k} = {v}' for k, v in (d.source or {}).items() if k != 'package')}) is a "
                    "source package: it needs a build (its build backend runs it in pixi), which this solver does not do, "
                    "so it is not in the lock; `pixi lock` builds it, after which this solver keeps it")
@@ -349,10 +352,12 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
     # never imports the transport.
     remote = any(not c.startswith("file:") for u in units for c in u.conda.channels)
     conda_http = _http_client(cache, http_settings, progress=progress) if remote else None
-    cancelled = threading.Event()
+    # set (appended to) by the first unit that fails, so the pool's others do not start: a list,
+    # not a threading.Event, so that a single-unit solve never imports threading
+    cancelled: list[bool] = []
 
     def one(index: int, unit) -> _Outcome:
-        if cancelled.is_set():
+        if cancelled:
             raise _Cancelled()
         info = {"index": index, "total": len(units), "unit": _unit_label(unit), "platform": unit.platform}
         if progress:
@@ -362,10 +367,10 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
             outcome = _solve_one(unit, lock, update_names, backend, cache, alias, http_settings, conda_http, progress,
                                  objective=objective)
         except UnsolvableError as exc:
-            cancelled.set()
+            cancelled.append(True)
             raise _unit_error(unit, exc) from None
         except SolverError:
-            cancelled.set()
+            cancelled.append(True)
             raise
         if progress:
             result = outcome.result
@@ -388,7 +393,7 @@ def _solve_units(units, lock, update_names, backend, cache, alias, http_settings
                 except _Cancelled:
                     continue
                 except BaseException as exc:  # keep the first failure in unit order
-                    cancelled.set()
+                    cancelled.append(True)
                     if error is None:
                         error = exc
             if error is not None:
@@ -448,24 +453,22 @@ def _http_client(cache, settings: HttpSettings, *, auth=None, progress=None):
 
 
 def _archive_check(source: dict):
-    """The HTTP client's ``check`` of an archive downloaded by URL against the manifest's sha256 /
-    md5: a body that fails it is never kept in the cache (a damaged copy a CDN served under the
-    origin's ETag would otherwise come back with every 304), and a cached one is fetched again."""
+    """The HTTP client's ``check`` of an archive downloaded by URL: it reads as a package archive
+    (not a captive portal's page nor a cut short file) and has the manifest's sha256 / md5. A body
+    that fails it is never kept in the cache (a damaged copy a CDN served under the origin's ETag, or
+    with a max-age, would otherwise come back in every later run), and a cached one is fetched again."""
     wanted = {key: str(source[key]).lower() for key in ("sha256", "md5") if key in source}
-    if not wanted:
-        return None
 
     def check(path) -> None:
-        import hashlib
+        from .conda.archive import archive_index, file_digests
 
-        digests = {key: hashlib.new(key) for key in wanted}
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                for digest in digests.values():
-                    digest.update(chunk)
-        for key, digest in digests.items():
-            if digest.hexdigest() != wanted[key]:
-                raise ValueError(f"the archive's {key} is {digest.hexdigest()}, the manifest expects {wanted[key]}")
+        for key, digest in file_digests(path, tuple(wanted)).items():
+            if digest != wanted[key]:
+                raise ValueError(f"the archive's {key} is {digest}, the manifest expects {wanted[key]}")
+        try:
+            archive_index(Path(path), "-", str(source["url"]))
+        except InputError as exc:  # the client names the URL
+            raise ValueError(str(exc).removeprefix("-: ")) from None
 
     return check
 
@@ -474,9 +477,11 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
     """Records of the unit's dependencies on package archives (``path = "x.conda"``, or a ``url``
     downloaded with ``download``) that ``held`` (the lock's) lacks, located as pixi's lock names
     them: a path relative to the project, or the URL (without credentials)."""
-    from .conda.archive import is_archive_path, read_archive_record
+    from .conda.archive import archive_file_name, is_archive_path, read_archive_record
+    from .conda.flags import flags_match
+    from .conda.matchspec import MatchSpec
     from .lock.build import archive_location
-    from .redact import strip_credentials
+    from .redact import mask_credentials, strip_conda_credentials
 
     out = []
     for dep in unit.conda_sources:
@@ -484,15 +489,27 @@ def _archive_records(unit, held: list[PackageRecord], download: Callable[..., Pa
         where = source.get("path") or source.get("url")
         if not where or not is_archive_path(str(where)) or any(r.name == dep.name for r in held):
             continue
-        shown = strip_credentials(str(where))
-        file = Path(where) if "path" in source else download(str(where), _archive_check(source))
-        record = read_archive_record(file)
+        # as the lock writes it: no user:password@ nor conda /t/<token>; messages also mask a
+        # signed URL's query secret (the server needs it, the lock keeps it as written)
+        locked_url = strip_conda_credentials(str(where))
+        shown = mask_credentials(locked_url)
+        if "path" in source:
+            record = read_archive_record(Path(where))
+        else:  # a cache file: errors name the URL, the record the archive's own file name
+            file = download(str(where), _archive_check(source))
+            record = read_archive_record(file, shown=shown, file_name=archive_file_name(locked_url))
         if record.name != dep.name:
             raise InputError(f"{shown}: the archive holds `{record.name}`, not `{dep.name}` as the manifest names it")
+        if dep.spec != dep.name and not MatchSpec.parse(dep.spec).matches(record):
+            raise InputError(f"{shown}: the archive holds {record.name} {record.version} {record.build}, "
+                             f"which the manifest's `{dep.spec}` does not match")
+        if dep.flags and not flags_match(dep.flags, record.flags):
+            raise InputError(f"{shown}: the archive's flags {sorted(record.flags or [])} do not match the "
+                             f"manifest's {dep.flags}")
         for key in ("sha256", "md5"):
             if key in source and getattr(record, key) != source[key]:
                 raise InputError(f"{shown}: the archive's {key} is {getattr(record, key)}, the manifest expects {source[key]}")
-        location = archive_location(str(where), getattr(unit, "project_root", None)) if "path" in source else shown
+        location = archive_location(str(where), getattr(unit, "project_root", None)) if "path" in source else locked_url
         out.append(msgspec.structs.replace(record, url=location, channel=""))
     return out
 

@@ -203,6 +203,13 @@ SWEEP_EVERY = 86400.0
 SWEEP_STAMP = ".last-sweep"
 
 
+def start_daily_sweep(folder: Path) -> bool:
+    """The daily sweep of a cache ``folder`` is due (none started there in the last
+    ``SWEEP_EVERY``) and this process starts it; False when not due, or the folder cannot be written."""
+    stamp = Path(folder) / SWEEP_STAMP
+    return clean_up_due(stamp, SWEEP_EVERY) and start_clean_up(stamp)
+
+
 def mark_used(path) -> None:
     """A run used this cache entry (its mtime says when): sweeps keep it."""
     try:
@@ -232,8 +239,7 @@ def sweep_unused(root: Path, pattern: str, max_age: float = UNUSED_MAX_AGE) -> i
     no run used for ``max_age``; returns how many. For caches whose entries are written once and
     read many times (parsed pages, metadata by wheel hash), which would otherwise grow for good."""
     root = Path(root)
-    stamp = root / SWEEP_STAMP
-    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+    if not start_daily_sweep(root):
         return 0
     return remove_unused_files(root.glob(pattern), max_age)
 

@@ -410,8 +410,11 @@ def load_config(
     for prefix, mirrors in values.get("mirrors", {}).items():
         for m in mirrors:
             if not _fetchable_mirror(m):
-                warnings.append(f"{sources.get('mirrors', 'mirrors')}: mirror {m} of {prefix} is skipped: "
-                                f"{m.split('://')[0]}:// mirrors are not supported by this solver")
+                from .redact import mask_credentials  # an s3:// mirror may hold its access key
+
+                kind = f"{m.split('://')[0]}:// mirrors are" if "://" in m else "a mirror without http(s):// or file:// is"
+                warnings.append(f"{sources.get('mirrors', 'mirrors')}: mirror {mask_credentials(m)} of "
+                                f"{mask_credentials(prefix)} is skipped: {kind} not supported by this solver")
     return Config(**values, sources=sources, files=read, warnings=warnings)
 
 

@@ -17,7 +17,8 @@ One name per operation, used everywhere in the package:
   ``https:user:pass@host`` and a bare ``user:pass@host`` are masked as well, and so are the
   values of secret-bearing query parameters (``?token=``, ``&X-Amz-Signature=``, ...).
 
-Standard library only (``re``, ``urllib.parse``), cheap to import on the lock-check path.
+Standard library only (``re``, ``urllib.parse``), cheap to import on the lock-check path: the
+patterns compile on first use (most runs see no URL with an ``@``, a token or a query).
 """
 
 from __future__ import annotations
@@ -25,23 +26,25 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .lazyre import lazy
+
 __all__ = ["split_credentials", "strip_credentials", "strip_conda_credentials", "mask_credentials"]
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s]+@")  # to the last ``@``
+_USERINFO = lazy(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s]+@")  # to the last ``@``
 # ``user:secret@`` at the start of a word, with or without a (mistyped) scheme before it: a URL
 # missing its ``//`` (``https:/u:p@h``, ``https:u:p@h``) or a bare ``u:p@host``. A colon is
 # required, so e-mail addresses and ``git@host`` are left alone.
-_LOOSE_USERINFO = re.compile(
+_LOOSE_USERINFO = lazy(
     r"(?:^|(?<=[\s'\"(<=,\[{/]))(?P<lead>[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s/@:'\"]+:[^\s/'\"]+@(?=[\w\[])"
 )
 # ``user:pass/word@`` after a scheme: an unencoded ``/`` (common in base64 tokens) makes urlsplit
 # see a host and a port where the user meant a password; messages mask it all the same.
-_SLASHED_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s:@'\"]+:[^\s@'\"]*/[^\s@'\"]*@(?=[\w\[])")
-_CONDA_TOKEN = re.compile(r"/t/[^/\s]+(?=/|$)")
+_SLASHED_USERINFO = lazy(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s:@'\"]+:[^\s@'\"]*/[^\s@'\"]*@(?=[\w\[])")
+_CONDA_TOKEN = lazy(r"/t/[^/\s]+(?=/|$)")
 # Query parameters that carry a secret in signed or token URLs (object stores, private mirrors):
 # their value is masked in messages. The URL itself is left alone in data, where the query is part
 # of what the server needs.
-_QUERY_SECRET = re.compile(
+_QUERY_SECRET = lazy(
     r"(?P<key>[?&](?:token|access_token|auth|api[_-]?key|key|password|passwd|secret|sig|signature"
     r"|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential)=)"
     r"[^&#\s'\"<>]+",

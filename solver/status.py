@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
+from _thread import allocate_lock  # threading.Lock itself, without importing threading (~0.5 ms)
 
 
 def terminal_columns(stream) -> int:
@@ -46,7 +46,7 @@ class StatusLine:
         self.quiet = quiet
         self.verbose = verbose
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._line = False  # a live line is on screen
 
     def _clear(self) -> None:

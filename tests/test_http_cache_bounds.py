@@ -52,3 +52,24 @@ def test_entries_no_run_used_for_a_month_are_swept_and_used_ones_stay(server, tm
     assert used_meta.exists() and used_body.exists()
     seen = len(server.seen)
     assert HttpClient(tmp_path).get(used_url).body == b"used page" and len(server.seen) == seen
+
+
+def test_a_local_solve_runs_no_sweep_nor_writes_to_the_cache(tmp_path, monkeypatch):
+    """The daily sweeps (HTTP, shards, git, repodata indexes, PyPI pages and metadata) belong to
+    runs that fetch: a solve of local channels and wheels (the demo project) leaves the cache
+    folder as it was, so its cold start pays for no sweep."""
+    import shutil
+    from pathlib import Path
+
+    from solver.cli import main
+
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+    root = tmp_path / "demo"
+    shutil.copytree(demo, root, ignore=shutil.ignore_patterns("pixi.lock", "*.py"))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("SOLVER_CACHE_DIR", str(cache))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    assert main(["solve", str(root), "-q"]) == 0 and (root / "pixi.lock").is_file()
+    assert main(["solve", str(root), "-q"]) == 0
+    assert [p.relative_to(cache) for p in cache.rglob("*")] == []

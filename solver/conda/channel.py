@@ -119,7 +119,7 @@ def path_to_file_url(path: Path) -> str:
 def file_url_to_path(url: str) -> Path:
     parts = urlsplit(url)
     path = unquote(parts.path)
-    if re.match(r"^/[A-Za-z]:/", path):
+    if path[2:4] == ":/" and path[0] == "/" and path[1].isascii() and path[1].isalpha():  # /C:/...
         path = path[1:]
     return Path(path)
 

@@ -64,6 +64,8 @@ def parse_flag_matcher(text: str) -> FlagMatcher | None:
         m = _COMPARISON.match(tail)
         if m:
             return FlagMatcher(mode, name + ":", m.group(1), int(m.group(2)))
+        if tail[:1] in ("<", ">", "="):  # a comparison with no integer: no record's flag means that
+            return None
     return FlagMatcher(mode, rest)
 
 

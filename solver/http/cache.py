@@ -52,7 +52,7 @@ import os
 import time
 from pathlib import Path
 
-from ..atomic import SWEEP_EVERY, SWEEP_STAMP, UNUSED_MAX_AGE, write_atomic
+from ..atomic import SWEEP_EVERY, UNUSED_MAX_AGE, write_atomic
 from ..errors import InputError
 from ..redact import mask_credentials, strip_conda_credentials, strip_credentials
 from .deadline import lazy
@@ -337,10 +337,9 @@ def age_of(headers: dict[str, str]) -> float:
 
 def sweep_stale_temps(http_dir: Path) -> int:
     """The daily sweep (see above), if one is due; returns how many files it removed."""
-    from ..atomic import clean_up_due, remove_stale_temp_files, start_clean_up
+    from ..atomic import remove_stale_temp_files, start_daily_sweep
 
-    stamp = http_dir / SWEEP_STAMP
-    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+    if not start_daily_sweep(http_dir):
         return 0
     try:
         folders = [f for f in os.listdir(http_dir) if len(f) == 2]

@@ -172,10 +172,29 @@ def same_archive(location: str, path: str, project_root: str | None) -> bool:
     return os.path.normpath(os.path.join(base, location)) == os.path.normpath(os.path.join(base, path))
 
 
+def archive_unchanged(record: PackageRecord, path: str) -> bool:
+    """The archive at ``path`` is still the one ``record`` locks (its size and sha256): one rebuilt
+    under the same file name has other contents, which an install from the lock would reject."""
+    from ..conda.archive import file_digests
+
+    try:
+        if record.size is not None and os.path.getsize(path) != record.size:
+            return False
+        return not record.sha256 or file_digests(path, ("sha256",))["sha256"] == record.sha256
+    except OSError:
+        return False
+
+
+def has_manifest_hashes(record: PackageRecord, source: dict) -> bool:
+    """The record has the sha256 / md5 the manifest gives its archive (a new upload under the same
+    URL comes with a new hash in the manifest: the lock's record is the old file's)."""
+    return all(getattr(record, key) == source[key] for key in ("sha256", "md5") if key in source)
+
+
 def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
     """The unit's source dependencies that a previous lock holds, built from the same source:
     their metadata (depends) is known without building them again. A package archive named by
-    path is held when the lock names the same file."""
+    path is held when the lock names the same file, unchanged."""
     from ..conda.archive import is_archive_path
 
     root = getattr(unit, "project_root", None)
@@ -183,12 +202,13 @@ def locked_sources(unit, locked: list[PackageRecord]) -> list[PackageRecord]:
     for dep in unit.conda_sources:
         path = (dep.source or {}).get("path")
         if path and is_archive_path(path):
-            held = [r for r in locked if r.name == dep.name and same_archive(r.url, path, root)]
+            held = [r for r in locked if r.name == dep.name and same_archive(r.url, path, root) and archive_unchanged(r, path)]
             out.extend(held[:1])
             continue
         url = (dep.source or {}).get("url")
         if url and is_archive_path(url):  # a downloaded archive: held when the lock names that URL
-            held = [r for r in locked if r.name == dep.name and r.url == urls.strip_credentials(url)]
+            held = [r for r in locked if r.name == dep.name and r.url == urls.strip_conda_credentials(url)
+                    and has_manifest_hashes(r, dep.source)]
             out.extend(held[:1])
             continue
         want = relative_to_project(path, root).removeprefix("./").rstrip("/") if path else None

@@ -110,26 +110,39 @@ def _check_conda(where: str, unit, member, records: list[PackageRecord]) -> list
     for dep in getattr(member, "conda_sources", []):
         from ..conda.archive import is_archive_path
 
-        found = [r for r in by_name.get(dep.name, []) if "://" not in r.url or r.url.startswith("file:") or is_archive_path(r.url)]
+        # an archive by URL is locked under it; for any other source a channel's record is not it
+        archive = is_archive_path(str((dep.source or {}).get("path") or (dep.source or {}).get("url") or ""))
+        found = [r for r in by_name.get(dep.name, [])
+                 if "://" not in r.url or r.url.startswith("file:") or (archive and is_archive_path(r.url))]
         if not found:
             reasons.append(f"{where}: the source package `{dep.name}` is not locked (a build would be needed)")
             continue
         source = dep.source or {}
         want = _source_location(source, root)
-        from .build import same_archive
+        from .build import archive_unchanged, has_manifest_hashes, same_archive
 
         if want is not None and want.endswith((".conda", ".tar.bz2")):
-            if not any(same_archive(r.url, source["path"], root) for r in found):
+            same = [r for r in found if same_archive(r.url, source["path"], root)]
+            if not same:
                 reasons.append(f"{where}: the archive of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
+            elif not any(archive_unchanged(r, source["path"]) for r in same):
+                reasons.append(f"{where}: the archive {want} is not the one locked (its size or sha256 changed)")
         elif want is not None and all(_norm_location(r.url) != want for r in found):
             reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {want})")
         elif want is None and ("git" in source or "url" in source):
             # pixi locks a git/url source under that URL: a record from a local path is another source
-            wanted_url = str(source.get("git") or source.get("url")).removesuffix(".git").rstrip("/")
+            # compared (and shown) as the lock writes it: without user:password@ nor a conda token
+            wanted_url = urls.strip_conda_credentials(str(source.get("git") or source.get("url")))
+            wanted_url = wanted_url.removesuffix(".git").rstrip("/")
             if not any(wanted_url in r.url for r in found):
                 reasons.append(f"{where}: the source of `{dep.name}` changed (locked {found[0].url}, manifest {wanted_url})")
         elif want is not None and not want.endswith((".conda", ".tar.bz2")):  # an archive has no package manifest
             reasons.extend(f"{where}: {why}" for why in _package_drift(dep.name, root, want, found))
+        if archive and not any(has_manifest_hashes(r, source) for r in found):
+            reasons.append(f"{where}: the locked {_show(found[0])} does not have the sha256/md5 the manifest gives it")
+        if archive and not _archive_meets_spec(dep, found):
+            reasons.append(f"{where}: the locked {_show(found[0])} does not match `{dep.spec}`"
+                           + (f" with flags {dep.flags}" if dep.flags else ""))
 
     # A source package names where its own source dependencies come from (relative to itself):
     # the record locked under that name must have been built from there
@@ -211,6 +224,20 @@ def _is_source_record(record: PackageRecord | None) -> bool:
 
 def _norm_location(location: str) -> str:
     return location.rstrip("/").removeprefix("./") or "."
+
+
+def _archive_meets_spec(dep, found: list[PackageRecord]) -> bool:
+    """A package archive's locked record meets the version, build and flags the manifest gives it
+    (``foo = { path = "foo-1.0-0.conda", version = ">=1" }``); a spec that does not parse is the
+    manifest's error, reported by the solve."""
+    from ..conda.flags import flags_match
+    from ..conda.matchspec import MatchSpec
+
+    try:
+        spec = MatchSpec.parse(dep.spec) if dep.spec != dep.name else None
+    except InputError:
+        return False
+    return any((spec is None or spec.matches(r)) and flags_match(dep.flags, r.flags) for r in found)
 
 
 def _source_location(source: dict, project_root: str | None) -> str | None:

@@ -12,7 +12,6 @@ from ..redact import strip_conda_credentials, strip_credentials  # noqa: F401
 from ..platform import is_known_subdir
 
 _ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")
-_TRAILING_DIGITS = re.compile(r"([0-9]+)$")
 
 
 def file_name_of(location: str) -> str:
@@ -58,8 +57,10 @@ def derive_channel(location: str) -> str | None:
 
 
 def derive_build_number(build: str) -> int | None:
-    m = _TRAILING_DIGITS.search(build)
-    return int(m.group(1)) if m else None
+    """The number a build string ends in (``py312h1234_0`` -> 0), which readers take as its build
+    number when the lock leaves it out; None when it ends in no digit."""
+    digits = len(build) - len(build.rstrip("0123456789"))
+    return int(build[-digits:]) if digits else None
 
 
 def derive_noarch(subdir: str, build: str) -> str | None:

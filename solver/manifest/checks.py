@@ -15,13 +15,21 @@ from .errors import ManifestError, did_you_mean, format_key, printable
 from .locate import Locator
 from .model import ChannelRef
 
-CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_CONDA_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def is_conda_name(name: str) -> bool:
+    """Letters, digits, ``_``, ``-`` and ``.``, not starting with ``-`` or ``.`` (a set test: every
+    dependency is checked, and a regular expression would be compiled in every run for it)."""
+    return bool(name) and name[0] not in ".-" and set(name) <= _CONDA_NAME_CHARS
+
+
 CONDA_VERSION_CHARS = lazy(r"^[A-Za-z0-9_.*+!<>=~|,()\-^$ @]+$")
 PYPI_NAME = lazy(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _SYSREQ_VERSION = lazy(r"^[0-9]+(\.[0-9A-Za-z]+)*$")
 ENV_NAME = lazy(r"^[a-z0-9_-]+$")
-OP_SPACE = re.compile(r"(==|!=|>=|<=|~=|>|<|=)\s+")
-LIST_SPACE = re.compile(r"\s*([,|])\s*")
+OP_SPACE = lazy(r"(==|!=|>=|<=|~=|>|<|=)\s+")
+LIST_SPACE = lazy(r"\s*([,|])\s*")
 
 
 class Context:

@@ -10,7 +10,6 @@ import re
 # functions that read PyPI dependencies, so a conda-only manifest never loads it.
 from ..pypi.model import PyPIRequirement
 from .checks import (
-    CONDA_NAME,
     CONDA_VERSION_CHARS,
     LIST_SPACE,
     OP_SPACE,
@@ -19,6 +18,7 @@ from .checks import (
     check_keys,
     check_url,
     expect,
+    is_conda_name,
     is_url,
     parse_channel,
     string_list,
@@ -33,7 +33,10 @@ from .model import CondaDependency
 
 def normalize_version(text: str) -> str:
     """``>= 1.2 , < 2`` -> ``>=1.2,<2``: no blanks inside a version spec (a blank starts the build)."""
-    text = OP_SPACE.sub(r"\1", text.strip())
+    text = text.strip()
+    if not any(ch.isspace() for ch in text):  # the usual spec: nothing to take out
+        return text
+    text = OP_SPACE.sub(r"\1", text)
     return LIST_SPACE.sub(r"\1", text)
 
 
@@ -68,7 +71,7 @@ def validate_matchspec(ctx: Context, path, spec: str) -> str:
 
 
 def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDependency:
-    if not CONDA_NAME.match(name):
+    if not is_conda_name(name):
         raise ctx.error(path, f"invalid package name `{name}`", "conda package names use letters, digits, `_`, `-` and `.`")
     lname = name.lower()
     if isinstance(value, str):
@@ -123,6 +126,8 @@ def parse_conda_dependency(ctx: Context, path, name: str, value) -> CondaDepende
             spec = lname
             if "version" in t:
                 spec = f"{lname} {normalize_version(t['version'])}"
+            if archive and "build" in t:  # an archive's record is checked against it when read
+                spec = f"{spec if 'version' in t else lname + ' *'} {t['build']}"
             if extra and extra != ["version"]:
                 ctx.warn(p, f"{', '.join(k for k in extra if k != 'version')} ignored for a source dependency")
             if inline_package is not None:

@@ -20,7 +20,6 @@ import re
 import msgspec
 
 from ..conda.model import VirtualPackage
-from ..lazyre import lazy
 from ..pypi.model import PyPIRequirement
 from .. import platform as platform_facts
 from ..platform import selectors_for
@@ -70,7 +69,7 @@ def overlay(feature: Feature, platform: str, attr: str, manifest: Manifest | Non
     return out
 
 
-_SIMPLE_VERSION = lazy(r"^[A-Za-z0-9_.*+!<>=~,\-]+$")
+_SIMPLE_VERSION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.*+!<>=~,-")
 
 
 def _is_bare(spec: str) -> bool:
@@ -82,7 +81,7 @@ def _is_simple(spec: str) -> bool:
     if "::" in spec or "[" in spec:
         return False
     parts = spec.split(" ")
-    return len(parts) == 2 and _SIMPLE_VERSION.match(parts[1]) is not None
+    return len(parts) == 2 and parts[1] != "" and set(parts[1]) <= _SIMPLE_VERSION_CHARS
 
 
 def combine_conda_specs(specs: list[str]) -> list[str]:

@@ -12,11 +12,11 @@ from ..lazyre import lazy
 from ..options import CHANNEL_PRIORITIES, SOLVE_STRATEGIES
 from ..platform import FAMILY_SELECTORS, KNOWN_SUBDIRS
 from .checks import (
-    CONDA_NAME,
     Context,
     check_keys,
     enum,
     expect,
+    is_conda_name,
     is_url,
     looks_like_path,
     parse_channels,
@@ -233,7 +233,7 @@ def parse_exclude_newer_table(ctx: Context, path, value, pypi: bool) -> dict[str
 
             key = str(canonicalize_name(name))
         else:
-            if not CONDA_NAME.match(name):
+            if not is_conda_name(name):
                 raise ctx.error(np_, f"invalid package name `{name}`", "conda package names use letters, digits, `_`, `-` and `.`")
             key = name.lower()
         out[key] = parse_exclude_newer(ctx, np_, cutoff, allow_false=True)[0]

@@ -5,7 +5,8 @@ pre-release mode), and whether a pre-release may be chosen at all.
 
 Pre-release modes (as uv and pixi have them; the default is ``if-necessary-or-explicit``):
 
-* ``disallow``: never; ``allow``: always, like any other version;
+* ``disallow``: never, not even where the user's own specifier names one; ``allow``: always,
+  like any other version;
 * ``if-necessary`` and ``if-necessary-or-explicit``: pre-releases after every stable version,
   so one is chosen only when no stable version in range can be used (uv 0.13.9: ``a>1.0``
   where only ``2.0b1`` is newer, or a stable ``c`` ruled out by a conflict, take the
@@ -94,34 +95,49 @@ def parse_specifier(text: str) -> SpecifierSet | None:
 
 @lru_cache(maxsize=4096)
 def python_lower_bounds(requires_python: str) -> str:
-    """``Requires-Python`` without its upper bounds (``>=3.8,<3.11`` -> ``>=3.8``), as uv reads it:
-    an upper bound is most often a guess about future Pythons, not a known incompatibility, and
-    wheel tags still keep out binaries built for other Pythons. Unparsable text comes back as is."""
+    """``Requires-Python`` reduced to the lowest Python it admits (``>=3.8,<3.11`` -> ``>=3.8``,
+    ``!=3.12.*`` or ``<3.8`` -> no bound, ``>=3.12,!=3.12.*`` -> ``>=3.13``), as uv reads it: a
+    distribution is for the target when some Python at or below the target satisfies it. Upper
+    bounds and exclusions above that floor are most often guesses about future Pythons, not known
+    incompatibilities, and wheel tags still keep out binaries built for other Pythons. Unparsable
+    text comes back as is."""
     spec = parse_specifier(requires_python)
     if spec is None:
         return requires_python
-    kept = []
-    for s in sorted(spec, key=str):
-        if s.operator in ("<", "<="):
+    if spec.contains(Version("0"), prereleases=True):
+        return ""
+    # the floor is one of the versions the clauses name, or the version just above one of them
+    edges: set[Version] = set()
+    for clause in spec:
+        text = clause.version.removesuffix(".*")
+        if not _is_version(text):
             continue
-        if s.operator in ("~=", "=="):
-            kept.append(f">={s.version.removesuffix('.*')}")
-        else:
-            kept.append(str(s))
-    return ",".join(kept)
+        edge = Version(text)
+        edges.add(edge)
+        if clause.version.endswith(".*"):  # the first version past the wildcard's prefix
+            release = edge.release
+            edges.add(Version(".".join(map(str, (*release[:-1], release[-1] + 1)))))
+    for edge in sorted(edges):
+        if spec.contains(edge, prereleases=True):
+            return f">={edge}"
+        just_above = Version(".".join(map(str, (*edge.release, 0, 0)[:max(3, len(edge.release))])) + ".1")
+        if spec.contains(just_above, prereleases=True):
+            return f">{edge}"
+    return ""  # admits no Python at all: uv then sets no floor either
 
 
 @lru_cache(maxsize=4096)
 def python_allowed(requires_python: str, python: Version) -> bool:
-    """Does ``requires_python`` admit the target Python (lower bounds only, see
+    """Does ``requires_python`` admit the target Python (its floor only, see
     :func:`python_lower_bounds`)? An unparsable one does not exclude (as pip and uv)."""
     spec = parse_specifier(python_lower_bounds(requires_python))
     return spec is None or spec.contains(python, prereleases=True)
 
 
 def specifier_names_prerelease(spec: SpecifierSet) -> bool:
-    """Does a specifier name a pre-release (``>=2.0b1``, ``==2.0rc1``)? Exclusions do not count."""
-    return any(s.operator not in ("===", "!=") and _names_prerelease(s.version) for s in spec)
+    """Does a specifier name a pre-release (``>=2.0b1``, ``==2.0rc1``, ``===2.0rc1``)? Exclusions
+    do not count."""
+    return any(s.operator != "!=" and _names_prerelease(s.version) for s in spec)
 
 
 def _names_prerelease(text: str) -> bool:
@@ -208,12 +224,13 @@ class CandidatePolicy:
 
     def note_first_party(self, pkg: str, spec: SpecifierSet) -> None:
         """A requirement of the user's own (or an override): its pre-release naming counts for
-        ``explicit``, its exact pins may choose yanked versions (as uv: a package's pin does not)."""
+        ``explicit``; an exact pin that is the whole specifier may choose a yanked version (as uv:
+        ``==1.0`` may, ``>0.5,==1.0`` and a package's own pin may not)."""
         if specifier_names_prerelease(spec):
             self.first_party_pre.add(pkg)
-        for s in spec:
-            if s.operator in ("==", "===") and "*" not in s.version:
-                self.pinned_eq.setdefault(pkg, set()).add(s.version)
+        clauses = list(spec)
+        if len(clauses) == 1 and clauses[0].operator in ("==", "===") and "*" not in clauses[0].version:
+            self.pinned_eq.setdefault(pkg, set()).add(clauses[0].version)
 
     def prerelease_allowed(self, pkg: str) -> bool:
         """May an index pre-release of ``pkg`` match a requirement at all (see the module text)?"""
@@ -223,6 +240,8 @@ class CandidatePolicy:
             # search takes one only when no stable version in range can be used, as uv 0.13.9
             # does (its scenario prerelease-fallback-after-stable-rejected)
             return True
+        if mode == "disallow":  # even under a user's own pre-release specifier (uv 0.13.9)
+            return False
         return pkg in self.first_party_pre
 
     def wheel_fits(self, tags: frozenset) -> bool:

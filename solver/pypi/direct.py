@@ -279,10 +279,9 @@ def _remove_unused(base: Path) -> None:
     import shutil
     import time
 
-    from ..atomic import SWEEP_EVERY, SWEEP_STAMP, UNUSED_MAX_AGE, clean_up_due, make_temp_dir, start_clean_up
+    from ..atomic import UNUSED_MAX_AGE, make_temp_dir, start_daily_sweep
 
-    stamp = base / SWEEP_STAMP
-    if not clean_up_due(stamp, SWEEP_EVERY) or not start_clean_up(stamp):
+    if not start_daily_sweep(base):
         return
     now = time.time()
     for entry in os.scandir(base):

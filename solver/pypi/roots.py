@@ -166,8 +166,10 @@ def dependents_first(provider: PyPIProvider, roots: list[int]) -> list[int]:
     """The root requirements reordered so that one whose best candidate depends on another root's
     name is decided before it (stable otherwise). The core decides roots in order, so with
     ``dask`` and ``distributed`` (which pins ``dask==V``) distributed's newest fixes dask's
-    version, as uv answers, instead of dask's newest forcing distributed back years. Reads only
-    the metadata of the best candidates the roots allow, which the solve reads first anyway."""
+    version, as uv answers, instead of dask's newest forcing distributed back years. Two roots
+    whose best candidates depend on each other keep the user's order: uv then keeps the one
+    listed first at its newest and moves the other. Reads only the metadata of the best
+    candidates the roots allow, which the solve reads first anyway."""
     names = [provider.version_sets[vs].name_id for vs in roots]
     if len(set(names)) < 2:
         return roots
@@ -187,8 +189,8 @@ def dependents_first(provider: PyPIProvider, roots: list[int]) -> list[int]:
     def place(i: int, seen: frozenset) -> None:
         if i in placed or i in seen:
             return
-        for j, other in enumerate(names):  # dependents of this root go first
-            if j != i and names[i] in wants.get(other, ()):
+        for j, other in enumerate(names):  # dependents of this root go first (not mutual ones)
+            if j != i and names[i] in wants.get(other, ()) and other not in wants.get(names[i], ()):
                 place(j, seen | {i})
         placed.add(i)
         order.append(i)

@@ -351,3 +351,67 @@ def test_an_internal_error_quoting_a_url_masks_its_password(project, capsys, mon
     text = captured.out + captured.err
     assert "internal error: RuntimeError" in text and "hunter2" not in text
     assert "index.example" in text
+
+
+# ``solver COMMAND ...`` builds the top level and that command's parser only: what it accepts,
+# the values it gives and the help it prints must be those of the whole parser.
+PARSE_CASES = [
+    ["solve"],
+    ["solve", "proj", "-e", "a", "-e", "b", "-p", "linux-64", "--lock-file", "x.lock", "--locked", "-q"],
+    ["solve", "--update", "numpy", "scipy", "--json", "--backend", "pycosat", "--objective", "conda", "-vv"],
+    ["solve", "--timeout", "2.5", "--concurrency", "3", "--tls-no-verify", "--frozen"],
+    ["inspect", "proj", "--json", "-p", "win-64"],
+    ["replay", "x.snapshot", "--backend", "native", "--json"],
+    ["batch", "--requests", "r.jsonl", "-o", "out.jsonl", "-j", "2", "--no-timings"],
+]
+
+
+@pytest.mark.parametrize("argv", PARSE_CASES, ids=lambda a: " ".join(a))
+def test_one_command_parser_parses_as_the_whole_one(argv):
+    from solver.cli import _parser
+
+    assert vars(_parser(argv[0]).parse_args(argv)) == vars(_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("command", ["solve", "inspect", "replay", "batch"])
+def test_one_command_parser_prints_the_same_help(command, capsys):
+    from solver.cli import _parser
+
+    texts = []
+    for parser in (_parser(command), _parser()):
+        with pytest.raises(SystemExit):
+            parser.parse_args([command, "--help"])
+        texts.append(capsys.readouterr().out)
+    assert texts[0] == texts[1] and "usage: solver " + command in texts[0]
+
+
+@pytest.mark.parametrize("argv", [["solve", "--bogus"], ["solve", "--locked", "--frozen"], ["replay"], ["batch"]])
+def test_one_command_parser_rejects_as_the_whole_one(argv, capsys):
+    from solver.cli import _parser
+
+    errors = []
+    for parser in (_parser(argv[0]), _parser()):
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(argv)
+        errors.append((exc.value.code, capsys.readouterr().err))
+    assert errors[0] == errors[1] and errors[0][0] == 2 and "error:" in errors[0][1]
+
+
+@pytest.mark.parametrize(
+    "argv, code, stream, text",
+    [
+        (["--help"], 0, "stdout", "usage: solver"),
+        (["--version"], 0, "stdout", "solver "),
+        ([], 2, "stdout", "usage: solver"),
+        (["solve", "--bogus"], 2, "stderr", "unrecognized arguments: --bogus"),
+        (["frobnicate"], 2, "stderr", "invalid choice"),
+        (["solve", "/nonexistent/project"], 2, "stderr", "error:"),
+    ],
+)
+def test_the_executable_exits_with_the_commands_code(argv, code, stream, text, tmp_path):
+    # ``python -m solver`` runs the process entry (the ``solver`` script's): the collector settings
+    # it makes must not change what the command prints or the code it exits with
+    env = {**os.environ, "SOLVER_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "solver", *argv], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == code
+    assert text in getattr(proc, stream)

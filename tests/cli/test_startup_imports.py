@@ -133,8 +133,14 @@ def test_conda_only_lock_check_does_not_need_packaging(tmp_path):
 
 # A fresh solve of a project over local channels reads the manifest, the repodata and writes the
 # lock: none of these is needed for it (the transport, the temporary-file machinery, OpenSSL hashing,
-# the compression modules ``tempfile``/``shutil`` bring, the PyPI stage).
+# the compression modules ``tempfile``/``shutil`` bring, the PyPI stage; with no lock yet, the lock
+# reader and checker; for one solve unit, threads; the other commands' parsers).
 LOCAL_SOLVE_NEEDS_NONE_OF = [
+    "threading",
+    "concurrent.futures",
+    "solver.lock.read",
+    "solver.lock.satisfy",
+    "solver.batch",
     "solver.http",
     "http.client",
     "ssl",

@@ -40,7 +40,7 @@ def test_flag_matchers(matchers, flags, ok):
     assert flags_match(matchers, flags) is ok
 
 
-@pytest.mark.parametrize("text", ["", "*", "-x", ":x", "!release"])
+@pytest.mark.parametrize("text", ["", "*", "-x", ":x", "!release", "cuda:>=abc", "cuda:>=", "cuda:=1.2", "~cuda:<x"])
 def test_what_is_no_matcher(text):
     assert parse_flag_matcher(text) is None
 

@@ -283,3 +283,19 @@ def test_oci_and_s3_mirrors_are_skipped_and_said(tmp_path):
     assert [w for w in config.warnings if "oci://ghcr.example.invalid/cf" in w and "skipped" in w]
     assert [w for w in config.warnings if "s3://bucket/bioconda" in w]
     assert http_settings(config).mirrors == {"https://conda.anaconda.org/bioconda": ("https://mirror.example.invalid/bioconda",)}
+
+
+@pytest.mark.parametrize(("mirror", "secret", "words"), [
+    ("s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/cf", "wJalrXUtnFEMI", "s3:// mirrors"),
+    ("oci://robot:hunter22@ghcr.example.invalid/cf", "hunter22", "oci:// mirrors"),
+    ("mirror.example.invalid/cf", None, "without http(s)://"),
+])
+def test_a_skipped_mirror_is_said_without_its_credentials(tmp_path, mirror, secret, words):
+    from solver.config import load_config
+
+    conf = tmp_path / "config.toml"
+    conf.write_text(f'[mirrors]\n"https://conda.anaconda.org/conda-forge" = ["{mirror}"]\n')
+    config = load_config(project_root=tmp_path, env={"PIXI_CONFIG_FILE": str(conf), "HOME": str(tmp_path)})
+    (warning,) = [w for w in config.warnings if "skipped" in w]
+    assert words in warning and str(conf) in warning
+    assert secret is None or secret not in warning

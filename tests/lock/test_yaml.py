@@ -79,3 +79,48 @@ def test_scalar_quoting_matches_the_lock_writers():
     assert scalar("python >=3.8") == "python >=3.8"
     assert scalar("__unix=0=0") == "__unix=0=0"
     assert scalar("") == "''"
+
+
+# The schema's own regular expressions (YAML 1.2 core, plus the YAML 1.1 bool words): the writer
+# decides "would this plain scalar read back as something else" without them, and must agree.
+_SCHEMA = [
+    r"^(?:~|null|Null|NULL)$",
+    r"^(?:true|True|TRUE|false|False|FALSE)$",
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$",
+    r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+]
+NUMBER_LIKE = [
+    "0", "00", "-0", "+7", "1_000", "1.", ".5", "-.5", "+.5", ".", "-.", "1.2.3", "1e5", "1E5", "1e+5", "1e-5",
+    "1e", "e5", ".e5", "1.e5", "1.5e", "1e5e3", "1ee5", "0x", "0x1F", "0xg", "-0x1F", "0o", "0o17", "0o8", "+0o7",
+    "0b101", ".inf", "-.inf", "+.Inf", ".INF", ".iNf", "inf", ".nan", "-.nan", ".NaN", "nan", "²", "١٢", "1²",
+    "٣.٥", "12 ", " 12", "Yes", "yES", "ON", "oN", "~~", "Null", "nULL", "0.0.0", "2024-01-01", "1:30",
+]
+
+
+def _schema_says_non_string(s: str) -> bool:
+    import re
+
+    return s == "" or any(re.match(p, s) for p in _SCHEMA)
+
+
+@pytest.mark.parametrize("value", NUMBER_LIKE + TRICKY)
+def test_non_string_scalars_are_those_the_schema_resolves(value):
+    from solver.lock.yaml_emit import _plain_allowed, _resolves_to_non_string
+
+    if _plain_allowed(value):  # the only strings the writer asks about
+        assert _resolves_to_non_string(value) == _schema_says_non_string(value), value
+
+
+def test_non_string_scalars_agree_with_the_schema_on_random_strings():
+    from solver.lock.yaml_emit import _plain_allowed, _resolves_to_non_string
+
+    rng = random.Random(13)
+    alphabet = "0123456789+-.eExXoObBaAfFinINlLsStTuUyYrR_ ~²"
+    asked = 0
+    for _ in range(20000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7)))
+        if _plain_allowed(s):
+            asked += 1
+            assert _resolves_to_non_string(s) == _schema_says_non_string(s), s
+    assert asked > 10000

@@ -254,3 +254,28 @@ def test_source_field_misuse(manifest_error, tmp_path):
     check(err, tmp_path, 6, 22, "dependencies.x.tag", "only applies to a git source")
     err = manifest_error(HEAD + '[pypi-dependencies]\n"pandas[sql]" = "*"\n')
     check(err, tmp_path, 6, 1, 'pypi-dependencies."pandas[sql]"', "invalid PyPI package name", suggestion="names are")
+
+
+# Conda package names and version specs are checked without regular expressions on the common
+# path; these tables pin what the checks accept, and how a spec's blanks are taken out.
+@pytest.mark.parametrize(
+    "name, ok",
+    [("numpy", True), ("_libgcc_mutex", True), ("ros-humble-rclpy", True), ("python.app", True), ("7zip", True),
+     ("A", True), ("-x", False), (".x", False), ("", False), ("num py", False), ("numpy\n", False), ("numpy[x]", False),
+     ("nümpy", False), ("num/py", False), ("x=1", False), ("x*", False)],
+)
+def test_conda_package_names(name, ok):
+    from solver.manifest.checks import is_conda_name
+
+    assert is_conda_name(name) is ok
+
+
+@pytest.mark.parametrize(
+    "spec, normal",
+    [(">=1.2,<2", ">=1.2,<2"), (" >= 1.2 , < 2 ", ">=1.2,<2"), ("1.2.*", "1.2.*"), ("==1.0 | ==2.0", "==1.0|==2.0"),
+     ("3.12.* *_cpython", "3.12.* *_cpython"), (">=1.2\t,<2", ">=1.2,<2"), ("  *  ", "*")],
+)
+def test_version_specs_lose_their_blanks_around_operators(spec, normal):
+    from solver.manifest.dependencies import normalize_version
+
+    assert normalize_version(spec) == normal

@@ -150,7 +150,8 @@ def pyproject_text(d: Dist, *, static: bool = True) -> str:
     if d.extras and static:
         lines.append("[project.optional-dependencies]")
         for extra, reqs in d.extras.items():
-            lines.append(f"{extra} = [{', '.join(json.dumps(r) for r in reqs)}]")
+            # the key quoted: an extra's name may hold dots (DEV.TOOLS), which bare TOML keys nest
+            lines.append(f"{json.dumps(extra)} = [{', '.join(json.dumps(r) for r in reqs)}]")
     return "\n".join(lines) + "\n"
 
 
