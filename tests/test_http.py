@@ -103,6 +103,34 @@ def test_max_age_skips_the_request(server, tmp_path):
     assert len(server.seen) == 1
 
 
+@pytest.mark.parametrize("headers, kept", [
+    ({}, False),                                   # nothing to revalidate with: asked for whole again
+    ({"Cache-Control": "max-age=0"}, False),
+    ({"Cache-Control": "no-cache"}, False),
+    ({"ETag": '"v1"'}, True),
+    ({"Last-Modified": "Sun, 06 Dec 2026 09:00:00 GMT"}, True),
+    ({"Cache-Control": "public, max-age=600"}, True),
+])
+def test_only_bodies_a_later_request_can_use_are_stored(server, tmp_path, headers, kept):
+    server.routes["/page"] = (200, headers, b"page body")
+    client = HttpClient(tmp_path)
+    assert client.get(server.url + "/page").body == b"page body"
+    stored = list((tmp_path / "http").rglob("*.json"))  # entries (a body is named by its meta)
+    assert bool(stored) is kept
+    assert client.get(server.url + "/page").body == b"page body"
+
+
+def test_a_body_without_validators_drops_the_old_entry(server, tmp_path):
+    server.routes["/page"] = (200, {"ETag": '"v1"'}, b"old")
+    client = HttpClient(tmp_path)
+    client.get(server.url + "/page")
+    server.routes["/page"] = (200, {}, b"new")  # the index stopped sending validators
+    assert client.get(server.url + "/page").body == b"new"
+    assert not list((tmp_path / "http").rglob("*.json"))  # no entry describes a body any more
+    assert client.get(server.url + "/page").body == b"new"
+    assert "If-None-Match" not in server.seen[-1][2]
+
+
 def test_fetch_to_cache_streams_and_revalidates(server, tmp_path):
     payload = b"0123456789" * 100_000
     server.routes["/big"] = etag_route(payload, '"big"')

@@ -256,6 +256,16 @@ def private_response(headers: dict[str, str], authenticated: bool) -> bool:
     return authenticated and not ({"public", "s-maxage"} & directives.keys())
 
 
+def reusable(headers: dict[str, str]) -> bool:
+    """A later request can use the stored body: it has validators (``ETag``, ``Last-Modified``) to
+    revalidate it with, or a ``max-age`` to serve it fresh. Without either, the next fetch asks
+    for the whole body again: storing it only costs a write (megabytes for a big index page)."""
+    if "etag" in headers or "last-modified" in headers:
+        return True
+    max_age = _directives(headers.get("cache-control", "")).get("max-age", "")
+    return max_age.isdigit() and int(max_age) > 0
+
+
 def validators(meta: dict) -> dict[str, str]:
     """The conditional headers that revalidate the entry: its ``ETag`` when it has one (a server
     must then ignore a date, RFC 9110 §13.1.3, and a date has one-second steps: two versions of

@@ -33,7 +33,8 @@ from ..redact import mask_credentials, split_credentials, strip_credentials
 from .body import MAX_BODY_IN_MEMORY, MAX_BODY_TO_FILE, Damage, stream_body
 from .cache import (Transfer, age_of, body_described, body_file, cache_paths, cache_unwritable, confirms,
                     drop_superseded_bodies, file_fingerprint, fresh, mark_used, memory_fingerprint, new_meta,
-                    private_response, read_body, read_meta, storable, sweep_stale_temps, validators, write_meta)
+                    private_response, read_body, read_meta, reusable, storable, sweep_stale_temps, validators,
+                    write_meta)
 from .deadline import WATCHDOG, Deadline, lazy
 from .model import CachedResponse, DamagedResponseError, FetchEvent, HttpStatusError, NotFoundError, Response
 from .settings import BAD_PORT, Proxy, bypasses_proxy, ca_locations, no_proxy_list, parse_proxy, proxy_table
@@ -256,7 +257,7 @@ class HttpClient:
             status, resp_headers, final_url, body, info = self._request("GET", actual, dict(headers or {}), check=check)
         self._raise_for_status(status, final_url)
         if (entry and status in _WITH_BODY and storable(resp_headers) and info.storable
-                and info.authenticated == private):
+                and info.authenticated == private and reusable(resp_headers)):
             self._sweep()
             _unlink(entry[0])  # cut short before the new meta, the old validators must not describe this body
             try:

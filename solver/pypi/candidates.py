@@ -22,7 +22,6 @@ editable path projects), not at what packages ask, as uv does.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import msgspec
@@ -44,7 +43,7 @@ CONDA_SOURCES = ("conda", "conda-alt", "conda-any")
 DIRECT_SOURCES = ("path", "git", "url")
 
 
-class Candidate(msgspec.Struct):
+class Candidate(msgspec.Struct, gc=False):
     """One solvable: a version of a name (base or extra) and where it comes from. ``source``:
     index | conda | conda-alt | conda-any | python | path | git | url. ``excluded``: why it may
     not be chosen (None: usable). ``base``: for the candidate of an extra (or of what the extra
@@ -65,7 +64,7 @@ class Candidate(msgspec.Struct):
     deps: Dependencies | None = None
 
 
-class VersionRow(msgspec.Struct):
+class VersionRow(msgspec.Struct, gc=False):
     """One version of a name as the indexes (and find-links) list it: its files and the index
     that served the version."""
 
@@ -74,7 +73,10 @@ class VersionRow(msgspec.Struct):
     index: str
 
 
-_REQ_NAME = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*")
+# Sorting thousands of versions: packaging compares two versions by their ``_key`` tuples, in
+# Python; sorting by the tuples themselves compares in C, in the same order (None: a packaging
+# without that attribute, the versions compare themselves).
+_VERSION_ORDER = (lambda v: v._key) if isinstance(getattr(Version("0"), "_key", None), tuple) else None
 
 
 def pkg_key(name: str) -> str:
@@ -164,6 +166,7 @@ class CandidatePolicy:
         self._markers: dict | None = None
         self.tag_priority = target.tag_priority()
         self._tag_rank: dict[frozenset, int] = {}  # a wheel's tag set -> its best priority
+        self._python_ok: dict[str, bool] = {}  # Requires-Python text -> does the target's Python meet it
         py = target.py_tuple
         self._no_wheel = f"has no wheel for {target.platform} (Python {py[0]}.{py[1]})"
         no_binary = getattr(request, "no_binary", False)
@@ -187,29 +190,33 @@ class CandidatePolicy:
             except InvalidVersion:
                 continue
 
-    def dependency_names(self, meta) -> list[str]:
-        """The names ``meta``'s Requires-Dist asks for on the target (no extras): what a fetch
-        ahead may want. Unparsable entries are left to the solve to report."""
-        from .reqparse import parse_marker
+    def dependency_requests(self, meta, extras: frozenset[str] = frozenset()) -> list[tuple[str, frozenset[str]]]:
+        """(name, extras asked of it) for what ``meta``'s Requires-Dist asks for on the target,
+        for the base and for ``extras`` (and the extras those ask of the package itself,
+        ``dask[complete]`` -> ``dask[array]``): what a fetch ahead may want. Unparsable entries
+        are left to the solve to report."""
+        from .reqparse import parse_requirement
 
         if self._markers is None:
             self._markers = {**self.target.markers(), "extra": ""}
-        out = []
-        for text in meta.requires_dist:
-            name = _REQ_NAME.match(text)
-            if name is None:
-                continue
-            _, sep, marker = text.partition(";")
-            if sep:
-                if "extra" in marker:
-                    continue
+        own = pkg_key(meta.name)
+        wanted = set(extras)
+        out: dict[str, set[str]] = {}
+        while True:
+            environments = [self._markers] + [{**self._markers, "extra": e} for e in sorted(wanted)]
+            out.clear()
+            for text in meta.requires_dist:
                 try:
-                    if not parse_marker(marker).evaluate(self._markers):
+                    req = parse_requirement(text)
+                    if req.marker is not None and not any(req.marker.evaluate(env) for env in environments):
                         continue
                 except Exception:
                     continue
-            out.append(pkg_key(name.group(0)))
-        return out
+                out.setdefault(pkg_key(req.name), set()).update(req.extras)
+            more = out.pop(own, set()) - wanted
+            if not more:
+                return [(name, frozenset(asked)) for name, asked in out.items()]
+            wanted |= more
 
     @property
     def mode(self) -> str:
@@ -252,31 +259,44 @@ class CandidatePolicy:
         reasons = []
         own = pkg in self.request.exclude_newer_packages
         newer = self.request.exclude_newer_packages.get(pkg, self.request.exclude_newer)
+        cutoffs = self.index_cutoffs
+        # asked for every version of every name the solve meets (thousands): what holds for all
+        # of a name's files is worked out once, a Requires-Python text once per policy
+        no_binary = self.no_binary_all or pkg in self.no_binary
+        no_build = self.request.no_build or pkg in self.no_build
+        python_ok = self._python_ok
+        tag_rank = self._tag_rank
         for f in files:
-            cutoff = newer if own or f.index not in self.index_cutoffs else self.index_cutoffs[f.index]
+            cutoff = newer if own or f.index not in cutoffs else cutoffs[f.index]
             if cutoff is not None and f.upload_time is not None and f.upload_time > cutoff:
                 reasons.append("was uploaded after the exclude-newer date")
                 continue
             if f.yanked is not None and not pinned:
                 reasons.append("yanked" + (f" ({f.yanked})" if f.yanked else ""))
                 continue
-            if f.requires_python and not python_allowed(f.requires_python, self.python_version):
-                reasons.append(f"requires Python {f.requires_python}, the target has {self.python_version}")
-                continue
-            if f.is_wheel and (self.no_binary_all or pkg in self.no_binary):
-                reasons.append("has only wheels and no-binary forbids them")
-                continue
-            if f.is_wheel:
-                rank = self._tag_rank.get(f.tags)
+            requires_python = f.requires_python
+            if requires_python:
+                ok = python_ok.get(requires_python)
+                if ok is None:
+                    ok = python_ok[requires_python] = python_allowed(requires_python, self.python_version)
+                if not ok:
+                    reasons.append(f"requires Python {requires_python}, the target has {self.python_version}")
+                    continue
+            tags = f.tags
+            if tags is not None:  # a wheel
+                if no_binary:
+                    reasons.append("has only wheels and no-binary forbids them")
+                    continue
+                rank = tag_rank.get(tags)
                 if rank is None:
-                    rank = min((self.tag_priority.get(t, 1 << 30) for t in f.tags), default=1 << 30)
-                    self._tag_rank[f.tags] = rank
+                    rank = min((self.tag_priority.get(t, 1 << 30) for t in tags), default=1 << 30)
+                    tag_rank[tags] = rank
                 if rank == 1 << 30:
                     reasons.append(self._no_wheel)
                     continue
                 usable.append((0, rank, f))
             else:
-                if self.request.no_build or pkg in self.no_build:
+                if no_build:
                     reasons.append("has only an sdist and building is disabled (no-build)")
                     continue
                 usable.append((1, 0, f))
@@ -319,7 +339,7 @@ class CandidatePolicy:
                     if strategy == "unsafe-first-match":
                         order.append(f.version)
         if strategy != "unsafe-first-match":
-            order = sorted(by_version, reverse=True)
+            order = sorted(by_version, key=_VERSION_ORDER, reverse=True)
         return [by_version[v] for v in order]
 
     def order(self, pkg: str, versions: list[Version]) -> list[Version]:

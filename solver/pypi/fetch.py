@@ -57,6 +57,12 @@ class Fetcher:
         self._pages: dict[str, Future] = {}
         self._flat: Future | None = None
         self._meta: dict[str, Future] = {}
+        self._rows: dict[str, list[VersionRow]] = {}  # name -> its merged versions (read-only)
+        self._first_meta: dict[str, Future] = {}  # name -> the metadata read ahead for it
+        self._extras: dict[str, set[str]] = {}  # name -> extras asked of it (by the user, by packages)
+        for r in request.requirements:
+            if r.extras:
+                self._extras.setdefault(pkg_key(r.name), set()).update(r.extras)
         self.timings = {"index": 0.0, "metadata": 0.0}
         if any(s.kind == "flat" for s in sources):
             self.flat_files(wait=False)  # first in the pool's queue: page fetches wait on it
@@ -80,7 +86,9 @@ class Fetcher:
 
     def versions(self, pkg: str) -> list[VersionRow]:
         """The versions of ``pkg`` the indexes and find-links list (waits for the pages)."""
-        return self.policy.merge_versions(pkg, self.page_future(pkg).result(), self._flat_for(pkg))
+        pages = self.page_future(pkg).result()
+        rows = self._rows.get(pkg)  # merged by the page fetch, once (a big page: thousands of files)
+        return rows if rows is not None else self.policy.merge_versions(pkg, pages, self._flat_for(pkg))
 
     def _flat_for(self, pkg: str) -> Pages:
         # a name pinned to an index comes only from that index: find-links do not add to it
@@ -116,24 +124,33 @@ class Fetcher:
         strategy = self.request.index_strategy
         primary, supplemental = self.sources_for(pkg)
         result: Pages = []
+        parsed = _store_later(self.parsed_pages)
         for tier in (primary, supplemental):
             if not tier:
                 continue
             if strategy == "first-index":
                 for src in tier:
-                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages)
+                    files = fetch_project(self.http, src, pkg, self.policy.wheel_fits, parsed)
                     if files is not None:  # as uv: the first index that has the name answers for
                         if files:          # it, even with a page without files
                             result.append((src, files))
                         break
             else:
-                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits, self.parsed_pages) for src in tier] if len(tier) == 1 else \
-                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits, self.parsed_pages), tier))
+                pages = [fetch_project(self.http, src, pkg, self.policy.wheel_fits, parsed) for src in tier] if len(tier) == 1 else \
+                    list(self._pool_map(lambda s: fetch_project(self.http, s, pkg, self.policy.wheel_fits, parsed), tier))
                 result.extend((src, files) for src, files in zip(tier, pages) if files)
             if result:
                 break  # supplemental indexes only serve names no primary index has
+        rows: list[VersionRow] = []
+        if result:
+            try:
+                rows = self._rows[pkg] = self.policy.merge_versions(pkg, result, self._flat_for(pkg))
+            except Exception:  # noqa: BLE001 (versions() merges again, and reports what is wrong)
+                rows = []
+        self._prefetch_first_choice(pkg, rows)
+        if parsed is not None:
+            parsed.flush()
         self.add_time("index", time.perf_counter() - t0)
-        self._prefetch_first_choice(pkg, result)
         return result
 
     def _pool_map(self, fn, items):
@@ -168,18 +185,20 @@ class Fetcher:
 
     # -- metadata -------------------------------------------------------------------------------
 
-    def _prefetch_first_choice(self, pkg: str, pages: Pages) -> None:
+    def _prefetch_first_choice(self, pkg: str, rows: list[VersionRow]) -> None:
         """Starts fetching the metadata the solve most likely asks for first, and once it is in,
         the pages of the dependencies it names: the likely dependency tree comes in concurrently,
         ahead of the solve's questions (the solve asks one level at a time)."""
         try:
-            rows = self.policy.merge_versions(pkg, pages, self._flat_for(pkg)) if pages else []
             spec = self._root_specifiers().get(pkg)
             if spec is not None:  # numpy<2 asked for: numpy 2's metadata is not the likely first
                 rows = [r for r in rows if spec.contains(r.version, prereleases=True)]
             first = self.policy.first_choice(pkg, rows)
             if first is not None:
-                self.meta_future(first).add_done_callback(self._prefetch_dependencies)
+                fut = self.meta_future(first)
+                with self._lock:
+                    self._first_meta[pkg] = fut
+                fut.add_done_callback(lambda done: self._prefetch_dependencies(pkg, done))
         except Exception:  # best effort: the solve asks again and reports real errors
             pass
 
@@ -202,21 +221,40 @@ class Fetcher:
             self._root_specs = specs  # the same for every thread: a race only computes it twice
         return specs
 
-    def _prefetch_dependencies(self, fut: Future) -> None:
+    def _prefetch_dependencies(self, pkg: str, fut: Future) -> None:
+        """The pages of what ``pkg``'s likely first metadata asks for: its own dependencies and
+        those of the extras asked of it so far (``jsonschema[format-nongpl]``'s eight names are
+        a level of the tree of their own; without them the solve met them one level late)."""
         if fut.cancelled() or fut.exception() is not None:
             return
         try:
-            for pkg in self.policy.dependency_names(fut.result()):
-                if not self.skip_page(pkg):
-                    self.page_future(pkg)
+            with self._lock:
+                extras = frozenset(self._extras.get(pkg, ()))
+            for name, wanted in self.policy.dependency_requests(fut.result(), extras):
+                if wanted:
+                    self._want_extras(name, wanted)
+                if not self.skip_page(name):
+                    self.page_future(name)
         except Exception:  # best effort, as above (a pool shut down after the solve, ...)
             pass
+
+    def _want_extras(self, pkg: str, extras: frozenset[str]) -> None:
+        """Something asks for ``pkg[extras]``: the fetch ahead follows those extras too, now if
+        ``pkg``'s first metadata is already in."""
+        with self._lock:
+            known = self._extras.setdefault(pkg, set())
+            if extras <= known:
+                return
+            known |= extras
+            first = self._first_meta.get(pkg)
+        if first is not None and first.done():  # else its callback reads the extras when it runs
+            self._prefetch_dependencies(pkg, first)
 
     def meta_future(self, f: DistFile) -> Future:
         with self._lock:
             fut = self._meta.get(f.url)
             if fut is None:
-                fut = self._pool.submit(self._load_metadata, f)
+                fut = self._pool.submit(self._load_metadata, f, urgent=True)
                 self._meta[f.url] = fut
         return fut
 
@@ -274,7 +312,7 @@ class Fetcher:
                 from .metadata import metadata_from_wheel_file
 
                 return metadata_from_wheel_file(path, f.filename, str(path))
-            meta = metadata_from_wheel_range(self.http, f.url, f.filename, f.hashes)
+            meta = metadata_from_wheel_range(self.http, f.url, f.filename, f.hashes, f.size)
             if meta is not None:
                 return meta
             return metadata_from_wheel_bytes(fetch_bytes(self.http, f.url, f.filename, f.hashes), f.filename)
@@ -320,41 +358,50 @@ class _DaemonPool:
     solve (the next versions' metadata, the pages of likely dependencies) may still be running when
     the solve is done; ThreadPoolExecutor's workers are joined at interpreter exit, which kept a
     finished process waiting for them (0.15-0.25 s on real indexes). Every cache write is atomic, so
-    a fetch cut short by the exit leaves no half entry."""
+    a fetch cut short by the exit leaves no half entry.
+
+    ``urgent`` work runs before the rest, in order: a metadata read (one small request) tells
+    which pages the next level of the dependency tree needs, and waiting behind a fan-out of dozens
+    of page fetches (jupyterlab's) would hold that whole level back."""
 
     def __init__(self, workers: int, name: str):
-        import queue
+        from collections import deque
 
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._urgent: deque = deque()
+        self._normal: deque = deque()
         self._workers = workers
         self._name = name
         self._threads: list[threading.Thread] = []
         self._idle = 0
-        self._lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
         self._shut = False
 
-    def submit(self, fn, *args) -> Future:
+    def submit(self, fn, *args, urgent: bool = False) -> Future:
         fut: Future = Future()
-        with self._lock:
+        with self._cond:
             if self._shut:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            self._queue.put((fut, fn, args))
-            if self._queue.qsize() > self._idle and len(self._threads) < self._workers:
+            (self._urgent if urgent else self._normal).append((fut, fn, args))
+            if len(self._urgent) + len(self._normal) > self._idle and len(self._threads) < self._workers:
                 t = threading.Thread(target=self._run, name=f"{self._name}_{len(self._threads)}", daemon=True)
                 self._threads.append(t)
                 t.start()
+            self._cond.notify()
         return fut
 
     def _run(self) -> None:
         while True:
-            with self._lock:
+            with self._cond:
                 self._idle += 1  # threads waiting for work
-            item = self._queue.get()
-            with self._lock:
+                while not self._urgent and not self._normal and not self._shut:
+                    self._cond.wait()
                 self._idle -= 1
-            if item is None:
-                return
-            fut, fn, args = item
+                if self._urgent:
+                    fut, fn, args = self._urgent.popleft()
+                elif self._normal:
+                    fut, fn, args = self._normal.popleft()
+                else:
+                    return  # shut down, nothing left to do
             if fut.set_running_or_notify_cancel():
                 try:
                     result = fn(*args)
@@ -362,23 +409,16 @@ class _DaemonPool:
                     fut.set_exception(exc)
                 else:
                     fut.set_result(result)
-                del fut, fn, args, item
+                del fut, fn, args
 
     def shutdown(self, wait: bool = False, cancel_futures: bool = False) -> None:
-        import queue
-
-        with self._lock:
+        with self._cond:
             self._shut = True
-        if cancel_futures:
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is not None:
-                    item[0].cancel()
-        for _ in self._threads:
-            self._queue.put(None)
+            if cancel_futures:
+                for queued in (self._urgent, self._normal):
+                    while queued:
+                        queued.popleft()[0].cancel()
+            self._cond.notify_all()  # idle workers leave once what is queued is done
         if wait:
             for t in self._threads:
                 t.join()
@@ -392,6 +432,14 @@ def _page_cache(cache_dir: Path | None, policy: CandidatePolicy):
 
     tags = "\n".join(sorted(str(t) for t in policy.tag_priority)).encode()
     return PageCache(cache_dir, hashlib.sha256(tags).hexdigest())
+
+
+def _store_later(cache):
+    if cache is None:
+        return None
+    from .page_cache import StoreLater
+
+    return StoreLater(cache)
 
 
 def _describes(meta: CoreMetadata, f: DistFile) -> bool:

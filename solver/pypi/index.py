@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timezone  # msgspec has imported it already
 from functools import lru_cache
 from typing import Any
 from pathlib import Path
@@ -33,7 +34,7 @@ ACCEPT = (
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
 
 
-class DistFile(msgspec.Struct, kw_only=True):
+class DistFile(msgspec.Struct, kw_only=True, gc=False):
     """One distribution file on an index. ``url`` is absolute and credential-free (the client adds
     credentials per host). ``yanked``: None or the reason ("" when none given). ``metadata``: the
     PEP 658 metadata file is available (its hashes when given). ``tags``: wheel tags (frozenset of
@@ -283,7 +284,7 @@ def parse_json_page(body: bytes, page_url: str, index: str, want: str | None = N
     return files if files is not None else _parse_json_page_checked(body, page_url, index, want, wheel_fits)
 
 
-class _JsonFile(msgspec.Struct):
+class _JsonFile(msgspec.Struct, gc=False):
     """A PEP 691 file entry of the plain shape: what a page holds when nothing in it is odd."""
 
     filename: str | None = None
@@ -295,10 +296,11 @@ class _JsonFile(msgspec.Struct):
     data_dist_info_metadata: Any = msgspec.field(default=msgspec.UNSET, name="data-dist-info-metadata")
     dist_info_metadata: Any = msgspec.field(default=msgspec.UNSET, name="dist-info-metadata")
     size: int | None = None
-    upload_time: str | None = msgspec.field(default=None, name="upload-time")
+    # decoded by msgspec (RFC 3339, in C): a text of another form sends the page to the checked reading
+    upload_time: datetime | None = msgspec.field(default=None, name="upload-time")
 
 
-class _JsonPage(msgspec.Struct):
+class _JsonPage(msgspec.Struct, gc=False):
     files: list[_JsonFile] = []
 
 
@@ -315,23 +317,50 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
     except msgspec.DecodeError:  # a ValidationError too
         return None
     kept: list = []
-    stand_ins: dict = {}
-    for entry in entries:
+    unfit: dict[str, list[int]] = {}  # "name-version[-build]" -> positions of wheels the target cannot use
+    fits: dict[str, bool] = {}   # a wheel's tag text -> can the target use it (a page has a few dozen)
+    for position, entry in enumerate(entries):
         filename = entry.filename
         if not filename or not entry.url:
             continue
+        if wheel_fits is not None and filename.endswith(".whl"):
+            # Most wheels of a popular project are for other targets: told from the tag text
+            # alone (what follows the third dash from the end), without parsing the name and
+            # version of each one, nor splitting it into a list (tens of thousands of lists
+            # would wake the garbage collector)
+            end = len(filename) - 4
+            if filename.count("-", 0, end) not in (4, 5):
+                continue  # no wheel name (parse_filename would say so)
+            cut = filename.rfind("-", 0, filename.rfind("-", 0, filename.rfind("-", 0, end)))
+            tag_text = filename[cut + 1:end]
+            fit = fits.get(tag_text)
+            if fit is None:
+                try:
+                    fit = wheel_fits(_wheel_tags(tag_text))
+                except ValueError:  # tags that do not parse (``py36+``): parse_filename drops it
+                    fit = True
+                fits[tag_text] = fit
+            if not fit:
+                unfit.setdefault(filename[:cut], []).append(position)
+                continue
         parsed = parse_filename(filename)
         if parsed is None or (want is not None and parsed[0] != want):
             continue
-        if wheel_fits is not None and parsed[2] is not None and not wheel_fits(parsed[2]):
-            stand_ins.setdefault(parsed[1], (entry, parsed))
-            continue
         kept.append((entry, parsed))
-    kept += stand_ins.values()
+    kept += _stand_ins(entries, unfit, want)
     out = []
+    plain_hosts: dict[str, bool] = {}  # links share a host or two: each is looked at once
     for entry, (name, version, tags, build) in kept:
         href = entry.url
-        if not href.startswith(("https://", "http://")) or not _plain_host(href):
+        if href.startswith(("https://", "http://")):
+            end = href.find("/", 8)
+            host = href[:end] if end > 0 else href
+            plain = plain_hosts.get(host)
+            if plain is None:
+                plain = plain_hosts[host] = _plain_host(href)
+        else:
+            plain = False
+        if not plain:
             href = _join(page_url, href)
             if href is None:
                 continue  # not a URL (a broken IPv6 host, a bad port): this file cannot be fetched
@@ -342,17 +371,38 @@ def _parse_plain_json_page(body: bytes, page_url: str, index: str, want: str | N
             if meta is msgspec.UNSET:
                 meta = entry.dist_info_metadata
         yanked = entry.yanked
+        when = entry.upload_time
         out.append(DistFile(
             filename=entry.filename, url=strip_credentials(url) if "@" in url else url,
             name=name, version=version, index=index, tags=tags, build=build,
-            hashes=dict(entry.hashes) or frag_hashes,
+            hashes=entry.hashes or frag_hashes,  # a dict of this entry's own: no copy needed
             requires_python=entry.requires_python or None,
             yanked=(yanked if isinstance(yanked, str) else "") if yanked else None,
-            metadata=_metadata_flag(None if meta is msgspec.UNSET else meta),
+            metadata=None if meta is msgspec.UNSET or meta is None or meta is False else _metadata_flag(meta),
             size=entry.size,
-            upload_time=_parse_time(entry.upload_time),
+            upload_time=None if when is None else _epoch_ms(when),
         ))
     return out
+
+
+def _stand_ins(entries: list, unfit: dict[str, list[int]], want: str | None) -> list:
+    """One wheel the target cannot use per version, the first the page lists, for the versions
+    such wheels name (see :func:`parse_json_page`): [(entry, parsed file name)]. ``unfit`` groups
+    their positions in ``entries`` by their name-version part, in page order (ints, not tuples:
+    a page has tens of thousands, and tuples would wake the garbage collector)."""
+    firsts = []
+    for group in unfit.values():
+        for position in group:  # the first that parses names the version for the group
+            entry = entries[position]
+            parsed = parse_filename(entry.filename)
+            if parsed is not None and (want is None or parsed[0] == want):
+                firsts.append((position, entry, parsed))
+                break
+    firsts.sort(key=lambda x: x[0])
+    by_version: dict = {}
+    for _, entry, parsed in firsts:  # "1.0" and "1.0.0" are one version: the first listed stands
+        by_version.setdefault(parsed[1], (entry, parsed))
+    return list(by_version.values())
 
 
 def _parse_json_page_checked(body: bytes, page_url: str, index: str, want: str | None = None,
@@ -426,12 +476,15 @@ def _parse_json_page_checked(body: bytes, page_url: str, index: str, want: str |
 def _parse_time(text) -> int | None:
     if not isinstance(text, str) or not text:
         return None
-    from datetime import datetime, timezone
-
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return _epoch_ms(when)
+
+
+def _epoch_ms(when: datetime) -> int:
+    """Milliseconds since the epoch; a time without a zone is UTC."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return int(when.timestamp() * 1000)
@@ -497,8 +550,10 @@ def _parse_project_page(resp, source: IndexSource, name: str, wheel_fits=None, p
     want = canonicalize_name(name)
     kind = "json" if ctype == "application/vnd.pypi.simple.v1+json" or (ctype.endswith("json") and body[:1] == b"{") \
         else "html"
+    entry = None
     if parsed is not None:
-        files = parsed.load(body, resp.url, source.display, want, kind)
+        entry = parsed.path(body, resp.url, source.display, want, kind)
+        files = parsed.load(body, resp.url, source.display, want, kind, path=entry)
         if files is not None:
             return files
     if kind == "json":
@@ -506,7 +561,7 @@ def _parse_project_page(resp, source: IndexSource, name: str, wheel_fits=None, p
     else:
         files = parse_html_page(body, resp.url, source.display, want)
     if parsed is not None:
-        parsed.store(body, resp.url, source.display, want, kind, files)
+        parsed.store(body, resp.url, source.display, want, kind, files, path=entry)
     return files
 
 

@@ -24,7 +24,7 @@ from .index import DistFile, parse_filename
 _FORMAT = b"solver-pypi-page-1\n"
 
 
-class _File(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
+class _File(msgspec.Struct, array_like=True, forbid_unknown_fields=True, gc=False):
     """What a DistFile holds beyond what its file name says."""
 
     filename: str
@@ -50,15 +50,18 @@ class PageCache:
         self.root = Path(cache_dir) / "pypi-pages"
         self.target_key = target_key
 
-    def _path(self, body: bytes, page_url: str, index: str, name: str, kind: str) -> Path:
+    def path(self, body: bytes, page_url: str, index: str, name: str, kind: str) -> Path:
+        """Where the entry for this page lives (a digest of megabytes: worked out once, handed
+        to ``load`` and ``store`` as ``path``)."""
         h = hashlib.sha256(body)
         h.update(f"\n{page_url}\n{index}\n{name}\n{kind}\n{self.target_key}".encode())
         key = h.hexdigest()
         return self.root / key[:2] / f"{key}.json"
 
-    def load(self, body: bytes, page_url: str, index: str, name: str, kind: str) -> list[DistFile] | None:
+    def load(self, body: bytes, page_url: str, index: str, name: str, kind: str, *,
+             path: Path | None = None) -> list[DistFile] | None:
         """The files parsed from these bytes before, or None (no entry, or a damaged one: dropped)."""
-        path = self._path(body, page_url, index, name, kind)
+        path = path or self.path(body, page_url, index, name, kind)
         try:
             data = path.read_bytes()
         except OSError:
@@ -73,7 +76,8 @@ class PageCache:
             mark_used(path)
         return files
 
-    def store(self, body: bytes, page_url: str, index: str, name: str, kind: str, files: list[DistFile]) -> None:
+    def store(self, body: bytes, page_url: str, index: str, name: str, kind: str, files: list[DistFile], *,
+              path: Path | None = None) -> None:
         payload = _encoder.encode([
             _File(f.filename, f.url, f.hashes, f.requires_python, f.yanked, f.metadata, f.size, f.upload_time)
             for f in files
@@ -81,12 +85,36 @@ class PageCache:
         from ..atomic import sweep_unused, write_atomic
 
         try:
-            write_atomic(self._path(body, page_url, index, name, kind),
+            write_atomic(path or self.path(body, page_url, index, name, kind),
                          _FORMAT + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         except OSError:
             return  # a cache that cannot be written only costs time
         # a page that changed is stored anew (keyed by its bytes): the versions nobody reads go
         sweep_unused(self.root, "*/*.json")
+
+
+class StoreLater:
+    """A :class:`PageCache` whose stores wait for ``flush``: the fetch that parsed a page first
+    starts what the solve needs next (the likely first metadata, then the pages it names), and
+    only then encodes and writes the page's entry."""
+
+    def __init__(self, cache: PageCache):
+        self.cache = cache
+        self._pending: list[tuple] = []
+
+    def path(self, *args) -> Path:
+        return self.cache.path(*args)
+
+    def load(self, *args, **kwargs) -> list[DistFile] | None:
+        return self.cache.load(*args, **kwargs)
+
+    def store(self, *args, **kwargs) -> None:
+        self._pending.append((args, kwargs))  # list.append: safe from the threads of several indexes
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for args, kwargs in pending:
+            self.cache.store(*args, **kwargs)
 
 
 def _decode(data: bytes, index: str, name: str) -> list[DistFile] | None:

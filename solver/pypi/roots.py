@@ -168,14 +168,19 @@ def dependents_first(provider: PyPIProvider, roots: list[int]) -> list[int]:
     ``dask`` and ``distributed`` (which pins ``dask==V``) distributed's newest fixes dask's
     version, as uv answers, instead of dask's newest forcing distributed back years. Two roots
     whose best candidates depend on each other keep the user's order: uv then keeps the one
-    listed first at its newest and moves the other. Reads only the best candidates' metadata,
-    which the solve reads first anyway."""
+    listed first at its newest and moves the other. Reads only the metadata of the best
+    candidates the roots allow, which the solve reads first anyway."""
     names = [provider.version_sets[vs].name_id for vs in roots]
     if len(set(names)) < 2:
         return roots
+    asked: dict[int, list[int]] = {}
+    for vs, nid in zip(roots, names):
+        asked.setdefault(nid, []).append(vs)
     wants: dict[int, set[int]] = {}
-    for nid in set(names):
-        usable = [s for s in provider.candidates(nid) if provider.solvables[s].excluded is None]
+    for nid, sets in asked.items():
+        # the best candidate the roots allow (numpy<2: not numpy 2's metadata, never used)
+        allowed = set(provider.matching(sets[0])).intersection(*(provider.matching(vs) for vs in sets[1:]))
+        usable = [s for s in provider.candidates(nid) if s in allowed and provider.solvables[s].excluded is None]
         deps = provider.dependencies(usable[0]).requires if usable else ()
         wants[nid] = {provider.version_sets[d].name_id for d in deps}
     order: list[int] = []

@@ -82,3 +82,16 @@ def test_a_yanked_version_does_not_break_the_range(solve, tmp_path):
         solve([("a",), ("b", "<2")], [(tmp_path / "i" / "simple").as_uri()])
     msg = str(err.value)
     assert "a >=1.0 (6 versions) depend on b>=2" in msg, msg
+
+
+def test_versions_the_roots_rule_out_are_never_read(solve, tmp_path, serve_index, metadata_fetches):
+    # two roots, so their order is worked out from their best candidates' dependencies: the best
+    # that ``numlike<2`` allows, not numlike 2.x, whose metadata nothing needs
+    build_index(tmp_path / "i", [Dist(name="numlike", version=v) for v in ("1.25", "1.26", "2.0", "2.1")]
+                + [Dist(name="sci", version="1.0", requires=["numlike>=1.20"])])
+    srv = serve_index(tmp_path / "i")
+    sol = solve([("numlike", "<2"), ("sci",)], [srv.url + "/simple"])
+    assert {p.name: p.version for p in sol.packages} == {"numlike": "1.26", "sci": "1.0"}
+    read = [name for name, _ in metadata_fetches]
+    assert "numlike-1.26-py3-none-any.whl" in read
+    assert not [name for name in read if name.startswith("numlike-2.")]

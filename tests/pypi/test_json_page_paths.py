@@ -36,6 +36,21 @@ PLAIN = {
     "links that are no URL": [{"filename": "demo-1.0.tar.gz", "url": "http://[::1/demo-1.0.tar.gz"},
                               {"filename": "demo-1.1.tar.gz", "url": "https://files.example.invalid:99999/d.tar.gz"},
                               {"filename": "demo-1.2.tar.gz", "url": "https://files.example.invalid:8443/d.tar.gz"}],
+    "wheels for other targets: one per version stands in, the first listed": [
+        entry("demo-2.0-cp312-cp312-win_amd64.whl"), entry("demo-2.0-cp312-cp312-macosx_11_0_arm64.whl"),
+        entry("demo-1.0.0-cp311-cp311-win_amd64.whl"), entry("demo-1.0-cp312-cp312-win_amd64.whl"),
+        entry("other-1.5-cp312-cp312-win_amd64.whl"), entry("demo-1.5-cp312-cp312-win_amd64.whl"),
+        entry("demo-nover-cp312-cp312-win_amd64.whl"), entry("demo-1.6-1-cp312-cp312-win_amd64.whl"),
+        entry("demo-1.6-cp312-cp312-win32.whl"), entry("demo-1.7-x-cp312-cp312-win_amd64.whl"),
+        entry("demo-1.7-cp312-cp312-win_amd64.whl"), entry("demo-2.0-py3-none-any.whl"),
+        entry("demo-1.8-cp312-cp312-manylinux_2_17_x86_64.whl"), entry("demo-1.8-cp312-cp312-win_amd64.whl"),
+        entry("demo-odd-name-1.9-cp312-cp312-win_amd64.whl"), entry("demo-1.9.whl"), entry("demo-1.9.tar.gz"),
+        entry("demo-1.10-py36+-none-any.whl"), entry("demo-1.10-36-none-any.whl"), entry("demo-1.10.tar.gz")],
+    "upload times: with a zone, without one (UTC), fractions": [
+        entry(**{"upload-time": "2024-01-02T03:04:05+02:00"}),
+        entry("demo-1.1-py3-none-any.whl", **{"upload-time": "2024-01-02T03:04:05"}),
+        entry("demo-1.2-py3-none-any.whl", **{"upload-time": "2024-01-02T03:04:05.5Z"}),
+        entry("demo-1.3-py3-none-any.whl", **{"upload-time": "2024-01-02 03:04:05Z"})],
     "build tag, no hashes": [{"filename": "demo-1.0-1-py3-none-any.whl", "url": "/files/demo-1.0-1-py3-none-any.whl"}],
 }
 ODD = {  # not the plain shape: the checked reading decides (same outcome as before the fast path)
@@ -43,6 +58,8 @@ ODD = {  # not the plain shape: the checked reading decides (same outcome as bef
     "size a float": [entry(size=12.5)],
     "hashes null": [entry(hashes=None)],
     "upload-time a number": [entry(**{"upload-time": 5})],
+    "upload-time not a time": [entry(**{"upload-time": "yesterday"})],
+    "upload-time empty": [entry(**{"upload-time": ""})],
     "yanked a number": [entry(yanked=1)],
     "empty hashes list": [entry(hashes=[])],
 }

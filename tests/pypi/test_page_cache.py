@@ -8,7 +8,7 @@ import pytest
 
 import solver.pypi.index as index_module
 from solver.pypi.index import parse_html_page, parse_json_page
-from solver.pypi.page_cache import PageCache
+from solver.pypi.page_cache import PageCache, StoreLater
 from support.pypi_index import Dist, IndexHandler, build_index
 
 from .conftest import versions
@@ -49,6 +49,17 @@ def test_cached_page_gives_the_files_a_fresh_parse_gives(tmp_path, kind):
     assert cache.load(body, PAGE, "idx", "demo", kind) is None
     cache.store(body, PAGE, "idx", "demo", kind, fresh)
     assert cache.load(body, PAGE, "idx", "demo", kind) == fresh
+
+
+def test_a_deferred_store_writes_on_flush(tmp_path):
+    files = parse_json_page(JSON_PAGE, PAGE, "idx", "demo", linux_only)
+    later = StoreLater(PageCache(tmp_path, "target-a"))
+    later.store(JSON_PAGE, PAGE, "idx", "demo", "json", files, path=later.path(JSON_PAGE, PAGE, "idx", "demo", "json"))
+    assert later.load(JSON_PAGE, PAGE, "idx", "demo", "json") is None  # nothing written yet
+    later.flush()
+    assert PageCache(tmp_path, "target-a").load(JSON_PAGE, PAGE, "idx", "demo", "json") == files
+    later.flush()  # once only
+    assert len(list((tmp_path / "pypi-pages").rglob("*.json"))) == 1
 
 
 def test_entry_is_per_page_bytes_url_index_name_and_target(tmp_path):
