@@ -50,27 +50,33 @@ SETS: list[tuple[str, list[str], str]] = [
 OURS = """
 import sys, json
 from packaging.requirements import Requirement
+from solver.cli import run
 from solver.conda.model import PackageRecord
 from solver.errors import SolverError, UnsolvableError
 from solver.pypi.model import PyPIIndex, PyPIRequest, PyPIRequirement
 from solver.pypi.resolve import solve_pypi
-args = json.loads(sys.stdin.read())
-reqs = []
-for text in args["requirements"]:
-    r = Requirement(text)
-    reqs.append(PyPIRequirement(name=r.name, specifier=str(r.specifier), extras=sorted(r.extras)))
-request = PyPIRequest(platform="linux-64", requirements=reqs, indexes=[PyPIIndex(url=args["index"])])
-python = [PackageRecord(name="python", version=args["python"], build="h0_cpython")]
-try:
-    sol = solve_pypi(request, python, cache_dir=args["cache"], env={"PIP_CONFIG_FILE": "/dev/null"})
-except UnsolvableError as exc:
-    print(exc, file=sys.stderr)
-    sys.exit(1)
-except SolverError as exc:
-    print(f"error: {exc}", file=sys.stderr)
-    sys.exit(2)
-for p in sol.packages:
-    print(f"{p.name}=={p.version}")
+
+def stage():
+    args = json.loads(sys.stdin.read())
+    reqs = []
+    for text in args["requirements"]:
+        r = Requirement(text)
+        reqs.append(PyPIRequirement(name=r.name, specifier=str(r.specifier), extras=sorted(r.extras)))
+    request = PyPIRequest(platform="linux-64", requirements=reqs, indexes=[PyPIIndex(url=args["index"])])
+    python = [PackageRecord(name="python", version=args["python"], build="h0_cpython")]
+    try:
+        sol = solve_pypi(request, python, cache_dir=args["cache"], env={"PIP_CONFIG_FILE": "/dev/null"})
+    except UnsolvableError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except SolverError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for p in sol.packages:
+        print(f"{p.name}=={p.version}")
+    return 0
+
+run(stage)  # started and ended as the solver executable is (its collector settings)
 """
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from .options import BACKENDS, OBJECTIVES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _terminal_columns() -> int:
@@ -181,14 +185,17 @@ def main(argv=None) -> int:
 _GC_YOUNG_THRESHOLD = 50_000
 
 
-def run() -> None:
-    """The ``solver`` executable (and ``python -m solver``): :func:`main` in a process of its own."""
+def run(entry: Callable[[], int | None] | None = None) -> None:
+    """The ``solver`` executable (and ``python -m solver``): :func:`main` in a process of its own.
+
+    ``entry`` replaces :func:`main` for a process that runs one stage the same way (the PyPI
+    benchmark), so it starts and ends as the executable does."""
     import gc
 
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(_GC_YOUNG_THRESHOLD, older, oldest)
     try:
-        code = main()
+        code = (entry or main)()
     except SystemExit as exc:  # argparse: --help, usage errors
         code = exc.code
     gc.freeze()  # only the exit is left: its heap walk would collect nothing we care about
