@@ -150,7 +150,7 @@ def main() -> None:
     args = ap.parse_args()
     index = pip_index_url()
     uv = uv_binary()
-    subprocess.run([sys.executable, "-c", OURS.split("args = ")[0]], env=ours_env(), check=True)  # byte-code
+    subprocess.run([sys.executable, "-c", OURS.split("def stage")[0]], env=ours_env(), check=True)  # byte-code
     rows = []
     print(f"{'set':<20} {'ours cold':>9} {'uv cold':>8} {'ratio':>6} {'ours warm':>9} {'uv warm':>8} {'ratio':>6}  outcome")
     for name, reqs, expected in SETS:
