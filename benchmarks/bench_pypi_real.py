@@ -45,7 +45,8 @@ SETS: list[tuple[str, list[str], str]] = [
     ("pydantic1-fastapi", ["pydantic<2", "fastapi>=0.126"], "conflict"),
 ]
 
-# Runs our PyPI stage in a fresh interpreter: requirements as JSON on stdin; exit 1 when
+# Runs our PyPI stage in a fresh interpreter, started and ended through solver.cli.run as the
+# executable is: requirements as JSON on stdin; exit 1 when
 # unsatisfiable (message on stderr), 2 on other errors, as the CLI does.
 OURS = """
 import sys, json

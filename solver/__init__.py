@@ -4,6 +4,8 @@ Imports are lazy on purpose: ``solver --help`` and small library uses must not p
 the loader or the PyPI client. The public API lives in :mod:`solver.api`.
 """
 
+from .lazyattr import lazy_exports
+
 __version__ = "0.1.0"
 
 _API = {
@@ -16,9 +18,4 @@ _API = {
 }
 
 
-def __getattr__(name):
-    if name in _API:
-        from . import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module 'solver' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, dict.fromkeys(_API, "api"), globals())

@@ -17,6 +17,8 @@ nothing below imports it. Dask is an optional extra, imported only by the Dask e
 
 from __future__ import annotations
 
+from ..lazyattr import lazy_exports
+
 _EXPORTS = {
     "solve_many": "run",
     "run_batch": "run",
@@ -37,10 +39,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'solver.batch' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -11,7 +11,6 @@ installed."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import msgspec
@@ -19,6 +18,7 @@ import pytest
 
 from solver.cli import main
 from solver.lock import read_lock, write_lock
+from support.isolation import isolate
 
 pytestmark = pytest.mark.oracle
 rattler = pytest.importorskip("rattler")
@@ -29,11 +29,7 @@ DS_PLATFORMS = ["linux-64", "osx-arm64", "win-64"]
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("SOLVER_CHANNEL_ALIAS", "SOLVER_SNAPSHOT_DIR", "PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL",
-                "PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "UV_FIND_LINKS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    isolate(tmp_path, monkeypatch)
 
 
 def robot_manifest(conda: Path) -> str:

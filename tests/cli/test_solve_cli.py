@@ -16,6 +16,7 @@ import pytest
 
 from solver.cli import main
 from solver.lock import dumps_lock, read_lock
+from support.isolation import isolate
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo"
@@ -24,11 +25,7 @@ PLATFORMS = ["linux-64", "osx-arm64", "win-64"]
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL",
-                "PIP_FIND_LINKS", "UV_FIND_LINKS", "SOLVER_CHANNEL_ALIAS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    isolate(tmp_path, monkeypatch)
 
 
 class Project:

@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 
 import pytest
 
 from solver.cli import main
 from solver.lock import read_lock
+from support.isolation import isolate
 from support.pypi_index import Dist, build_index
 
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOLVER_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL",
-                "PIP_FIND_LINKS", "UV_FIND_LINKS", "SOLVER_CHANNEL_ALIAS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    isolate(tmp_path, monkeypatch)
 
 
 def _conda(name, version, depends=(), purl=None):
