@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import msgspec
 
+from .cache_dir import default_cache_dir
 from .conda.model import PackageRecord
 from .errors import InputError, SolverError, UnsolvableError
 from .feedback import CondaFeedback
@@ -284,7 +285,7 @@ def solve(
                     break
             raise error
     http = http or HttpSettings()
-    cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     outcomes = _solve_units(todo, lock, update_names, backend, cache, alias, http, max_workers, progress,
                             objective=objective)
     results = [o.result for o in outcomes]
@@ -326,14 +327,6 @@ def solve(
         lock=new_lock, environments=env_results, solved_units=len(todo), reused_units=len(reused),
         seconds=time.perf_counter() - t0,
     )
-
-
-def _default_cache_dir() -> Path:
-    env = os.environ.get("SOLVER_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "solver"
 
 
 class _Outcome(msgspec.Struct, kw_only=True):

@@ -39,7 +39,7 @@ class _HelpFormatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
-COMMANDS = ("solve", "inspect", "replay", "batch")
+COMMANDS = ("solve", "inspect", "replay", "batch", "cache")
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -62,6 +62,10 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         from .batch.command import add_parser as add_batch_parser
 
         add_batch_parser(sub, _HelpFormatter)
+    if only in (None, "cache"):
+        from .cache_command import add_parser as add_cache_parser
+
+        add_cache_parser(sub, _HelpFormatter)
     return p
 
 
@@ -135,6 +139,12 @@ def _run_batch(args) -> int:
     return batch_command(args)
 
 
+def _run_cache(args) -> int:
+    from .cache_command import cache_command
+
+    return cache_command(args)
+
+
 def main(argv=None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     # ``solver solve ...``: the first word names the command, so only its parser is built (top-level
@@ -150,7 +160,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     handler = {"solve": _run_solve, "inspect": _run_inspect, "replay": _run_replay,
-               "batch": _run_batch}[args.command]
+               "batch": _run_batch, "cache": _run_cache}[args.command]
     from .errors import SolverError
 
     try:

@@ -22,21 +22,13 @@ from solver.conda.repodata_index import (RepodataIndex, decode_json_string, desc
 from solver.conda.repodata_records import normalize_legacy_fields, place_record, record_url_base, valid_file_name
 from solver.atomic import atomic_writer
 from solver.errors import InputError, cut_long_values
+from solver.cache_dir import default_cache_dir  # noqa: F401  (re-exported: the stages import it from here)
 from solver.lazyre import lazy
 
 JSON_DIR = "repodata-json"
 
 _record_decoder = msgspec.json.Decoder(PackageRecord)
 _BYTE_RE = lazy(r"\(byte (\d+)\)")
-
-
-def default_cache_dir() -> Path:
-    """``SOLVER_CACHE_DIR``, else ``$XDG_CACHE_HOME/solver``, else ``~/.cache/solver``."""
-    env = os.environ.get("SOLVER_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "solver"
 
 
 # --------------------------------------------------------------------------------------------

@@ -110,6 +110,12 @@ def test_up_to_date_lock_check_loads_no_solve_machinery(demo, tmp_path):
     assert _loaded(modules, HEAVY) == []
 
 
+def test_cache_dir_loads_nothing_heavy(tmp_path):
+    code, modules, out = _run(["cache", "dir"], tmp_path)
+    assert code == 0 and out == f"{tmp_path / 'cache'}\n"
+    assert _loaded(modules, HEAVY + ["packaging", "msgspec", "solver.api", "shutil"]) == []
+
+
 def test_inspect_loads_no_solve_machinery(demo, tmp_path):
     code, modules, out = _run(["inspect", str(demo), "--json"], tmp_path)
     assert code == 0 and json.loads(out)
