@@ -22,7 +22,7 @@ from solver.conda.repodata_index import (RepodataIndex, decode_json_string, desc
 from solver.conda.repodata_records import normalize_legacy_fields, place_record, record_url_base, valid_file_name
 from solver.atomic import atomic_writer
 from solver.errors import InputError, cut_long_values
-from solver.cache_dir import default_cache_dir  # noqa: F401  (re-exported: the stages import it from here)
+from solver.cache_dir import default_cache_dir
 from solver.lazyre import lazy
 
 JSON_DIR = "repodata-json"
