@@ -92,13 +92,13 @@ def clean(root: Path, parts: list[str] | None = None) -> list[Removed]:
     first renamed to a temporary folder of this process (out of sight of concurrent runs at once,
     which then start afresh; a removal cut short is finished by a later run's stale-temp sweep),
     then deleted. Temporary folders of live runs are left to them."""
-    from .atomic import TEMP_DIR_SUFFIX, remove_stale_temp_dirs
+    from .atomic import TEMP_DIR_SUFFIX, remove_stale_temp_dirs, remove_stale_temp_files
 
     if not root.is_dir():
         return []
     if parts is None:
         try:
-            names = sorted(n for n in os.listdir(root) if not n.endswith(TEMP_DIR_SUFFIX))
+            names = sorted(n for n in os.listdir(root) if not _temporary(n, TEMP_DIR_SUFFIX))
         except OSError as exc:
             raise InputError(f"cannot read cache folder {root}: {_reason(exc)}") from None
     else:
@@ -106,7 +106,14 @@ def clean(root: Path, parts: list[str] | None = None) -> list[Removed]:
     removed = [r for r in (_remove_aside(root, root / name) for name in names) if r is not None]
     if parts is None:
         remove_stale_temp_dirs(root)  # removals that earlier runs left half done
+        remove_stale_temp_files(root)
     return removed
+
+
+def _temporary(name: str, dir_suffix: str) -> bool:
+    """A temporary folder or file (``.<target>.<pid>.<random><suffix>``) of some run: a live
+    writer is about to rename it into place, so a clean leaves it to the stale-temp sweeps."""
+    return name.startswith(".") and name.endswith((dir_suffix, ".tmp", ".part"))
 
 
 def _remove_aside(root: Path, path: Path) -> Removed | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from solver.atomic import SWEEP_STAMP, UNUSED_MAX_AGE, make_temp_dir
+from solver.atomic import SWEEP_STAMP, UNUSED_MAX_AGE, make_temp_dir, temp_path_for
 from solver.cli import main
 from support.isolation import isolate
 
@@ -99,13 +99,47 @@ def test_clean_prints_count_and_size_then_finds_nothing(cache, capsys):
     assert capsys.readouterr().out == f"removed 0 files (0 B) from {cache}\n"
 
 
-def test_clean_leaves_a_live_runs_temporary_folder(cache):
+def test_clean_leaves_a_live_runs_temporary_files_and_removes_dead_ones(cache):
     live = make_temp_dir(cache / "git", "clone")  # this process: alive
     top = make_temp_dir(cache, "writer")
+    fd, writing = temp_path_for(cache / "repodata-formats.json", ".tmp")
+    os.close(fd)
+    dead = cache / f".repodata-formats.json.{_dead_pid()}.0123456789ab.tmp"
+    dead.write_bytes(b"{}")
     assert main(["cache", "clean", "--conda"]) == 0
-    assert top.is_dir()
+    assert top.is_dir() and Path(writing).is_file()
     assert main(["cache", "clean"]) == 0
-    assert top.is_dir() and not live.exists()  # the whole git part went; the live top-level one stays
+    assert top.is_dir() and Path(writing).is_file()  # a live writer's: it renames them into place
+    assert not live.exists()  # inside the git part, which went whole
+    assert not dead.exists()
+
+
+def _dead_pid() -> int:
+    """A process id no process has (one past the highest that answers, among a few tries)."""
+    for pid in range(2**22 - 1, 2**22 - 1000, -1):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except OSError:
+            continue
+    pytest.skip("no free process id found")
+
+
+def test_a_part_that_cannot_be_moved_is_one_line_exit_2(cache, capsys, monkeypatch):
+    real_replace = os.replace
+
+    def refuse(src, dst):
+        if Path(src) == cache / "git":
+            raise PermissionError(13, "Permission denied", str(src))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    capsys.readouterr()
+    assert main(["cache", "clean", "--git"]) == 2
+    assert capsys.readouterr().err == f"error: cannot remove {cache / 'git'}: permission denied\n"
+    assert (cache / "git" / "0123abcd").is_dir()  # nothing half-removed
+    assert not [n for n in os.listdir(cache) if n.endswith(".tmpdir")]
 
 
 def test_a_solve_after_clean_fills_the_cache_again(cache, tmp_path):
