@@ -169,7 +169,7 @@ def _reason(exc: OSError) -> str:
 def prune(root: Path) -> dict[str, int]:
     """Runs each cache's own sweep now, whatever its daily stamp says; returns how many entries
     each removed. Only folders that exist are swept (a prune creates nothing)."""
-    from .atomic import SWEEP_STAMP, remove_stale_temp_dirs, sweep_unused
+    from .atomic import SWEEP_STAMP, remove_stale_temp_dirs, remove_stale_temp_files, sweep_unused
     from .conda.repodata_index import INDEX_DIR, remove_orphan_indexes
     from .conda.shard_cache import shard_folder
     from .http.cache import sweep_stale_temps
@@ -204,7 +204,7 @@ def prune(root: Path) -> dict[str, int]:
         removed_temps = remove_stale_temp_dirs(git, _legacy_temp)
         _remove_unused(git)
         counts["git"] = removed_temps + max(0, before - _count_entries(git))
-    counts["temporary"] = remove_stale_temp_dirs(root)
+    counts["temporary"] = remove_stale_temp_dirs(root) + remove_stale_temp_files(root)
     return counts
 
 

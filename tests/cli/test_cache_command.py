@@ -219,3 +219,14 @@ def test_shards_prune_goes_through_the_shard_cache_and_clean_conda_removes_them(
     assert [p.exists() for p in unnamed] == [False, False, True]
     assert main(["cache", "clean", "--conda"]) == 0
     assert not folder.exists() and "pypi-pages" in tree(cache)
+
+
+def test_prune_removes_dead_writers_temporaries_and_keeps_live_ones(cache, capsys):
+    fd, live = temp_path_for(cache / "repodata-formats.json", ".tmp")
+    os.close(fd)
+    dead = cache / f".repodata-formats.json.{_dead_pid()}.0123456789ab.tmp"
+    dead.write_bytes(b"{}")
+    capsys.readouterr()
+    assert main(["cache", "prune", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["removed"]["temporary"] == 1
+    assert Path(live).is_file() and not dead.exists()
