@@ -52,6 +52,7 @@ class Fetcher:
         self.parsed_pages = _page_cache(self.cache_dir, policy)
         self.pinned_index: dict[str, IndexSource] = {}
         self.skip_page = lambda pkg: False  # names whose pages the provider never needs
+        self.admits = lambda pkg, version: True  # versions the provider may choose (overrides)
         self._pool = _DaemonPool(concurrency, "solver-pypi")
         self._lock = threading.Lock()
         self._pages: dict[str, Future] = {}
@@ -193,6 +194,7 @@ class Fetcher:
             spec = self._root_specifiers().get(pkg)
             if spec is not None:  # numpy<2 asked for: numpy 2's metadata is not the likely first
                 rows = [r for r in rows if spec.contains(r.version, prereleases=True)]
+            rows = [r for r in rows if self.admits(pkg, r.version)]
             first = self.policy.first_choice(pkg, rows)
             if first is not None:
                 fut = self.meta_future(first)

@@ -123,6 +123,8 @@ class PyPIProvider(Provider):
                 raise InputError(f"dependency override {ov.name!r}: {exc}") from None
             self.overrides.setdefault(pkg_key(ov.name), []).append(parsed_ov)
             self.policy.note_first_party(pkg_key(ov.name), parsed_ov.specifier)  # the user wrote it
+        self._override_specs = _applicable_override_specs(self.overrides, self.env_markers)
+        self.fetcher.admits = self._worth_fetching_ahead
         self.python_name = self.intern_name(PYTHON, None)
         self.required_by: dict[int, int] = {}  # version set -> first solvable requiring it (hints)
         self.solvable_warnings: dict[int, str] = {}  # reported when the solvable is in the solution
@@ -242,6 +244,20 @@ class PyPIProvider(Provider):
             if not self._no_page(pkg):
                 self.fetcher.page_future(pkg)
 
+    def _override_admits(self, pkg: str, version: Version) -> bool:
+        """Whether the dependency overrides on ``pkg`` that hold here leave ``version`` possible:
+        they replace every requirement on the name (as uv's do), so a version none of them admits
+        is never chosen, and is no candidate whose metadata the solve or a fetch ahead reads."""
+        specs = self._override_specs.get(pkg)
+        # none holding: no package requires the name any more, only a root requirement may
+        return not specs or any(s.contains(version, prereleases=True) for s in specs)
+
+    def _worth_fetching_ahead(self, pkg: str, version: Version) -> bool:
+        """What the fetcher may read ahead of the solve: no version the overrides rule out, and
+        nothing of a name whose overrides all fail their markers (no package requires it then)."""
+        specs = self._override_specs.get(pkg)
+        return specs is None or any(s.contains(version, prereleases=True) for s in specs)
+
     def _no_page(self, pkg: str) -> bool:
         """Names whose index pages the solve never reads."""
         return pkg == PYTHON or (pkg in self.conda_provided and pkg not in self.freed) or pkg in self.direct
@@ -322,7 +338,7 @@ class PyPIProvider(Provider):
             return out
         if pkg in self.direct:
             return [self._add_solvable(self.direct_sources.candidate(name_id, pkg))]
-        rows = {row.version: row for row in self.fetcher.versions(pkg)}
+        rows = {row.version: row for row in self.fetcher.versions(pkg) if self._override_admits(pkg, row.version)}
         out = []
         for v in self.policy.order(pkg, list(rows)):
             row = rows[v]
@@ -580,3 +596,22 @@ def _relative_to_root(path: Path, root: str | None) -> str:
         except ValueError:
             pass
     return str(path)
+
+
+def _applicable_override_specs(overrides: dict[str, list[Requirement]], env_markers: dict) -> dict[str, list[SpecifierSet]]:
+    """name -> the specifiers of its overrides whose marker holds for the target (an override
+    tied to an extra counts: whether it holds depends on the package asking); an empty list
+    for a name whose overrides all fail their markers."""
+    out: dict[str, list[SpecifierSet]] = {}
+    for pkg, subs in overrides.items():
+        specs = []
+        for sub in subs:
+            if sub.marker is not None and "extra" not in str(sub.marker):
+                try:
+                    if not sub.marker.evaluate({**env_markers, "extra": ""}):
+                        continue
+                except (UndefinedComparison, UndefinedEnvironmentName):
+                    continue
+            specs.append(sub.specifier)
+        out[pkg] = specs
+    return out
