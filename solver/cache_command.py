@@ -173,7 +173,7 @@ def prune(root: Path) -> dict[str, int]:
     from .conda.repodata_index import INDEX_DIR, remove_orphan_indexes
     from .conda.shard_cache import shard_folder
     from .http.cache import sweep_stale_temps
-    from .pypi.direct import _legacy_temp, _remove_unused
+    from .pypi.direct import is_legacy_git_temp, remove_unused_git_folders
 
     def forced(folder: Path) -> bool:
         if not folder.is_dir():
@@ -191,18 +191,18 @@ def prune(root: Path) -> dict[str, int]:
         counts["conda-index"] = remove_orphan_indexes(root / INDEX_DIR)
     shards = shard_folder(root)
     if shards.is_dir():
-        from .conda.shards import _named_shards
+        from .conda.shards import shards_named_by_index
         from .conda.shard_cache import prune_shards
 
-        counts["conda-shards"] = prune_shards(shards, _named_shards) or 0
+        counts["conda-shards"] = prune_shards(shards, shards_named_by_index) or 0
     for part, pattern in (("pypi-pages", "*/*.json"), ("pypi-metadata", "*/*.json")):
         if forced(root / part):
             counts[part] = sweep_unused(root / part, pattern)
     git = root / "git"
     if forced(git):
         before = _count_entries(git)
-        removed_temps = remove_stale_temp_dirs(git, _legacy_temp)
-        _remove_unused(git)
+        removed_temps = remove_stale_temp_dirs(git, is_legacy_git_temp)
+        remove_unused_git_folders(git)
         counts["git"] = removed_temps + max(0, before - _count_entries(git))
     counts["temporary"] = remove_stale_temp_dirs(root) + remove_stale_temp_files(root)
     return counts

@@ -260,10 +260,10 @@ def _keep_shards_bounded(folder: Path, index_path: Path, refreshed: bool) -> Non
     :mod:`solver.conda.shard_cache`)."""
     remember_index(folder, index_path)
     if refreshed and prune_due(folder):
-        prune_shards(folder, _named_shards)
+        prune_shards(folder, shards_named_by_index)
 
 
-def _named_shards(raw: bytes):
+def shards_named_by_index(raw: bytes):
     """The hashes a cached shard index names (``ValueError`` if it does not read)."""
     try:
         return _parse_index(raw, "cached shard index").shards.values()

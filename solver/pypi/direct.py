@@ -201,7 +201,7 @@ class DirectSources:
             finally:
                 env.pop("GIT_INDEX_FILE", None)
                 shutil.rmtree(tmp, ignore_errors=True)
-        _remove_unused(base)  # once a checkout is in place: a failed clone leaves nothing, not even a stamp
+        remove_unused_git_folders(base)  # once a checkout is in place: a failed clone leaves nothing, not even a stamp
         tree = worktree / req.subdirectory if req.subdirectory else worktree
         return tree, commit, clean_url
 
@@ -241,10 +241,10 @@ def _temp_dir(base: Path, key: str) -> Path:
     """A temporary folder for a clone or a checkout of repository ``key``."""
     from ..atomic import make_temp_dir
 
-    return make_temp_dir(base, key, legacy=_legacy_temp)
+    return make_temp_dir(base, key, legacy=is_legacy_git_temp)
 
 
-def _legacy_temp(name: str) -> bool:
+def is_legacy_git_temp(name: str) -> bool:
     """A temporary folder of an older version (``tempfile.mkdtemp(prefix=".<key>.")``)."""
     return _LEGACY_TEMP.fullmatch(name) is not None
 
@@ -252,13 +252,13 @@ def _legacy_temp(name: str) -> bool:
 def _remove_stale_leftovers(base: Path, repo: Path) -> None:
     """What killed runs left in the git cache: temporary clones and checkouts whose process is
     gone (any repository's), and git lock files in this clone older than ``_GIT_LOCK_MAX_AGE``
-    (the clones and checkouts nobody uses go in :func:`_remove_unused`)."""
+    (the clones and checkouts nobody uses go in :func:`remove_unused_git_folders`)."""
     import time
 
     from ..atomic import remove_stale_temp_dirs
 
     _mark_used(repo)  # this run's clone is in use, however old
-    remove_stale_temp_dirs(base, legacy=_legacy_temp)
+    remove_stale_temp_dirs(base, legacy=is_legacy_git_temp)
     git_dir = repo / ".git"
     if not git_dir.is_dir():
         return
@@ -272,7 +272,7 @@ def _remove_stale_leftovers(base: Path, repo: Path) -> None:
             pass
 
 
-def _remove_unused(base: Path) -> None:
+def remove_unused_git_folders(base: Path) -> None:
     """Clones and checkouts (one per commit) no run used for ``UNUSED_MAX_AGE``, if the daily sweep
     is due. Each is first renamed to a temporary name of this process (out of sight of other runs
     at once; a removal cut short is finished by a later run), then removed."""
