@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -14,10 +13,8 @@ import pytest
 
 from solver.atomic import SWEEP_STAMP, UNUSED_MAX_AGE, make_temp_dir, temp_path_for
 from solver.cli import main
+from support.demo import served_demo
 from support.isolation import isolate
-
-REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "fixtures" / "demo"
 
 
 @pytest.fixture(autouse=True)
@@ -29,13 +26,7 @@ def _private_cache(tmp_path, monkeypatch):
 def cache(tmp_path, serve_dir) -> Path:
     """The cache folder after one solve of the demo project (conda channel and PyPI index over
     loopback), plus a git checkout folder as the git dependency code lays them out."""
-    root = tmp_path / "demo"
-    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("pixi.lock", "*.py"))
-    server = serve_dir(root)
-    text = (root / "pixi.toml").read_text()
-    text = text.replace('channels = ["./channels/demo"]', f'channels = ["{server.url}/channels/demo"]')
-    text = text.replace('find-links = [{ path = "./wheels" }]', f'index-url = "{server.url}/index/simple"')
-    (root / "pixi.toml").write_text(text)
+    root, _server = served_demo(tmp_path, serve_dir)
     assert main(["solve", str(root / "pixi.toml"), "-q"]) == 0
     folder = tmp_path / "cache"
     checkout = folder / "git" / "0123abcd"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +15,9 @@ import pytest
 
 from solver.cli import main
 from solver.lock import dumps_lock, read_lock
+from support.demo import served_demo
 from support.isolation import isolate
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "fixtures" / "demo"
 PLATFORMS = ["linux-64", "osx-arm64", "win-64"]
 
 
@@ -43,13 +41,7 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path, serve_dir) -> Project:
-    root = tmp_path / "demo"
-    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("pixi.lock", "*.py"))
-    server = serve_dir(root)
-    text = (root / "pixi.toml").read_text()
-    text = text.replace('channels = ["./channels/demo"]', f'channels = ["{server.url}/channels/demo"]')
-    text = text.replace('find-links = [{ path = "./wheels" }]', f'index-url = "{server.url}/index/simple"')
-    (root / "pixi.toml").write_text(text)
+    root, server = served_demo(tmp_path, serve_dir)
     return Project(root, server)
 
 
